@@ -1,0 +1,68 @@
+"""Departments (the lead department and the cooperating 股、所、室) and staff accounts."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Department(models.Model):
+    """A unit that enters, reviews or uses credit information.
+
+    The lead department (牵头部门) reviews what cooperating units (股、所、室) submit; external
+    systems (the public credit platform, other bureaus) are departments too, so that every
+    record and API token has an accountable source.
+    """
+
+    class Kind(models.TextChoices):
+        LEAD = "lead", _("Lead department")
+        COOPERATING = "cooperating", _("Cooperating unit")
+        EXTERNAL = "external", _("External system or agency")
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"], condition=models.Q(kind="lead"), name="one_lead_department"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    """The six staff roles; what each may do is decided in `accounts.permissions`."""
+
+    ADMIN = "admin", _("Administrator")
+    LEAD_REVIEWER = "lead_reviewer", _("Lead reviewer")
+    CLERK = "clerk", _("Clerk")
+    WINDOW_OFFICER = "window_officer", _("Window officer")
+    LEADER = "leader", _("Leader (read only)")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class User(AbstractUser):
+    """A staff account; belongs to exactly one department and holds one role."""
+
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="users",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CLERK)
+    must_change_password = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("staff account")
+        verbose_name_plural = _("staff accounts")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username

@@ -1,0 +1,41 @@
+"""Reading and verifying the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from audit.models import AuditEvent
+from audit.services import GENESIS, digest_of
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    reason: str
+
+
+def verify_chain(*, chunk_size: int = 2000) -> tuple[int, ChainBreak | None]:
+    """Walk the whole chain in order; return how many events were checked and the first break.
+
+    Streams the table so a log of millions of events is checked in constant memory.
+    """
+    expected_prev, expected_seq, checked = GENESIS, 1, 0
+    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size):
+        if event.seq != expected_seq:
+            return checked, ChainBreak(expected_seq, "missing event (gap in sequence)")
+        if event.prev_hash != expected_prev:
+            return checked, ChainBreak(event.seq, "previous-hash link does not match")
+        if digest_of(event) != event.hash:
+            return checked, ChainBreak(event.seq, "content does not match its hash")
+        expected_prev, expected_seq, checked = event.hash, event.seq + 1, checked + 1
+    return checked, None
+
+
+def events_for(*, target_type: str, target_id: str) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(target_type=target_type, target_id=str(target_id))
+
+
+def recent_events(*, limit: int = 20) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.order_by("-seq")[:limit]

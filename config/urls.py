@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("exchange.urls")),
+    path("", include("common.urls")),
+    path("subjects/", include("subjects.urls")),
+    path("records/", include("records.urls")),
+    path("admin/", admin.site.urls),
+]
