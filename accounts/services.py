@@ -1,0 +1,44 @@
+"""Writes on departments and staff accounts, each audited."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import Department, Role, User
+from audit.services import record_event, snapshot
+
+USER_FIELDS = ["username", "first_name", "department_id", "role", "is_active", "is_superuser"]
+
+
+@transaction.atomic
+def department_create(*, actor: Any, code: str, name: str, kind: str) -> Department:
+    department = Department.objects.create(code=code, name=name, kind=kind)
+    record_event(actor=actor, action="department.create", target=department,
+                 after=snapshot(department))
+    return department
+
+
+@transaction.atomic
+def user_create(
+    *, actor: Any, username: str, role: str, department: Department | None,
+    full_name: str = "", password: str | None = None,
+) -> tuple[User, str]:
+    """Create a staff account; returns it with its initial password (generated if not given).
+
+    A generated password is one-time: the holder must change it at first login.
+    """
+    one_time = password is None
+    password = password or secrets.token_urlsafe(12)
+    user = User(
+        username=username, role=role, department=department, first_name=full_name,
+        is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
+        must_change_password=one_time,
+    )
+    user.set_password(password)
+    user.save()
+    record_event(actor=actor, action="user.create", target=user,
+                 after=snapshot(user, USER_FIELDS))
+    return user, password

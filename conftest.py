@@ -1,0 +1,68 @@
+"""Fixtures shared by every app's tests: departments and one account per role."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import Department, Role, User
+
+
+@pytest.fixture
+def lead_department(db) -> Department:
+    return Department.objects.create(code="lead", name="住房保障中心", kind=Department.Kind.LEAD)
+
+
+@pytest.fixture
+def other_department(db) -> Department:
+    return Department.objects.create(
+        code="fgs", name="房地产市场管理股", kind=Department.Kind.COOPERATING
+    )
+
+
+def _user(username: str, role: str, department: Department) -> User:
+    user = User.objects.create_user(username=username, password="pass-word-123", role=role,
+                                    department=department)
+    return user
+
+
+@pytest.fixture
+def admin_user(lead_department) -> User:
+    user = _user("admin1", Role.ADMIN, lead_department)
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def reviewer(lead_department) -> User:
+    return _user("reviewer1", Role.LEAD_REVIEWER, lead_department)
+
+
+@pytest.fixture
+def second_reviewer(lead_department) -> User:
+    return _user("reviewer2", Role.LEAD_REVIEWER, lead_department)
+
+
+@pytest.fixture
+def clerk(other_department) -> User:
+    return _user("clerk1", Role.CLERK, other_department)
+
+
+@pytest.fixture
+def lead_clerk(lead_department) -> User:
+    return _user("clerk0", Role.CLERK, lead_department)
+
+
+@pytest.fixture
+def window_officer(lead_department) -> User:
+    return _user("window1", Role.WINDOW_OFFICER, lead_department)
+
+
+@pytest.fixture
+def leader(lead_department) -> User:
+    return _user("leader1", Role.LEADER, lead_department)
+
+
+@pytest.fixture
+def auditor(lead_department) -> User:
+    return _user("auditor1", Role.AUDITOR, lead_department)
