@@ -124,11 +124,11 @@ class CreditRecord(models.Model):
         verbose_name_plural = _("credit records")
         ordering = ["-decided_on", "-id"]
         constraints = [
-            # The same decision arriving twice from the same source is one record. Superseded
-            # versions and rejected drafts do not block the live one.
+            # The same decision arriving twice from the same source is one record; a correction
+            # is the next version of it. Rejected submissions do not block a new one.
             models.UniqueConstraint(
-                fields=["source_department", "document_number"],
-                condition=~models.Q(state__in=["corrected", "rejected"]),
+                fields=["source_department", "document_number", "version"],
+                condition=~models.Q(state="rejected"),
                 name="record_unique_per_source_document",
             ),
             models.CheckConstraint(

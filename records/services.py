@@ -1,0 +1,361 @@
+"""Writes on credit records: entry, review with four eyes, correction, revocation, evidence.
+
+Every door (workbench form, API, spreadsheet import) calls these functions, so a record is
+validated, deduplicated, permission-checked and audited the same way whichever way it came in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from accounts.models import Department, User
+from audit.services import record_event, snapshot
+from common import clock
+from common.errors import Conflict, PermissionDeniedError, ValidationFailed
+from records.models import CreditRecord, Evidence, RecordState, RecordType
+from records.rules import publicity_end_date
+from subjects.models import Subject
+
+CONTENT_FIELDS = (
+    "record_type", "occurred_on", "decided_on", "document_number", "description", "amount",
+    "level", "internal_note", "is_public",
+)
+
+# Evidence: what a reviewer can open in a browser, recognised by content, not by file name.
+EVIDENCE_SIGNATURES: dict[str, tuple[bytes, str]] = {
+    ".pdf": (b"%PDF-", "application/pdf"),
+    ".png": (b"\x89PNG\r\n\x1a\n", "image/png"),
+    ".jpg": (b"\xff\xd8\xff", "image/jpeg"),
+    ".jpeg": (b"\xff\xd8\xff", "image/jpeg"),
+    ".ofd": (b"PK\x03\x04", "application/ofd"),
+}
+
+
+def _duplicate(document_number: str) -> Conflict:
+    return Conflict(
+        "duplicate_record",
+        _("A record with document number %(n)s from this source department already exists.")
+        % {"n": document_number}, field="document_number",
+    )
+
+
+def _validate_content(
+    *, record_type: RecordType, occurred_on: dt.date, decided_on: dt.date, document_number: str,
+    amount: Decimal | None,
+) -> None:
+    if not record_type.is_active:
+        raise ValidationFailed("inactive_type", _("Record type %(t)s is no longer in use.")
+                               % {"t": record_type.name}, field="record_type")
+    if not document_number.strip():
+        raise ValidationFailed("required", _("The document number is required."),
+                               field="document_number")
+    today = clock.today()
+    if occurred_on > today:
+        raise ValidationFailed("future_date", _("The date it occurred cannot be in the future."),
+                               field="occurred_on")
+    if decided_on > today:
+        raise ValidationFailed("future_date", _("The decision date cannot be in the future."),
+                               field="decided_on")
+    if decided_on < occurred_on:
+        raise ValidationFailed("decided_before_occurred",
+                               _("The decision date cannot be earlier than the date it occurred."),
+                               field="decided_on")
+    if amount is not None and amount < 0:
+        raise ValidationFailed("negative_amount", _("The amount cannot be negative."),
+                               field="amount")
+
+
+def _save_new(record: CreditRecord) -> None:
+    try:
+        with transaction.atomic():
+            record.save(force_insert=True)
+    except IntegrityError as exc:  # a concurrent identical submission won the race
+        raise _duplicate(record.document_number) from exc
+
+
+@transaction.atomic
+def record_create(
+    *, actor: User, subject: Subject, record_type: RecordType, occurred_on: dt.date,
+    decided_on: dt.date, document_number: str, source_department: Department | None = None,
+    description: str = "", amount: Decimal | None = None, level: str = "",
+    internal_note: str = "", is_public: bool | None = None, submit: bool = False,
+) -> CreditRecord:
+    """Enter a record as a draft (or submit it at once); the publicity end comes from the rule."""
+    department = source_department or actor.department
+    if department is None:
+        raise ValidationFailed("required", _("The source department is required."),
+                               field="source_department")
+    permissions.require(permissions.can_submit_records(actor, department),
+                        _("enter records for %(d)s") % {"d": department.name})
+    document_number = document_number.strip()
+    _validate_content(record_type=record_type, occurred_on=occurred_on, decided_on=decided_on,
+                      document_number=document_number, amount=amount)
+    if CreditRecord.objects.filter(
+        source_department=department, document_number=document_number
+    ).exclude(state=RecordState.REJECTED).exists():
+        raise _duplicate(document_number)
+    now = clock.now()
+    record = CreditRecord(
+        subject=subject, record_type=record_type, occurred_on=occurred_on,
+        decided_on=decided_on, document_number=document_number, source_department=department,
+        description=description.strip(), amount=amount, level=level.strip(),
+        internal_note=internal_note.strip(),
+        is_public=record_type.is_public if is_public is None else is_public,
+        publicity_ends_on=publicity_end_date(record_type=record_type, decided_on=decided_on),
+        created_by=actor,
+    )
+    if submit:
+        record.submit()
+        record.submitted_by, record.submitted_at = actor, now
+    _save_new(record)
+    record_event(actor=actor, action="record.create", target=record, after=snapshot(record))
+    return record
+
+
+def _locked(record: CreditRecord) -> CreditRecord:
+    return CreditRecord.objects.select_for_update().select_related(
+        "record_type", "subject", "source_department"
+    ).get(pk=record.pk)
+
+
+def _require_state(record: CreditRecord, *states: str) -> None:
+    if record.state not in states:
+        raise Conflict(
+            "invalid_state",
+            _("This record is %(state)s; the action is not possible in that state.")
+            % {"state": record.get_state_display()},
+        )
+
+
+def _require_own_department(actor: User, record: CreditRecord) -> None:
+    permissions.require(permissions.can_submit_records(actor, record.source_department),
+                        _("change records of %(d)s") % {"d": record.source_department.name})
+
+
+@transaction.atomic
+def record_update_draft(*, actor: User, record: CreditRecord, **changes: Any) -> CreditRecord:
+    """Edit a draft before it is submitted; submitted and later records change only by correction."""
+    record = _locked(record)
+    _require_own_department(actor, record)
+    _require_state(record, RecordState.DRAFT)
+    unknown = set(changes) - set(CONTENT_FIELDS)
+    if unknown:
+        raise ValidationFailed("unknown_field", _("These fields cannot be changed: %(f)s.")
+                               % {"f": ", ".join(sorted(unknown))}, field=sorted(unknown)[0])
+    before = snapshot(record)
+    for key, value in changes.items():
+        setattr(record, key, value.strip() if isinstance(value, str) else value)
+    _validate_content(record_type=record.record_type, occurred_on=record.occurred_on,
+                      decided_on=record.decided_on, document_number=record.document_number,
+                      amount=record.amount)
+    if CreditRecord.objects.filter(
+        source_department=record.source_department, document_number=record.document_number
+    ).exclude(state=RecordState.REJECTED).exclude(pk=record.pk).exists():
+        raise _duplicate(record.document_number)
+    record.publicity_ends_on = publicity_end_date(record_type=record.record_type,
+                                                  decided_on=record.decided_on)
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError as exc:
+        raise _duplicate(record.document_number) from exc
+    record_event(actor=actor, action="record.update", target=record, before=before,
+                 after=snapshot(record))
+    return record
+
+
+@transaction.atomic
+def record_submit(*, actor: User, record: CreditRecord) -> CreditRecord:
+    record = _locked(record)
+    _require_own_department(actor, record)
+    _require_state(record, RecordState.DRAFT)
+    record.submit()
+    record.submitted_by, record.submitted_at = actor, clock.now()
+    record.save()
+    record_event(actor=actor, action="record.submit", target=record,
+                 before={"state": RecordState.DRAFT}, after={"state": record.state})
+    return record
+
+
+def _require_second_pair_of_eyes(actor: User, record: CreditRecord) -> None:
+    """Four eyes: whoever entered or submitted a record never approves or rejects it."""
+    permissions.require(permissions.can_review_records(actor), _("review records"))
+    if actor.pk in (record.submitted_by_id, record.created_by_id):
+        raise PermissionDeniedError(
+            "four_eyes",
+            _("You entered or submitted this record; another reviewer must decide on it."),
+        )
+
+
+@transaction.atomic
+def record_approve(*, actor: User, record: CreditRecord, comment: str = "") -> CreditRecord:
+    """Make a submitted record effective; if it is a correction, the old version is superseded."""
+    record = _locked(record)
+    _require_state(record, RecordState.SUBMITTED)
+    _require_second_pair_of_eyes(actor, record)
+    record.approve()
+    record.reviewed_by, record.reviewed_at = actor, clock.now()
+    record.review_comment = comment.strip()
+    record.save()
+    if record.supersedes_id:
+        old = _locked(record.supersedes)
+        _require_state(old, RecordState.EFFECTIVE)
+        old.mark_corrected()
+        old.save()
+        record_event(actor=actor, action="record.superseded", target=old,
+                     before={"state": RecordState.EFFECTIVE},
+                     after={"state": old.state, "by": record.pk})
+    record_event(actor=actor, action="record.approve", target=record,
+                 before={"state": RecordState.SUBMITTED},
+                 after={"state": record.state, "comment": record.review_comment})
+    return record
+
+
+@transaction.atomic
+def record_reject(*, actor: User, record: CreditRecord, comment: str) -> CreditRecord:
+    if not comment.strip():
+        raise ValidationFailed("required", _("Give the reason for rejecting the record."),
+                               field="comment")
+    record = _locked(record)
+    _require_state(record, RecordState.SUBMITTED)
+    _require_second_pair_of_eyes(actor, record)
+    record.reject()
+    record.reviewed_by, record.reviewed_at = actor, clock.now()
+    record.review_comment = comment.strip()
+    record.save()
+    record_event(actor=actor, action="record.reject", target=record,
+                 before={"state": RecordState.SUBMITTED},
+                 after={"state": record.state, "comment": record.review_comment})
+    return record
+
+
+@transaction.atomic
+def record_correct(
+    *, actor: User, record: CreditRecord, reason: str, **changes: Any
+) -> CreditRecord:
+    """Propose a corrected version of an effective record; it goes through review like any other.
+
+    The old version stays effective until the correction is approved, then is marked corrected
+    and kept (never overwritten), so what the platform showed before can always be proved.
+    """
+    if not reason.strip():
+        raise ValidationFailed("required", _("Give the reason for the correction."),
+                               field="reason")
+    old = _locked(record)
+    _require_own_department(actor, old)
+    _require_state(old, RecordState.EFFECTIVE)
+    if CreditRecord.objects.filter(supersedes=old).exclude(state=RecordState.REJECTED).exists():
+        raise Conflict("correction_pending",
+                       _("A correction of this record is already waiting for review."))
+    unknown = set(changes) - set(CONTENT_FIELDS) - {"document_number"}
+    if unknown:
+        raise ValidationFailed("unknown_field", _("These fields cannot be changed: %(f)s.")
+                               % {"f": ", ".join(sorted(unknown))}, field=sorted(unknown)[0])
+    values = {name: getattr(old, name) for name in CONTENT_FIELDS}
+    values.update({k: v.strip() if isinstance(v, str) else v for k, v in changes.items()})
+    values["document_number"] = old.document_number  # the decision it corrects is the same one
+    _validate_content(record_type=values["record_type"], occurred_on=values["occurred_on"],
+                      decided_on=values["decided_on"], document_number=values["document_number"],
+                      amount=values["amount"])
+    new = CreditRecord(
+        subject=old.subject, source_department=old.source_department, supersedes=old,
+        version=old.version + 1, created_by=actor,
+        publicity_ends_on=publicity_end_date(record_type=values["record_type"],
+                                             decided_on=values["decided_on"]),
+        review_comment="", **values,
+    )
+    new.submit()
+    new.submitted_by, new.submitted_at = actor, clock.now()
+    _save_new(new)
+    record_event(actor=actor, action="record.correct", target=new, before=snapshot(old),
+                 after={**snapshot(new), "reason": reason.strip()})
+    return new
+
+
+@transaction.atomic
+def record_revoke(*, actor: User, record: CreditRecord, reason: str) -> CreditRecord:
+    """Withdraw an effective record (decision annulled, entered in error); it is kept, not deleted."""
+    permissions.require(permissions.can_review_records(actor), _("revoke records"))
+    if not reason.strip():
+        raise ValidationFailed("required", _("Give the reason for revoking the record."),
+                               field="reason")
+    record = _locked(record)
+    _require_state(record, RecordState.EFFECTIVE)
+    record.revoke()
+    record.review_comment = reason.strip()
+    record.save()
+    record_event(actor=actor, action="record.revoke", target=record,
+                 before={"state": RecordState.EFFECTIVE},
+                 after={"state": record.state, "reason": reason.strip()})
+    return record
+
+
+def _evidence_kind(upload: UploadedFile) -> tuple[str, str]:
+    extension = Path(upload.name or "").suffix.lower()
+    if extension not in EVIDENCE_SIGNATURES:
+        raise ValidationFailed(
+            "bad_file_type",
+            _("Evidence must be a PDF, OFD, PNG or JPEG file; %(name)s is not.")
+            % {"name": upload.name}, field="file",
+        )
+    magic, content_type = EVIDENCE_SIGNATURES[extension]
+    upload.seek(0)
+    head = upload.read(len(magic))
+    upload.seek(0)
+    if head != magic:
+        raise ValidationFailed(
+            "bad_file_content",
+            _("The content of %(name)s does not match its file type.") % {"name": upload.name},
+            field="file",
+        )
+    return extension, content_type
+
+
+@transaction.atomic
+def evidence_attach(*, actor: User, record: CreditRecord, upload: UploadedFile) -> Evidence:
+    """Store an evidence file outside the database, named by its SHA-256, checksum kept."""
+    record = _locked(record)
+    _require_own_department(actor, record)
+    _require_state(record, RecordState.DRAFT, RecordState.SUBMITTED)
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        raise ValidationFailed(
+            "file_too_large",
+            _("%(name)s is %(size).1f MB; evidence files may be at most %(max).0f MB.")
+            % {"name": upload.name, "size": upload.size / 2**20,
+               "max": settings.EVIDENCE_MAX_BYTES / 2**20}, field="file",
+        )
+    if upload.size == 0:
+        raise ValidationFailed("empty_file", _("%(name)s is empty.") % {"name": upload.name},
+                               field="file")
+    extension, content_type = _evidence_kind(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    sha = digest.hexdigest()
+    if record.evidence.filter(sha256=sha).exists():
+        raise Conflict("duplicate_evidence",
+                       _("This file is already attached to the record."), field="file")
+    evidence = Evidence(
+        record=record, original_name=Path(upload.name).name[:200], extension=extension,
+        content_type=content_type, size=upload.size, sha256=sha, uploaded_by=actor,
+    )
+    upload.seek(0)
+    evidence.file.save("ignored", upload, save=False)
+    try:
+        evidence.save()
+        record_event(actor=actor, action="record.evidence", target=record,
+                     after={"file": evidence.original_name, "sha256": sha, "size": upload.size})
+    except Exception:
+        evidence.file.delete(save=False)
+        raise
+    return evidence
