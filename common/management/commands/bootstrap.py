@@ -1,0 +1,45 @@
+"""`manage.py bootstrap`: make a fresh data directory usable, as `make run` does on each start.
+
+Idempotent: migrations apply only once, the catalogue and demo county are loaded only into an
+empty database, and an administrator is created (with a printed one-time password) only when
+there is none, so restarting the platform never duplicates or resets anything.
+"""
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from accounts.models import Department, Role, User
+from accounts.services import department_create, user_create
+from records.models import RecordType
+from subjects.models import Subject
+
+
+class Command(BaseCommand):
+    help = "Migrate, load the catalogue and demo data on first start, ensure an administrator."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--no-demo", action="store_true", help="Do not seed the demo county.")
+
+    def handle(self, *args: Any, no_demo: bool = False, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        if not RecordType.objects.exists():
+            call_command("loaddata", "record_types", verbosity=0)
+            self.stdout.write("Loaded the record catalogue.")
+        if not no_demo and not Subject.objects.exists():
+            self.stdout.write("Seeding the demo county (first start)…")
+            call_command("seed_demo", no_progress=True)
+        lead = Department.objects.filter(kind=Department.Kind.LEAD).first()
+        if lead is None:
+            lead = department_create(actor=None, code="lead", name="住房保障中心",
+                                     kind=Department.Kind.LEAD)
+        if not User.objects.filter(role=Role.ADMIN, is_active=True).exists():
+            user, password = user_create(actor=None, username="admin", role=Role.ADMIN,
+                                         department=lead, full_name="系统管理员")
+            self.stdout.write(self.style.WARNING(
+                "\n  Administrator created.\n"
+                f"    user:     {user.username}\n"
+                f"    password: {password}   (one-time: you must change it at first login)\n"
+            ))
