@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "audit",
     "subjects",
     "records",
+    "scoring",
+    "supervision",
     "exchange",
 ]
 

@@ -7,5 +7,7 @@ urlpatterns = [
     path("", include("common.urls")),
     path("subjects/", include("subjects.urls")),
     path("records/", include("records.urls")),
+    path("scoring/", include("scoring.urls")),
+    path("supervision/", include("supervision.urls")),
     path("admin/", admin.site.urls),
 ]
