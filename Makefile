@@ -41,7 +41,7 @@ messages: $(BIN)/.installed system-deps
 # first start, an administrator with a printed one-time password, gunicorn + WhiteNoise.
 run: $(BIN)/.installed messages
 	$(BIN)/python manage.py bootstrap
-	$(BIN)/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
+	$(BIN)/gunicorn -c gunicorn.conf.py config.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
 	  --access-logfile - --graceful-timeout 10
 
 # The whole suite on SQLite, then on PostgreSQL (PG_URL; the tests create and drop their own

@@ -66,3 +66,11 @@ def leader(lead_department) -> User:
 @pytest.fixture
 def auditor(lead_department) -> User:
     return _user("auditor1", Role.AUDITOR, lead_department)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache() -> None:
+    """Each test sees the calendar rows of its own transaction, not a previous test's cache."""
+    from common.workdays import calendar_changed
+
+    calendar_changed()

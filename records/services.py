@@ -24,6 +24,7 @@ from common import clock
 from common.errors import Conflict, PermissionDeniedError, ValidationFailed
 from records.models import CreditRecord, Evidence, RecordState, RecordType
 from records.rules import publicity_end_date
+from records.signals import record_state_changed
 from subjects.models import Subject
 
 CONTENT_FIELDS = (
@@ -123,7 +124,9 @@ def record_create(
 
 
 def _locked(record: CreditRecord) -> CreditRecord:
-    return CreditRecord.objects.select_for_update().select_related(
+    # of=("self",): lock the record row only, not the joined type, subject and department rows
+    # (which every other record shares) on PostgreSQL.
+    return CreditRecord.objects.select_for_update(of=("self",)).select_related(
         "record_type", "subject", "source_department"
     ).get(pk=record.pk)
 
@@ -144,7 +147,7 @@ def _require_own_department(actor: User, record: CreditRecord) -> None:
 
 @transaction.atomic
 def record_update_draft(*, actor: User, record: CreditRecord, **changes: Any) -> CreditRecord:
-    """Edit a draft before it is submitted; submitted and later records change only by correction."""
+    """Edit a draft before it is submitted; later a record changes only by correction."""
     record = _locked(record)
     _require_own_department(actor, record)
     _require_state(record, RecordState.DRAFT)
@@ -189,7 +192,6 @@ def record_submit(*, actor: User, record: CreditRecord) -> CreditRecord:
 
 def _require_second_pair_of_eyes(actor: User, record: CreditRecord) -> None:
     """Four eyes: whoever entered or submitted a record never approves or rejects it."""
-    permissions.require(permissions.can_review_records(actor), _("review records"))
     if actor.pk in (record.submitted_by_id, record.created_by_id):
         raise PermissionDeniedError(
             "four_eyes",
@@ -199,7 +201,12 @@ def _require_second_pair_of_eyes(actor: User, record: CreditRecord) -> None:
 
 @transaction.atomic
 def record_approve(*, actor: User, record: CreditRecord, comment: str = "") -> CreditRecord:
-    """Make a submitted record effective; if it is a correction, the old version is superseded."""
+    """Make a submitted record effective; if it is a correction, the old version is superseded.
+
+    Writes one audit event (record.approve), or two for a correction (record.superseded on the
+    old version, then record.approve).
+    """
+    permissions.require(permissions.can_review_records(actor), _("review records"))
     record = _locked(record)
     _require_state(record, RecordState.SUBMITTED)
     _require_second_pair_of_eyes(actor, record)
@@ -218,6 +225,7 @@ def record_approve(*, actor: User, record: CreditRecord, comment: str = "") -> C
     record_event(actor=actor, action="record.approve", target=record,
                  before={"state": RecordState.SUBMITTED},
                  after={"state": record.state, "comment": record.review_comment})
+    record_state_changed.send(sender=CreditRecord, record=record)
     return record
 
 
@@ -226,6 +234,7 @@ def record_reject(*, actor: User, record: CreditRecord, comment: str) -> CreditR
     if not comment.strip():
         raise ValidationFailed("required", _("Give the reason for rejecting the record."),
                                field="comment")
+    permissions.require(permissions.can_review_records(actor), _("review records"))
     record = _locked(record)
     _require_state(record, RecordState.SUBMITTED)
     _require_second_pair_of_eyes(actor, record)
@@ -284,7 +293,7 @@ def record_correct(
 
 @transaction.atomic
 def record_revoke(*, actor: User, record: CreditRecord, reason: str) -> CreditRecord:
-    """Withdraw an effective record (decision annulled, entered in error); it is kept, not deleted."""
+    """Withdraw an effective record (decision annulled, entered in error); it is kept."""
     permissions.require(permissions.can_review_records(actor), _("revoke records"))
     if not reason.strip():
         raise ValidationFailed("required", _("Give the reason for revoking the record."),
@@ -297,6 +306,7 @@ def record_revoke(*, actor: User, record: CreditRecord, reason: str) -> CreditRe
     record_event(actor=actor, action="record.revoke", target=record,
                  before={"state": RecordState.EFFECTIVE},
                  after={"state": record.state, "reason": reason.strip()})
+    record_state_changed.send(sender=CreditRecord, record=record)
     return record
 
 
@@ -352,7 +362,13 @@ def evidence_attach(*, actor: User, record: CreditRecord, upload: UploadedFile) 
     upload.seek(0)
     evidence.file.save("ignored", upload, save=False)
     try:
-        evidence.save()
+        try:
+            with transaction.atomic():
+                evidence.save()
+        except IntegrityError as exc:  # the same file attached concurrently
+            raise Conflict("duplicate_evidence",
+                           _("This file is already attached to the record."),
+                           field="file") from exc
         record_event(actor=actor, action="record.evidence", target=record,
                      after={"file": evidence.original_name, "sha256": sha, "size": upload.size})
     except Exception:

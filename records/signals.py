@@ -1,0 +1,9 @@
+"""Signals the records app sends so apps to its right (scoring, lists) can react without
+records importing them (DESIGN.md: an app imports only from apps to its left)."""
+
+from django.dispatch import Signal
+
+# Sent inside the service's transaction whenever a record becomes effective, is superseded by a
+# correction, or is revoked: receivers (e.g. the scoring app's incremental re-grade) run in the
+# same request and the same transaction. Arguments: record (CreditRecord).
+record_state_changed = Signal()
