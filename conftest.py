@@ -74,3 +74,9 @@ def _fresh_calendar_cache() -> None:
     from common.workdays import calendar_changed
 
     calendar_changed()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings) -> None:
+    """Real PBKDF2 makes each account fixture cost ~0.3 s; tests do not test the hash itself."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

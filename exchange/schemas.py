@@ -1,0 +1,220 @@
+"""Request and response shapes of API v1.
+
+Input limits mirror the database columns so that an over-long or malformed value is a 422 here
+rather than a database error (PostgreSQL refuses over-long varchars and NUL characters, SQLite
+does not: the API must answer the same on both).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated
+
+from ninja import Field, Schema
+from pydantic import AfterValidator
+
+from records.models import CreditRecord
+from subjects.models import Category, Subject, SubjectName
+
+MAX_PAGE_SIZE = 100
+MAX_PAGE = 100_000  # keeps OFFSET inside a 64-bit integer on every database
+# For query and path parameters: no control characters (PostgreSQL refuses NUL in text).
+PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
+
+
+def _no_control_characters(value: str) -> str:
+    """NUL and other C0 controls (tab and newlines aside) never belong in a record or a name."""
+    if any(ord(c) < 32 and c not in "\t\r\n" for c in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+_clean = AfterValidator(_no_control_characters)
+# Strings of at most N characters without control characters (N = the column's length).
+Text20 = Annotated[str, Field(max_length=20), _clean]
+Text30 = Annotated[str, Field(max_length=30), _clean]
+Text40 = Annotated[str, Field(max_length=40), _clean]
+Text64 = Annotated[str, Field(max_length=64), _clean]
+Text100 = Annotated[str, Field(max_length=100), _clean]
+Text200 = Annotated[str, Field(max_length=200), _clean]
+Text300 = Annotated[str, Field(max_length=300), _clean]
+LongText = Annotated[str, Field(max_length=10_000), _clean]
+Amount = Annotated[Decimal, Field(max_digits=14, decimal_places=2, allow_inf_nan=False)]
+
+
+# --- errors -----------------------------------------------------------------------------------
+class ErrorDetail(Schema):
+    code: str = Field(description="Stable machine-readable code, e.g. `duplicate_record`.")
+    field: str | None = Field(description="The input field concerned, if any.")
+    message: str = Field(description="Human-readable message in the request's language.")
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+# --- subjects ---------------------------------------------------------------------------------
+class SubjectIn(Schema):
+    kind: Subject.Kind | None = Field(
+        None, description="Derived from the category when omitted (practitioner → individual)."
+    )
+    code: Text64 = Field(description="USCC for enterprises, resident ID number for individuals.")
+    name: Text200
+    category: Text20 = Field(description="One of: " + ", ".join(Category.values))
+    legal_representative: Text100 = ""
+    address: Text300 = ""
+    contact_phone: Text30 = ""
+    qualification: Text100 = ""
+    established_on: dt.date | None = None
+    employer_code: Text64 | None = Field(
+        None, description="Code of the employing enterprise (practitioners only)."
+    )
+
+
+class FormerName(Schema):
+    name: str
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+
+
+class SubjectSummary(Schema):
+    code: str = Field(description="ID numbers of individuals are masked.")
+    kind: str
+    name: str
+    category: str
+    category_label: str
+    status: str
+    status_label: str
+
+    @staticmethod
+    def build(subject: Subject) -> dict:
+        """Fields shared by list and detail; the code is always the masked display form here."""
+        return {
+            "code": subject.display_code, "kind": subject.kind, "name": subject.name,
+            "category": subject.category, "category_label": str(subject.get_category_display()),
+            "status": subject.status, "status_label": str(subject.get_status_display()),
+        }
+
+
+class SubjectOut(SubjectSummary):
+    code_masked: bool = Field(description="True when `code` is shown masked.")
+    former_names: list[FormerName]
+    legal_representative: str
+    address: str
+    qualification: str
+    established_on: dt.date | None
+    employer_code: str | None
+    code_warning: str
+    needs_code_confirmation: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def build(  # type: ignore[override]
+        subject: Subject, *, former: list[SubjectName], code: str | None = None
+    ) -> dict:
+        """`code` is the full code when the caller may see it (and its reading was audited)."""
+        out = SubjectSummary.build(subject)
+        shown = code or subject.display_code
+        out.update(
+            code=shown, code_masked=shown != subject.code,
+            former_names=[
+                {"name": n.name, "valid_from": n.valid_from, "valid_until": n.valid_until}
+                for n in former
+            ],
+            legal_representative=subject.legal_representative,
+            # an individual's address is personal data: only with the full code
+            address=subject.address if subject.kind == Subject.Kind.ENTERPRISE or code else "",
+            qualification=subject.qualification, established_on=subject.established_on,
+            employer_code=subject.employer.code if subject.employer_id else None,
+            code_warning=subject.code_warning,
+            needs_code_confirmation=subject.needs_code_confirmation,
+            created_at=subject.created_at, updated_at=subject.updated_at,
+        )
+        return out
+
+
+class SubjectCreatedOut(SubjectOut):
+    warnings: list[str] = Field(description="Accepted, but a reviewer must confirm (e.g. code).")
+
+
+class SubjectPage(Schema):
+    items: list[SubjectSummary]
+    total: int | None = Field(
+        description="Number of matches; null when there are more than can be counted cheaply."
+    )
+    page: int
+    page_size: int
+
+
+# --- records ----------------------------------------------------------------------------------
+class RecordIn(Schema):
+    subject_code: Text64
+    record_type: Text40 = Field(description="Code of a type in the record catalogue.")
+    occurred_on: dt.date
+    decided_on: dt.date
+    document_number: Text100
+    description: LongText = ""
+    amount: Amount | None = None
+    level: Text20 = ""
+    is_public: bool | None = Field(None, description="Defaults to the record type's setting.")
+    submit: bool = Field(True, description="Submit for review at once (else kept as a draft).")
+
+
+class RecordTypeOut(Schema):
+    code: str
+    name: str
+    polarity: str
+    severity: str
+
+
+class DepartmentOut(Schema):
+    code: str
+    name: str
+
+
+class RecordOut(Schema):
+    """A record as the API shows it; the internal note and reviewers' comments never leave."""
+
+    id: int
+    subject_code: str
+    record_type: RecordTypeOut
+    occurred_on: dt.date
+    decided_on: dt.date
+    document_number: str
+    source_department: DepartmentOut
+    description: str
+    amount: Decimal | None
+    level: str
+    is_public: bool
+    publicity_ends_on: dt.date
+    state: str
+    state_label: str
+    version: int
+    submitted_at: dt.datetime | None
+    reviewed_at: dt.datetime | None
+
+    @staticmethod
+    def build(record: CreditRecord) -> dict:
+        rt, dept = record.record_type, record.source_department
+        return {
+            "id": record.pk, "subject_code": record.subject.display_code,
+            "record_type": {"code": rt.code, "name": rt.name, "polarity": rt.polarity,
+                            "severity": rt.severity},
+            "occurred_on": record.occurred_on, "decided_on": record.decided_on,
+            "document_number": record.document_number,
+            "source_department": {"code": dept.code, "name": dept.name},
+            "description": record.description, "amount": record.amount, "level": record.level,
+            "is_public": record.is_public, "publicity_ends_on": record.publicity_ends_on,
+            "state": record.state, "state_label": str(record.get_state_display()),
+            "version": record.version, "submitted_at": record.submitted_at,
+            "reviewed_at": record.reviewed_at,
+        }
+
+
+class RecordPage(Schema):
+    items: list[RecordOut]
+    total: int
+    page: int
+    page_size: int
