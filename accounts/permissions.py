@@ -60,6 +60,11 @@ def can_read_audit(user: User) -> bool:
     return is_staff_member(user) and user.role in {Role.ADMIN, Role.AUDITOR}
 
 
+def can_manage_accounts(user: User) -> bool:
+    """Departments and staff accounts are the administrator's alone."""
+    return is_staff_member(user) and user.role == Role.ADMIN
+
+
 def require(allowed: bool, action: str) -> None:
     """Raise a translated 403 unless `allowed`; `action` names what was refused."""
     if not allowed:

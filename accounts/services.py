@@ -1,4 +1,8 @@
-"""Writes on departments and staff accounts, each audited."""
+"""Writes on departments and staff accounts, each audited and reserved to administrators.
+
+`actor=None` is the platform itself (the `bootstrap` command creating the first administrator);
+every door that serves a person passes that person, whose role is checked here.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,23 @@ import secrets
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from accounts import permissions
 from accounts.models import Department, Role, User
 from audit.services import record_event, snapshot
 
 USER_FIELDS = ["username", "first_name", "department_id", "role", "is_active", "is_superuser"]
 
 
+def _require_admin(actor: Any) -> None:
+    if actor is not None:
+        permissions.require(permissions.can_manage_accounts(actor), _("manage staff accounts"))
+
+
 @transaction.atomic
 def department_create(*, actor: Any, code: str, name: str, kind: str) -> Department:
+    _require_admin(actor)
     department = Department.objects.create(code=code, name=name, kind=kind)
     record_event(actor=actor, action="department.create", target=department,
                  after=snapshot(department))
@@ -30,6 +42,7 @@ def user_create(
 
     A generated password is one-time: the holder must change it at first login.
     """
+    _require_admin(actor)
     one_time = password is None
     password = password or secrets.token_urlsafe(12)
     user = User(

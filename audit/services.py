@@ -17,10 +17,21 @@ from common import clock
 GENESIS = "0" * 64
 
 
+def _number(text: str) -> float | int:
+    """A whole-valued float becomes an int: PostgreSQL's jsonb gives 1e20 back as
+    100000000000000000000, which would no longer hash the same."""
+    number = float(text)
+    return int(number) if number.is_integer() else number
+
+
 def _plain(value: Any) -> Any:
     """Reduce dates, decimals and model instances to JSON primitives so the stored JSON and the
     hashed JSON are the same bytes on SQLite and PostgreSQL."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, default=str))
+    return json.loads(
+        json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, default=str,
+                   allow_nan=False),
+        parse_float=_number,
+    )
 
 
 def event_digest(
@@ -41,7 +52,8 @@ def event_digest(
 
 def digest_of(event: AuditEvent) -> str:
     return event_digest(
-        seq=event.seq, occurred_at=event.occurred_at.astimezone(dt.UTC).isoformat(), actor_id=event.actor_id,
+        seq=event.seq, occurred_at=event.occurred_at.astimezone(dt.UTC).isoformat(),
+        actor_id=event.actor_id,
         actor_label=event.actor_label, action=event.action, target_type=event.target_type,
         target_id=event.target_id, before=event.before, after=event.after,
         prev_hash=event.prev_hash,

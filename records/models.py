@@ -98,8 +98,9 @@ class CreditRecord(models.Model):
     state = FSMField(_("state"), default=RecordState.DRAFT, choices=RecordState.choices,
                      protected=True)
     version = models.PositiveIntegerField(_("version"), default=1)
-    supersedes = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by",
+    # A ForeignKey, not one-to-one: a rejected correction must not block a later one.
+    supersedes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections",
         verbose_name=_("corrects"),
     )
     created_by = models.ForeignKey(

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from accounts import permissions
@@ -222,6 +223,7 @@ def record_approve(*, actor: User, record: CreditRecord, comment: str = "") -> C
         record_event(actor=actor, action="record.superseded", target=old,
                      before={"state": RecordState.EFFECTIVE},
                      after={"state": old.state, "by": record.pk})
+        record_state_changed.send(sender=CreditRecord, record=old)
     record_event(actor=actor, action="record.approve", target=record,
                  before={"state": RecordState.SUBMITTED},
                  after={"state": record.state, "comment": record.review_comment})
@@ -340,9 +342,9 @@ def evidence_attach(*, actor: User, record: CreditRecord, upload: UploadedFile) 
     if upload.size > settings.EVIDENCE_MAX_BYTES:
         raise ValidationFailed(
             "file_too_large",
-            _("%(name)s is %(size).1f MB; evidence files may be at most %(max).0f MB.")
-            % {"name": upload.name, "size": upload.size / 2**20,
-               "max": settings.EVIDENCE_MAX_BYTES / 2**20}, field="file",
+            _("%(name)s is %(size)s; evidence files may be at most %(max)s.")
+            % {"name": upload.name, "size": filesizeformat(upload.size),
+               "max": filesizeformat(settings.EVIDENCE_MAX_BYTES)}, field="file",
         )
     if upload.size == 0:
         raise ValidationFailed("empty_file", _("%(name)s is empty.") % {"name": upload.name},

@@ -12,6 +12,7 @@ examples are in REFERENCE.md §5.2-5.3.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -62,13 +63,22 @@ class CheckedCode:
 
 
 def normalise(raw: str) -> str:
-    """Strip spaces (including full-width ones) and upper-case: codes are often typed or pasted."""
-    return "".join(str(raw or "").split()).replace("\u3000", "").upper()
+    """Strip spaces (including full-width ones) and upper-case: codes are often typed or pasted.
+
+    NFKC folds full-width letters and digits (Ａ, １, typed with a Chinese input method) to ASCII.
+    """
+    text = unicodedata.normalize("NFKC", str(raw or ""))
+    return "".join(text.split()).upper()
 
 
 def uscc_check_char(first17: str) -> str:
     total = sum(USCC_CHARSET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
     return USCC_CHARSET[(31 - total % 31) % 31]
+
+
+def id_check_char(first17: str) -> str:
+    """GB 11643-1999: weights 2^(18-i) mod 11, remainder mapped through "10X98765432"."""
+    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
 
 
 def org_code_check_char(first8: str) -> str:
@@ -101,7 +111,9 @@ def validate_uscc(raw: str) -> CheckedCode:
             _("A unified social credit code has 18 characters; %(n)d were entered.")
             % {"n": len(code)},
         )
-    bad = [(i + 1, c) for i, c in enumerate(code) if c not in USCC_CHARSET]
+    # A wrong 18th character is reported as a wrong check character (with the expected one),
+    # as in the standard's own worked example 91350100M000100Y4Z.
+    bad = [(i + 1, c) for i, c in enumerate(code[:17]) if c not in USCC_CHARSET]
     if bad:
         pos, char = bad[0]
         raise _fail(
@@ -131,9 +143,7 @@ def validate_uscc(raw: str) -> CheckedCode:
         )
     warnings = []
     org = code[8:17]
-    if any(c not in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" for c in org[:8]) or (
-        org_code_check_char(org[:8]) != org[8]
-    ):
+    if org_code_check_char(org[:8]) != org[8]:
         warnings.append(
             _("The embedded organisation code %(org)s fails its own GB 11714 check (the 17th "
               "character should be %(c)s); a reviewer must confirm this code.")
@@ -150,22 +160,32 @@ def validate_id_number(raw: str) -> CheckedCode:
             "bad_length",
             _("A resident ID number has 18 characters; %(n)d were entered.") % {"n": len(code)},
         )
-    if not code[:17].isdigit() or not (code[17].isdigit() or code[17] == "X"):
+    # str.isdigit() also accepts non-ASCII digits such as "²", which int() then rejects.
+    bad = [(i + 1, c) for i, c in enumerate(code) if c not in ("0123456789X" if i == 17
+                                                                else "0123456789")]
+    if bad:
         raise _fail(
             "bad_character",
-            _("A resident ID number is 17 digits followed by a digit or X."),
+            _("Character %(pos)d (%(char)s) is not allowed: a resident ID number is 17 digits "
+              "followed by a digit or X.") % {"pos": bad[0][0], "char": bad[0][1]},
         )
     check_region(code[:6], what=_("resident ID number"))
     try:
         born = dt.date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
     except ValueError:
         born = None
-    if born is None or born.year < 1900 or born > clock.today():
+    # No lower bound beyond the calendar: the standard's own example 440524188001010014 is 1880.
+    if born is None:
         raise _fail(
             "bad_birth_date",
             _("The birth date %(d)s in the ID number is not a real date.") % {"d": code[6:14]},
         )
-    expected = ID_CHECK[sum(int(c) * w for c, w in zip(code[:17], ID_WEIGHTS, strict=True)) % 11]
+    if born > clock.today():
+        raise _fail(
+            "bad_birth_date",
+            _("The birth date %(d)s in the ID number lies in the future.") % {"d": code[6:14]},
+        )
+    expected = id_check_char(code[:17])
     if code[17] != expected:
         raise _fail(
             "bad_check_character",

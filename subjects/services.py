@@ -56,8 +56,8 @@ def subject_create(
     warning kept on the subject until a reviewer confirms it (`subject_confirm_code`).
     """
     permissions.require(permissions.can_edit_subjects(actor), _("register subjects"))
+    _check_fields(kind=kind, name=name, category=category)  # first: the kind picks the code rule
     checked = validate_subject_code(code, kind=kind)
-    _check_fields(kind=kind, name=name, category=category)
     if Subject.objects.filter(code=checked.code).exists():
         raise Conflict("subject_exists",
                        _("A subject with code %(code)s is already registered.")
