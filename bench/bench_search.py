@@ -1,0 +1,415 @@
+"""Benchmark subject search at scale: indexed search against a plain LIKE scan, same run.
+
+    .venv/bin/python -m bench.bench_search --subjects 1000000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hc_bench_search \\
+        .venv/bin/python -m bench.bench_search --subjects 1000000
+
+Why it exists: ADR 0003 chose the search indexes by measurement; this reproduces the figures.
+It fills a dedicated database (default: /tmp/hc_bench_search.sqlite3; the database name must
+contain "bench", so the workbench's ./var database can never be the target), loads the rows
+with the search indexes dropped, builds them through migration 0002 (timed), then times each
+query through `search_subjects` and through the same code with the name match replaced by a
+plain `LIKE '%q%'` scan. It checks that both return the same page and count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+DEFAULT_URL = "sqlite:////tmp/hc_bench_search.sqlite3"
+CHUNK = 50_000
+
+CITIES = (
+    "北京 上海 广州 深圳 福州 厦门 杭州 南京 成都 重庆 武汉 西安 天津 苏州 长沙 郑州 济南 青岛 "
+    "合肥 南昌 昆明 贵阳 南宁 海口 泉州 宁波 无锡 佛山 东莞 珠海 大连 沈阳 长春 太原 兰州 银川 "
+    "西宁 拉萨 莆田 漳州"
+).split()
+BRAND_CHARS = (
+    "万科嘉和永盛华润恒大碧桂园保利融创龙湖金地世茂新城中海招商绿景瑞泰禾旭辉建业美鸿荣信达远洋"
+    "宝隆鑫源丰泽通安居乐家宏兴昌祥福德顺佳益凯天成汇聚博誉锦绣东方明珠光阳星辰君豪雅富贵吉庆"
+    "康宁平正弘毅"
+)
+BUSINESS = ("置业", "房地产开发", "物业服务", "物业管理", "房产经纪", "住房租赁", "建筑工程",
+            "建设工程", "装饰工程", "资产管理")
+CATEGORY_OF = {"置业": "developer", "房地产开发": "developer", "物业服务": "property_service",
+               "物业管理": "property_service", "房产经纪": "brokerage", "住房租赁": "rental",
+               "建筑工程": "builder", "建设工程": "builder", "装饰工程": "builder",
+               "资产管理": "developer"}
+SUFFIXES = ("有限公司", "有限责任公司", "股份有限公司", "集团有限公司")
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+
+# (label, query). The brand 嘉和 is one of ~7,000 brand pairs: a typical selective query.
+QUERIES = [
+    ("exact code", None),  # filled with a real code, typed in lower case
+    ("1 char  鑫", "鑫"),
+    ("2 chars 嘉和", "嘉和"),
+    ("2 chars 物业 (common)", "物业"),
+    ("3 chars 嘉和物", "嘉和物"),
+    ("4 chars 嘉和物业", "嘉和物业"),
+    ("6 chars 福州嘉和物业", "福州嘉和物业"),
+]
+
+
+def configure(url: str) -> None:
+    """Point Django at the benchmark database before anything imports settings."""
+    parsed = urlparse(url)
+    name = Path(parsed.path).name if parsed.scheme.startswith("sqlite") else parsed.path.lstrip("/")
+    if "bench" not in name:
+        sys.exit(f"refusing to use {url!r}: the database name must contain 'bench'")
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("HC_DATA_DIR", "/tmp/hc_bench_data")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def reset_database(url: str) -> None:
+    """Start from an empty database: delete the SQLite file, or drop and create the PG database."""
+    parsed = urlparse(url)
+    if parsed.scheme.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(parsed.path + suffix).unlink(missing_ok=True)
+        return
+    import psycopg
+
+    admin = parsed._replace(path="/postgres").geturl()
+    name = parsed.path.lstrip("/")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def search_migration() -> Any:
+    return importlib.import_module("subjects.migrations.0002_name_search")
+
+
+def company_name(rng: random.Random) -> tuple[str, str]:
+    business = rng.choice(BUSINESS)
+    city = rng.choice(CITIES)
+    city = city + "市" if rng.random() < 0.4 else city
+    brand = rng.choice(BRAND_CHARS) + rng.choice(BRAND_CHARS)
+    return f"{city}{brand}{business}{rng.choice(SUFFIXES)}", CATEGORY_OF[business]
+
+
+def generate(n: int, seed: int = 20261125) -> Iterator[tuple[list[tuple], list[tuple]]]:
+    """Chunks of (subject rows, name rows). 90 % enterprises, 10 % practitioners; 20 % of
+    subjects carry one former name. Codes are unique 18-character strings, not valid codes."""
+    rng = random.Random(seed)
+    now = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+    name_id = 0
+    for start in range(1, n + 1, CHUNK):
+        subjects: list[tuple] = []
+        names: list[tuple] = []
+        for sid in range(start, min(start + CHUNK, n + 1)):
+            if rng.random() < 0.1:
+                kind, category = "individual", "practitioner"
+                code = f"35010219{sid:09d}X"
+                name = rng.choice(SURNAMES) + rng.choice(BRAND_CHARS) + rng.choice(BRAND_CHARS)
+            else:
+                kind = "enterprise"
+                name, category = company_name(rng)
+                code = f"91350100{sid:09d}Y"
+                if rng.random() < 0.2:
+                    name_id += 1
+                    former, _ = company_name(rng)
+                    names.append((name_id, sid, former, dt.date(2010, 1, 1), dt.date(2018, 6, 1)))
+            subjects.append((sid, kind, code, name, category, "active", "", "", "", "", "",
+                             now, now))
+            name_id += 1
+            names.append((name_id, sid, name, dt.date(2018, 6, 1), None))
+        yield subjects, names
+
+
+SUBJECT_COLS = ("id, kind, code, name, category, status, legal_representative, address, "
+                "contact_phone, qualification, code_warning, created_at, updated_at")
+NAME_COLS = "id, subject_id, name, valid_from, valid_until"
+
+
+def load(n: int) -> float:
+    """Bulk-load n subjects with the search indexes dropped; returns seconds."""
+    from django.db import connection, transaction
+
+    t0 = time.perf_counter()
+    connection.ensure_connection()
+    raw = connection.connection
+    if connection.vendor == "sqlite":
+        raw.execute("PRAGMA synchronous = OFF")  # a throw-away file: no need to survive a crash
+    for subjects, names in generate(n):
+        if connection.vendor == "postgresql":
+            with raw.cursor() as cur:
+                with cur.copy(f"COPY subjects_subject ({SUBJECT_COLS}) FROM STDIN") as copy:
+                    for row in subjects:
+                        copy.write_row(row)
+                with cur.copy(f"COPY subjects_subjectname ({NAME_COLS}) FROM STDIN") as copy:
+                    for row in names:
+                        copy.write_row(row)
+            raw.commit()
+        else:
+            with transaction.atomic():
+                cur = raw.cursor()
+                cur.executemany(
+                    f"INSERT INTO subjects_subject ({SUBJECT_COLS}) VALUES "
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [r[:11] + (r[11].isoformat(), r[12].isoformat()) for r in subjects],
+                )
+                cur.executemany(
+                    f"INSERT INTO subjects_subjectname ({NAME_COLS}) VALUES (?, ?, ?, ?, ?)",
+                    [(a, b, c, d.isoformat(), e.isoformat() if e else None)
+                     for a, b, c, d, e in names],
+                )
+        print(f"  loaded {subjects[-1][0]:>9,} subjects", end="\r", flush=True)
+    print()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            for table in ("subjects_subject", "subjects_subjectname"):
+                cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"(SELECT max(id) FROM {table}))")
+    return time.perf_counter() - t0
+
+
+def build_index() -> float:
+    """Create the search indexes as migration 0002 does on an existing table; returns seconds.
+
+    Prints each statement that takes over half a second, so the ADR can say what costs what.
+    """
+    from django.db import connection
+
+    t0 = time.perf_counter()
+    with connection.schema_editor() as editor:
+        if connection.vendor == "postgresql":
+            editor.execute("SET maintenance_work_mem = '256MB'")
+        execute = editor.execute
+
+        def timed(sql: str, params: Any = ()) -> None:
+            start = time.perf_counter()
+            execute(sql, params)
+            if (spent := time.perf_counter() - start) > 0.5:
+                print(f"    {spent:6.1f} s  {' '.join(str(sql).split())[:70]}")
+
+        editor.execute = timed  # type: ignore[method-assign]
+        search_migration().forwards(None, editor)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    return time.perf_counter() - t0
+
+
+def drop_index() -> None:
+    from django.db import connection
+
+    with connection.schema_editor() as editor:
+        search_migration().backwards(None, editor)
+
+
+def insert_names(count: int, n_subjects: int) -> float:
+    """ms per single-row SubjectName insert (ORM, one transaction): the write cost of the index."""
+    from django.db import transaction
+
+    from subjects.models import SubjectName
+
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        for i in range(count):
+            SubjectName.objects.create(
+                subject_id=1 + i * 37 % n_subjects, name=f"写入测试{i}号物业有限公司",
+                valid_from=dt.date(2000, 1, 1), valid_until=dt.date(2001, 1, 1),
+            )
+    return (time.perf_counter() - t0) * 1000 / count
+
+
+def storage() -> dict[str, int]:
+    """Bytes used by the name table and the search structures."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c "
+                "WHERE c.relname IN ('subjects_subjectname', 'subjectname_name_idx', "
+                "'subjectname_name_trgm', 'subjectname_name_grams')"
+            )
+            return dict(cur.fetchall())
+        try:
+            cur.execute(
+                "SELECT CASE WHEN name LIKE 'subjects_subjectname_trigram%' THEN 'fts5 trigram' "
+                "WHEN name LIKE 'subjects_subjectname_bigram%' THEN 'fts5 bigram' ELSE name END, "
+                "sum(pgsize) FROM dbstat WHERE name LIKE 'subject%name%' GROUP BY 1"
+            )
+            return dict(cur.fetchall())
+        except Exception:  # dbstat is a compile-time option
+            cur.execute("PRAGMA page_count")
+            pages = cur.fetchone()[0]
+            cur.execute("PRAGMA page_size")
+            return {"database file": pages * cur.fetchone()[0]}
+
+
+def plain_match_sql(term: str) -> tuple[str, list[str]]:
+    """The baseline: the same name match as a sequential LIKE scan over every name."""
+    from django.db import connection
+
+    from subjects.selectors import _like_pattern
+
+    if connection.vendor == "postgresql":
+        return "SELECT n.subject_id FROM subjects_subjectname n WHERE n.name ILIKE %s", [
+            _like_pattern(term)
+        ]
+    return (
+        "SELECT n.subject_id FROM subjects_subjectname AS n NOT INDEXED "
+        "WHERE n.name LIKE %s ESCAPE '\\'",
+        [_like_pattern(term)],
+    )
+
+
+@contextmanager
+def without_index() -> Iterator[None]:
+    """Run the selector with the name match swapped for a scan, and (PG) index scans disabled.
+
+    GIN indexes are only reachable through bitmap scans, so enable_bitmapscan=off rules out
+    both search indexes while primary-key look-ups stay as they would be in a plain install.
+    """
+    from django.db import connection, transaction
+
+    from subjects import selectors
+
+    original = selectors._name_match_sql
+    selectors._name_match_sql = plain_match_sql
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cur:
+                    cur.execute("SET LOCAL enable_bitmapscan = off")
+            yield
+    finally:
+        selectors._name_match_sql = original
+
+
+def baseline_code(code: str) -> list[Any]:
+    """Exact code without its unique index: a scan of the subject table."""
+    from django.db import connection
+
+    from subjects.models import Subject
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL enable_indexscan = off")
+            cur.execute("SET LOCAL enable_indexonlyscan = off")
+        return list(Subject.objects.filter(code=code.upper()))
+    return list(Subject.objects.raw(
+        "SELECT * FROM subjects_subject NOT INDEXED WHERE code = %s", [code.upper()]
+    ))
+
+
+def median_ms(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
+    result = fn()  # warm-up: caches and the plan, as in a running server
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times), result
+
+
+def explain(term: str) -> None:
+    """Print the plan of the indexed name match, to see which index serves it."""
+    from django.db import connection
+
+    from subjects.selectors import _name_match_sql
+
+    sql, params = _name_match_sql(term)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
+        else:
+            cur.execute("EXPLAIN QUERY PLAN " + sql, params)
+        print(f"  plan for {term!r}:")
+        for row in cur.fetchall():
+            print("    " + str(row[-1]))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subjects", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per query (median)")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep an already filled database of the same size")
+    parser.add_argument("--explain", action="store_true", help="print query plans")
+    args = parser.parse_args(argv)
+
+    url = args.database_url
+    configure(url)
+    from django.core.management import call_command
+    from django.db import connection
+
+    from subjects.models import Subject, SubjectName
+    from subjects.selectors import search_subjects
+
+    print(f"machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
+    filled = False
+    if args.reuse:
+        try:
+            filled = Subject.objects.count() == args.subjects
+        except Exception:
+            filled = False
+    if not filled:
+        connection.close()
+        reset_database(url)
+        call_command("migrate", verbosity=0)
+        drop_index()
+        print(f"loading {args.subjects:,} subjects …")
+        seconds = load(args.subjects)
+        print(f"  load: {seconds:.1f} s")
+        print(f"  insert without search index: {insert_names(500, args.subjects):.3f} ms/name")
+        print(f"  search index build: {build_index():.1f} s")
+        print(f"  insert with search index:    {insert_names(500, args.subjects):.3f} ms/name")
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SHOW server_version")
+        else:
+            cur.execute("SELECT 'SQLite ' || sqlite_version()")
+        server = cur.fetchone()[0]
+    n_names = SubjectName.objects.count()
+    print(f"database: {connection.vendor} {server}; {Subject.objects.count():,} subjects, "
+          f"{n_names:,} names")
+    for key, size in storage().items():
+        print(f"  {key}: {size / 2**20:,.0f} MiB")
+
+    sample = Subject.objects.filter(kind="enterprise").order_by("pk")[args.subjects // 2]
+    queries = [(label, q if q is not None else sample.code.lower()) for label, q in QUERIES]
+    print(f"load average before timing: {os.getloadavg()[0]:.1f}")
+    header = f"{'query':<24}{'indexed ms':>11}{'scan ms':>10}{'ratio':>9}{'count':>7}  same"
+    print(f"\nmedian of {args.runs} runs, search_subjects(limit=20) incl. capped count\n{header}")
+    for label, q in queries:
+        indexed, result = median_ms(lambda q=q: search_subjects(q=q), args.runs)
+        if label == "exact code":
+            with without_index():
+                scan, base = median_ms(lambda q=q: baseline_code(q), args.runs)
+            same = [s.pk for s in result[0]] == [s.pk for s in base]
+        else:
+            with without_index():
+                scan, base = median_ms(lambda q=q: search_subjects(q=q), args.runs)
+            same = ([s.pk for s in result[0]], result[1]) == ([s.pk for s in base[0]], base[1])
+        total = "1000+" if result[1] is None else result[1]
+        print(f"{label:<24}{indexed:>11.2f}{scan:>10.1f}{scan / indexed:>8.0f}x{total:>7}  "
+              f"{'yes' if same else 'NO'}")
+    if args.explain:
+        for _label, q in queries[1:]:
+            explain(q)
+
+
+if __name__ == "__main__":
+    main()

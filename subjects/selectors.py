@@ -1,0 +1,171 @@
+"""Reads over credit subjects: search, lookup by code, name history.
+
+Search has to stay fast at a million subjects (ADR 0003). A query shaped like a full code goes
+to the unique index on Subject.code; anything else is a substring search over every name a
+subject has carried (SubjectName), served by vendor-specific indexes that only
+`_name_match_sql` knows about. Partial codes are never matched: a fragment of a resident ID
+number must not find the person (privacy), so codes are only ever compared whole.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
+
+from common.errors import NotFound
+from subjects.identifiers import looks_like_code, normalise
+from subjects.models import Subject, SubjectName
+
+# Counting every match of a common two-character query ("物业") costs more than the page itself;
+# beyond this many the total is reported as None ("more than SEARCH_COUNT_CAP").
+SEARCH_COUNT_CAP = 1000
+SEARCH_MAX_LIMIT = 100
+
+# Rank of a match, lowest first: whole code, current name starts with q, current name contains
+# q, only a former name matches.
+RANK_CODE, RANK_PREFIX, RANK_CURRENT, RANK_FORMER = 0, 1, 2, 3
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _like_pattern(term: str) -> str:
+    """`%term%` with LIKE's metacharacters escaped (escape character: backslash)."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _fts_phrase(term: str) -> str:
+    """An FTS5 string literal: the term as one phrase, never parsed as query syntax."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _sqlite_bigram_query(term: str) -> str:
+    """FTS5 query on the hex-bigram table (see migration 0002) for a 1–2 character term.
+
+    Two characters are one token; one character is a prefix of every token that starts with it
+    (UTF-8 is self-delimiting, so a hex prefix of a whole character cannot match mid-character).
+    lower() in SQLite folds ASCII only, so the term is folded the same way.
+    """
+    token = term.translate(_ASCII_LOWER).encode("utf-8").hex()
+    return token if len(term) == 2 else f"{token}*"
+
+
+def _name_match_sql(term: str) -> tuple[str, list[str]]:
+    """SQL selecting `subject_id` of every SubjectName containing `term` (case-insensitive).
+
+    The only vendor-specific part of search. Every branch re-checks with (I)LIKE so the index is
+    only ever a pre-filter, and both databases return the same rows (ASCII case folding on both;
+    PostgreSQL's ILIKE also folds non-ASCII letters, which Chinese names do not have).
+    """
+    pattern = _like_pattern(term)
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        if len(term) >= 3:
+            # GIN trigram index subjectname_name_trgm answers ILIKE directly.
+            return "SELECT n.subject_id FROM subjects_subjectname n WHERE n.name ILIKE %s", [
+                pattern
+            ]
+        # pg_trgm has no trigram for 1–2 characters: use the unigram/bigram GIN index.
+        return (
+            "SELECT n.subject_id FROM subjects_subjectname n "
+            "WHERE subjects_name_grams(n.name) @> ARRAY[lower(%s)]::text[] AND n.name ILIKE %s",
+            [term, pattern],
+        )
+    if vendor == "sqlite":
+        if len(term) >= 3:
+            fts_table, query = "subjects_subjectname_trigram", _fts_phrase(term)
+        else:
+            fts_table, query = "subjects_subjectname_bigram", _sqlite_bigram_query(term)
+        return (
+            "SELECT n.subject_id FROM subjects_subjectname n WHERE n.id IN "
+            f"(SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH %s) "
+            "AND n.name LIKE %s ESCAPE '\\'",
+            [query, pattern],
+        )
+    # Any other database: correct but unindexed.
+    return (
+        "SELECT n.subject_id FROM subjects_subjectname n WHERE n.name LIKE %s ESCAPE '\\'",
+        [pattern],
+    )
+
+
+def _filtered(qs: QuerySet[Subject], category: str | None, kind: str | None) -> QuerySet[Subject]:
+    if category:
+        qs = qs.filter(category=category)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def _page(
+    qs: QuerySet[Subject], limit: int, offset: int
+) -> tuple[list[Subject], int | None]:
+    """One page plus a count capped at SEARCH_COUNT_CAP (None when there are more)."""
+    limit = max(1, min(int(limit), SEARCH_MAX_LIMIT))
+    offset = max(0, int(offset))
+    page = list(qs[offset : offset + limit])
+    if len(page) < limit and (page or offset == 0):
+        return page, offset + len(page)  # this page holds the end of the result: no count query
+    total = qs.order_by().values("pk")[: SEARCH_COUNT_CAP + 1].count()
+    return page, (total if total <= SEARCH_COUNT_CAP else None)
+
+
+def search_subjects(
+    *,
+    q: str,
+    category: str | None = None,
+    kind: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[Subject], int | None]:
+    """Subjects whose code is `q` or any of whose names (current or former) contain `q`.
+
+    Ordered: whole-code match, current name starting with q, current name containing q, then
+    subjects matched only by a former name; by name within each group. Each returned subject
+    carries `search_rank` (RANK_* above). The count is exact up to SEARCH_COUNT_CAP, else None.
+    """
+    term = " ".join(str(q or "").split())  # trims and collapses ASCII and full-width spaces
+    if not term:
+        return [], 0
+    if looks_like_code(term):
+        # Whole codes only: the unique index, and no way to probe ID numbers by fragment.
+        qs = Subject.objects.filter(code=normalise(term)).annotate(
+            search_rank=Value(RANK_CODE, output_field=IntegerField())
+        )
+        return _page(_filtered(qs, category, kind), limit, offset)
+
+    sql, params = _name_match_sql(term)
+    qs = (
+        Subject.objects.filter(pk__in=RawSQL(sql, params))
+        .annotate(
+            search_rank=Case(
+                When(name__istartswith=term, then=Value(RANK_PREFIX)),
+                When(name__icontains=term, then=Value(RANK_CURRENT)),
+                default=Value(RANK_FORMER),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("search_rank", "name", "pk")
+    )
+    return _page(_filtered(qs, category, kind), limit, offset)
+
+
+def get_subject(*, code: str) -> Subject:
+    """The subject with this code, typed in any case or spacing.
+
+    The message does not repeat the code: it may be an ID number and messages end up in logs.
+    """
+    try:
+        return Subject.objects.get(code=normalise(code))
+    except Subject.DoesNotExist:
+        raise NotFound(
+            "subject_not_found", _("No credit subject with this code was found."), field="code"
+        ) from None
+
+
+def former_names(*, subject: Subject) -> list[SubjectName]:
+    """Names the subject no longer carries, most recently dropped first."""
+    former = subject.names.filter(valid_until__isnull=False)
+    return list(former.order_by("-valid_until", "-valid_from", "-pk"))
