@@ -50,9 +50,7 @@ INSTALLED_APPS = [
     "records",
     "scoring",
     "supervision",
-    "lists",
     "exchange",
-    "approvals",
 ]
 
 MIDDLEWARE = [
