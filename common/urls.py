@@ -1,3 +1,18 @@
-from django.urls import path
+"""Workbench shell URLs: home, sign-in/out, own password, and the audit log pages.
 
-urlpatterns: list = []
+The audit pages are included here rather than in config/urls.py so the workbench's URLs live
+in the apps that serve them.
+"""
+
+from django.urls import include, path
+
+from accounts.views import password_change
+from common import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("account/password/", password_change, name="password_change"),
+    path("audit/", include("audit.urls")),
+]

@@ -1,0 +1,80 @@
+"""Template helpers shared by every workbench page."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.templatetags.static import static
+
+from accounts import permissions
+from subjects.identifiers import mask_id_number
+
+register = template.Library()
+
+
+@register.simple_tag
+def asset(path: str) -> str:
+    """`{% static %}` that degrades to the plain URL when the manifest lacks the file.
+
+    With the manifest storage a missing `collectstatic` (tests, a fresh checkout) would turn
+    every page into a 500; an unstyled page is the better failure for a back office.
+    """
+    try:
+        return static(path)
+    except ValueError:
+        return f"{settings.STATIC_URL.rstrip('/')}/{path}"
+
+
+@register.filter
+def field_error_id(field: Any) -> str:
+    """The id of a field's error element, for `aria-describedby`."""
+    return f"{field.auto_id}-error" if getattr(field, "auto_id", "") else ""
+
+
+@register.simple_tag
+def can(user: Any, what: str, obj: Any = None) -> bool:
+    """Ask `accounts.permissions` from a template: `{% can user "review_records" as ok %}`.
+
+    Only hides or shows controls; every view asks the same function again before acting.
+    """
+    checks = {
+        "edit_subjects": lambda: permissions.can_edit_subjects(user),
+        "review_records": lambda: permissions.can_review_records(user),
+        "unmask": lambda: permissions.can_unmask_personal_data(user),
+        "read_audit": lambda: permissions.can_read_audit(user),
+        "submit_records": lambda: permissions.can_submit_records(user, obj),
+    }
+    return bool(checks[what]())
+
+
+@register.filter
+def minutes(value: Any) -> int:
+    """Whole minutes of a timedelta (rounded up), for the lock-out notice."""
+    seconds = value.total_seconds() if hasattr(value, "total_seconds") else float(value or 0)
+    return int(-(-seconds // 60))
+
+
+_ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
+_PHONE_KEYS = {"contact_phone", "phone", "mobile"}
+
+
+@register.filter
+def mask_personal(value: Any, key: str = "") -> Any:
+    """Mask ID numbers and phone numbers inside audit snapshots before display.
+
+    The audit log keeps them in full (it must prove what was stored); listing the log is not
+    an audited unmasking, so the list shows them masked like everywhere else.
+    """
+    if isinstance(value, dict):
+        return {k: mask_personal(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_personal(v, key) for v in value]
+    if isinstance(value, str):
+        if _ID_NUMBER.match(value):
+            return mask_id_number(value)
+        if key in _PHONE_KEYS and len(value) > 4:
+            return "*" * (len(value) - 4) + value[-4:]
+    return value

@@ -1,0 +1,180 @@
+"""Workbench shell: the access gate on every page, sign-in and lock-out, one-time passwords,
+the home page per role, the audit pages and the language switch."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from audit.models import AuditEvent
+from audit.services import record_event
+from subjects.models import Category, Subject
+
+# Every workbench page, with placeholder ids: the sign-in check comes before any lookup.
+WORKBENCH_URLS: list[tuple[str, dict]] = [
+    ("home", {}),
+    ("password_change", {}),
+    ("subjects:list", {}),
+    ("subjects:create", {}),
+    ("subjects:check_code", {}),
+    ("subjects:detail", {"pk": 1}),
+    ("subjects:edit", {"pk": 1}),
+    ("subjects:reveal", {"pk": 1}),
+    ("subjects:confirm_code", {"pk": 1}),
+    ("records:create", {}),
+    ("records:reviews", {}),
+    ("records:detail", {"pk": 1}),
+    ("records:edit", {"pk": 1}),
+    ("records:correct", {"pk": 1}),
+    ("records:submit", {"pk": 1}),
+    ("records:approve", {"pk": 1}),
+    ("records:reject", {"pk": 1}),
+    ("records:revoke", {"pk": 1}),
+    ("records:evidence_upload", {"pk": 1}),
+    ("records:evidence", {"pk": 1}),
+    ("audit:list", {}),
+    ("audit:verify", {}),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize(("name", "kwargs"), WORKBENCH_URLS)
+def test_anonymous_is_sent_to_sign_in(client: Client, name: str, kwargs: dict, method: str):
+    url = reverse(name, kwargs=kwargs)
+    response = getattr(client, method)(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login") + "?next=")
+
+
+def test_login_page_renders_in_chinese_by_default(client: Client, db: None):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert '<html lang="zh-hans">' in response.content.decode()
+
+
+def test_sign_in_with_password_reaches_home(client: Client, clerk: User):
+    response = client.post(reverse("login"), {"username": "clerk1", "password": "pass-word-123"},
+                           follow=True)
+    assert response.status_code == 200
+    assert response.request["PATH_INFO"] == reverse("home")
+    assert "clerk1" in response.content.decode()
+    assert clerk.department.name in response.content.decode()
+
+
+def test_lockout_after_repeated_failures_shows_notice(client: Client, clerk: User, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "clerk1", "password": "wrong-password"})
+    response = client.post(reverse("login"), {"username": "clerk1", "password": "pass-word-123"})
+    assert response.status_code == 429
+    assert 'data-testid="lockout"' in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_one_time_password_forces_change_then_clears(client: Client, clerk: User):
+    clerk.must_change_password = True
+    clerk.save()
+    response = client.post(reverse("login"), {"username": "clerk1", "password": "pass-word-123"})
+    assert response["Location"] == reverse("password_change")
+    # Every workbench page sends the holder back until the password is changed.
+    assert client.get(reverse("subjects:list"))["Location"] == reverse("password_change")
+    page = client.get(reverse("password_change"))
+    assert 'data-testid="must-change"' in page.content.decode()
+    response = client.post(reverse("password_change"), {
+        "old_password": "pass-word-123", "new_password1": "a-much-better-secret-42",
+        "new_password2": "a-much-better-secret-42",
+    })
+    assert response["Location"] == reverse("home")
+    clerk.refresh_from_db()
+    assert not clerk.must_change_password
+    assert clerk.check_password("a-much-better-secret-42")
+    event = AuditEvent.objects.get(action="user.password_change")
+    assert event.after == {"forced": True}
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_password_change_refuses_wrong_old_password(client: Client, clerk: User):
+    client.force_login(clerk)
+    response = client.post(reverse("password_change"), {
+        "old_password": "nope", "new_password1": "a-much-better-secret-42",
+        "new_password2": "a-much-better-secret-42",
+    })
+    assert response.status_code == 400
+    assert not AuditEvent.objects.filter(action="user.password_change").exists()
+
+
+@pytest.mark.parametrize("role_fixture", ["admin_user", "reviewer", "clerk", "window_officer",
+                                          "leader", "auditor"])
+def test_home_renders_for_every_role(client: Client, request, role_fixture: str):
+    user = request.getfixturevalue(role_fixture)
+    client.force_login(user)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert user.get_role_display() in response.content.decode()
+
+
+def test_clerk_home_shows_only_own_actions(client: Client, clerk: User, reviewer: User):
+    with transaction.atomic():
+        record_event(actor=reviewer, action="subject.secret_reviewer_action",
+                     target_type="x", target_id="1")
+        record_event(actor=clerk, action="subject.my_own_action", target_type="x",
+                     target_id="2")
+    client.force_login(clerk)
+    body = client.get(reverse("home")).content.decode()
+    assert "subject.my_own_action" in body
+    assert "subject.secret_reviewer_action" not in body
+    client.force_login(reviewer)
+    body = client.get(reverse("home")).content.decode()
+    assert "subject.secret_reviewer_action" in body and "subject.my_own_action" in body
+
+
+def test_staff_without_role_is_refused(client: Client, db: None):
+    user = User.objects.create_user(username="norole", password="x" * 12, role="")
+    client.force_login(user)
+    assert client.get(reverse("home")).status_code == 403
+
+
+def test_audit_list_and_verify_for_auditor(client: Client, auditor: User, clerk: User):
+    client.force_login(clerk)
+    Subject.objects.create(kind="enterprise", code="91350100M000100Y43", name="甲公司",
+                           category=Category.BROKERAGE)
+    with transaction.atomic():
+        record_event(actor=clerk, action="subject.create", target_type="subjects.subject",
+                     target_id="1")
+    assert client.get(reverse("audit:list")).status_code == 403
+    assert client.post(reverse("audit:verify")).status_code == 403
+    client.force_login(auditor)
+    response = client.get(reverse("audit:list"))
+    assert response.status_code == 200
+    assert "subject.create" in response.content.decode()
+    response = client.post(reverse("audit:verify"))
+    assert response.status_code == 200
+    assert 'data-testid="verify-result" data-ok="1"' in response.content.decode()
+
+
+def test_language_switch_to_english(client: Client, clerk: User):
+    client.force_login(clerk)
+    assert '<html lang="zh-hans">' in client.get(reverse("home")).content.decode()
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("home")})
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "en"
+    body = client.get(reverse("home")).content.decode()
+    assert '<html lang="en">' in body
+    assert "Workbench" in body and "Log out" in body
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": reverse("home")})
+    assert '<html lang="zh-hans">' in client.get(reverse("home")).content.decode()
+
+
+def test_audit_list_masks_id_numbers(client: Client, auditor: User, clerk: User):
+    from subjects.services import subject_create
+
+    subject_create(actor=clerk, kind="individual", code="11010519491231002X", name="张三",
+                   category=Category.PRACTITIONER, contact_phone="13912345678")
+    client.force_login(auditor)
+    body = client.get(reverse("audit:list")).content.decode()
+    assert "subject.create" in body
+    assert "11010519491231002X" not in body and "1101**********002X" in body
+    assert "13912345678" not in body

@@ -1,0 +1,134 @@
+"""Forms of the record pages: parsing and choices only; every rule lives in records.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department, Role, User
+from records.models import CreditRecord, Polarity, RecordType
+from records.selectors import active_record_types
+from records.services import CONTENT_FIELDS
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+PUBLIC_CHOICES = [("", _("As the catalogue says")), ("yes", _("Yes")), ("no", _("No"))]
+
+
+def record_type_choices(extra: RecordType | None = None) -> list[tuple[str, Any]]:
+    """Active catalogue entries grouped under their polarity (bad first, as entered most)."""
+    types = list(active_record_types())
+    if extra is not None and extra not in types:  # a correction of a now-retired type
+        types.append(extra)
+    groups: list[tuple[str, Any]] = [("", "---------")]
+    for polarity in (Polarity.BAD, Polarity.GOOD):
+        options = []
+        for t in types:
+            if t.polarity == polarity:
+                severity = f" · {t.get_severity_display()}" if t.severity else ""
+                options.append((str(t.pk), f"{t.name}{severity}"))
+        if options:
+            groups.append((str(polarity.label), options))
+    return groups
+
+
+class RecordForm(forms.Form):
+    """Entry of a new record or edit of a draft.
+
+    Clerks enter for their own department only, so for them the source department is not a
+    field at all (the service takes the actor's department).
+    """
+
+    record_type = forms.TypedChoiceField(label=_("Record type"), coerce=int)
+    occurred_on = forms.DateField(label=_("Occurred on"), widget=DATE_WIDGET)
+    decided_on = forms.DateField(label=_("Decided on"), widget=DATE_WIDGET)
+    document_number = forms.CharField(label=_("Document number"), max_length=100)
+    source_department = forms.ModelChoiceField(
+        label=_("Source department"), queryset=Department.objects.filter(is_active=True)
+    )
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    amount = forms.DecimalField(label=_("Amount (yuan)"), required=False, max_digits=14,
+                                decimal_places=2)
+    level = forms.CharField(label=_("Level"), max_length=20, required=False)
+    internal_note = forms.CharField(
+        label=_("Internal note"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Never disclosed."),
+    )
+    is_public = forms.ChoiceField(label=_("Disclose publicly"), required=False,
+                                  choices=PUBLIC_CHOICES)
+    file = forms.FileField(
+        label=_("Evidence file"), required=False,
+        help_text=_("PDF, OFD, PNG or JPEG."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.ofd,.png,.jpg,.jpeg"}),
+    )
+
+    def __init__(self, *args: Any, user: User, record: CreditRecord | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["record_type"].choices = record_type_choices(
+            record.record_type if record else None
+        )
+        if user.role == Role.CLERK or record is not None:
+            del self.fields["source_department"]  # own department, or fixed once entered
+        else:
+            self.fields["source_department"].initial = user.department_id
+
+    def record_type_obj(self) -> RecordType:
+        return RecordType.objects.get(pk=self.cleaned_data["record_type"])
+
+    def public_flag(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.cleaned_data.get("is_public") or "")
+
+    def content(self, *, only_changed: bool = False) -> dict[str, Any]:
+        """Cleaned values as the services name them (`CONTENT_FIELDS`)."""
+        names = [n for n in CONTENT_FIELDS if n in self.fields]
+        if only_changed:
+            names = [n for n in names if n in self.changed_data]
+        values = {n: self.cleaned_data[n] for n in names}
+        if "record_type" in values:
+            values["record_type"] = self.record_type_obj()
+        if "is_public" in values:
+            flag = self.public_flag()
+            if flag is None:
+                del values["is_public"]
+            else:
+                values["is_public"] = flag
+        return values
+
+    @staticmethod
+    def initial_from(record: CreditRecord) -> dict[str, Any]:
+        initial = {n: getattr(record, n) for n in CONTENT_FIELDS}
+        initial["record_type"] = record.record_type_id
+        initial["is_public"] = "yes" if record.is_public else "no"
+        return initial
+
+
+class CorrectionForm(RecordForm):
+    """A new version of an effective record: same decision (document number), a stated reason."""
+
+    reason = forms.CharField(label=_("Reason for the correction"),
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    field_order = ["reason"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["document_number"].disabled = True
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(
+        label=_("Evidence file"), help_text=_("PDF, OFD, PNG or JPEG."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.ofd,.png,.jpg,.jpeg"}),
+    )

@@ -1,0 +1,77 @@
+"""Forms of the subject pages: they parse input only; every rule lives in subjects.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from subjects.models import Category, Subject
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+ENTERPRISE_CATEGORIES = [c for c in Category.choices if c[0] != Category.PRACTITIONER]
+
+
+class SubjectSearchForm(forms.Form):
+    q = forms.CharField(label=_("Code or name"), required=False, max_length=200)
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=[("", _("All categories")), *Category.choices]
+    )
+
+
+class _SubjectDetailsForm(forms.Form):
+    """Fields shared by registration and editing."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    legal_representative = forms.CharField(
+        label=_("Legal representative"), max_length=100, required=False
+    )
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
+    qualification = forms.CharField(label=_("Qualification"), max_length=100, required=False)
+    established_on = forms.DateField(
+        label=_("Established / registered on"), required=False, widget=DATE_WIDGET
+    )
+    employer_code = forms.CharField(
+        label=_("Employer's credit code"), max_length=30, required=False,
+        help_text=_("For practitioners: the unified social credit code of their employer."),
+    )
+
+
+class SubjectCreateForm(_SubjectDetailsForm):
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Subject.Kind.choices, widget=forms.RadioSelect,
+        initial=Subject.Kind.ENTERPRISE,
+    )
+    code = forms.CharField(
+        label=_("Code"), max_length=40,
+        help_text=_("Unified social credit code (enterprises) or resident ID number "
+                    "(individuals), 18 characters."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
+                                      "class": "mono", "data-code-check": "1"}),
+    )
+    field_order = ["kind", "code", "name", "category"]
+
+
+class SubjectEditForm(_SubjectDetailsForm):
+    status = forms.ChoiceField(label=_("Status"), choices=Subject.Status.choices)
+    field_order = ["name", "category", "status"]
+
+    def __init__(self, *args: Any, subject: Subject, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {
+            "name": subject.name, "category": subject.category, "status": subject.status,
+            "legal_representative": subject.legal_representative, "address": subject.address,
+            "contact_phone": subject.contact_phone, "qualification": subject.qualification,
+            "established_on": subject.established_on,
+            "employer_code": subject.employer.code if subject.employer else "",
+        })
+        super().__init__(*args, **kwargs)
+        if subject.kind == Subject.Kind.ENTERPRISE:
+            self.fields["category"].choices = ENTERPRISE_CATEGORIES
+            del self.fields["employer_code"]
+        else:
+            self.fields["category"].choices = [
+                c for c in Category.choices if c[0] == Category.PRACTITIONER
+            ]

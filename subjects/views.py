@@ -1,0 +1,243 @@
+"""Subject pages: search, registration with live code checking, the one-screen archive, edit.
+
+Subjects are addressed by primary key, never by code, so an individual's ID number never
+appears in a URL, a server log or browser history.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import permissions
+from common.errors import ServiceError
+from common.views import apply_service_error, deny_unless, staff_required
+from records.models import Polarity, RecordState
+from records.selectors import records_for_subject
+from subjects import services
+from subjects.forms import SubjectCreateForm, SubjectEditForm, SubjectSearchForm
+from subjects.identifiers import normalise, validate_subject_code
+from subjects.models import Subject
+from subjects.selectors import former_names, get_subject, search_subjects
+
+PAGE_SIZE = 20
+# Order of record groups on the subject page: what is in force first.
+STATE_ORDER = [RecordState.EFFECTIVE, RecordState.SUBMITTED, RecordState.DRAFT,
+               RecordState.REJECTED, RecordState.CORRECTED, RecordState.REVOKED]
+
+
+@staff_required
+def subject_list(request: HttpRequest) -> HttpResponse:
+    """Search by whole code or any part of a current or former name; recent ones when empty.
+
+    Also answers POST, which the page's script uses when the query looks like a whole code,
+    so that ID numbers searched for stay out of URLs.
+    """
+    data = request.POST if request.method == "POST" else request.GET
+    form = SubjectSearchForm(data)
+    form.is_valid()
+    q = form.cleaned_data.get("q", "")
+    category = form.cleaned_data.get("category") or None
+    try:
+        page_no = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page_no = 1
+    if q:
+        subjects, total = search_subjects(q=q, category=category, limit=PAGE_SIZE,
+                                          offset=(page_no - 1) * PAGE_SIZE)
+    else:
+        recent = Subject.objects.order_by("-created_at", "-pk")
+        if category:
+            recent = recent.filter(category=category)
+        subjects, total = list(recent[:PAGE_SIZE]), None
+        page_no = 1
+    has_next = len(subjects) == PAGE_SIZE and (total is None or total > page_no * PAGE_SIZE)
+    context = {
+        "form": form, "q": q, "subjects": subjects, "total": total, "page_no": page_no,
+        "has_prev": page_no > 1 and bool(q), "has_next": has_next and bool(q),
+        "hide_query": request.method == "POST",
+        "can_edit": permissions.can_edit_subjects(request.user),
+    }
+    return render(request, "subjects/list.html", context)
+
+
+def _resolve_employer(form: Any) -> tuple[bool, Subject | None]:
+    """The employer named by code, or a form error; (ok, employer)."""
+    code = form.cleaned_data.get("employer_code", "")
+    if not code:
+        return True, None
+    try:
+        employer = get_subject(code=code)
+    except ServiceError as exc:
+        form.add_error("employer_code", str(exc.message))
+        return False, None
+    if employer.kind != Subject.Kind.ENTERPRISE:
+        form.add_error("employer_code", _("The employer must be an enterprise."))
+        return False, None
+    return True, employer
+
+
+@staff_required
+def subject_create(request: HttpRequest) -> HttpResponse:
+    deny_unless(permissions.can_edit_subjects(request.user))
+    form = SubjectCreateForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            ok, employer = _resolve_employer(form)
+            data = {k: v for k, v in form.cleaned_data.items() if k != "employer_code"}
+            if ok:
+                try:
+                    subject = services.subject_create(actor=request.user, employer=employer,
+                                                      **data)
+                except ServiceError as exc:
+                    status = apply_service_error(form, exc)
+                else:
+                    messages.success(request, _("The subject has been registered."))
+                    if subject.code_warning:
+                        messages.warning(request, subject.code_warning)
+                    return redirect("subjects:detail", pk=subject.pk)
+    return render(request, "subjects/form.html", {"form": form, "creating": True}, status=status)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def check_code(request: HttpRequest) -> JsonResponse:
+    """Validate a code as the registration form will, for the inline check before submitting.
+
+    Answers {ok, code, message, warnings} with the service's exact wording. The page's script
+    asks by POST so that an ID number typed in never lands in a URL or an access log; GET is
+    kept for ad-hoc use with enterprise codes.
+    """
+    deny_unless(permissions.can_edit_subjects(request.user))
+    data = request.POST if request.method == "POST" else request.GET
+    raw, kind = data.get("code", ""), data.get("kind", "")
+    if kind not in Subject.Kind.values:
+        return JsonResponse({"ok": False, "code": normalise(raw), "warnings": [],
+                             "message": _("Choose whether the subject is an enterprise or an "
+                                          "individual.")})
+    try:
+        checked = validate_subject_code(raw, kind=kind)
+    except ServiceError as exc:
+        return JsonResponse({"ok": False, "code": normalise(raw), "message": str(exc.message),
+                             "warnings": []})
+    if Subject.objects.filter(code=checked.code).exists():
+        return JsonResponse({
+            "ok": False, "code": checked.code, "warnings": [],
+            "message": _("A subject with code %(code)s is already registered.")
+            % {"code": checked.code},
+        })
+    return JsonResponse({"ok": True, "code": checked.code, "message": "",
+                         "warnings": [str(w) for w in checked.warnings]})
+
+
+def _archive(subject: Subject, user: Any) -> dict[str, Any]:
+    """The subject's records as this user may see them: grouped, and as a timeline."""
+    records = list(records_for_subject(subject=subject, user=user))
+    groups = []
+    for polarity in (Polarity.BAD, Polarity.GOOD):
+        mine = [r for r in records if r.record_type.polarity == polarity]
+        by_state = sorted(mine, key=lambda r: STATE_ORDER.index(r.state))
+        groups.append({
+            "polarity": polarity, "label": polarity.label, "count": len(mine),
+            "states": [
+                {"state": state, "label": RecordState(state).label, "records": list(rs)}
+                for state, rs in groupby(by_state, key=lambda r: r.state)
+            ],
+        })
+    timeline = sorted(records, key=lambda r: (r.decided_on, r.pk))
+    return {"groups": groups, "timeline": timeline, "record_count": len(records)}
+
+
+def _detail(request: HttpRequest, subject: Subject, *, status: int = 200,
+            **extra: Any) -> HttpResponse:
+    user = request.user
+    context = {
+        "subject": subject,
+        "former_names": former_names(subject=subject),
+        "practitioners": subject.practitioners.order_by("name")[:50],
+        "can_edit": permissions.can_edit_subjects(user),
+        "can_add_record": permissions.can_submit_records(user),
+        "can_unmask": subject.kind == Subject.Kind.INDIVIDUAL
+        and permissions.can_unmask_personal_data(user),
+        "can_confirm": subject.needs_code_confirmation and permissions.can_review_records(user),
+        **_archive(subject, user),
+        **extra,
+    }
+    return render(request, "subjects/detail.html", context, status=status)
+
+
+@staff_required
+def subject_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = get_object_or_404(Subject.objects.select_related("employer", "code_confirmed_by"),
+                                pk=pk)
+    return _detail(request, subject)
+
+
+@never_cache
+@staff_required
+@require_POST
+def reveal_code(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show an individual's full ID number once, after auditing who asked and why."""
+    deny_unless(permissions.can_unmask_personal_data(request.user))
+    subject = get_object_or_404(Subject, pk=pk)
+    purpose = request.POST.get("purpose", "").strip()[:200]
+    try:
+        code = services.subject_reveal_code(actor=request.user, subject=subject, purpose=purpose)
+    except ServiceError as exc:
+        return _detail(request, subject, status=exc.status, action_error=exc.message)
+    return _detail(request, subject, revealed_code=code)
+
+
+@staff_required
+@require_POST
+def confirm_code(request: HttpRequest, pk: int) -> HttpResponse:
+    """A reviewer accepts a code whose embedded organisation code failed its own check."""
+    deny_unless(permissions.can_review_records(request.user))
+    subject = get_object_or_404(Subject, pk=pk)
+    try:
+        services.subject_confirm_code(actor=request.user, subject=subject)
+    except ServiceError as exc:
+        return _detail(request, subject, status=exc.status, action_error=exc.message)
+    messages.success(request, _("The code has been confirmed."))
+    return redirect("subjects:detail", pk=subject.pk)
+
+
+@staff_required
+def subject_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit details; a new name is kept in the name history by the service."""
+    deny_unless(permissions.can_edit_subjects(request.user))
+    subject = get_object_or_404(Subject.objects.select_related("employer"), pk=pk)
+    form = SubjectEditForm(request.POST or None, subject=subject)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            ok, employer = _resolve_employer(form) if "employer_code" in form.fields else (
+                True, None)
+            changes = {k: form.cleaned_data[k] for k in form.changed_data
+                       if k in services.EDITABLE_FIELDS}
+            if "employer_code" in form.changed_data:
+                changes["employer"] = employer
+            if ok and not changes:
+                messages.info(request, _("Nothing was changed."))
+                return redirect("subjects:detail", pk=subject.pk)
+            if ok:
+                try:
+                    services.subject_update(actor=request.user, subject=subject, **changes)
+                except ServiceError as exc:
+                    status = apply_service_error(form, exc)
+                else:
+                    messages.success(request, _("The subject has been updated."))
+                    return redirect("subjects:detail", pk=subject.pk)
+    return render(request, "subjects/form.html",
+                  {"form": form, "subject": subject, "creating": False}, status=status)
+
