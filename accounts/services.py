@@ -55,3 +55,17 @@ def user_create(
     record_event(actor=actor, action="user.create", target=user,
                  after=snapshot(user, USER_FIELDS))
     return user, password
+
+
+@transaction.atomic
+def password_change(*, user: User, new_password: str) -> User:
+    """Set a person's own new password (already validated by the form) and end a one-time one.
+
+    The audit event records that the password changed and whether it was forced, never the value.
+    """
+    forced = user.must_change_password
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    record_event(actor=user, action="user.password_change", target=user, after={"forced": forced})
+    return user

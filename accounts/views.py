@@ -6,12 +6,11 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from audit.services import record_event
+from accounts.services import password_change as password_change_service
 
 
 @login_required
@@ -24,13 +23,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = PasswordChangeForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save()
-            forced = user.must_change_password
-            user.must_change_password = False
-            user.save(update_fields=["must_change_password"])
-            record_event(actor=user, action="user.password_change", target=user,
-                         after={"forced": forced})
+        user = password_change_service(user=user, new_password=form.cleaned_data["new_password1"])
         update_session_auth_hash(request, user)
         messages.success(request, _("Your password has been changed."))
         return redirect("home")

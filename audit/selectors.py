@@ -48,3 +48,8 @@ def events_for(*, target_type: str, target_id: str) -> QuerySet[AuditEvent]:
 
 def recent_events(*, limit: int = 20) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.order_by("-seq")[:limit]
+
+
+def events_by(*, actor_id: int, limit: int = 15) -> QuerySet[AuditEvent]:
+    """A person's own latest actions (what a clerk sees as "my recent activity")."""
+    return AuditEvent.objects.filter(actor_id=actor_id).order_by("-seq")[:limit]

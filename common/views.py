@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import Role
 from audit.models import AuditEvent
-from audit.selectors import recent_events
+from audit.selectors import events_by, recent_events
 from common.errors import ServiceError
 from records.models import RecordState
 from records.selectors import my_drafts, pending_reviews, visible_records
@@ -76,7 +76,7 @@ def _activity(user: Any) -> tuple[list[AuditEvent], bool]:
     """Recent audit events for the home page and whether they cover everyone's actions."""
     if user.role in WIDE_ACTIVITY_ROLES:
         return list(recent_events(limit=15)), True
-    return list(AuditEvent.objects.filter(actor=user).order_by("-seq")[:15]), False
+    return list(events_by(actor_id=user.pk)), False
 
 
 @staff_required
