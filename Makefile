@@ -16,14 +16,15 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	@touch $@
 
-# Debian packages the platform needs: gettext (compiled translations), Chromium and Noto CJK
-# fonts (browser tests, PDF rendering). Installed when we are root, otherwise named exactly.
+# Debian packages the platform needs: gettext (compiled translations), Pango and Noto CJK fonts
+# (PDF notices and certificates), Chromium (browser tests). Installed when we are root, otherwise named exactly.
 system-deps:
 	@missing=""; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	ldconfig -p | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	test -d /usr/share/fonts/opentype/noto || missing="$$missing fonts-noto-cjk"; \
 	if [ "$(NEED_BROWSER)" = "1" ]; then \
 	  test -x /usr/bin/chromium || missing="$$missing chromium"; \
-	  test -d /usr/share/fonts/opentype/noto || missing="$$missing fonts-noto-cjk"; \
 	fi; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -35,7 +36,8 @@ system-deps:
 	fi
 
 messages: $(BIN)/.installed system-deps
-	@$(BIN)/python manage.py compilemessages --ignore=.venv -v0
+	@if find . -path ./.venv -prune -o -name '*.po' -print | grep -q .; then \
+	  $(BIN)/python manage.py compilemessages --ignore=.venv -v0; fi
 
 # Start the platform on its embedded default: SQLite in ./var (or HC_DATA_DIR), demo data on
 # first start, an administrator with a printed one-time password, gunicorn + WhiteNoise.
@@ -76,3 +78,22 @@ lock: $(BIN)/.installed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# The credit-check API against a bare Django JSON endpoint on the same gunicorn, loaded by wrk at
+# 32 connections (issue 5); prints throughput ratio, p99, errors and the machine. Default scale
+# 1,000,000 subjects on SQLite (seeded once into /tmp/hc_bench_api.sqlite3, then reused).
+# BENCH_ARGS="--subjects 100000 --duration 20" or "--db-url postgres://…/hc_bench_api".
+.PHONY: bench-api
+bench-api: $(BIN)/.installed
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -q wrk >/dev/null; \
+	  else echo "wrk is missing — run: sudo apt-get install wrk"; exit 1; fi; }
+	$(BIN)/python -m bench.bench_api $(BENCH_ARGS)
+
+# Scoring benchmark (issue 3 "Performance"): 1,000,000 subjects / 10,000,000 records, generated
+# once and reused (SQLite ./var/bench/scoring.sqlite3, PostgreSQL database hc_bench); prints
+# full re-grade vs the database's bare GROUP BY vs DuckDB, peak memory and one-subject timing.
+# ARGS="--db sqlite --subjects 100000 --records 1000000" for a smaller run.
+BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/hc_bench
+bench-scoring: $(BIN)/.installed
+	@$(BIN)/python -c "import duckdb" 2>/dev/null || $(BIN)/pip install --quiet --disable-pip-version-check duckdb==2.0.0
+	BENCH_PG_URL=$(BENCH_PG_URL) $(BIN)/python -m bench.bench_scoring $(ARGS)
