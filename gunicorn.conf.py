@@ -1,42 +1,32 @@
 """gunicorn settings for `make run`, with the embedded scheduler.
 
-The embedded default has no cron and no task queue, so the gunicorn master runs the deadline
-job itself: once at start and then every `HC_DEADLINE_INTERVAL` seconds (default one hour).
-Handlers are idempotent, so a restart or an overlap with a manual `process_deadlines` is
-harmless. Production installs may set HC_SCHEDULER=0 and run the command from cron instead.
+The embedded default has no cron and no task queue, so gunicorn starts the deadline job's
+scheduler (`manage.py run_scheduler`) as a child process next to its workers and stops it on
+exit. It is a separate process, not a thread in the master, because workers are forked from
+the master and a fork taken while a thread holds Django's locks hangs the workers. Handlers
+are idempotent, so a restart or an overlap with a manual `process_deadlines` is harmless.
+Production installs may set HC_SCHEDULER=0 and run `process_deadlines` from cron instead.
 """
 
 import os
-import threading
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
-_interval = int(os.environ.get("HC_DEADLINE_INTERVAL", "3600"))
-_stop = threading.Event()
-
-
-def _loop(log: Any) -> None:
-    import django
-
-    django.setup()
-    from django.db import close_old_connections
-
-    from common.deadlines import run_deadlines
-
-    while not _stop.is_set():
-        try:
-            run = run_deadlines()
-            log.info("deadline job: %s", run.summary)
-        except Exception:  # noqa: BLE001 — keep serving; the failure is logged
-            log.exception("deadline job failed")
-        finally:
-            close_old_connections()
-        _stop.wait(_interval)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+_scheduler: subprocess.Popen | None = None
 
 
 def when_ready(server: Any) -> None:
+    global _scheduler
     if os.environ.get("HC_SCHEDULER", "1") == "1":
-        threading.Thread(target=_loop, args=(server.log,), daemon=True, name="deadlines").start()
+        manage = Path(__file__).resolve().parent / "manage.py"
+        _scheduler = subprocess.Popen([sys.executable, str(manage), "run_scheduler"])
+        server.log.info("deadline scheduler started (pid %s)", _scheduler.pid)
 
 
 def on_exit(server: Any) -> None:
-    _stop.set()
+    if _scheduler is not None and _scheduler.poll() is None:
+        _scheduler.terminate()
+        _scheduler.wait(timeout=10)

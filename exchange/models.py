@@ -14,6 +14,7 @@ class Scope(models.TextChoices):
     RECORDS_READ = "records:read", _("Read credit records")
     RECORDS_WRITE = "records:write", _("Submit credit records")
     PERSONAL_DATA = "personal:read", _("See unmasked ID numbers")
+    LISTS_READ_INTERNAL = "lists:read-internal", _("Read lists in progress (stage, next deadline)")
 
 
 class ApiToken(models.Model):

@@ -21,7 +21,7 @@ from common.errors import ServiceError
 from common.views import apply_service_error, deny_unless, staff_required
 from records.models import Polarity, RecordState
 from records.selectors import records_for_subject
-from subjects import services
+from subjects import panels, services
 from subjects.forms import SubjectCreateForm, SubjectEditForm, SubjectSearchForm
 from subjects.identifiers import normalise, validate_subject_code
 from subjects.models import Subject
@@ -169,6 +169,7 @@ def _detail(request: HttpRequest, subject: Subject, *, status: int = 200,
         "can_unmask": subject.kind == Subject.Kind.INDIVIDUAL
         and permissions.can_unmask_personal_data(user),
         "can_confirm": subject.needs_code_confirmation and permissions.can_review_records(user),
+        "subject_panels": panels.templates(),
         **_archive(subject, user),
         **extra,
     }

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
 
 from accounts import permissions as p
 from accounts.models import Department, Role, User
@@ -122,3 +125,44 @@ def test_the_platform_itself_bootstraps_the_first_administrator() -> None:
                            password="a-chosen-pass-phrase")
     assert admin.is_superuser and not admin.must_change_password
     assert AuditEvent.objects.filter(actor_label="system").count() == 2
+
+
+# --- the words people see: roles and refusals in Chinese, English on request ---------------------
+
+@pytest.fixture
+def restores_language() -> Iterator[None]:
+    """The locale middleware activates each request's language in the test's thread too."""
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
+
+def test_roles_and_kinds_are_named_in_chinese() -> None:
+    with translation.override("zh-hans"):
+        assert [str(label) for label in Role.labels] == [
+            "系统管理员", "牵头科室审核员", "录入员", "窗口工作人员", "领导（只读）", "审计员"]
+        assert [str(label) for label in Department.Kind.labels] == [
+            "牵头科室", "协同单位", "外部系统或机构"]
+
+
+@pytest.mark.django_db
+def test_refusal_names_the_refused_action_in_chinese(reviewer: User,
+                                                      lead_department: Department) -> None:
+    with translation.override("zh-hans"):
+        with pytest.raises(PermissionDeniedError) as info:
+            user_create(actor=reviewer, username="sneaky", role=Role.CLERK,
+                        department=lead_department)
+        assert str(info.value.message) == "您无权管理工作人员账号。"
+
+
+def test_role_shown_in_english_after_switching(client: Client, reviewer: User,
+                                               restores_language: None) -> None:
+    client.force_login(reviewer)
+    assert "牵头科室审核员" in client.get(reverse("home")).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("home")})
+    body = client.get(reverse("home")).content.decode()
+    assert "Lead reviewer" in body and "牵头科室审核员" not in body
+    with translation.override("en"), pytest.raises(PermissionDeniedError) as info:
+        user_create(actor=reviewer, username="sneaky", role=Role.CLERK,
+                    department=reviewer.department)
+    assert str(info.value.message) == "You are not allowed to manage staff accounts."

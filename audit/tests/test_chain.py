@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import User
 from audit.models import AuditEvent, ChainHead
@@ -240,3 +243,36 @@ def test_appends_continue_the_chain_after_verification(admin_user: User) -> None
     assert verify_chain() == (3, None)
     record_event(actor=admin_user, action="test.four")
     assert verify_chain() == (4, None)
+
+
+# --- the audit page reports a break in the reader's language ----------------------------------
+
+@pytest.fixture
+def restores_language() -> Any:
+    """The locale middleware activates each request's language in the test's thread too."""
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
+
+def test_audit_page_reports_a_break_in_chinese(client: Client, admin_user: User,
+                                               auditor: User) -> None:
+    three_events(admin_user)
+    drop_append_only_trigger()
+    set_after(2, {"name": "伪造"})
+    client.force_login(auditor)
+    listing = client.get(reverse("audit:list")).content.decode()
+    assert "<h1>审计日志</h1>" in listing and "校验日志链" in listing
+    body = client.post(reverse("audit:verify")).content.decode()
+    assert 'data-testid="verify-result" data-ok="0"' in body
+    assert "日志链在第2号事件处断开" in body and "此前的1条事件完整无误。" in body
+
+
+def test_audit_page_in_english_after_switching(client: Client, admin_user: User, auditor: User,
+                                               restores_language: None) -> None:
+    three_events(admin_user)
+    client.force_login(auditor)
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("audit:list")})
+    body = client.post(reverse("audit:verify")).content.decode()
+    assert "<h1>Audit log</h1>" in body and "The chain is intact: 3 events checked." in body
+    assert "审计日志" not in body and "日志链完整" not in body

@@ -131,9 +131,11 @@ def test_clerk_enters_reviewer_approves(_audit_flushable: None, live_server, bro
         page.fill("#id_code", INVALID)
         page.fill("#id_name", "福州市示范物业服务有限公司")  # moving on blurs the code field
         reason = refusal(INVALID)
+        assert reason == "第18位校验码应为3，而不是Z，请检查是否录入有误。"
         inline = page.locator("[data-testid=code-check]")
         inline.filter(has_text=reason).wait_for()
         assert "18" in inline.inner_text() and "Z" in inline.inner_text()
+        assert "第18位校验码应为3，而不是Z" in inline.inner_text()
         page.select_option("#id_category", "property_service")
         page.click("[data-testid=save-subject]")
         error = page.locator('[data-field-error="code"]')
@@ -160,6 +162,8 @@ def test_clerk_enters_reviewer_approves(_audit_flushable: None, live_server, bro
         page.fill("#id_amount", "20000")
         page.click("[data-testid=submit-record]")
         page.locator("[data-state=submitted]").first.wait_for()
+        assert page.locator("[data-state=submitted]").first.inner_text() == "待审核"
+        assert "已提交审核。" in page.locator(".messages").inner_text()
         record = CreditRecord.objects.get(subject=subject)
         assert record.state == RecordState.SUBMITTED
         sign_out(page, base)
@@ -173,6 +177,8 @@ def test_clerk_enters_reviewer_approves(_audit_flushable: None, live_server, bro
         page.fill("#id_comment", "同意")
         page.click("[data-testid=approve]")
         page.locator(".page-head [data-state=effective]").wait_for()
+        assert page.locator(".page-head [data-state=effective]").inner_text() == "已生效"
+        assert "该信用记录已生效。" in page.locator(".messages").inner_text()
         assert CreditRecord.objects.get(pk=record.pk).state == RecordState.EFFECTIVE
         page.screenshot(path=str(RESULTS / "workbench-record-effective.png"), full_page=True)
         page.goto(f"{base}/subjects/{subject.pk}/")

@@ -197,3 +197,16 @@ def test_messages_follow_accept_language(api, record_body):
                                content_type="application/json",
                                headers={**api.headers, "Accept-Language": "en"})
     assert response.json()["error"]["message"] == "The field document_number is required."
+
+
+def test_messages_are_chinese_by_default(api, record_body, issue):
+    del record_body["document_number"]
+    response = api.post("/api/v1/records", record_body)
+    assert response.json()["error"]["message"] == "缺少必填字段document_number。"
+    unauthenticated = Api(None).get(f"/api/v1/subjects/{USCC}/records")
+    assert unauthenticated.json()["error"]["message"] == (
+        "须提供有效且未被吊销的API令牌（Authorization: Bearer …）。")
+    _, read_only = issue(scopes=[Scope.RECORDS_READ])
+    refused = Api(read_only).post("/api/v1/records", record_body)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"] == "该令牌缺少此操作所需的权限范围records:write。"

@@ -8,6 +8,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Department, Role
 from audit.models import AuditEvent
@@ -175,3 +178,47 @@ def test_revoke_api_token_command(issue):
         call_command("revoke_api_token", token.prefix)
     with pytest.raises(CommandError):
         call_command("revoke_api_token", "unknown")
+
+
+# --- the token list in the admin, in Chinese and in English -------------------------------------
+
+@pytest.fixture
+def restores_language():
+    """The locale middleware activates each request's language in the test's thread too."""
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
+
+@pytest.fixture
+def plain_static(settings):
+    """The admin's pages name their static files; tests run without collectstatic's manifest."""
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+def test_admin_token_list_and_revocation_in_chinese(client: Client, admin_user, issue,
+                                                    plain_static):
+    token, _ = issue(name="公积金中心接口")
+    client.force_login(admin_user)
+    url = reverse("admin:exchange_apitoken_changelist")
+    page = client.get(url).content.decode()
+    assert "公积金中心接口" in page and "吊销所选令牌" in page and "API令牌" in page
+    response = client.post(url, {"action": "revoke", "_selected_action": [token.pk]},
+                           follow=True)
+    assert "已吊销1个令牌。" in response.content.decode()
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    with translation.override("zh-hans"), pytest.raises(Conflict) as info:
+        token_revoke(actor=admin_user, token=token)
+    assert str(info.value.message) == "该令牌已被吊销。"
+
+
+def test_admin_token_list_in_english_after_switching(client: Client, admin_user, issue,
+                                                     plain_static, restores_language):
+    issue(name="公积金中心接口")
+    client.force_login(admin_user)
+    url = reverse("admin:exchange_apitoken_changelist")
+    client.post(reverse("set_language"), {"language": "en", "next": url})
+    page = client.get(url).content.decode()
+    assert "Revoke selected tokens" in page and "吊销所选令牌" not in page

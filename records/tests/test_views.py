@@ -126,6 +126,7 @@ def test_duplicate_record_shows_message(client: Client, clerk: User, subject: Su
     assert response.status_code == 409
     with translation.override("zh-hans"):
         message = services._duplicate("榕建罚〔2024〕1号").message
+    assert message == "该来源部门已存在文书号为榕建罚〔2024〕1号的信用记录，不能重复录入。"
     body = response.content.decode()
     assert escape(str(message)) in body.split('data-field-error="document_number"', 1)[1]
     assert CreditRecord.objects.count() == 1
@@ -137,16 +138,20 @@ def test_future_decision_date_refused_under_field(client: Client, clerk: User, s
     response = client.post(create_url(subject), form(fine_type, decided_on="2024-07-01"))
     assert response.status_code == 422
     assert 'data-field-error="decided_on"><span>' in response.content.decode()
+    assert "决定日期不能晚于今天。" in response.content.decode()
     assert not CreditRecord.objects.exists()
 
 
-@pytest.mark.parametrize(("name", "content"), [
-    ("virus.exe", b"MZ\x90\x00" + b"\x00" * 60),
-    ("决定书.pdf", PNG),  # content does not match the extension
+@pytest.mark.parametrize(("name", "content", "reason"), [
+    ("virus.exe", b"MZ\x90\x00" + b"\x00" * 60,
+     "证明材料须为PDF、OFD、PNG或JPEG文件，“virus.exe”不符合要求。"),
+    ("决定书.pdf", PNG,  # content does not match the extension
+     "“决定书.pdf”的文件内容与其文件类型不符。"),
 ])
 def test_bad_evidence_refused_and_nothing_created(client: Client, clerk: User, subject: Subject,
                                                   fine_type: RecordType, name: str,
-                                                  content: bytes, media_root: Path):
+                                                  content: bytes, reason: str,
+                                                  media_root: Path):
     client.force_login(clerk)
     events = AuditEvent.objects.count()
     upload = SimpleUploadedFile(name, content, content_type="application/octet-stream")
@@ -154,6 +159,7 @@ def test_bad_evidence_refused_and_nothing_created(client: Client, clerk: User, s
     assert response.status_code == 422
     body = response.content.decode()
     assert name in body.split('data-field-error="file"', 1)[1].split("</div>", 1)[0]
+    assert reason in body.split('data-field-error="file"', 1)[1].split("</div>", 1)[0]
     assert not CreditRecord.objects.exists() and not Evidence.objects.exists()
     assert AuditEvent.objects.count() == events
     assert not media_root.exists() or not any(p.is_file() for p in media_root.rglob("*"))
@@ -217,6 +223,7 @@ def test_reviewer_cannot_approve_own_submission(client: Client, reviewer: User, 
         from django.utils.translation import gettext
         message = gettext("You entered or submitted this record; another reviewer must decide "
                           "on it.")
+    assert message == "该记录由您录入或提交，须由其他审核员审核。"
     assert escape(message) in response.content.decode().split('data-testid="action-error"')[1]
     record = CreditRecord.objects.get(pk=record.pk)
     assert record.state == RecordState.SUBMITTED
@@ -243,7 +250,9 @@ def test_reject_needs_comment(client: Client, clerk: User, reviewer: User, subje
     record = new_record(clerk, subject, fine_type)
     client.force_login(reviewer)
     url = reverse("records:reject", kwargs={"pk": record.pk})
-    assert client.post(url, {"comment": ""}).status_code == 422
+    refused = client.post(url, {"comment": ""})
+    assert refused.status_code == 422
+    assert "请填写退回理由。" in refused.content.decode()
     record = CreditRecord.objects.get(pk=record.pk)
     assert record.state == RecordState.SUBMITTED
     assert client.post(url, {"comment": "文号有误"}).status_code == 302
@@ -260,6 +269,7 @@ def test_submit_draft_from_record_page(client: Client, clerk: User, subject: Sub
     assert record.state == RecordState.SUBMITTED
     again = client.post(reverse("records:submit", kwargs={"pk": record.pk}))
     assert again.status_code == 409
+    assert "该信用记录当前状态为“待审核”，不能执行此操作。" in again.content.decode()
 
 
 def test_edit_draft(client: Client, clerk: User, subject: Subject, fine_type: RecordType):
@@ -293,7 +303,9 @@ def test_correct_and_revoke(client: Client, clerk: User, reviewer: User,
     revoke = reverse("records:revoke", kwargs={"pk": record.pk})
     assert client.post(revoke, {"reason": "x"}).status_code == 403
     client.force_login(second_reviewer)
-    assert client.post(revoke, {"reason": ""}).status_code == 422
+    refused = client.post(revoke, {"reason": ""})
+    assert refused.status_code == 422
+    assert "请填写撤销理由。" in refused.content.decode()
     assert client.post(revoke, {"reason": "决定被撤销"}).status_code == 302
     record = CreditRecord.objects.get(pk=record.pk)
     assert record.state == RecordState.REVOKED
@@ -326,3 +338,44 @@ def test_create_without_subject_goes_to_search(client: Client, clerk: User):
 def test_leader_cannot_enter_records(client: Client, leader: User, subject: Subject):
     client.force_login(leader)
     assert client.get(create_url(subject)).status_code == 403
+
+
+@pytest.fixture
+def restores_language() -> Iterator[None]:
+    """The locale middleware activates each request's language in the test's thread too."""
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
+
+def test_record_page_speaks_chinese_by_default(client: Client, clerk: User, reviewer: User,
+                                               subject: Subject, fine_type: RecordType):
+    record = new_record(reviewer, subject, fine_type)
+    client.force_login(reviewer)
+    body = client.get(reverse("records:detail", kwargs={"pk": record.pk})).content.decode()
+    assert 'data-state="submitted">待审核</span>' in body
+    assert "不良（失信）信息" in body and "一般失信" in body
+    assert "<dt>文书号</dt>" in body and "<dt>公示截止日期</dt>" in body
+    assert "该记录由您录入或提交，须由其他审核员审核。" in body
+    queue = client.get(reverse("records:reviews")).content.decode()
+    assert "按提交时间先后排列。" in queue
+    client.force_login(clerk)
+    draft = new_record(clerk, subject, fine_type, submit=False, document_number="榕建罚〔2024〕7号")
+    response = client.post(reverse("records:submit", kwargs={"pk": draft.pk}), follow=True)
+    assert "已提交审核。" in response.content.decode()
+
+
+def test_record_page_in_english_after_switching(client: Client, clerk: User, reviewer: User,
+                                                subject: Subject, fine_type: RecordType,
+                                                restores_language: None):
+    record = new_record(reviewer, subject, fine_type)
+    client.force_login(reviewer)
+    url = reverse("records:detail", kwargs={"pk": record.pk})
+    assert client.post(reverse("set_language"),
+                       {"language": "en", "next": url}).status_code == 302
+    body = client.get(url).content.decode()
+    assert 'data-state="submitted">Submitted for review</span>' in body
+    assert "Bad (dishonest)" in body and "<dt>Document number</dt>" in body
+    assert escape("You entered or submitted this record; another reviewer must decide on it.") \
+        in body
+    assert "待审核" not in body and "不良（失信）信息" not in body

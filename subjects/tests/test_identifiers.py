@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -230,6 +231,39 @@ def test_id_bad_check_character_names_expected_and_actual() -> None:
     error = refused(validate_id_number, "110105194912310021")
     assert error.code == "bad_check_character"
     assert "X" in str(error.message) and "1" in str(error.message)
+
+
+# --- the refusals as the clerk reads them (Chinese by default, English on request) ---------------
+
+@pytest.mark.parametrize(("func", "raw", "message"), [
+    (validate_uscc, "91350100M000100Y4Z", "第18位校验码应为3，而不是Z，请检查是否录入有误。"),
+    (validate_uscc, "91350100M000100Y4", "统一社会信用代码应为18位，当前录入了17位。"),
+    (validate_uscc, "91350100I000100Y43",
+     "第9位字符“I”不能出现在统一社会信用代码中（代码不使用字母I、O、S、V、Z）。"),
+    (validate_uscc, with_uscc_check("B1350100M000100Y4"), "第1位“B”不是有效的登记管理部门代码。"),
+    (validate_uscc, with_uscc_check("95350100M000100Y4"),
+     "第2位“5”不是登记管理部门代码“9”下的有效机构类别代码。"),
+    (validate_uscc, with_uscc_check("91990100M000100Y4"),
+     "统一社会信用代码中的行政区划代码990100无效（不符合GB/T 2260），请核对。"),
+    (validate_id_number, "110105194912310021", "第18位校验码应为X，而不是1，请检查是否录入有误。"),
+    (validate_id_number, "11010519491231002", "居民身份证号码应为18位，当前录入了17位。"),
+    (validate_id_number, "1101051949123100AX",
+     "第17位字符“A”无效：居民身份证号码前17位为数字，第18位为数字或X。"),
+    (validate_id_number, with_id_check("99010519491231002"),
+     "居民身份证号码中的行政区划代码990105无效（不符合GB/T 2260），请核对。"),
+    (validate_id_number, with_id_check("11010519990230002"),
+     "身份证号码中的出生日期19990230不是有效日期。"),
+])
+def test_refusals_read_in_chinese(func, raw: str, message: str) -> None:  # noqa: ANN001
+    with translation.override("zh-hans"):
+        assert str(refused(func, raw).message) == message
+
+
+def test_refusal_reads_in_english_when_asked() -> None:
+    with translation.override("en"):
+        error = refused(validate_uscc, "91350100M000100Y4Z")
+        assert str(error.message) == ("The check character (18th) should be 3, not Z: the code "
+                                      "was probably mistyped.")
 
 
 # --- dispatch and helpers ------------------------------------------------------------------------

@@ -75,6 +75,7 @@ def test_invalid_code_shows_exact_reason_and_creates_nothing(client: Client, cle
     assert response.status_code == 422
     body = response.content.decode()
     reason = expected_message(INVALID)
+    assert reason == "第18位校验码应为3，而不是Z，请检查是否录入有误。"
     assert escape(reason) in body
     # Shown under the code field, not only at the top of the form.
     error_block = body.split('data-field-error="code"', 1)[1].split("</div>", 1)[0]
@@ -88,6 +89,7 @@ def test_wrong_check_character_names_the_expected_one(client: Client, clerk: Use
     response = client.post(reverse("subjects:create"), form_data(code=VALID[:17] + "4"))
     assert response.status_code == 422
     assert escape(expected_message(VALID[:17] + "4")) in response.content.decode()
+    assert "第18位校验码应为3，而不是4，请检查是否录入有误。" in response.content.decode()
     assert not Subject.objects.exists()
 
 
@@ -114,10 +116,14 @@ def test_check_code_answers_with_service_wording(client: Client, clerk: User):
     bad = client.post(url, {"code": INVALID, "kind": "enterprise"}).json()
     assert bad["ok"] is False
     assert bad["message"] == expected_message(INVALID)
+    assert bad["message"] == "第18位校验码应为3，而不是Z，请检查是否录入有误。"
     warned = client.post(url, {"code": code_with_org_warning(), "kind": "enterprise"}).json()
     assert warned["ok"] is True and len(warned["warnings"]) == 1
+    assert warned["warnings"][0] == (
+        "代码中的组织机构代码M000100Y5未通过GB 11714校验（第17位应为4），须由审核员确认该代码。")
     person = client.post(url, {"code": ID_NUMBER[:-1] + "1", "kind": "individual"}).json()
     assert person["message"] == expected_message(ID_NUMBER[:-1] + "1", kind="individual")
+    assert person["message"] == "第18位校验码应为X，而不是1，请检查是否录入有误。"
 
 
 def test_check_code_reports_already_registered(client: Client, clerk: User, enterprise: Subject):
@@ -125,6 +131,7 @@ def test_check_code_reports_already_registered(client: Client, clerk: User, ente
     answer = client.post(reverse("subjects:check_code"),
                          {"code": VALID, "kind": "enterprise"}).json()
     assert answer["ok"] is False and VALID in answer["message"]
+    assert answer["message"] == f"代码为{VALID}的信用主体已登记，不能重复登记。"
 
 
 def test_search_by_name_former_name_and_code(client: Client, clerk: User, enterprise: Subject):
@@ -222,5 +229,52 @@ def test_edit_refuses_blank_name_with_service_message(client: Client, clerk: Use
                            {"name": " ", "category": Category.PROPERTY_SERVICE,
                             "status": "active"})
     assert response.status_code in (400, 422)
+    # The form's own required check answers before the service is asked (Django's wording).
+    assert "这个字段是必填项。" in response.content.decode().split('data-field-error="name"', 1)[1]
     enterprise.refresh_from_db()
     assert enterprise.name == "福州市示范物业服务有限公司"
+
+
+@pytest.fixture
+def restores_language():
+    """The locale middleware activates each request's language in the test's thread too."""
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
+
+def test_subject_pages_speak_chinese_by_default(client: Client, clerk: User,
+                                                enterprise: Subject):
+    client.force_login(clerk)
+    listing = client.get(reverse("subjects:list")).content.decode()
+    assert "<h1>信用主体</h1>" in listing and "登记信用主体" in listing
+    for label in ("房地产开发企业", "物业服务企业", "房地产经纪机构", "住房租赁企业",
+                  "建筑施工企业", "从业人员"):
+        assert label in listing
+    detail = client.get(reverse("subjects:detail", kwargs={"pk": enterprise.pk}))
+    body = detail.content.decode()
+    assert "企业 · 物业服务企业" in body and "正常" in body
+    assert "法定代表人" in body and "曾用名" in body and "新增信用记录" in body
+    refused = client.post(reverse("subjects:create"), form_data(code=INVALID, name="另一家"))
+    body = refused.content.decode()
+    assert "请更正下方标出的填写项。" in body
+    assert "第18位校验码应为3，而不是Z，请检查是否录入有误。" in body
+    assert "The check character" not in body
+
+
+def test_subject_pages_in_english_after_switching(client: Client, clerk: User,
+                                                  enterprise: Subject, restores_language):
+    client.force_login(clerk)
+    response = client.post(reverse("set_language"),
+                           {"language": "en", "next": reverse("subjects:list")})
+    assert response.status_code == 302
+    listing = client.get(reverse("subjects:list")).content.decode()
+    assert "<h1>Subjects</h1>" in listing and "Property-service company" in listing
+    assert "物业服务企业" not in listing
+    refused = client.post(reverse("subjects:create"), form_data(code=INVALID, name="另一家"))
+    assert refused.status_code == 422
+    body = refused.content.decode()
+    reason = "The check character (18th) should be 3, not Z: the code was probably mistyped."
+    assert expected_message(INVALID, language="en") == reason
+    assert escape(reason) in body.split('data-field-error="code"', 1)[1]
+    assert "第18位校验码" not in body
