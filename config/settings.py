@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "records",
     "scoring",
     "supervision",
+    "lists",
     "exchange",
 ]
 
@@ -118,7 +119,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # lock the pair, not a whole office behind one NAT address
+# Lock the (username, address) pair, not a whole office behind one NAT address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "common/lockout.html"  # the workbench's own lock-out notice
 

@@ -9,5 +9,6 @@ urlpatterns = [
     path("records/", include("records.urls")),
     path("scoring/", include("scoring.urls")),
     path("supervision/", include("supervision.urls")),
+    path("lists/", include("lists.urls")),
     path("admin/", admin.site.urls),
 ]

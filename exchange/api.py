@@ -288,3 +288,9 @@ def list_subject_records(
     offset = (page - 1) * page_size
     return {"items": [RecordOut.build(r) for r in qs[offset:offset + page_size]],
             "total": qs.count(), "page": page, "page_size": page_size}
+
+
+# --- routers of the apps along the flow (each app keeps its endpoints next to its services) ----
+from lists.api import router as lists_router  # noqa: E402  (after `api` so handlers apply)
+
+api.add_router("/lists", lists_router)

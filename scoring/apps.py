@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class ScoringConfig(AppConfig):
     name = "scoring"
     verbose_name = _("Credit evaluation")
+
+    def ready(self) -> None:
+        """Re-grade a subject whenever one of its records changes state (records/signals.py)."""
+        from records.signals import record_state_changed
+        from scoring.receivers import regrade_on_record_change
+        from subjects import panels
+
+        panels.register(template="scoring/_subject_panel.html", order=10)
+
+        record_state_changed.connect(regrade_on_record_change,
+                                     dispatch_uid="scoring.regrade_on_record_change")

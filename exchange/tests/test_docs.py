@@ -15,7 +15,7 @@ def test_openapi_lists_every_endpoint(db):
     paths = schema["paths"]
     assert set(paths) == {
         "/api/v1/subjects", "/api/v1/subjects/{code}", "/api/v1/records",
-        "/api/v1/subjects/{code}/records",
+        "/api/v1/subjects/{code}/records", "/api/v1/lists/{kind}",
     }
     assert set(paths["/api/v1/subjects"]) == {"get", "post"}
     assert "post" in paths["/api/v1/records"]

@@ -28,9 +28,13 @@ class Command(BaseCommand):
         if not RecordType.objects.exists():
             call_command("loaddata", "record_types", verbosity=0)
             self.stdout.write("Loaded the record catalogue.")
+        call_command("load_scoring_models", verbosity=0)  # shipped schemes; never overwrites
+        call_command("supervision_defaults", verbosity=0)  # measures per grade; keeps edits
         if not no_demo and not Subject.objects.exists():
             self.stdout.write("Seeding the demo county (first start)…")
             call_command("seed_demo", no_progress=True)
+            call_command("regrade")
+            call_command("process_deadlines")  # key-supervision entries for the demo county
         lead = Department.objects.filter(kind=Department.Kind.LEAD).first()
         if lead is None:
             lead = department_create(actor=None, code="lead", name="住房保障中心",

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ListsConfig(AppConfig):
+    """Red list, black list, key supervision, industry sanctions and typical cases (红黑名单)."""
+
+    name = "lists"
+    verbose_name = _("Lists and sanctions")
+
+    def ready(self) -> None:
+        from common.deadlines import register
+        from lists import deadlines, receivers  # noqa: F401  (connects record_state_changed)
+        from subjects import panels
+
+        panels.register(template="lists/_subject_panel.html", order=20)
+
+        register("lists.black", deadlines.black_list_deadlines)
+        register("lists.red", deadlines.red_list_deadlines)
+        register("lists.key", deadlines.key_supervision_recheck)

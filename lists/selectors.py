@@ -1,0 +1,349 @@
+"""Reads for lists: who is on which list, what each case waits for, and what the rules say.
+
+Grades are read from `scoring` read-only (scoring sits to the left of lists in the flow:
+evaluate → classify → apply); lists never write there. Rule checks are set-based: one query per
+rule for all subjects concerned, never a loop over subjects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from accounts import permissions as account_permissions
+from accounts.models import User
+from common import clock
+from lists import rules
+from lists.models import (
+    BLACK_OPEN_STATES,
+    RED_OPEN_STATES,
+    BlackListEntry,
+    BlackState,
+    CaseState,
+    IndustrySanction,
+    KeyRule,
+    KeyState,
+    KeySupervisionEntry,
+    Objection,
+    RedListCriterion,
+    RedListEntry,
+    RedState,
+    RepairRequest,
+    SanctionState,
+    TypicalCase,
+)
+from records.models import CreditRecord, Polarity, RecordState
+from subjects.models import Subject
+
+# Legal text written into decisions and notices: kept in Chinese, the language they are served in.
+DEFAULT_BLACK_MEASURES = (
+    "纳入重点监管对象；依法在市场准入、资质资格管理、招标投标等方面予以限制；"
+    "不得参加评先评优，不得享受政策试点和项目扶持（《建筑市场信用管理暂行办法》第十七条）。"
+)
+
+# 北海 房地产行业红黑名单 (REFERENCE.md §1.6) and 241号 第十一条: what key supervision means.
+KEY_MEASURES = (
+    "每6个月至少开展1次不打招呼的检查（北海）",
+    "每年至少约谈1次主要负责人（北海）",
+    "提高“双随机、一公开”抽查比例和频次（建市〔2017〕241号）",
+    "不适用告知承诺、容缺受理、绿色通道等便利措施",
+)
+
+
+def key_measures() -> list[str]:
+    return [str(m) for m in KEY_MEASURES]
+
+
+# --- list membership --------------------------------------------------------------------------
+def black_in_force() -> QuerySet[BlackListEntry]:
+    return BlackListEntry.objects.filter(state=BlackState.IN_FORCE).select_related(
+        "subject", "ground", "department")
+
+
+def red_in_force() -> QuerySet[RedListEntry]:
+    return RedListEntry.objects.filter(state=RedState.IN_FORCE).select_related(
+        "subject", "department", "criterion")
+
+
+def key_in_force() -> QuerySet[KeySupervisionEntry]:
+    return KeySupervisionEntry.objects.filter(state=KeyState.IN_FORCE).select_related("subject")
+
+
+def in_force(kind: str) -> QuerySet[Any]:
+    return {"black": black_in_force, "red": red_in_force, "key": key_in_force}[kind]()
+
+
+def in_progress(kind: str) -> QuerySet[Any]:
+    """Entries on their way (or suspended): for internal readers only."""
+    if kind == "black":
+        return BlackListEntry.objects.filter(state__in=BLACK_OPEN_STATES).select_related(
+            "subject", "ground", "department")
+    if kind == "red":
+        return RedListEntry.objects.filter(state__in=RED_OPEN_STATES).select_related(
+            "subject", "department", "criterion")
+    return KeySupervisionEntry.objects.none()
+
+
+def black_listed_subject_ids(*, subject_ids: Iterable[int] | None = None) -> set[int]:
+    qs = BlackListEntry.objects.filter(state=BlackState.IN_FORCE)
+    if subject_ids is not None:
+        qs = qs.filter(subject_id__in=list(subject_ids))
+    return set(qs.values_list("subject_id", flat=True))
+
+
+def _bad_records_in_force(as_of: dt.date) -> QuerySet[CreditRecord]:
+    """Effective bad records still inside their publicity period (241号 第十三条: past it, a
+    record may not be used for punishment)."""
+    return CreditRecord.objects.filter(
+        state=RecordState.EFFECTIVE, record_type__polarity=Polarity.BAD,
+        publicity_ends_on__gte=as_of,
+    )
+
+
+def subjects_with_removing_records(*, subject_ids: Iterable[int] | None, as_of: dt.date
+                                   ) -> set[int]:
+    """Subjects with an in-force bad record severe enough to exclude them from the red list."""
+    severities = [s for s, rank in rules.SEVERITY_RANK.items()
+                  if rules.red_list_removal_applies(severity=s)]
+    qs = _bad_records_in_force(as_of).filter(record_type__severity__in=severities)
+    if subject_ids is not None:
+        qs = qs.filter(subject_id__in=list(subject_ids))
+    return set(qs.values_list("subject_id", flat=True))
+
+
+# --- grades (read-only from scoring) ----------------------------------------------------------
+def _scoring_models() -> tuple[Any, Any, Any] | None:
+    if not apps.is_installed("scoring"):
+        return None
+    try:
+        return (apps.get_model("scoring", "EvaluationBatch"),
+                apps.get_model("scoring", "Evaluation"), apps.get_model("scoring", "CurrentBatch"))
+    except LookupError:
+        return None
+
+
+def lowest_grade_subjects(*, subject_ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Subjects whose current grade is their model's lowest: the last threshold grade, or a
+    veto-only grade (e.g. a black-list veto), which ranks below every threshold grade."""
+    found = _scoring_models()
+    if found is None:
+        return {}
+    _batch, evaluation, current = found
+    result: dict[int, str] = {}
+    for pointer in current.objects.select_related("batch__model"):
+        spec = pointer.batch.model.spec or {}
+        names = [g["name"] for g in spec.get("grades", [])]
+        if not names:
+            continue
+        qs = evaluation.objects.filter(batch_id=pointer.batch_id).filter(
+            Q(grade=names[-1]) | ~Q(grade__in=names))
+        if subject_ids is not None:
+            qs = qs.filter(subject_id__in=list(subject_ids))
+        result.update(dict(qs.values_list("subject_id", "grade")))
+    return result
+
+
+def red_list_candidates(*, criterion: RedListCriterion, as_of: dt.date
+                        ) -> list[tuple[int, str]]:
+    """Subjects the criterion nominates: the required grade in each of the last
+    `consecutive_batches` complete evaluation batches of the category (ordered by as_of, the
+    current one included) and no effective bad record decided in the last `clean_months`.
+
+    A subject this criterion already nominated on or after the newest batch's date is left out:
+    a nomination that was refused is not made again until a new evaluation confirms it.
+    """
+    found = _scoring_models()
+    if found is None:
+        return []
+    batch_model, evaluation, current = found
+    pointer = current.objects.filter(category=criterion.category).first()
+    if pointer is None:
+        return []
+    recent = list(
+        batch_model.objects.filter(
+            category=criterion.category, status="complete", is_simulation=False,
+            as_of__lte=pointer.batch.as_of)
+        .order_by("-as_of", "-id").values_list("pk", "as_of")[:criterion.consecutive_batches]
+    )
+    if len(recent) < criterion.consecutive_batches:
+        return []
+    batches = [pk for pk, _ in recent]
+    newest = recent[0][1]
+    counts: dict[int, int] = {}
+    for subject_id in evaluation.objects.filter(
+        batch_id__in=batches, grade=criterion.top_grade
+    ).values_list("subject_id", flat=True):
+        counts[subject_id] = counts.get(subject_id, 0) + 1
+    streak = {s for s, n in counts.items() if n == len(batches)}
+    if not streak:
+        return []
+    window_start = rules.red_list_clean_window_start(as_of=as_of, months=criterion.clean_months)
+    tainted = set(
+        CreditRecord.objects.filter(
+            subject_id__in=streak, state=RecordState.EFFECTIVE,
+            record_type__polarity=Polarity.BAD, decided_on__gte=window_start,
+        ).values_list("subject_id", flat=True)
+    )
+    tainted |= set(RedListEntry.objects.filter(
+        criterion=criterion, subject_id__in=streak, nominated_at__date__gte=newest,
+    ).values_list("subject_id", flat=True))
+    reason = _("Grade %(g)s in %(n)s consecutive evaluations and no bad record since %(d)s "
+               "(%(c)s).") % {"g": criterion.top_grade, "n": len(batches), "d": window_start,
+                              "c": criterion.name}
+    return [(s, reason) for s in sorted(streak - tainted)]
+
+
+# --- key supervision rules --------------------------------------------------------------------
+def key_supervision_should(*, subject_ids: list[int] | None, as_of: dt.date
+                           ) -> dict[tuple[int, str], dict[str, Any]]:
+    """Per (subject, rule): why the subject should be under key supervision now.
+
+    * severe_record: an effective severe bad record inside its publicity period
+      (建市〔2017〕241号: subjects with serious bad records are key supervision objects);
+    * black_list: a black-list entry in force (241号 第十七条);
+    * lowest_grade: the lowest grade of the subject's current evaluation.
+    """
+    should: dict[tuple[int, str], dict[str, Any]] = {}
+    severe = _bad_records_in_force(as_of).filter(record_type__severity="severe")
+    black = BlackListEntry.objects.filter(state=BlackState.IN_FORCE)
+    if subject_ids is not None:
+        severe = severe.filter(subject_id__in=subject_ids)
+        black = black.filter(subject_id__in=subject_ids)
+    for subject_id, record_id, number, type_name in severe.order_by("decided_on", "id").values_list(
+            "subject_id", "id", "document_number", "record_type__name"):
+        should.setdefault((subject_id, KeyRule.SEVERE_RECORD), {
+            "record": record_id,
+            "reason": _("Severe bad record %(n)s (%(t)s) is effective.")
+            % {"n": number, "t": type_name},
+        })
+    for subject_id, entry_id, ground, number in black.values_list(
+            "subject_id", "id", "ground__name", "decision_number"):
+        should.setdefault((subject_id, KeyRule.BLACK_LIST), {
+            "black": entry_id,
+            "reason": _("On the black list (%(g)s, decision %(n)s).") % {"g": ground, "n": number},
+        })
+    for subject_id, grade in lowest_grade_subjects(subject_ids=subject_ids).items():
+        should[(subject_id, KeyRule.LOWEST_GRADE)] = {
+            "grade": grade, "reason": _("Current grade %(g)s is the lowest.") % {"g": grade},
+        }
+    return should
+
+
+# --- what each case waits for -----------------------------------------------------------------
+@dataclass
+class Step:
+    """The next step of a case: what, by when, and whether staff or the calendar must act."""
+
+    entry: Any
+    kind: str
+    label: str
+    due: dt.date | None
+    waiting_for_staff: bool
+
+    @property
+    def days_left(self) -> int | None:
+        return None if self.due is None else (self.due - clock.today()).days
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, -(self.days_left or 0))
+
+    @property
+    def overdue(self) -> bool:
+        return self.waiting_for_staff and self.due is not None and self.due < clock.today()
+
+
+def _pending_objection(entry: Any) -> Objection | None:
+    return entry.objections.filter(state=Objection.State.PENDING).first()
+
+
+def next_step(entry: Any) -> Step | None:
+    """The next step of a black- or red-list entry, or None when nothing is pending."""
+    kind = entry.kind
+    state = entry.state
+    if kind == "black":
+        table: dict[str, tuple[Any, dt.date | None, bool]] = {
+            BlackState.PROPOSED: (_("Serve the notice of intended listing"), None, True),
+            BlackState.NOTIFIED: (_("Statement and defence period ends"),
+                                  entry.statement_ends_on, False),
+            BlackState.UNDER_REVIEW: (_("Decide"), entry.review_due_on, True),
+            BlackState.DECIDED: (_("Publish the decision"), entry.publish_due_on, True),
+            BlackState.PUBLICITY: (_("Publicity ends"), entry.publicity_ends_on, False),
+            BlackState.IN_FORCE: (_("Management period ends"), entry.effective_until, False),
+        }
+        if state == BlackState.SUSPENDED:
+            objection = _pending_objection(entry)
+            return Step(entry, kind, _("Answer the objection"),
+                        objection.reply_due_on if objection else None, True)
+        if state == BlackState.IN_FORCE:
+            repair = entry.repair_requests.filter(state=RepairRequest.State.PENDING).first()
+            if repair:
+                return Step(entry, kind, _("Decide the credit-repair request"),
+                            repair.decision_due_on, True)
+    else:
+        table = {
+            RedState.NOMINATED: (_("Review the nomination"), entry.review_due_on, True),
+            RedState.PUBLICITY: (_("Publicity ends"), entry.publicity_ends_on, False),
+            RedState.AWAITING_DECISION: (_("Decide on the commendation"),
+                                         entry.decision_due_on, True),
+            RedState.DECIDED: (_("Publish the commendation"), entry.publish_due_on, True),
+            RedState.IN_FORCE: (_("Validity ends"), entry.effective_until, False),
+        }
+        if state == RedState.SUSPENDED:
+            objection = _pending_objection(entry)
+            return Step(entry, kind, _("Answer the objection"),
+                        objection.reply_due_on if objection else None, True)
+    if state not in table:
+        return None
+    label, due, staff = table[state]
+    return Step(entry, kind, str(label), due, staff)
+
+
+def _department_filter(user: User) -> Q:
+    if account_permissions.can_see_all_departments(user):
+        return Q()
+    return Q(department_id=user.department_id)
+
+
+def pending_steps(*, user: User) -> list[Step]:
+    """Every open step this user's department handles (all departments for the lead roles),
+    soonest deadline first; steps without a deadline last."""
+    if not account_permissions.is_staff_member(user):
+        return []
+    scope = _department_filter(user)
+    steps: list[Step] = []
+    black = BlackListEntry.objects.filter(scope).filter(
+        Q(state__in=BLACK_OPEN_STATES)
+        | Q(state=BlackState.IN_FORCE, repair_requests__state=RepairRequest.State.PENDING)
+    ).distinct().select_related("subject", "ground", "department")
+    red = RedListEntry.objects.filter(scope, state__in=RED_OPEN_STATES).select_related(
+        "subject", "department")
+    for entry in [*black, *red]:
+        step = next_step(entry)
+        if step is not None:
+            steps.append(step)
+    for sanction in IndustrySanction.objects.filter(scope, state=SanctionState.PROPOSED
+                                                    ).select_related("subject"):
+        steps.append(Step(sanction, "sanction", _("Decide the sanction"), None, True))
+    for case in TypicalCase.objects.filter(scope, state=CaseState.SUBMITTED):
+        steps.append(Step(case, "case", _("Review the typical case"), None, True))
+    far = dt.date.max
+    return sorted(steps, key=lambda s: (s.due or far, s.kind, s.entry.pk))
+
+
+# --- a subject's lists (subject page) ---------------------------------------------------------
+def subject_lists(*, subject: Subject) -> dict[str, list[Any]]:
+    """What the subject page shows: current and past list entries, sanctions and cases."""
+    return {
+        "black": list(subject.black_list_entries.select_related("ground").order_by("-id")),
+        "red": list(subject.red_list_entries.order_by("-id")),
+        "key": list(subject.key_supervision_entries.order_by("-id")),
+        "sanctions": list(subject.industry_sanctions.order_by("-id")),
+        "cases": list(subject.typical_cases.filter(state=CaseState.PUBLISHED).order_by("-id")),
+    }

@@ -1,0 +1,406 @@
+"""Workbench pages for lists: pending steps, list pages, case pages with their next actions.
+
+Thin: each action parses one form and calls one service; a `ServiceError` is shown on the page
+with the status it carries. Which actions are offered is only a convenience: the services check
+state, role and four eyes again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.db.models import Model, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from common.errors import ServiceError
+from common.views import deny_unless, staff_required
+from lists import forms, selectors, services
+from lists import permissions as p
+from lists.models import (
+    BLACK_OPEN_STATES,
+    RED_OPEN_STATES,
+    BlackListEntry,
+    BlackState,
+    CaseState,
+    IndustrySanction,
+    KeyState,
+    KeySupervisionEntry,
+    NoticeDocument,
+    Objection,
+    RedListEntry,
+    RedState,
+    RepairRequest,
+    SanctionState,
+    TypicalCase,
+)
+from subjects.models import Subject
+
+
+@dataclass(frozen=True)
+class Action:
+    label: Any
+    form: type[django_forms.Form]
+    run: Callable[[Any, User, dict[str, Any]], Any]
+    danger: bool = False
+
+
+def _pending(entry: Any, model: type[Model]) -> Any:
+    found = model.objects.filter(**{("entry" if model is RepairRequest else
+                                     f"{entry.kind}_entry"): entry},
+                                 state="pending").first()
+    if found is None:
+        raise ServiceError("nothing_pending", _("Nothing is pending."))
+    return found
+
+
+ACTIONS: dict[str, dict[str, Action]] = {
+    "black": {
+        "notify": Action(gettext_lazy("Serve the notice of intended listing"), forms.EmptyForm,
+                         lambda e, u, d: services.black_notify(actor=u, entry=e)),
+        "statement": Action(gettext_lazy("Record the statement and defence"),
+                            forms.StatementForm,
+                            lambda e, u, d: services.black_record_statement(
+                                actor=u, entry=e, statement=d["statement"], final=d["final"])),
+        "begin_review": Action(gettext_lazy("Start the review"), forms.EmptyForm,
+                               lambda e, u, d: services.black_begin_review(actor=u, entry=e)),
+        "decide": Action(gettext_lazy("Decide to list"), forms.BlackDecideForm,
+                         lambda e, u, d: services.black_decide(actor=u, entry=e, **d)),
+        "dismiss": Action(gettext_lazy("Decide not to list"), forms.ReasonsForm,
+                          lambda e, u, d: services.black_dismiss(actor=u, entry=e, **d)),
+        "withdraw": Action(gettext_lazy("Withdraw the proposal"), forms.ReasonForm,
+                           lambda e, u, d: services.black_withdraw(actor=u, entry=e, **d),
+                           danger=True),
+        "publish": Action(gettext_lazy("Publish"), forms.EmptyForm,
+                          lambda e, u, d: services.black_publish(actor=u, entry=e)),
+        "objection": Action(gettext_lazy("Register an objection"), forms.ObjectionForm,
+                            lambda e, u, d: services.objection_file(actor=u, entry=e, **d)),
+        "objection_answer": Action(
+            gettext_lazy("Answer the objection"), forms.ObjectionAnswerForm,
+            lambda e, u, d: services.objection_decide(
+                actor=u, objection=_pending(e, Objection), upheld=d["upheld"] == "yes",
+                reply=d["reply"])),
+        "repair": Action(gettext_lazy("Register a credit-repair request"),
+                         forms.RepairRequestForm,
+                         lambda e, u, d: services.repair_request(actor=u, entry=e, **d)),
+        "repair_decide": Action(
+            gettext_lazy("Decide the credit-repair request"), forms.RepairDecideForm,
+            lambda e, u, d: services.repair_decide(
+                actor=u, request=_pending(e, RepairRequest), approve=d["approve"] == "yes",
+                reasons=d["reasons"])),
+    },
+    "red": {
+        "review": Action(gettext_lazy("Review the nomination"), forms.RedReviewForm,
+                         lambda e, u, d: services.red_review(
+                             actor=u, entry=e, admit=d["admit"] == "yes",
+                             comment=d["comment"])),
+        "objection": Action(gettext_lazy("Register an objection"), forms.ObjectionForm,
+                            lambda e, u, d: services.objection_file(actor=u, entry=e, **d)),
+        "objection_answer": Action(
+            gettext_lazy("Answer the objection"), forms.ObjectionAnswerForm,
+            lambda e, u, d: services.objection_decide(
+                actor=u, objection=_pending(e, Objection), upheld=d["upheld"] == "yes",
+                reply=d["reply"])),
+        "decide": Action(gettext_lazy("Decide on the commendation"), forms.RedDecideForm,
+                         lambda e, u, d: services.red_decide(
+                             actor=u, entry=e, commend=d["commend"] == "yes",
+                             commendation=d["commendation"],
+                             commendation_text=d["commendation_text"],
+                             decision_number=d["decision_number"], reasons=d["reasons"])),
+        "publish": Action(gettext_lazy("Publish"), forms.EmptyForm,
+                          lambda e, u, d: services.red_publish(actor=u, entry=e)),
+        "remove": Action(gettext_lazy("Remove from the red list"), forms.ReasonForm,
+                         lambda e, u, d: services.red_remove(actor=u, entry=e, **d),
+                         danger=True),
+    },
+    "sanction": {
+        "decide": Action(gettext_lazy("Decide the sanction"), forms.CommentForm,
+                         lambda e, u, d: services.sanction_decide(actor=u, sanction=e, **d)),
+        "reject": Action(gettext_lazy("Reject"), forms.CommentForm,
+                         lambda e, u, d: services.sanction_reject(actor=u, sanction=e, **d),
+                         danger=True),
+        "revoke": Action(gettext_lazy("Revoke"), forms.ReasonForm,
+                         lambda e, u, d: services.sanction_revoke(actor=u, sanction=e, **d),
+                         danger=True),
+    },
+    "case": {
+        name: Action(label, forms.CommentForm,
+                     lambda e, u, d, name=name: services.case_transition(
+                         actor=u, case=e, action=name, comment=d["comment"]),
+                     danger=name == "withdraw")
+        for name, label in (
+            ("submit", gettext_lazy("Submit for review")),
+            ("return_to_author", gettext_lazy("Return to the author")),
+            ("publish", gettext_lazy("Publish")),
+            ("withdraw", gettext_lazy("Withdraw")),
+        )
+    },
+}
+
+MODELS: dict[str, type[Model]] = {"black": BlackListEntry, "red": RedListEntry,
+                                  "sanction": IndustrySanction, "case": TypicalCase}
+
+
+def available_actions(kind: str, entry: Any, user: User) -> list[str]:
+    """The actions to offer `user` on `entry` now (the services decide for real)."""
+    handle, decide = p.can_handle(entry, user), p.can_decide(entry, user)
+    s = entry.state
+    acts: list[str] = []
+    if kind == "black":
+        repair_pending = s == BlackState.IN_FORCE and entry.repair_requests.filter(
+            state=RepairRequest.State.PENDING).exists()
+        acts += {
+            BlackState.PROPOSED: ["notify", "withdraw"] if handle else [],
+            BlackState.NOTIFIED: ["statement", "begin_review", "withdraw"] if handle else [],
+            BlackState.UNDER_REVIEW: (["decide", "dismiss"] if decide else [])
+            + (["withdraw"] if handle else []),
+            BlackState.DECIDED: ["publish"] if decide else [],
+            BlackState.PUBLICITY: ["objection"] if handle else [],
+            BlackState.IN_FORCE: (["objection"] if handle else [])
+            + (["repair"] if handle and not repair_pending else [])
+            + (["repair_decide"] if decide and repair_pending else []),
+            BlackState.SUSPENDED: ["objection_answer"] if decide else [],
+        }.get(s, [])
+    elif kind == "red":
+        acts += {
+            RedState.NOMINATED: ["review"] if decide else [],
+            RedState.PUBLICITY: ["objection"] if handle else [],
+            RedState.SUSPENDED: ["objection_answer"] if decide else [],
+            RedState.AWAITING_DECISION: ["decide"] if decide else [],
+            RedState.DECIDED: ["publish"] if decide else [],
+        }.get(s, [])
+        if decide and s in [*RED_OPEN_STATES, RedState.IN_FORCE]:
+            acts.append("remove")
+    elif kind == "sanction":
+        acts += {SanctionState.PROPOSED: ["decide", "reject"] if decide else [],
+                 SanctionState.DECIDED: ["revoke"] if decide else []}.get(s, [])
+    elif kind == "case":
+        acts += {CaseState.DRAFT: ["submit"] if handle else [],
+                 CaseState.SUBMITTED: ["publish", "return_to_author"] if decide else [],
+                 CaseState.PUBLISHED: ["withdraw"] if decide else []}.get(s, [])
+    return acts
+
+
+def _detail_url(kind: str, pk: int) -> str:
+    return reverse(f"lists:{kind}_detail", args=[pk])
+
+
+def _detail(request: HttpRequest, kind: str, entry: Any, *, failed: str = "",
+            failed_form: django_forms.Form | None = None, status: int = 200) -> HttpResponse:
+    actions = []
+    for name in available_actions(kind, entry, request.user):
+        spec = ACTIONS[kind][name]
+        form = failed_form if name == failed and failed_form is not None else spec.form(
+            prefix=name, initial=_initial(kind, name, entry))
+        actions.append({"name": name, "label": spec.label, "form": form, "danger": spec.danger,
+                        "open": name == failed})
+    context: dict[str, Any] = {"kind": kind, "entry": entry, "actions": actions}
+    if kind in ("black", "red"):
+        context["step"] = selectors.next_step(entry)
+        context["objections"] = entry.objections.all()
+        context["notices"] = entry.notices.all()
+    if kind == "black":
+        context["repairs"] = entry.repair_requests.all()
+    return render(request, f"lists/{kind}_detail.html", context, status=status)
+
+
+def _initial(kind: str, name: str, entry: Any) -> dict[str, Any]:
+    if kind == "black" and name == "decide":
+        return {"legal_basis": entry.ground.legal_basis,
+                "measures": str(selectors.DEFAULT_BLACK_MEASURES)}
+    return {}
+
+
+def _entry(kind: str, pk: int) -> Any:
+    if kind not in MODELS:
+        raise Http404
+    return get_object_or_404(MODELS[kind], pk=pk)
+
+
+@staff_required
+def detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    return _detail(request, kind, _entry(kind, pk))
+
+
+@staff_required
+@require_POST
+def action(request: HttpRequest, kind: str, pk: int, name: str) -> HttpResponse:
+    entry = _entry(kind, pk)
+    spec = ACTIONS[kind].get(name)
+    if spec is None:
+        raise Http404
+    form = spec.form(request.POST, prefix=name)
+    if not form.is_valid():
+        return _detail(request, kind, entry, failed=name, failed_form=form, status=422)
+    try:
+        spec.run(entry, request.user, form.cleaned_data)
+    except ServiceError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        return _detail(request, kind, _entry(kind, pk), failed=name, failed_form=form,
+                       status=exc.status)
+    messages.success(request, _("Done: %(a)s.") % {"a": spec.label})
+    return redirect(_detail_url(kind, pk))
+
+
+# --- pages ------------------------------------------------------------------------------------
+@staff_required
+def workbench(request: HttpRequest) -> HttpResponse:
+    steps = selectors.pending_steps(user=request.user)
+    return render(request, "lists/workbench.html", {
+        "steps": steps, "overdue": sum(1 for s in steps if s.overdue),
+        "counts": {"black": selectors.black_in_force().count(),
+                   "red": selectors.red_in_force().count(),
+                   "key": selectors.key_in_force().count()},
+    })
+
+
+TABS = {
+    "black": {"in_force": [BlackState.IN_FORCE], "open": BLACK_OPEN_STATES,
+              "ended": [BlackState.EXPIRED, BlackState.REPAIRED, BlackState.VOID,
+                        BlackState.DISMISSED, BlackState.WITHDRAWN]},
+    "red": {"in_force": [RedState.IN_FORCE], "open": RED_OPEN_STATES,
+            "ended": [RedState.EXPIRED, RedState.REMOVED, RedState.REJECTED, RedState.VOID]},
+}
+
+
+def _tabbed(request: HttpRequest, kind: str, qs: QuerySet[Any]) -> tuple[str, QuerySet[Any]]:
+    tab = request.GET.get("tab", "in_force")
+    if tab not in TABS[kind]:
+        tab = "in_force"
+    return tab, qs.filter(state__in=TABS[kind][tab])
+
+
+@staff_required
+def black_list(request: HttpRequest) -> HttpResponse:
+    tab, entries = _tabbed(request, "black", BlackListEntry.objects.select_related(
+        "subject", "ground", "department"))
+    return render(request, "lists/black_list.html", {"tab": tab, "entries": entries[:500]})
+
+
+@staff_required
+def red_list(request: HttpRequest) -> HttpResponse:
+    tab, entries = _tabbed(request, "red", RedListEntry.objects.select_related(
+        "subject", "department", "criterion"))
+    return render(request, "lists/red_list.html", {"tab": tab, "entries": entries[:500]})
+
+
+@staff_required
+def key_list(request: HttpRequest) -> HttpResponse:
+    ended = request.GET.get("tab") == "ended"
+    entries = KeySupervisionEntry.objects.filter(
+        state=KeyState.ENDED if ended else KeyState.IN_FORCE).select_related("subject")
+    return render(request, "lists/key_list.html", {"tab": "ended" if ended else "in_force",
+                                                   "entries": entries[:500],
+                                                   "measures": selectors.key_measures()})
+
+
+@staff_required
+def sanction_list(request: HttpRequest) -> HttpResponse:
+    entries = IndustrySanction.objects.select_related("subject", "department")[:500]
+    return render(request, "lists/sanction_list.html", {"entries": entries})
+
+
+@staff_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    entries = TypicalCase.objects.prefetch_related("subjects")[:500]
+    return render(request, "lists/case_list.html", {"entries": entries})
+
+
+def _subject_from_query(request: HttpRequest) -> tuple[Subject | None, forms.SubjectPickForm]:
+    pick = forms.SubjectPickForm(request.GET or None)
+    if "subject" in request.GET:
+        return get_object_or_404(Subject, pk=request.GET.get("subject")), pick
+    if pick.is_bound and pick.is_valid():
+        return pick.cleaned_data["code"], pick
+    return None, pick
+
+
+def _new(request: HttpRequest, *, kind: str, form_class: type[django_forms.Form],
+         create: Callable[[Subject, dict[str, Any]], Any], title: Any,
+         form_kwargs: Callable[[Subject], dict[str, Any]] | None = None) -> HttpResponse:
+    deny_unless(p.can_propose(request.user, request.user.department))
+    subject, pick = _subject_from_query(request)
+    if subject is None:
+        return render(request, "lists/new.html", {"pick": pick, "title": title, "kind": kind})
+    extra = form_kwargs(subject) if form_kwargs else {}
+    form = form_class(request.POST or None, **extra)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = create(subject, form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            status = exc.status
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(_detail_url(kind, entry.pk))
+    elif request.method == "POST":
+        status = 422
+    return render(request, "lists/new.html", {"subject": subject, "form": form, "title": title,
+                                              "kind": kind}, status=status)
+
+
+@staff_required
+def black_new(request: HttpRequest) -> HttpResponse:
+    return _new(
+        request, kind="black", form_class=forms.BlackProposeForm,
+        title=gettext_lazy("Propose a black-list entry"),
+        form_kwargs=lambda s: {"subject": s},
+        create=lambda s, d: services.black_propose(
+            actor=request.user, subject=s, ground=d["ground"], records=list(d["records"]),
+            facts=d["facts"]))
+
+
+@staff_required
+def red_new(request: HttpRequest) -> HttpResponse:
+    return _new(request, kind="red", form_class=forms.RedNominateForm,
+                title=gettext_lazy("Nominate for the red list"),
+                create=lambda s, d: services.red_nominate(actor=request.user, subject=s,
+                                                          reasons=d["reasons"]))
+
+
+@staff_required
+def sanction_new(request: HttpRequest) -> HttpResponse:
+    return _new(request, kind="sanction", form_class=forms.SanctionForm,
+                title=gettext_lazy("Propose an industry sanction"),
+                create=lambda s, d: services.sanction_propose(actor=request.user, subject=s,
+                                                              **d))
+
+
+@staff_required
+def case_new(request: HttpRequest) -> HttpResponse:
+    deny_unless(p.can_propose(request.user, request.user.department))
+    form = forms.CaseForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            case = services.case_create(actor=request.user, title=d["title"], kind=d["kind"],
+                                        body=d["body"], subjects=d["subject_codes"],
+                                        records=d["records"])
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            status = exc.status
+        else:
+            return redirect(_detail_url("case", case.pk))
+    elif request.method == "POST":
+        status = 422
+    return render(request, "lists/new.html", {"form": form, "kind": "case", "subject": True,
+                                              "title": gettext_lazy("Write a typical case")},
+                  status=status)
+
+
+@staff_required
+def notice_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    notice = get_object_or_404(NoticeDocument, pk=pk)
+    return FileResponse(notice.file.open("rb"), content_type="application/pdf",
+                        filename=f"{notice.get_kind_display()}-{notice.issued_on}.pdf")

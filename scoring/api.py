@@ -1,0 +1,108 @@
+"""API v1 door onto grades: `GET /subjects/{code}/evaluation` (django-ninja Router).
+
+Mounted by the API app (exchange/api.py) with `api.add_router("", scoring_router)`; the
+answer uses the same selectors and the same rule names as the subject page's evaluation panel,
+so a calling system reads exactly what a clerk sees. Token scope: subjects:read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Path, Router, Schema, Status
+
+from exchange.auth import TokenAuth
+from exchange.models import Scope
+from scoring import selectors
+from scoring.engine import spec_of
+from subjects.selectors import get_subject
+
+PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
+
+
+class ModelRef(Schema):
+    code: str
+    version: int
+    name: str
+
+
+class ContributionOut(Schema):
+    kind: str
+    rule_code: str
+    rule_name: str
+    record_id: int | None
+    document_number: str
+    record_type: str
+    decided_on: dt.date | None
+    raw_points: Decimal
+    points: Decimal
+    cap_applied: bool
+    decay_factor: Decimal | None
+    detail: str
+
+
+class EvaluationOut(Schema):
+    subject_code: str
+    grade: str
+    score: Decimal
+    veto: str
+    veto_name: str
+    batch_id: int
+    as_of: dt.date
+    model: ModelRef
+    contributions: list[ContributionOut]
+    total: Decimal
+    matches_stored: bool
+
+
+class ErrorBody(Schema):
+    code: str
+    field: str | None = None
+    message: str
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+router = Router(tags=["evaluation"])
+
+
+@router.get("/subjects/{code}/evaluation", auth=TokenAuth(Scope.SUBJECTS_READ),
+            response={200: EvaluationOut, 404: ErrorOut},
+            summary="A subject's current grade, score and the contributions that make it")
+def subject_evaluation(
+    request: HttpRequest, code: str = Path(..., max_length=64, pattern=PLAIN_TEXT)
+) -> Status:
+    """Grade in the category's current batch, with every contribution line (record, rule,
+    raw points, decay, cap applied) summing exactly to the score."""
+    subject = get_subject(code=code)
+    explained = selectors.explanation(subject=subject)
+    if explained is None:
+        return Status(404, {"error": {"code": "not_graded", "field": None,
+                                      "message": _("This subject has not been graded yet.")}})
+    evaluation, model = explained.evaluation, explained.model
+    spec = spec_of(model)
+    return Status(200, {
+        "subject_code": subject.display_code, "grade": evaluation.grade,
+        "score": evaluation.score, "veto": evaluation.veto,
+        "veto_name": spec.rule_name(evaluation.veto) if evaluation.veto else "",
+        "batch_id": explained.batch.pk, "as_of": explained.as_of,
+        "model": {"code": model.code, "version": model.version, "name": model.name},
+        "contributions": [
+            {"kind": line.kind, "rule_code": line.rule_code, "rule_name": line.rule_name,
+             "record_id": line.record_id, "document_number": line.document_number,
+             "record_type": line.record_type, "decided_on": line.decided_on,
+             "raw_points": line.raw_points, "points": line.points,
+             "cap_applied": line.cap_applied, "decay_factor": line.decay_factor,
+             "detail": line.detail}
+            for line in explained.lines
+        ],
+        "total": explained.total, "matches_stored": explained.matches_stored,
+    })
+
+
+scoring_router = router

@@ -1,0 +1,219 @@
+"""The set-based evaluation engine: full re-grade into a new batch, and one-subject re-grade.
+
+Full re-grade (DESIGN.md "Storage and scale"; issue 3 "The engine"):
+
+1. a batch row is created in state *building* and committed on its own;
+2. one `WITH … INSERT INTO scoring_evaluation SELECT …` statement computes every subject of
+   every model in the run from one scan of the record table (`scoring.sqlcompile`); nothing
+   per subject passes through Python;
+3. one short transaction marks the batch complete, moves the category's `CurrentBatch`
+   pointer, re-grades the few subjects whose records changed while the batch was building
+   (so an approval made during the build is not lost), and writes the audit event.
+
+A crash in step 2 rolls the insert back and leaves the batch *failed* and the pointer where it
+was, so readers keep the previous grades. Readers follow the pointer, so they see the old batch
+or the new one, never a mix.
+
+Incremental re-grade (`regrade_subject`) runs the same compiled statement restricted to one
+subject (index lookups only) and rewrites that subject's row in the current batch; it is what
+the `records.signals.record_state_changed` receiver calls inside the approving transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from audit.models import AuditEvent
+from audit.services import record_event
+from common import clock
+from common.errors import Conflict, ValidationFailed
+from records.models import CreditRecord
+from scoring.language import Spec
+from scoring.models import (
+    BatchStatus,
+    CurrentBatch,
+    Evaluation,
+    EvaluationBatch,
+    ModelStatus,
+    ScoringModel,
+)
+from scoring.sqlcompile import Plan, TypeInfo, insert_sql, load_catalogue, select_sql
+from subjects.models import Subject
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One computed evaluation, as the engine's SELECT returns it."""
+
+    subject_id: int
+    score: Decimal
+    grade: str
+    veto: str
+
+
+def spec_of(model: ScoringModel) -> Spec:
+    return Spec.from_json(model.spec)
+
+
+def model_in_effect(*, category: str, as_of: dt.date) -> ScoringModel | None:
+    """The category's published model that applies at `as_of` (latest effective_from wins)."""
+    return (
+        ScoringModel.objects.filter(category=category, status=ModelStatus.PUBLISHED,
+                                    effective_from__lte=as_of)
+        .order_by("-effective_from", "-published_at", "-version").first()
+    )
+
+
+def compute_rows(*, specs: list[Spec], as_of: dt.date, subject_id: int | None = None,
+                 catalogue: dict[int, TypeInfo] | None = None) -> list[Row]:
+    """Evaluate in SQL without writing anything (what-if, one-subject re-grade, tests)."""
+    plans = [Plan(spec=spec, batch_id=n) for n, spec in enumerate(specs)]
+    sql = select_sql(plans=plans, catalogue=catalogue or load_catalogue(), as_of=as_of,
+                     vendor=connection.vendor, subject_id=subject_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [Row(subject_id=sid, score=(Decimal(score) / 100).quantize(Decimal("0.01")),
+                    grade=grade, veto=veto)
+                for _b, sid, score, grade, veto in cursor.fetchall()]
+
+
+def _audit_position() -> int:
+    """The audit chain's last sequence number: every record change after it is audited."""
+    return AuditEvent.objects.aggregate(seq=Max("seq"))["seq"] or 0
+
+
+def _changed_subjects(*, category: str, since_seq: int) -> list[int]:
+    """Subjects of the category whose records changed after `since_seq` in the audit chain.
+
+    Every write on a record goes through records.services, which audits it in the same
+    transaction; so the audit log (indexed by sequence) tells exactly which subjects a batch
+    built from an older snapshot may have missed, without scanning the record table.
+    """
+    record_ids = {
+        int(pk) for pk in AuditEvent.objects.filter(
+            seq__gt=since_seq, target_type=CreditRecord._meta.label_lower,
+        ).values_list("target_id", flat=True) if pk.isdigit()
+    }
+    if not record_ids:
+        return []
+    return list(CreditRecord.objects.filter(pk__in=record_ids, subject__category=category)
+                .order_by().values_list("subject_id", flat=True).distinct())
+
+
+def _switch(*, batch: EvaluationBatch, actor: object, since_seq: int) -> None:
+    """The short transaction that makes a built batch the one readers see."""
+    with transaction.atomic():
+        batch.status = BatchStatus.COMPLETE
+        batch.finished_at = clock.now()
+        batch.subject_count = Evaluation.objects.filter(batch=batch).count()
+        batch.save(update_fields=["status", "finished_at", "subject_count"])
+        if not batch.is_simulation:
+            previous = (CurrentBatch.objects.select_for_update()
+                        .filter(category=batch.category).first())
+            CurrentBatch.objects.update_or_create(
+                category=batch.category, defaults={"batch": batch, "switched_at": clock.now()})
+            # Records that changed while the batch was building: their subjects' rows may
+            # predate the change (the INSERT read a snapshot), so re-grade them now.
+            changed = _changed_subjects(category=batch.category, since_seq=since_seq)
+            for subject in Subject.objects.filter(pk__in=changed):
+                regrade_subject(subject=subject)
+            record_event(
+                actor=actor, action="scoring.regrade", target=batch,
+                before={"batch": getattr(previous, "batch_id", None)},
+                after={"batch": batch.pk, "model": batch.model.label,
+                       "as_of": batch.as_of, "subjects": batch.subject_count},
+            )
+
+
+def regrade_many(*, models: list[ScoringModel], as_of: dt.date | None = None,
+                 actor: object = None, simulation: bool = False) -> list[EvaluationBatch]:
+    """Re-grade several categories (one model each) in ONE statement, one scan of the records.
+
+    Returns the new batches, complete and (unless `simulation`) current.
+    """
+    as_of = as_of or clock.today()
+    categories = [m.category for m in models]
+    if len(set(categories)) != len(categories):
+        raise ValidationFailed("one_model_per_category",
+                               _("Give at most one model per category in one re-grade."))
+    for model in models:
+        if model.status == ModelStatus.DRAFT and not simulation:
+            raise Conflict("model_not_published",
+                           _("%(model)s is a draft; publish it before grading with it, or run "
+                             "a what-if simulation.") % {"model": model.label})
+    started = clock.now()
+    since_seq = _audit_position()
+    with transaction.atomic():
+        batches = [
+            EvaluationBatch.objects.create(
+                model=model, category=model.category, as_of=as_of, started_at=started,
+                status=BatchStatus.BUILDING, is_simulation=simulation,
+                triggered_by=actor if getattr(actor, "pk", None) else None)
+            for model in models
+        ]
+    plans = [Plan(spec=spec_of(m), batch_id=b.pk) for m, b in zip(models, batches, strict=True)]
+    sql = insert_sql(plans=plans, catalogue=load_catalogue(), as_of=as_of,
+                     vendor=connection.vendor, table=Evaluation._meta.db_table)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    except Exception as exc:
+        logger.exception("re-grade failed: %s", [b.pk for b in batches])
+        with transaction.atomic():
+            EvaluationBatch.objects.filter(pk__in=[b.pk for b in batches]).update(
+                status=BatchStatus.FAILED, finished_at=clock.now(), error=str(exc)[:2000])
+        raise
+    for batch in batches:
+        _switch(batch=batch, actor=actor, since_seq=since_seq)
+    return batches
+
+
+def regrade(*, model: ScoringModel, as_of: dt.date | None = None, actor: object = None
+            ) -> EvaluationBatch:
+    """Re-grade every subject of the model's category into a new batch and make it current."""
+    return regrade_many(models=[model], as_of=as_of, actor=actor)[0]
+
+
+def regrade_in_effect(*, as_of: dt.date | None = None, categories: list[str] | None = None,
+                      actor: object = None) -> list[EvaluationBatch]:
+    """Re-grade each category with its published model in effect at the date (one scan)."""
+    as_of = as_of or clock.today()
+    wanted = categories or [c for c, _label in Subject._meta.get_field("category").choices]
+    models = [m for c in wanted if (m := model_in_effect(category=c, as_of=as_of))]
+    if not models:
+        return []
+    return regrade_many(models=models, as_of=as_of, actor=actor)
+
+
+def regrade_subject(*, subject: Subject, actor: object = None,
+                    as_of: dt.date | None = None) -> Evaluation | None:
+    """Re-grade one subject into its category's current batch, as of today.
+
+    Called in the request (and transaction) that made a record effective, corrected or
+    revoked it, so the grade shown next is already the new one. Does nothing for a category
+    that was never graded. The row keeps the date it was evaluated at (`Evaluation.as_of`).
+    """
+    pointer = (CurrentBatch.objects.select_related("batch__model")
+               .filter(category=subject.category).first())
+    if pointer is None:
+        return None
+    batch = pointer.batch
+    as_of = as_of or clock.today()
+    rows = compute_rows(specs=[spec_of(batch.model)], as_of=as_of, subject_id=subject.pk)
+    if not rows:
+        return None
+    row = rows[0]
+    evaluation, _created = Evaluation.objects.update_or_create(
+        batch=batch, subject_id=subject.pk,
+        defaults={"score": row.score, "grade": row.grade, "veto": row.veto, "as_of": as_of},
+    )
+    return evaluation

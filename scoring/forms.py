@@ -1,0 +1,46 @@
+"""Workbench forms of the scoring pages; every rule is checked again by the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from subjects.models import Category
+
+MAX_SOURCE_BYTES = 200_000
+
+
+class ModelSourceForm(forms.Form):
+    """A model document pasted into the editor or uploaded as a .toml file."""
+
+    source = forms.CharField(label=_("Model document (TOML)"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false",
+                                                          "class": "mono"}))
+    upload = forms.FileField(label=_("…or upload a .toml file"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        upload = data.get("upload")
+        if upload:
+            if upload.size > MAX_SOURCE_BYTES:
+                raise forms.ValidationError(_("The file is too large for a model document."))
+            try:
+                data["source"] = upload.read().decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise forms.ValidationError(_("The file must be UTF-8 text.")) from exc
+        if not (data.get("source") or "").strip():
+            self.add_error("source", _("Paste the model document or upload a file."))
+        return data
+
+
+class AsOfForm(forms.Form):
+    as_of = forms.DateField(label=_("As of"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RegradeForm(AsOfForm):
+    category = forms.ChoiceField(label=_("Category"), required=False,
+                                 choices=[("", _("Every category with a published model")),
+                                          *Category.choices])

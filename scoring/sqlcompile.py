@@ -1,0 +1,530 @@
+"""Compile scoring-model specs into one set-based SQL statement (SQLite and PostgreSQL).
+
+DESIGN.md "Storage and scale": re-grading every subject is one query, not a Python loop. The
+statement is a chain of CTEs that reads the record table once for every model in the run:
+
+    rec      effective records decided by the date (one scan of records_creditrecord)
+    asg      per record and model: the first item whose types match
+    raw      per record and model: points before decay, and whether the item's window holds
+    pts      per record and model: points after step or linear decay (integer cents)
+    agg      GROUP BY subject: per-item sums, veto hit counts, bad-record count, counted records
+    pN_s     model N's subjects (its category) LEFT JOIN agg, plus subject indicators
+    pN_c     item caps                  pN_g   group sums      pN_t   group caps, base
+    pN_b     floor / ceiling            pN_r   fixing veto, threshold rank
+    pN_f     floor lifts, grade name, veto code
+    final    UNION ALL of every model's pN_f
+
+Everything the spec and the catalogue decide is resolved here, in Python, to constants: record
+types become id lists, month windows become cut-off dates (`scoring.dates`), points become
+integer cents. The database then only compares stored values with constants and adds integers,
+which both databases do identically, so the result equals the plain evaluator's to the cent
+(checked by `tests/test_engine_agrees.py`). Dates and text are emitted as literals (codes are
+validated by the language and quoted here), so the statement has no parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from records.models import CreditRecord, RecordType
+from scoring import dates
+from scoring.language import BASIS, Indicator, Item, Match, Spec, Veto, Window
+from subjects.models import Subject
+
+
+@dataclass(frozen=True)
+class TypeInfo:
+    id: int
+    code: str
+    group: str
+    polarity: str
+    severity: str
+    default_points: Decimal
+
+    def matches(self, match: Match) -> bool:
+        return match.matches(code=self.code, group=self.group, polarity=self.polarity,
+                             severity=self.severity)
+
+
+def load_catalogue() -> dict[int, TypeInfo]:
+    """The record catalogue as plain data (some 40 rows), read once per run."""
+    return {
+        row["id"]: TypeInfo(id=row["id"], code=row["code"], group=row["group"],
+                            polarity=row["polarity"], severity=row["severity"],
+                            default_points=row["default_points"])
+        for row in RecordType.objects.values("id", "code", "group", "polarity", "severity",
+                                             "default_points")
+    }
+
+
+# --- vendor differences, kept to these few helpers -----------------------------------------------
+
+class Dialect:
+    vendor = "sqlite"
+
+    @staticmethod
+    def text(value: str) -> str:
+        return "'" + value.replace("'", "''") + "'"
+
+    def date(self, day: dt.date) -> str:
+        return f"'{day.isoformat()}'"
+
+    def days_between(self, start: str, end: str) -> str:
+        """Whole days from `start` to `end` (both date expressions)."""
+        return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+
+    def add_months(self, column: str, months: int) -> str:
+        """`column` + months, clipped to the month's end like `dates.add_months`."""
+        return (f"min(date({column}, '+{months} months'), "
+                f"date({column}, 'start of month', '+{months + 1} months', '-1 day'))")
+
+    def least(self, *args: str) -> str:
+        return f"min({', '.join(args)})"
+
+    def greatest(self, *args: str) -> str:
+        return f"max({', '.join(args)})"
+
+    def bigint(self, expr: str) -> str:
+        return expr
+
+    def cents_to_score(self, expr: str) -> str:
+        return f"({expr}) / 100.0"
+
+    # A subquery the planner must not merge into its consumer: each computed column is then
+    # evaluated once per row instead of once per reference (neither database shares common
+    # sub-expressions). SQLite does not flatten a subquery with a LIMIT into an aggregate.
+    fence = " LIMIT -1"
+    # Keep an index off a predicate (SQLite's unary "+"): a full scan in table order beats
+    # millions of index-ordered row look-ups when most rows qualify anyway.
+    no_index = "+"
+    # Join keyword that fixes the loop order (SQLite: left table outermost).
+    ordered_join = "CROSS JOIN"
+    not_materialized = " NOT MATERIALIZED"
+
+
+class PostgresDialect(Dialect):
+    vendor = "postgresql"
+
+    def date(self, day: dt.date) -> str:
+        return f"DATE '{day.isoformat()}'"
+
+    def days_between(self, start: str, end: str) -> str:
+        return f"({end} - {start})"
+
+    def add_months(self, column: str, months: int) -> str:
+        return f"CAST({column} + INTERVAL '{months} months' AS DATE)"
+
+    def least(self, *args: str) -> str:
+        return f"LEAST({', '.join(args)})"
+
+    def greatest(self, *args: str) -> str:
+        return f"GREATEST({', '.join(args)})"
+
+    def bigint(self, expr: str) -> str:
+        return f"CAST({expr} AS BIGINT)"
+
+    def cents_to_score(self, expr: str) -> str:
+        return f"CAST({expr} AS NUMERIC(14, 2)) / 100"
+
+    fence = " OFFSET 0"  # PostgreSQL's optimisation fence for a subquery
+    no_index = ""
+    ordered_join = "CROSS JOIN"
+    not_materialized = " NOT MATERIALIZED"
+
+
+def dialect_for(vendor: str) -> Dialect:
+    if vendor == "postgresql":
+        return PostgresDialect()
+    if vendor == "sqlite":
+        return Dialect()
+    raise NotImplementedError(f"scoring engine: unsupported database {vendor}")
+
+
+# --- compilation ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Plan:
+    """One model run in the statement: its spec, its category and the batch rows go to."""
+
+    spec: Spec
+    batch_id: int = 0
+
+
+def _in(column: str, ids: Iterable[int]) -> str:
+    ids = sorted(set(ids))
+    if not ids:
+        return "0 = 1"
+    return f"{column} IN ({', '.join(str(i) for i in ids)})"
+
+
+def _round_div(num: str, den: str) -> str:
+    """`dates.round_div` in SQL: integer division rounded half away from zero."""
+    return (f"(CASE WHEN {num} >= 0 THEN (2 * ({num}) + {den}) / (2 * ({den})) "
+            f"ELSE -((2 * (-({num})) + {den}) / (2 * ({den}))) END)")
+
+
+class Compiler:
+    def __init__(self, *, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,
+                 dialect: Dialect, subject_id: int | None = None) -> None:
+        self.plans = plans
+        self.catalogue = catalogue
+        self.as_of = as_of
+        self.d = dialect
+        self.subject_id = subject_id
+        self.today = dialect.date(as_of)
+
+    def type_ids(self, match: Match) -> list[int]:
+        return [t.id for t in self.catalogue.values() if t.matches(match)]
+
+    def window_condition(self, window: Window) -> str:
+        """The record is still inside `window` as of the date (decided_on <= date is given)."""
+        if window.is_publicity:
+            return f"pe >= {self.today}"
+        cut = dates.earliest_decision_in_window(as_of=self.as_of, months=window.months or 0)
+        return f"d >= {self.d.date(cut)}"
+
+    def raw_points(self, item: Item) -> str:
+        p = item.points
+        if p.kind == "fixed":
+            return str(p.fixed)
+        if p.kind == "catalogue":
+            whens = " ".join(f"WHEN {t.id} THEN {int(t.default_points * 100)}"
+                             for t in self.catalogue.values() if t.matches(item.match))
+            return f"CASE t {whens} ELSE 0 END" if whens else "0"
+        if p.kind == "type":
+            table = dict(p.by_type)
+            whens = " ".join(f"WHEN {t.id} THEN {table[t.code]}"
+                             for t in self.catalogue.values() if t.code in table)
+            return f"CASE t {whens} ELSE {p.default} END" if whens else str(p.default)
+        if p.kind == "level":
+            whens = " ".join(f"WHEN {self.d.text(level)} THEN {pts}" for level, pts in p.levels)
+            return f"CASE lvl {whens} ELSE {p.default} END"
+        whens = " ".join(f"WHEN amt >= {Decimal(low) / 100:.2f} THEN {pts}"
+                         for low, pts in reversed(p.amounts))
+        return f"CASE WHEN amt IS NULL THEN {p.default} {whens} ELSE {p.default} END"
+
+    def decayed(self, item: Item, raw: str) -> str:
+        decay = item.decay
+        if decay.linear:
+            end = "pe" if item.window.is_publicity else self.d.add_months("d", item.window.months
+                                                                          or 0)
+            total = self.d.days_between("d", end)
+            remaining = self.d.days_between(self.today, end)
+            return (f"CASE WHEN {total} <= 0 THEN {raw} "
+                    f"ELSE {_round_div(f'{raw} * {remaining}', total)} END")
+        if decay.steps:
+            whens = []
+            for months, factor in reversed(decay.steps):
+                # "more than `months` have passed" == decided before the cut-off of that window
+                cut = dates.earliest_decision_in_window(as_of=self.as_of, months=months)
+                whens.append(f"WHEN d < {self.d.date(cut)} THEN "
+                             f"{_round_div(f'{raw} * {factor}', str(BASIS))}")
+            return f"CASE {' '.join(whens)} ELSE {raw} END"
+        return raw
+
+    def veto_record_condition(self, veto: Veto) -> str:
+        assert veto.match is not None
+        return f"({_in('t', self.type_ids(veto.match))} AND {self.window_condition(veto.window)})"
+
+    def bad_condition(self) -> str:
+        bad = [t.id for t in self.catalogue.values() if t.polarity == "bad"]
+        return f"({_in('t', bad)} AND pe >= {self.today})"
+
+    def relevant_type_ids(self) -> set[int] | None:
+        """Types any rule reads (or None: all); other records are skipped before grouping."""
+        ids = {t.id for t in self.catalogue.values() if t.polarity == "bad"}
+        for plan in self.plans:
+            for item in plan.spec.items:
+                ids.update(self.type_ids(item.match))
+            for veto in plan.spec.vetoes:
+                if veto.match is not None:
+                    ids.update(self.type_ids(veto.match))
+        return None if ids >= set(self.catalogue) else ids
+
+    def could_count(self) -> str:
+        """Records outside every window can count for nothing: skip them before any work.
+
+        A record counts only inside a window (its publicity, or N months from its decision)
+        or as a bad record still in publicity; so one that is past its publicity and older
+        than the longest month window of any rule is dropped by a plain column comparison.
+        """
+        months = [rule.window.months for plan in self.plans
+                  for rule in (*plan.spec.items, *plan.spec.vetoes)
+                  if rule.window.months is not None]
+        if not months:
+            return f"r.publicity_ends_on >= {self.today}"
+        cut = dates.earliest_decision_in_window(as_of=self.as_of, months=max(months))
+        return f"(r.publicity_ends_on >= {self.today} OR r.decided_on >= {self.d.date(cut)})"
+
+    # -- the record pass --
+    def lanes(self) -> list[list[int]]:
+        """Group plans (by index) so that plans in one lane have distinct categories.
+
+        A subject belongs to one category, so plans of different categories can share the
+        same aggregate columns ("slots": item k of whichever model grades the record's
+        subject); only plans of the same category (a what-if: draft vs. model in effect)
+        need columns of their own. Fewer columns means much less work per record.
+        """
+        lanes: list[list[int]] = []
+        for p, plan in enumerate(self.plans):
+            for lane in lanes:
+                if all(self.plans[q].spec.category != plan.spec.category for q in lane):
+                    lane.append(p)
+                    break
+            else:
+                lanes.append([p])
+        return lanes
+
+    def by_category(self, lane: list[int], expr: Callable[[Spec], str], default: str) -> str:
+        """`expr` of the model that grades the record's subject (its category)."""
+        if len(lane) == 1:
+            return expr(self.plans[lane[0]].spec)
+        whens = " ".join(f"WHEN {self.d.text(self.plans[p].spec.category)} THEN "
+                         f"{expr(self.plans[p].spec)}" for p in lane)
+        return f"CASE cat {whens} ELSE {default} END"
+
+    def assignment(self, spec: Spec) -> str:
+        assigned: set[int] = set()
+        whens = []
+        for k, item in enumerate(spec.items, start=1):
+            ids = [i for i in self.type_ids(item.match) if i not in assigned]
+            assigned.update(ids)
+            if ids:
+                whens.append(f"WHEN {_in('t', ids)} THEN {k}")
+        return f"CASE {' '.join(whens)} ELSE 0 END" if whens else "0"
+
+    @staticmethod
+    def match_vetoes(spec: Spec) -> list[tuple[int, Veto]]:
+        """(plan-local veto number, veto) of the vetoes that read records, in slot order."""
+        return [(j, v) for j, v in enumerate(spec.vetoes, start=1) if v.match is not None]
+
+    def record_ctes(self) -> list[str]:
+        rec_t = CreditRecord._meta.db_table
+        subj_t = Subject._meta.db_table
+        # One subject: its records by index. Everyone: one sequential scan of the records,
+        # each looking up its subject's category by primary key.
+        noix = "" if self.subject_id is not None else self.d.no_index
+        where = [f"{noix}r.state = 'effective'", f"r.decided_on <= {self.today}",
+                 "s.id = r.subject_id"]
+        relevant = self.relevant_type_ids()
+        if relevant is not None:
+            where.append(_in("r.record_type_id", relevant))
+        where.append(self.could_count())
+        if self.subject_id is not None:
+            where.append(f"r.subject_id = {int(self.subject_id)}")
+        categories = sorted({p.spec.category for p in self.plans})
+        where.append(f"{noix}s.category IN ({', '.join(self.d.text(c) for c in categories)})")
+        rec = (f"rec AS{self.d.not_materialized} (SELECT r.subject_id AS sid, s.category AS cat, "
+               f"r.record_type_id AS t, r.decided_on AS d, r.publicity_ends_on AS pe, "
+               f"r.amount AS amt, r.level AS lvl FROM {rec_t} r {self.d.ordered_join} "
+               f"{subj_t} s WHERE {' AND '.join(where)})")
+
+        asg_cols, raw_cols, pts_cols, agg_cols = [], [], [], []
+        bad = self.bad_condition()
+        for n, lane in enumerate(self.lanes(), start=1):
+            specs = [self.plans[p].spec for p in lane]
+            asg_cols.append(f"{self.by_category(lane, self.assignment, '0')} AS a{n}")
+
+            def raw(spec: Spec) -> str:
+                whens = " ".join(f"WHEN {k} THEN {self.d.bigint(self.raw_points(item))}"
+                                 for k, item in enumerate(spec.items, start=1))
+                return f"CASE a{n} {whens} ELSE 0 END" if whens else "0"  # noqa: B023
+
+            def window(spec: Spec) -> str:
+                whens = " ".join(
+                    f"WHEN {k} THEN CASE WHEN {self.window_condition(item.window)} "
+                    f"THEN 1 ELSE 0 END" for k, item in enumerate(spec.items, start=1))
+                return f"CASE a{n} {whens} ELSE 0 END" if whens else "0"  # noqa: B023
+
+            def decayed(spec: Spec) -> str:
+                whens = " ".join(
+                    f"WHEN a{n} = {k} THEN {self.decayed(item, f'x{n}')}"  # noqa: B023
+                    for k, item in enumerate(spec.items, start=1) if not item.decay.is_none)
+                return f"CASE WHEN w{n} = 0 THEN 0 {whens} ELSE x{n} END"  # noqa: B023
+
+            def counted(spec: Spec) -> str:
+                conds = [f"w{n} = 1", bad]  # noqa: B023
+                conds += [self.veto_record_condition(v) for _j, v in self.match_vetoes(spec)]
+                return f"CASE WHEN {' OR '.join(conds)} THEN 1 ELSE 0 END"
+
+            raw_cols.append(f"{self.by_category(lane, raw, '0')} AS x{n}")
+            raw_cols.append(f"{self.by_category(lane, window, '0')} AS w{n}")
+            pts_cols.append(f"{self.by_category(lane, decayed, '0')} AS y{n}")
+            pts_cols.append(f"{self.by_category(lane, counted, '0')} AS c{n}")
+            for k in range(1, max(len(s.items) for s in specs) + 1):
+                agg_cols.append(self.d.bigint(f"SUM(CASE WHEN a{n} = {k} THEN y{n} ELSE 0 END)")
+                                + f" AS l{n}i{k}")
+            for slot in range(1, max(len(self.match_vetoes(s)) for s in specs) + 1):
+                def veto(spec: Spec, slot: int = slot) -> str:
+                    vetoes = self.match_vetoes(spec)
+                    if slot > len(vetoes):
+                        return "0"
+                    return f"CASE WHEN {self.veto_record_condition(vetoes[slot - 1][1])} " \
+                           f"THEN 1 ELSE 0 END"
+
+                agg_cols.append(self.d.bigint(f"SUM({self.by_category(lane, veto, '0')})")
+                                + f" AS l{n}v{slot}")
+            agg_cols.append(self.d.bigint(f"SUM(c{n})") + f" AS l{n}n")
+        agg_cols.append(self.d.bigint(f"SUM(CASE WHEN {bad} THEN 1 ELSE 0 END)") + " AS bad")
+        # a record that counts for no model adds nothing to any sum: leave it out of the sort
+        counts = " OR ".join(f"c{n} = 1" for n in range(1, len(self.lanes()) + 1))
+        nm = self.d.not_materialized
+        return [
+            rec,
+            f"asg AS{nm} (SELECT sid, cat, t, d, pe, amt, lvl, {', '.join(asg_cols)} FROM rec"
+            f"{self.d.fence})",
+            f"raw AS{nm} (SELECT *, {', '.join(raw_cols)} FROM asg{self.d.fence})",
+            f"pts AS{nm} (SELECT *, {', '.join(pts_cols)} FROM raw{self.d.fence})",
+            f"agg AS (SELECT sid, {', '.join(agg_cols)} FROM pts WHERE {counts} GROUP BY sid)",
+        ]
+
+    # -- the subject pass, per model --
+    def indicator_expr(self, indicator: Indicator) -> str:
+        if indicator.kind == "fixed":
+            return str(indicator.fixed)
+        if indicator.kind == "qualification":
+            whens = " ".join(f"WHEN {self.d.text(value)} THEN {pts}"
+                             for value, pts in indicator.mapping)
+            return f"CASE s.qualification {whens} ELSE {indicator.default} END"
+        whens = []
+        for years, pts in indicator.brackets:  # most years first, like the evaluator
+            cut = dates.latest_start_with_years(as_of=self.as_of, years=years)
+            whens.append(f"WHEN s.established_on <= {self.d.date(cut)} THEN {pts}")
+        return (f"CASE WHEN s.established_on IS NULL THEN {indicator.missing} "
+                f"{' '.join(whens)} ELSE {indicator.default} END")
+
+    def clamp(self, expr: str, low: int | None, high: int | None) -> str:
+        if high is not None:
+            expr = self.d.least(expr, str(high))
+        if low is not None:
+            expr = self.d.greatest(expr, str(low))
+        return expr
+
+    def veto_condition(self, veto: Veto, j: int) -> str:
+        parts = []
+        if veto.match is not None:
+            parts.append(f"v{j} >= {veto.min_count}")
+        if veto.subject_status:
+            statuses = ", ".join(self.d.text(s) for s in veto.subject_status)
+            parts.append(f"st IN ({statuses})")
+        return "(" + " AND ".join(parts) + ")"
+
+    def plan_ctes(self, p: int, plan: Plan, lane: int) -> list[str]:
+        spec = plan.spec
+        slot_of = {j: slot for slot, (j, _v) in enumerate(self.match_vetoes(spec), start=1)}
+        subj_t = Subject._meta.db_table
+        items = list(enumerate(spec.items, start=1))
+        vetoes = list(enumerate(spec.vetoes, start=1))
+        inds = list(enumerate(spec.indicators, start=1))
+        keep_v = [f"v{j}" for j, _v in vetoes]
+
+        s_cols = ["s.id AS sid", "s.status AS st", "COALESCE(a.bad, 0) AS bad",
+                  f"COALESCE(a.l{lane}n, 0) AS n"]
+        s_cols += [f"COALESCE(a.l{lane}i{k}, 0) AS i{k}" for k, _i in items]
+        s_cols += [f"COALESCE(a.l{lane}v{slot_of[j]}, 0) AS v{j}" if j in slot_of
+                   else f"0 AS v{j}" for j, _v in vetoes]
+        s_cols += [f"{self.indicator_expr(ind)} AS k{m}" for m, ind in inds]
+        where = [f"s.category = {self.d.text(spec.category)}"]
+        if self.subject_id is not None:
+            where.append(f"s.id = {int(self.subject_id)}")
+        s_cte = (f"p{p}_s AS (SELECT {', '.join(s_cols)} FROM {subj_t} s "
+                 f"LEFT JOIN agg a ON a.sid = s.id WHERE {' AND '.join(where)})")
+
+        common = ["sid", "st", "bad", "n", *keep_v]
+        c_cols = common + [
+            f"{self.clamp(f'i{k}', -item.cap, item.cap) if item.cap is not None else f'i{k}'}"
+            f" AS c{k}" for k, item in items] + [f"k{m}" for m, _ind in inds]
+        c_cte = f"p{p}_c AS (SELECT {', '.join(c_cols)} FROM p{p}_s)"
+
+        members: dict[str, list[str]] = {g.code: [] for g in spec.groups}
+        loose = [str(spec.base)]
+        for k, item in items:
+            (members[item.group] if item.group else loose).append(f"c{k}")
+        for m, ind in inds:
+            (members[ind.group] if ind.group else loose).append(f"k{m}")
+        g_cols = common + [f"({' + '.join(members[g.code]) or '0'}) AS g{n}"
+                           for n, g in enumerate(spec.groups, start=1)]
+        g_cols.append(f"({' + '.join(loose)}) AS u")
+        g_cte = f"p{p}_g AS (SELECT {', '.join(g_cols)} FROM p{p}_c)"
+
+        total = ["u"] + [
+            self.clamp(f"g{n}", -g.cap, g.cap) if g.cap is not None else f"g{n}"
+            for n, g in enumerate(spec.groups, start=1)]
+        t_cte = f"p{p}_t AS (SELECT {', '.join(common)}, ({' + '.join(total)}) AS tot FROM p{p}_g)"
+        b_cte = (f"p{p}_b AS (SELECT {', '.join(common)}, "
+                 f"{self.clamp('tot', spec.floor, spec.ceiling)} AS score FROM p{p}_t)")
+
+        fixing = [(j, v) for j, v in vetoes if v.grade]
+        vfix = " ".join(f"WHEN {self.veto_condition(v, j)} THEN {j}" for j, v in fixing)
+        vfix_expr = f"CASE {vfix} ELSE 0 END" if vfix else "0"
+        rank_whens = []
+        if spec.no_records_grade:
+            rank_whens.append(f"WHEN n = 0 THEN {spec.grade_rank(spec.no_records_grade)}")
+        for rank, grade in enumerate(spec.grades):
+            if grade.min is None:
+                continue
+            cond = f"score >= {grade.min}"
+            if grade.or_no_bad_record:
+                cond = f"({cond} OR bad = 0)"
+            rank_whens.append(f"WHEN {cond} THEN {rank}")
+        rank_expr = f"CASE {' '.join(rank_whens)} ELSE {len(spec.grades) - 1} END"
+        r_cols = ["sid", "st", "score", *keep_v, f"{vfix_expr} AS vfix", f"{rank_expr} AS rnk"]
+        r_cte = f"p{p}_r AS (SELECT {', '.join(r_cols)} FROM p{p}_b)"
+
+        by_code = {v.code: j for j, v in vetoes}
+        lift_whens = []
+        for lift in spec.lifts:
+            j = by_code[lift.code]
+            lift_whens.append(
+                f"WHEN {self.veto_condition(lift, j)} AND rnk > {spec.grade_rank(lift.floor)} "
+                f"THEN {j}")
+        lift_expr = f"CASE WHEN vfix > 0 THEN 0 {' '.join(lift_whens)} ELSE 0 END" \
+            if lift_whens else "0"
+        l_cte = f"p{p}_l AS (SELECT sid, score, vfix, rnk, {lift_expr} AS lft FROM p{p}_r)"
+
+        grade_whens = [f"WHEN vfix = {j} THEN {self.d.text(v.grade)}" for j, v in fixing]
+        grade_whens += [f"WHEN lft = {by_code[lift.code]} THEN {self.d.text(lift.floor)}"
+                        for lift in spec.lifts]
+        grade_whens += [f"WHEN rnk = {rank} THEN {self.d.text(g.name)}"
+                        for rank, g in enumerate(spec.grades)]
+        veto_whens = [f"WHEN vfix = {j} THEN {self.d.text(v.code)}" for j, v in fixing]
+        veto_whens += [f"WHEN lft = {by_code[lift.code]} THEN {self.d.text(lift.code)}"
+                       for lift in spec.lifts]
+        veto_expr = f"CASE {' '.join(veto_whens)} ELSE '' END" if veto_whens else "''"
+        f_cte = (f"p{p}_f AS (SELECT {int(plan.batch_id)} AS batch_id, sid, score, "
+                 f"CASE {' '.join(grade_whens)} END AS grade, {veto_expr} AS veto FROM p{p}_l)")
+        return [s_cte, c_cte, g_cte, t_cte, b_cte, r_cte, l_cte, f_cte]
+
+    def compile(self) -> tuple[str, str]:
+        """(the WITH clause, the final SELECT: batch_id, sid, score in cents, grade, veto)."""
+        ctes = self.record_ctes()
+        lane_of = {p: n for n, lane in enumerate(self.lanes(), start=1) for p in lane}
+        for p, plan in enumerate(self.plans, start=1):
+            ctes.extend(self.plan_ctes(p, plan, lane_of[p - 1]))
+        with_sql = "WITH " + ",\n".join(ctes)
+        select = " UNION ALL ".join(
+            f"SELECT batch_id, sid, score, grade, veto FROM p{p}_f"
+            for p in range(1, len(self.plans) + 1))
+        return with_sql, select
+
+
+def select_sql(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,
+               vendor: str, subject_id: int | None = None) -> str:
+    """A SELECT of (batch_id, sid, score_cents, grade, veto) for every subject of the plans."""
+    with_sql, select = Compiler(plans=plans, catalogue=catalogue, as_of=as_of,
+                                dialect=dialect_for(vendor), subject_id=subject_id).compile()
+    return f"{with_sql}\n{select}"
+
+
+def insert_sql(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,
+               vendor: str, table: str) -> str:
+    """INSERT the plans' rows into the evaluation table (score converted from cents)."""
+    dialect = dialect_for(vendor)
+    with_sql, select = Compiler(plans=plans, catalogue=catalogue, as_of=as_of,
+                                dialect=dialect).compile()
+    return (f"{with_sql}\nINSERT INTO {table} (batch_id, subject_id, score, grade, veto) "
+            f"SELECT batch_id, sid, {dialect.cents_to_score('score')}, grade, veto "
+            f"FROM ({select}) AS fin")
