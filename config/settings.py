@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "supervision",
     "lists",
     "exchange",
+    "approvals",
 ]
 
 MIDDLEWARE = [

@@ -10,5 +10,7 @@ urlpatterns = [
     path("scoring/", include("scoring.urls")),
     path("supervision/", include("supervision.urls")),
     path("lists/", include("lists.urls")),
+    path("approvals/", include("approvals.urls")),
+    path("verify/checks/", include("approvals.public_urls")),
     path("admin/", admin.site.urls),
 ]

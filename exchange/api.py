@@ -294,3 +294,6 @@ def list_subject_records(
 from lists.api import router as lists_router  # noqa: E402  (after `api` so handlers apply)
 
 api.add_router("/lists", lists_router)
+from approvals.api import router as approvals_router  # noqa: E402
+
+api.add_router("/", approvals_router)

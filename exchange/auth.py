@@ -41,8 +41,14 @@ def find_token(plaintext: str) -> ApiToken | None:
 
 
 def touch(token: ApiToken) -> None:
-    """Record use, at most once per LAST_USED_RESOLUTION (a conditional UPDATE, no race)."""
+    """Record use, at most once per LAST_USED_RESOLUTION (a conditional UPDATE, no race).
+
+    The in-memory check first spares the database a write (on SQLite, a write lock) on every
+    request from a busy token.
+    """
     now = clock.now()
+    if token.last_used_at is not None and token.last_used_at >= now - LAST_USED_RESOLUTION:
+        return
     ApiToken.objects.filter(pk=token.pk).filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
     ).update(last_used_at=now)

@@ -15,6 +15,8 @@ class Scope(models.TextChoices):
     RECORDS_WRITE = "records:write", _("Submit credit records")
     PERSONAL_DATA = "personal:read", _("See unmasked ID numbers")
     LISTS_READ_INTERNAL = "lists:read-internal", _("Read lists in progress (stage, next deadline)")
+    CHECKS_RUN = "checks:run", _("Run credit checks")
+    MATTERS_READ = "matters:read", _("Read the matters catalogue")
 
 
 class ApiToken(models.Model):

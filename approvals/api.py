@@ -1,0 +1,217 @@
+"""API v1 endpoints of the credit check: `GET /credit-check` and `GET /matters`.
+
+A django-ninja Router mounted on the platform's API (exchange/api.py); authentication is the
+platform's bearer token (exchange.auth.TokenAuth), one token per department or external system,
+with its own scope. Each call of /credit-check is a check like one at the window: it is stored
+as a numbered snapshot (who asked: the token's department and name) and answers the same content
+the workbench page shows. Errors leave in the API's one shape `{"error": {code, field, message}}`
+through the API's handlers: 422 for a malformed code (the identifier check's own code, e.g.
+`bad_check_character`), 404 `subject_not_found` / `matter_not_found`, 401 without a token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from approvals.models import Via
+from approvals.selectors import active_matters, check_payload, subject_by_code
+from approvals.services import credit_check
+from exchange.auth import TokenAuth
+from exchange.schemas import PLAIN_TEXT, ErrorOut
+
+# Scope values the lead adds to exchange.models.Scope (plain strings here so this module does not
+# depend on that edit): CHECKS_RUN = "checks:run", MATTERS_READ = "matters:read".
+SCOPE_CHECKS = "checks:run"
+SCOPE_MATTERS = "matters:read"
+
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+router = Router(tags=["credit checks"])
+
+
+# --- schemas -----------------------------------------------------------------------------------
+class MaterialOut(Schema):
+    code: str
+    name: str
+    essential: bool = Field(description="Essential materials must be complete; the others may "
+                                        "be missing on a written commitment (容缺受理).")
+    why_optional: str
+
+
+class MatterOut(Schema):
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    subject_categories: list[str]
+    legal_basis: str
+    promised_days: int = Field(description="Promised processing time in working days.")
+    allows_commitment: bool
+    commitment_days: int | None = Field(description="Default days to supply missing materials.")
+    materials: list[MaterialOut]
+
+
+class MatterList(Schema):
+    items: list[MatterOut]
+
+
+class Asker(Schema):
+    user: str
+    name: str
+    department: str
+    department_code: str
+    via: str
+    token: str
+
+
+class SubjectPart(Schema):
+    name: str
+    code: str = Field(description="ID numbers of individuals are masked.")
+    kind: str
+    category: str
+    category_label: str
+    status: str
+    status_label: str
+
+
+class MatterPart(Schema):
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    allows_commitment: bool
+    promised_days: int
+
+
+class GradePart(Schema):
+    grade: str
+    score: str
+    rank: int | None = Field(description="0 = the model's best grade; null for a veto grade.")
+    lowest: bool
+    grades: list[str] = Field(description="The model's grades, best first.")
+    batch: int
+    batch_as_of: str
+    evaluated_as_of: str
+    model: str = Field(description="Scoring model code:version.")
+    model_name: str
+
+
+class ListPart(Schema):
+    kind: str = Field(description="red, black or key (key supervision).")
+    label: str
+    reference: str
+    since: str | None
+    until: str | None
+    summary: str
+
+
+class BadRecord(Schema):
+    type_code: str
+    type: str
+    severity: str
+    document_number: str
+    decided_on: str
+    publicity_ends_on: str
+    department: str
+
+
+class BadRecords(Schema):
+    count: int
+    by_severity: dict[str, int]
+    items: list[BadRecord]
+
+
+class Warning_(Schema):
+    code: str = Field(description="breach_pending_review, commitment_overdue, subject_status.")
+    commitment: str
+    message: str
+
+
+class Reason(Schema):
+    rule: str
+    rule_name: str
+    why: str
+    basis: str
+
+
+class RefusalReason(Reason):
+    measure: str = Field(description="The restriction that refused the incentive.")
+    measure_name: str
+
+
+class MeasureOut(Schema):
+    code: str
+    name: str
+    kind: str = Field(description="incentive or restriction.")
+    legal_basis: str
+    reasons: list[Reason]
+
+
+class RefusedOut(MeasureOut):
+    refused_by: list[RefusalReason]
+
+
+class AcceptWithMissing(Schema):
+    allowed: bool
+    reason: str
+
+
+class RuleSetPart(Schema):
+    label: str
+    name: str
+
+
+class CreditCheckOut(Schema):
+    number: str = Field(description="The check's number, verifiable on the platform.")
+    checked_at: str
+    as_of: str
+    asked_by: Asker
+    subject: SubjectPart
+    matter: MatterPart
+    grade: GradePart | None
+    lists: list[ListPart]
+    bad_records: BadRecords = Field(description="Effective bad records still disclosed.")
+    warnings: list[Warning_]
+    measures: list[MeasureOut]
+    refused: list[RefusedOut]
+    accept_with_missing: AcceptWithMissing
+    rule_set: RuleSetPart
+
+
+# --- endpoints ---------------------------------------------------------------------------------
+def _matter_out(matter: Any) -> dict[str, Any]:
+    return {
+        "code": matter.code, "name": matter.name, "kind": matter.kind,
+        "kind_label": str(matter.get_kind_display()),
+        "subject_categories": list(matter.subject_categories or []),
+        "legal_basis": matter.legal_basis, "promised_days": matter.promised_days,
+        "allows_commitment": matter.allows_commitment, "commitment_days": matter.commitment_days,
+        "materials": [{"code": m.code, "name": m.name, "essential": m.essential,
+                       "why_optional": m.why_optional} for m in matter.materials.all()],
+    }
+
+
+@router.get("/matters", auth=TokenAuth(SCOPE_MATTERS), response={200: MatterList, **ERRORS},
+            summary="The matters catalogue with codes and materials")
+def list_matters(request: HttpRequest) -> dict[str, Any]:
+    return {"items": [_matter_out(m) for m in active_matters()]}
+
+
+@router.get("/credit-check", auth=TokenAuth(SCOPE_CHECKS),
+            response={200: CreditCheckOut, **ERRORS},
+            summary="Run a credit check for a subject and a matter (stored, numbered)")
+def run_credit_check(
+    request: HttpRequest,
+    code: str = Query(..., min_length=1, max_length=64, pattern=PLAIN_TEXT,
+                      description="USCC or resident ID number (whole)."),
+    matter: str = Query(..., min_length=1, max_length=60, pattern=PLAIN_TEXT,
+                        description="Matter code, see GET /matters."),
+) -> dict[str, Any]:
+    token = request.auth  # type: ignore[attr-defined]
+    subject = subject_by_code(code=code)
+    check = credit_check(actor=token.user, subject=subject, matter_code=matter, via=Via.API,
+                         token_label=f"{token.name} ({token.prefix})")
+    return check_payload(check=check)

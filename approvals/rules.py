@@ -1,0 +1,78 @@
+"""Dates the approvals rules care about: one function per rule, each citing its basis.
+
+Numbers marked [M] in REFERENCE.md are parameters: `parameter(code)` reads an administrator's
+override (`approvals.models.Parameter`) first, then the default below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from approvals.models import Matter, Parameter
+from common.workdays import add_working_days
+
+# code: (default, where it comes from)
+DEFAULTS: dict[str, tuple[int, str]] = {
+    # 跟踪问效: 国发〔2016〕33号 asks for feedback on how joint incentives and punishments were
+    # applied; the period is not fixed nationally [M].
+    "feedback_days": (5, "[M] working days after a check to record which measures were applied"),
+    # REFERENCE.md §3: the deadline is set per matter; a matter without its own period uses this.
+    "commitment_days": (5, "[M] working days to supply missing materials when a matter sets none"),
+    # Officers see commitments due within this many working days (workbench convenience).
+    "due_soon_days": (3, "[M] working days ahead shown as 'due soon'"),
+}
+
+
+def parameter(code: str) -> int:
+    """The administrator's value for `code`, else the shipped default."""
+    stored = Parameter.objects.filter(code=code).values_list("value", flat=True).first()
+    return int(stored) if stored is not None else DEFAULTS[code][0]
+
+
+def commitment_limit(*, matter: Matter, accepted_on: dt.date) -> dt.date:
+    """The latest deadline a commitment for `matter` may carry: the matter's promised processing
+    time counted in working days from acceptance.
+
+    REFERENCE.md §3 (容缺受理, 民政 rule, fzl8tp.cn): the deadline to supplement "may not exceed
+    the authority's own promised processing time for that item". Working days as 行政许可法
+    counts them (the day of acceptance is not counted; `common.workdays`).
+    """
+    return add_working_days(accepted_on, matter.promised_days)
+
+
+def commitment_deadline(*, matter: Matter, accepted_on: dt.date) -> dt.date:
+    """The default deadline to supply the missing materials: the matter's own period
+    (`Matter.commitment_days`, [M]) or the `commitment_days` parameter, never beyond
+    `commitment_limit` (REFERENCE.md §3: set in the commitment, within the promised time;
+    容缺受理通知书 states it once, in writing)."""
+    days = matter.commitment_days or parameter("commitment_days")
+    return add_working_days(accepted_on, max(1, min(days, matter.promised_days)))
+
+
+def commitment_is_overdue(*, deadline: dt.date, as_of: dt.date) -> bool:
+    """A commitment is breached once the deadline day has passed without the materials:
+    the deadline day itself still counts (the supplement date is the day the materials reach
+    the authority, REFERENCE.md §3); from the next day the 容缺 case is terminated and the breach
+    recorded (西安 rule; 国办发〔2019〕35号, 国办发〔2020〕42号)."""
+    return as_of > deadline
+
+
+def commitment_due_soon_until(*, today: dt.date) -> dt.date:
+    """Last day of the 'due soon' window officers see: `due_soon_days` working days ahead."""
+    return add_working_days(today, parameter("due_soon_days"))
+
+
+def feedback_due_date(*, checked_on: dt.date) -> dt.date:
+    """When the officer's feedback on a check (跟踪问效) is due: `feedback_days` working days
+    after the check ([M]; 国发〔2016〕33号 asks that the application of joint incentives and
+    punishments be tracked and fed back; DESIGN.md feedback loop). After this day the check
+    shows as feedback-overdue for its department."""
+    return add_working_days(checked_on, parameter("feedback_days"))
+
+
+def clean_window_start(*, as_of: dt.date, months: int) -> dt.date:
+    """First day of the "no bad record for N months" window (国发〔2016〕33号: 连续三年无不良
+    信用记录 [M]): the same day N months earlier (民法典 第二百零二条 month counting)."""
+    from dateutil.relativedelta import relativedelta
+
+    return as_of - relativedelta(months=months)

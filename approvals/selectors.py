@@ -1,0 +1,523 @@
+"""Reads for credit checks: resolving the subject, the facts a check sees, the rule book,
+what officers and the lead department see, and the feedback table.
+
+Grades come from `scoring.selectors.current_evaluation` and list memberships from the in-force
+querysets of `lists.selectors` (both to the left of approvals in the flow); `grade_facts` and
+`list_memberships` are the only two places that know their shapes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Value
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from approvals import permissions
+from approvals.measures import Facts, GradeFacts, MeasureDef, RuleBook, RuleDef
+from approvals.models import (
+    CheckMeasure,
+    Commitment,
+    CommitmentState,
+    CreditCheck,
+    Matter,
+    Measure,
+    RuleSet,
+    RuleSetStatus,
+)
+from approvals.rules import commitment_due_soon_until
+from common import clock
+from common.errors import NotFound, ValidationFailed
+from records.models import CreditRecord, Polarity, RecordState
+from subjects.identifiers import looks_like_code, normalise, validate_subject_code
+from subjects.models import Subject
+from subjects.selectors import search_subjects
+
+MAX_CHOICES = 20
+
+
+class SubjectChoiceRequired(Exception):
+    """A name matched several subjects (current or former names): the officer must choose."""
+
+    def __init__(self, candidates: list[Subject]) -> None:
+        super().__init__("several subjects match")
+        self.candidates = candidates
+
+
+# --- the subject -------------------------------------------------------------------------------
+def _format_error(raw: str) -> ValidationFailed | None:
+    """The identifier check's own refusal for a code nobody is registered under.
+
+    A code is either a USCC (GB 32100) or a resident ID number (GB 11643); the error reported is
+    the one of the kind the input resembles (17 leading digits: an ID number).
+    """
+    code = normalise(raw)
+    errors: dict[str, ValidationFailed] = {}
+    for kind in (Subject.Kind.ENTERPRISE, Subject.Kind.INDIVIDUAL):
+        try:
+            validate_subject_code(raw, kind=kind)
+        except ValidationFailed as exc:
+            errors[kind] = exc
+        else:
+            return None  # well-formed: simply not registered
+    individual = len(code) == 18 and code[:17].isdigit()
+    return errors[Subject.Kind.INDIVIDUAL if individual else Subject.Kind.ENTERPRISE]
+
+
+def subject_by_code(*, code: str) -> Subject:
+    """The subject registered under `code`; a malformed code is a 422 naming what is wrong
+    (the identifier check's code, e.g. `bad_check_character`), a well-formed unknown one 404."""
+    normalised = normalise(code)
+    found = list(Subject.objects.filter(code=normalised).order_by()[:1]) if normalised else []
+    if found:
+        return found[0]
+    error = _format_error(code)
+    if error is not None:
+        raise error
+    raise NotFound("subject_not_found", _("No credit subject with this code was found."),
+                   field="code")
+
+
+def _code_attempt(term: str) -> bool:
+    """ASCII letters and digits only, with a digit: a (mistyped) code, never a name, so it gets
+    the identifier check's exact refusal rather than an empty name search."""
+    text = normalise(term)
+    return text.isascii() and text.isalnum() and any(c.isdigit() for c in text)
+
+
+def resolve_subject(*, code_or_name: str) -> Subject:
+    """A whole code → that subject; a name → the one subject whose current or former name it
+    is exactly, else `SubjectChoiceRequired` with every subject whose names contain it."""
+    term = " ".join(str(code_or_name or "").split())
+    if not term:
+        raise ValidationFailed("required", _("Enter a code or a name."), field="code")
+    if looks_like_code(term) or _code_attempt(term):
+        return subject_by_code(code=term)
+    candidates, _total = search_subjects(q=term, limit=MAX_CHOICES)
+    if not candidates:
+        raise NotFound("subject_not_found", _("No credit subject with this name was found."),
+                       field="code")
+    exact = [s for s in candidates if s.name == term]
+    if len(exact) == 1 and len(candidates) == 1:
+        return exact[0]
+    raise SubjectChoiceRequired(candidates)
+
+
+_CATALOGUE_TTL = 60.0  # seconds a worker reuses catalogue rows (edited rarely, in the admin)
+_matters: dict[str, tuple[float, Matter | None]] = {}
+
+
+def matter_by_code(*, code: str) -> Matter:
+    """The active matter with this code (a worker reuses it for up to a minute)."""
+    code = str(code or "").strip()
+    cached = _matters.get(code)
+    if cached is not None and time.monotonic() - cached[0] < _CATALOGUE_TTL:
+        matter = cached[1]
+    else:
+        matter = Matter.objects.filter(code=code, is_active=True).order_by().first()
+        if len(_matters) > 1000:
+            _matters.clear()
+        _matters[code] = (time.monotonic(), matter)
+    if matter is None:
+        raise NotFound("matter_not_found", _("No matter with this code is in the catalogue."),
+                       field="matter")
+    return matter
+
+
+def active_matters() -> QuerySet[Matter]:
+    return Matter.objects.filter(is_active=True).prefetch_related("materials")
+
+
+# --- facts -------------------------------------------------------------------------------------
+def grade_facts(*, subject: Subject) -> GradeFacts | None:
+    """Adapter over `scoring.selectors.current_evaluation` (returns the evaluation, or a tuple
+    (evaluation, batch, model)); the rank is the grade's place in the model's grade list."""
+    from scoring.selectors import current_evaluation
+
+    found: Any = current_evaluation(subject=subject)
+    if found is None:
+        return None
+    if isinstance(found, tuple):
+        evaluation, batch, model = found
+    else:
+        evaluation, batch = found, found.batch
+        model = batch.model
+    names = tuple(g["name"] for g in (model.spec or {}).get("grades", []))
+    grade = evaluation.grade
+    rank = names.index(grade) if grade in names else None
+    return GradeFacts(
+        grade=grade, score=str(evaluation.score), rank=rank,
+        lowest=rank is None or rank == len(names) - 1, grade_names=names,
+        batch_id=batch.pk, batch_as_of=batch.as_of,
+        evaluated_as_of=evaluation.as_of or batch.as_of,
+        model_label=f"{model.code}:{model.version}", model_name=model.name,
+    )
+
+
+def list_memberships(*, subject: Subject) -> list[dict[str, Any]]:
+    """Red, black and key-supervision entries in force for the subject.
+
+    Adapter: `lists.selectors` offers in-force querysets per list (`red_in_force`, …) but no
+    per-subject selector yet; when it does, this is the one function to switch over.
+    """
+    from lists import selectors as lists_selectors
+
+    def day(value: dt.date | None) -> str | None:
+        return value.isoformat() if value else None
+
+    # One UNION query tells whether the subject is on any list at all (almost never): only then
+    # are the entries read in full.
+    probe = [lists_selectors.in_force(kind).filter(subject=subject).order_by()
+             .values_list("subject_id") for kind in ("black", "red", "key")]
+    if not list(probe[0].union(*probe[1:], all=True)[:1]):
+        return []
+    out: list[dict[str, Any]] = []
+    for e in lists_selectors.black_in_force().filter(subject=subject):
+        out.append({
+            "kind": "black", "label": "严重失信主体名单（黑名单）", "reference": e.decision_number,
+            "since": day(e.effective_from), "until": day(e.effective_until),
+            "summary": _("On the black list since %(since)s until %(until)s: %(ground)s "
+                         "(decision %(number)s).") % {
+                "since": day(e.effective_from) or "—", "until": day(e.effective_until) or "—",
+                "ground": e.ground.name, "number": e.decision_number or "—"},
+        })
+    for e in lists_selectors.red_in_force().filter(subject=subject):
+        out.append({
+            "kind": "red", "label": "诚信红榜（红名单）", "reference": e.decision_number,
+            "since": day(e.effective_from), "until": day(e.effective_until),
+            "summary": _("On the red list since %(since)s until %(until)s (decision "
+                         "%(number)s).") % {
+                "since": day(e.effective_from) or "—", "until": day(e.effective_until) or "—",
+                "number": e.decision_number or "—"},
+        })
+    for e in lists_selectors.key_in_force().filter(subject=subject):
+        out.append({
+            "kind": "key", "label": "重点监管对象", "reference": e.get_rule_display(),
+            "since": day(e.entered_on), "until": None,
+            "summary": _("Under key supervision since %(since)s: %(reason)s") % {
+                "since": day(e.entered_on) or "—", "reason": e.reason},
+        })
+    return out
+
+
+def effective_bad_records(*, subject: Subject) -> list[dict[str, Any]]:
+    """Every effective bad record of the subject (no internal notes): the rules decide which
+    count (publicity still running, decided within a window)."""
+    rows = (CreditRecord.objects.filter(subject=subject, state=RecordState.EFFECTIVE,
+                                        record_type__polarity=Polarity.BAD)
+            .order_by("-decided_on", "-id")
+            .values("id", "record_type__code", "record_type__name", "record_type__severity",
+                    "document_number", "decided_on", "publicity_ends_on",
+                    "source_department__name"))
+    return [{"id": r["id"], "type_code": r["record_type__code"], "type": r["record_type__name"],
+             "severity": r["record_type__severity"], "document_number": r["document_number"],
+             "decided_on": r["decided_on"], "publicity_ends_on": r["publicity_ends_on"],
+             "department": r["source_department__name"]} for r in rows]
+
+
+def commitment_warnings(*, subject: Subject, as_of: dt.date) -> list[dict[str, Any]]:
+    """What checks must show about the subject's commitments before any record is effective:
+    a breach waiting for review, and a commitment already past its deadline."""
+    warnings: list[dict[str, Any]] = []
+    if not Commitment.objects.filter(subject=subject, state__in=[
+            CommitmentState.OPEN, CommitmentState.BREACHED]).order_by().values("pk")[:1]:
+        return warnings  # the common case: no open or breached commitment at all
+    rows = (Commitment.objects.filter(subject=subject)
+            .filter(Q(state=CommitmentState.OPEN, deadline__lt=as_of)
+                    | Q(state=CommitmentState.BREACHED,
+                        outcome_record__state=RecordState.SUBMITTED))
+            .select_related("credit_check", "matter", "outcome_record"))
+    for c in rows:
+        if c.state == CommitmentState.BREACHED:
+            warnings.append({
+                "code": "breach_pending_review", "commitment": c.credit_check.number,
+                "message": _("Breach of the commitment made on check %(number)s (%(matter)s, "
+                             "deadline %(deadline)s) is pending review as record %(doc)s.") % {
+                    "number": c.credit_check.number, "matter": c.matter.name,
+                    "deadline": c.deadline.isoformat(), "doc": c.outcome_record.document_number},
+            })
+        else:
+            warnings.append({
+                "code": "commitment_overdue", "commitment": c.credit_check.number,
+                "message": _("The commitment made on check %(number)s (%(matter)s) passed its "
+                             "deadline %(deadline)s without the materials.") % {
+                    "number": c.credit_check.number, "matter": c.matter.name,
+                    "deadline": c.deadline.isoformat()},
+            })
+    return warnings
+
+
+def gather_facts(*, subject: Subject, as_of: dt.date) -> tuple[Facts, list[dict[str, Any]]]:
+    """The facts the rules read and the bad records in force (for the check's summary)."""
+    grade = grade_facts(subject=subject)
+    records = effective_bad_records(subject=subject)
+    known = subject.established_on or (subject.created_at.date() if subject.created_at else None)
+    facts = Facts(as_of=as_of, category=subject.category, known_since=known, grade=grade,
+                  lists=tuple(list_memberships(subject=subject)), bad_records=tuple(records))
+    return facts, records
+
+
+# --- the rule book ----------------------------------------------------------------------------
+_BOOK_TTL = 60.0  # seconds a worker reuses a loaded rule book (published sets never change)
+_books: dict[int, tuple[float, RuleBook]] = {}
+
+
+_rule_sets: dict[dt.date, tuple[float, RuleSet | None]] = {}
+
+
+def forget_rule_books() -> None:
+    """Drop cached rule books, rule sets and matters (catalogue edits; tests)."""
+    _books.clear()
+    _rule_sets.clear()
+    _matters.clear()
+
+
+def current_rule_set(*, as_of: dt.date) -> RuleSet:
+    """The published rule set in effect on `as_of` (a worker reuses the answer for a minute)."""
+    cached = _rule_sets.get(as_of)
+    if cached is not None and time.monotonic() - cached[0] < _BOOK_TTL:
+        rule_set = cached[1]
+    else:
+        rule_set = (RuleSet.objects.filter(status=RuleSetStatus.PUBLISHED,
+                                           effective_from__lte=as_of)
+                    .order_by("-effective_from", "-version").first())
+        if len(_rule_sets) > 100:
+            _rule_sets.clear()
+        _rule_sets[as_of] = (time.monotonic(), rule_set)
+    if rule_set is None:
+        raise NotFound("no_rule_set", _("No published rule set is in effect; the credit check "
+                                        "cannot derive measures."))
+    return rule_set
+
+
+def rule_book(*, rule_set: RuleSet) -> RuleBook:
+    """The rules of a published set with their measures, as plain data (cached for a minute
+    per worker: a published set is frozen, only measure wording can change in the admin)."""
+    cached = _books.get(rule_set.pk)
+    if cached is not None and time.monotonic() - cached[0] < _BOOK_TTL:
+        return cached[1]
+    measures: dict[str, MeasureDef] = {}
+    for m in Measure.objects.filter(is_active=True).prefetch_related("cancels"):
+        measures[m.code] = MeasureDef(
+            id=m.pk, code=m.code, name=m.name, kind=m.kind, legal_basis=m.legal_basis,
+            matter_kinds=tuple(m.matter_kinds or ()), sort=m.sort,
+            cancels=tuple(c.code for c in m.cancels.all() if c.is_active))
+    rules = tuple(
+        RuleDef(code=r.code, name=r.name, condition=r.condition, params=dict(r.params or {}),
+                categories=tuple(r.categories or ()),
+                matter_codes=tuple(m.code for m in r.matters.all()),
+                measures=tuple(m.code for m in r.measures.all()), legal_basis=r.legal_basis)
+        for r in rule_set.rules.prefetch_related("matters", "measures").order_by("sort", "code")
+    )
+    book = RuleBook(rule_set_id=rule_set.pk, label=rule_set.label, name=rule_set.name,
+                    rules=rules, measures=measures)
+    _books[rule_set.pk] = (time.monotonic(), book)
+    return book
+
+
+# --- checks as users see them -----------------------------------------------------------------
+def visible_checks(*, user: User) -> QuerySet[CreditCheck]:
+    qs = CreditCheck.objects.select_related("subject", "matter", "asked_by", "department")
+    if permissions.can_oversee(user):
+        return qs
+    if not permissions.can_see(user, user.department_id):
+        return qs.none()
+    return qs.filter(department_id=user.department_id)
+
+
+def check_by_number(*, user: User, number: str) -> CreditCheck:
+    check = visible_checks(user=user).filter(number=str(number).strip().upper()).first()
+    if check is None:
+        raise NotFound("check_not_found", _("No credit check with this number was found."),
+                       field="number")
+    return check
+
+
+def check_payload(*, check: CreditCheck) -> dict[str, Any]:
+    """What the page and the API show for a check: the stored snapshot, unchanged."""
+    return dict(check.result)
+
+
+def _grade_name(result: dict[str, Any]) -> str:
+    return (result.get("grade") or {}).get("grade") or "—"
+
+
+def _list_labels(result: dict[str, Any]) -> set[str]:
+    return {m["label"] for m in result.get("lists", [])}
+
+
+def _measure_names(result: dict[str, Any]) -> dict[str, str]:
+    return {m["code"]: m["name"] for m in result.get("measures", [])}
+
+
+def changes_since_previous(*, check: CreditCheck) -> tuple[CreditCheck | None, list[str]]:
+    """The subject's previous check (any matter) and what differs since: grade, lists, bad
+    records in force, measures (DESIGN.md: re-checks highlight the changes since the last)."""
+    earlier = Q(checked_at__lt=check.checked_at) | Q(checked_at=check.checked_at,
+                                                      pk__lt=check.pk)
+    previous = (CreditCheck.objects.filter(earlier, subject_id=check.subject_id)
+                .order_by("-checked_at", "-id").first())
+    if previous is None:
+        return None, []
+    old, new = previous.result, check.result
+    changes: list[str] = []
+    if _grade_name(old) != _grade_name(new):
+        changes.append(_("Grade: %(old)s → %(new)s")
+                       % {"old": _grade_name(old), "new": _grade_name(new)})
+    for label in sorted(_list_labels(new) - _list_labels(old)):
+        changes.append(_("Now on: %(list)s") % {"list": label})
+    for label in sorted(_list_labels(old) - _list_labels(new)):
+        changes.append(_("No longer on: %(list)s") % {"list": label})
+    before, after = old["bad_records"]["count"], new["bad_records"]["count"]
+    if before != after:
+        changes.append(_("Bad records in force: %(old)d → %(new)d")
+                       % {"old": before, "new": after})
+    old_measures, new_measures = _measure_names(old), _measure_names(new)
+    for code, name in new_measures.items():
+        if code not in old_measures:
+            changes.append(_("New measure: %(m)s") % {"m": name})
+    for code, name in old_measures.items():
+        if code not in new_measures:
+            changes.append(_("Measure no longer applies: %(m)s") % {"m": name})
+    return previous, changes
+
+
+def public_summary(*, number: str) -> dict[str, Any] | None:
+    """What anyone may see when verifying a certificate: number, date, subject name, enterprise
+    code (never an ID number; an individual's name is shown with the given name masked),
+    matter, and the measures by name. No grade, records, reasons or internal notes."""
+    check = (CreditCheck.objects.select_related("subject", "matter")
+             .filter(number=str(number or "").strip().upper()).first())
+    if check is None:
+        return None
+    subject = check.subject
+    individual = subject.kind == Subject.Kind.INDIVIDUAL
+    name = check.result["subject"]["name"]
+    return {
+        "number": check.number,
+        "checked_on": check.as_of,
+        "subject_name": (name[:1] + "*" * (len(name) - 1)) if individual else name,
+        "subject_code": None if individual else check.result["subject"]["code"],
+        "matter": check.result["matter"]["name"],
+        "incentives": [m["name"] for m in check.result["measures"] if m["kind"] == "incentive"],
+        "restrictions": [m["name"] for m in check.result["measures"]
+                         if m["kind"] == "restriction"],
+        "accept_with_missing": check.result["accept_with_missing"]["allowed"],
+    }
+
+
+# --- commitments -------------------------------------------------------------------------------
+def visible_commitments(*, user: User) -> QuerySet[Commitment]:
+    qs = Commitment.objects.select_related("credit_check", "subject", "matter", "department",
+                                           "outcome_record")
+    if permissions.can_oversee(user):
+        return qs
+    if not permissions.can_see(user, user.department_id):
+        return qs.none()
+    return qs.filter(department_id=user.department_id)
+
+
+@dataclass(frozen=True)
+class CommitmentBoard:
+    overdue: list[Commitment]
+    due_soon: list[Commitment]
+    open_later: list[Commitment]
+    breach_pending: list[Commitment]
+    due_soon_until: dt.date
+
+
+def commitment_board(*, user: User) -> CommitmentBoard:
+    """Open commitments this user sees, split into overdue, due soon and later, plus breaches
+    still waiting for the lead department's review."""
+    today = clock.today()
+    until = commitment_due_soon_until(today=today)
+    qs = visible_commitments(user=user)
+    open_ = list(qs.filter(state=CommitmentState.OPEN).order_by("deadline", "id"))
+    return CommitmentBoard(
+        overdue=[c for c in open_ if c.deadline < today],
+        due_soon=[c for c in open_ if today <= c.deadline <= until],
+        open_later=[c for c in open_ if c.deadline > until],
+        breach_pending=list(qs.filter(state=CommitmentState.BREACHED,
+                                      outcome_record__state=RecordState.SUBMITTED)
+                            .order_by("breached_on", "id")),
+        due_soon_until=until,
+    )
+
+
+# --- feedback ----------------------------------------------------------------------------------
+def feedback_overdue(*, user: User) -> QuerySet[CreditCheck]:
+    """Checks whose feedback is past due (跟踪问效), oldest first."""
+    return (visible_checks(user=user)
+            .filter(needs_feedback=True, feedback_at__isnull=True,
+                    feedback_due_on__lt=clock.today())
+            .order_by("feedback_due_on", "id"))
+
+
+def feedback_pending(*, user: User) -> QuerySet[CreditCheck]:
+    return (visible_checks(user=user)
+            .filter(needs_feedback=True, feedback_at__isnull=True)
+            .order_by("feedback_due_on", "id"))
+
+
+def feedback_table(*, user: User, since: dt.date | None = None, until: dt.date | None = None
+                   ) -> list[dict[str, Any]]:
+    """Per department and measure: checks made, measures due, applied, not applied, feedback
+    missing and overdue; plus one total row per department (measure ""), in one query (a
+    UNION of two GROUP BYs), as the lead department's table.
+
+    "checks" on a measure row counts the checks that carried the measure; on the total row, every
+    check the department made (with or without measures).
+    """
+    today = clock.today()
+    checks = CreditCheck.objects.all()
+    if not permissions.can_oversee(user):
+        checks = checks.filter(department_id=user.department_id)
+    if since:
+        checks = checks.filter(as_of__gte=since)
+    if until:
+        checks = checks.filter(as_of__lte=until)
+
+    columns = ("dept", "m_code", "m_name", "m_kind", "n_checks", "n_due", "n_applied",
+               "n_not_applied", "n_missing", "n_overdue")
+    per_measure = (
+        CheckMeasure.objects.filter(credit_check__in=checks.values("pk")).order_by()
+        .values(dept=F("credit_check__department__name"), m_code=F("code"), m_name=F("name"),
+                m_kind=F("kind"))
+        .annotate(n_checks=Count("credit_check_id", distinct=True), n_due=Count("id"),
+                  n_applied=Count("id", filter=Q(applied=True)),
+                  n_not_applied=Count("id", filter=Q(applied=False)),
+                  n_missing=Count("id", filter=Q(applied__isnull=True)),
+                  n_overdue=Count("id", filter=Q(applied__isnull=True,
+                                                 credit_check__feedback_due_on__lt=today)))
+        .values(*columns)
+    )
+    totals = (
+        checks.order_by().values(dept=F("department__name"))
+        .annotate(m_code=Value(""), m_name=Value(""), m_kind=Value(""),
+                  n_checks=Count("id", distinct=True), n_due=Count("measures"),
+                  n_applied=Count("measures", filter=Q(measures__applied=True)),
+                  n_not_applied=Count("measures", filter=Q(measures__applied=False)),
+                  n_missing=Count("measures", filter=Q(measures__applied__isnull=True)),
+                  n_overdue=Count("measures", filter=Q(measures__applied__isnull=True,
+                                                       feedback_due_on__lt=today),
+                                  output_field=IntegerField()))
+        .values(*columns)
+    )
+    rows = per_measure.union(totals, all=True).order_by("dept", "m_code")
+    return [{"dept": r["dept"], "measure": r["m_code"], "measure_name": r["m_name"],
+             "measure_kind": r["m_kind"], "checks": r["n_checks"], "due": r["n_due"],
+             "applied": r["n_applied"], "not_applied": r["n_not_applied"],
+             "missing": r["n_missing"], "overdue": r["n_overdue"]} for r in rows]
+
+
+def not_applied_reasons(*, user: User, limit: int = 50) -> QuerySet[CheckMeasure]:
+    """The latest reasons officers gave for measures they did not apply."""
+    qs = CheckMeasure.objects.filter(applied=False).select_related(
+        "credit_check", "credit_check__department", "credit_check__subject")
+    if not permissions.can_oversee(user):
+        qs = qs.filter(credit_check__department_id=user.department_id)
+    return qs.order_by("-credit_check__feedback_at", "-id")[:limit]

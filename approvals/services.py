@@ -1,0 +1,531 @@
+"""Writes: run a credit check, record a commitment, its supply or breach, and the feedback.
+
+Every function is one business action: it checks the actor, validates, writes its rows and its
+audit event in one transaction. `credit_check` reads the facts first (in autocommit, so the
+readers of a busy window do not queue behind each other's write lock on SQLite) and then stores
+the snapshot, its number and its measures in one short transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from accounts import permissions as account_permissions
+from accounts.models import Department, Role, User
+from approvals import permissions
+from approvals.measures import Derivation, derive
+from approvals.models import (
+    CheckCounter,
+    CheckMeasure,
+    Commitment,
+    CommitmentState,
+    CreditCheck,
+    Matter,
+    Via,
+)
+from approvals.rules import (
+    commitment_deadline,
+    commitment_is_overdue,
+    commitment_limit,
+    feedback_due_date,
+)
+from approvals.selectors import (
+    commitment_warnings,
+    current_rule_set,
+    gather_facts,
+    matter_by_code,
+    resolve_subject,
+    rule_book,
+)
+from audit.services import record_event
+from common import clock
+from common.errors import Conflict, ServiceError, ValidationFailed
+from records.models import CreditRecord, RecordType
+from records.services import EVIDENCE_SIGNATURES, record_create
+from subjects.models import Subject
+
+log = logging.getLogger(__name__)
+
+NUMBER_PREFIX = "XYHC"
+BREACH_TYPE = "commitment_breach"
+KEPT_TYPE = "commitment_kept"
+OFFICIAL_LANGUAGE = "zh-hans"  # stored reasons are in the platform's official language
+
+
+# --- the credit check --------------------------------------------------------------------------
+def _next_number(year: int) -> str:
+    """XYHC-<year>-<6 digits>: the year's counter incremented and read in one statement
+    (UPDATE … RETURNING, PostgreSQL and SQLite ≥ 3.35), under the row lock the UPDATE takes on
+    PostgreSQL; SQLite's IMMEDIATE transaction already serialises writers."""
+    sql = (f"UPDATE {CheckCounter._meta.db_table} SET last = last + 1 WHERE year = %s "
+           "RETURNING last")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [year])
+        row = cursor.fetchone()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    CheckCounter.objects.create(year=year, last=1)
+                row = (1,)
+            except IntegrityError:  # another check created the year's row first
+                cursor.execute(sql, [year])
+                row = cursor.fetchone()
+    return f"{NUMBER_PREFIX}-{year}-{row[0]:06d}"
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+
+
+def _build_result(
+    *, subject: Subject, matter: Matter, facts: Any, records: list[dict[str, Any]],
+    derivation: Derivation, warnings: list[dict[str, Any]], book: Any, actor: User,
+    department: Department, via: str, token_label: str, as_of: dt.date,
+) -> dict[str, Any]:
+    in_force = [r for r in records if r["publicity_ends_on"] >= as_of]
+    grade = facts.grade
+    return {
+        "as_of": as_of.isoformat(),
+        "asked_by": {"user": actor.username, "name": str(actor), "department": department.name,
+                     "department_code": department.code, "via": via, "token": token_label},
+        "subject": {
+            "name": subject.name, "code": subject.display_code, "kind": subject.kind,
+            "category": subject.category, "category_label": str(subject.get_category_display()),
+            "status": subject.status, "status_label": str(subject.get_status_display()),
+        },
+        "matter": {"code": matter.code, "name": matter.name, "kind": matter.kind,
+                   "kind_label": str(matter.get_kind_display()),
+                   "allows_commitment": matter.allows_commitment,
+                   "promised_days": matter.promised_days},
+        "grade": None if grade is None else {
+            "grade": grade.grade, "score": grade.score, "rank": grade.rank,
+            "lowest": grade.lowest, "grades": list(grade.grade_names),
+            "batch": grade.batch_id, "batch_as_of": grade.batch_as_of.isoformat(),
+            "evaluated_as_of": grade.evaluated_as_of.isoformat(),
+            "model": grade.model_label, "model_name": grade.model_name,
+        },
+        "lists": [{k: v for k, v in m.items()} for m in facts.lists],
+        "bad_records": {
+            "count": len(in_force),
+            "by_severity": dict(Counter(r["severity"] for r in in_force)),
+            "items": [{k: _iso(v) for k, v in r.items() if k != "id"} for r in in_force],
+        },
+        "warnings": warnings,
+        "measures": derivation.measures,
+        "refused": derivation.refused,
+        "accept_with_missing": derivation.accept_with_missing,
+        "rule_set": {"label": book.label, "name": book.name},
+    }
+
+
+def credit_check(
+    *, actor: User, matter_code: str, code_or_name: str = "", subject: Subject | None = None,
+    via: str = Via.WORKBENCH, token_label: str = "",
+) -> CreditCheck:
+    """Check a subject for a matter and store the answer as a numbered snapshot.
+
+    The subject is given, or resolved from a whole code (422 for a malformed code, 404 for an
+    unknown one) or a name (`SubjectChoiceRequired` when several subjects carry it, former
+    names included). The snapshot keeps what the check saw: the grade with its batch and model
+    version, list memberships, bad records in force, warnings about commitments, the measures
+    with the rule and reason behind each, the rule-set version, and who asked (DESIGN.md).
+    """
+    account_permissions.require(permissions.can_run_checks(actor), _("run credit checks"))
+    matter = matter_by_code(code=matter_code)
+    if subject is None:
+        subject = resolve_subject(code_or_name=code_or_name)
+    if matter.subject_categories and subject.category not in matter.subject_categories:
+        raise ValidationFailed(
+            "matter_not_for_category",
+            _("%(matter)s is not a matter for a %(category)s.")
+            % {"matter": matter.name, "category": subject.get_category_display()},
+            field="matter")
+    now = clock.now()
+    as_of = clock.today()
+    book = rule_book(rule_set=current_rule_set(as_of=as_of))
+    with translation.override(OFFICIAL_LANGUAGE):
+        facts, records = gather_facts(subject=subject, as_of=as_of)
+        derivation = derive(facts=facts, book=book, matter={
+            "code": matter.code, "kind": matter.kind,
+            "allows_commitment": matter.allows_commitment})
+        warnings = commitment_warnings(subject=subject, as_of=as_of)
+        if subject.status != Subject.Status.ACTIVE:
+            warnings.append({"code": "subject_status", "commitment": "",
+                             "message": _("The subject's status is %(status)s.")
+                             % {"status": subject.get_status_display()}})
+        department = actor.department
+        result = _build_result(subject=subject, matter=matter, facts=facts, records=records,
+                               derivation=derivation, warnings=warnings, book=book, actor=actor,
+                               department=department, via=via, token_label=token_label,
+                               as_of=as_of)
+    feedback_due = feedback_due_date(checked_on=as_of)
+    return _store_check(actor=actor, subject=subject, matter=matter, result=result, book=book,
+                        facts=facts, via=via, token_label=token_label, now=now, as_of=as_of,
+                        feedback_due=feedback_due)
+
+
+@transaction.atomic
+def _store_check(
+    *, actor: User, subject: Subject, matter: Matter, result: dict[str, Any], book: Any,
+    facts: Any, via: str, token_label: str, now: dt.datetime, as_of: dt.date,
+    feedback_due: dt.date,
+) -> CreditCheck:
+    number = _next_number(as_of.year)
+    result = {"number": number, "checked_at": now.isoformat(), **result}
+    grade = facts.grade
+    check = CreditCheck.objects.create(
+        number=number, subject=subject, matter=matter, asked_by=actor,
+        department_id=actor.department_id, via=via, token_label=token_label[:120],
+        checked_at=now, as_of=as_of, grade=grade.grade if grade else "",
+        batch_id=grade.batch_id if grade else None,
+        model_label=grade.model_label if grade else "", rule_set_id=book.rule_set_id,
+        accept_with_missing=bool(result["accept_with_missing"].get("allowed")),
+        result=result, needs_feedback=bool(result["measures"]), feedback_due_on=feedback_due,
+    )
+    CheckMeasure.objects.bulk_create([
+        CheckMeasure(credit_check=check, measure_id=book.measures[m["code"]].id, code=m["code"],
+                     name=m["name"], kind=m["kind"])
+        for m in result["measures"]
+    ])
+    record_event(actor=actor, action="approvals.check", target=check, after={
+        "number": number, "subject": subject.pk, "matter": matter.code, "via": via,
+        "grade": check.grade, "model": check.model_label, "rule_set": book.label,
+        "measures": [m["code"] for m in result["measures"]],
+        "refused": [m["code"] for m in result["refused"]],
+    })
+    return check
+
+
+# --- commitments -------------------------------------------------------------------------------
+def _scan_kind(upload: UploadedFile) -> tuple[str, str]:
+    """The scan's type by its content, as records.services checks evidence files."""
+    extension = Path(upload.name or "").suffix.lower()
+    if extension not in EVIDENCE_SIGNATURES:
+        raise ValidationFailed(
+            "bad_file_type",
+            _("The signed commitment must be a PDF, OFD, PNG or JPEG file; %(name)s is not.")
+            % {"name": upload.name}, field="scan")
+    magic, content_type = EVIDENCE_SIGNATURES[extension]
+    upload.seek(0)
+    head = upload.read(len(magic))
+    upload.seek(0)
+    if head != magic:
+        raise ValidationFailed(
+            "bad_file_content",
+            _("The content of %(name)s does not match its file type.") % {"name": upload.name},
+            field="scan")
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        raise ValidationFailed(
+            "file_too_large", _("%(name)s is %(size)s; files may be at most %(max)s.")
+            % {"name": upload.name, "size": filesizeformat(upload.size),
+               "max": filesizeformat(settings.EVIDENCE_MAX_BYTES)}, field="scan")
+    if upload.size == 0:
+        raise ValidationFailed("empty_file", _("%(name)s is empty.") % {"name": upload.name},
+                               field="scan")
+    return extension, content_type
+
+
+def _missing_materials(matter: Matter, codes: list[str]) -> list[dict[str, Any]]:
+    """The materials named, in catalogue order; only non-essential ones may be missing
+    (REFERENCE.md §3: main materials complete and lawful, secondary ones may be missing)."""
+    wanted = [c for c in dict.fromkeys(str(c).strip() for c in codes) if c]
+    if not wanted:
+        raise ValidationFailed("required", _("Select the materials that are missing."),
+                               field="missing")
+    materials = {m.code: m for m in matter.materials.all()}
+    unknown = [c for c in wanted if c not in materials]
+    if unknown:
+        raise ValidationFailed(
+            "unknown_material", _("%(codes)s is not a material of %(matter)s.")
+            % {"codes": ", ".join(unknown), "matter": matter.name}, field="missing")
+    essential = [materials[c].name for c in wanted if materials[c].essential]
+    if essential:
+        raise ValidationFailed(
+            "essential_material_missing",
+            _("Essential materials must be complete before acceptance: %(names)s.")
+            % {"names": "、".join(essential)}, field="missing")
+    return [{"code": m.code, "name": m.name, "why_optional": m.why_optional}
+            for m in materials.values() if m.code in wanted]
+
+
+@transaction.atomic
+def commitment_record(
+    *, actor: User, credit_check: CreditCheck, missing: list[str], signer: str,
+    scan: UploadedFile, deadline: dt.date | None = None,
+) -> Commitment:
+    """Accept an application with missing materials on the subject's written commitment.
+
+    Allowed only when the check (made today) granted 容缺受理; only non-essential materials may
+    be missing; the deadline defaults to the matter's rule and may be set earlier, never beyond
+    the matter's promised processing time (`approvals.rules`, REFERENCE.md §3). The commitment
+    text comes from the template (容缺受理承诺书) and is stored as signed.
+    """
+    check = CreditCheck.objects.select_for_update().select_related(
+        "subject", "matter", "department").get(pk=credit_check.pk)
+    account_permissions.require(permissions.can_handle(actor, check.department_id),
+                                _("record commitments for %(d)s") % {"d": check.department.name})
+    if not check.accept_with_missing:
+        raise Conflict(
+            "accept_with_missing_refused",
+            _("Acceptance with missing materials does not apply: %(reason)s")
+            % {"reason": check.result["accept_with_missing"].get("reason", "")})
+    today = clock.today()
+    if check.as_of != today:
+        raise Conflict("check_outdated",
+                       _("Check %(number)s was made on %(date)s; run a new check today before "
+                         "accepting on commitment.") % {"number": check.number,
+                                                        "date": check.as_of})
+    if Commitment.objects.filter(credit_check=check).exists():
+        raise Conflict("commitment_exists",
+                       _("A commitment is already recorded for check %(number)s.")
+                       % {"number": check.number})
+    matter = check.matter
+    items = _missing_materials(matter, missing)
+    signer = signer.strip()
+    if not signer:
+        raise ValidationFailed("required", _("Enter who signed the commitment."),
+                               field="signer")
+    limit = commitment_limit(matter=matter, accepted_on=today)
+    default = min(commitment_deadline(matter=matter, accepted_on=today), limit)
+    deadline = deadline or default
+    if deadline <= today:
+        raise ValidationFailed("deadline_too_early",
+                               _("The deadline must be after today."), field="deadline")
+    if deadline > limit:
+        raise ValidationFailed(
+            "deadline_beyond_limit",
+            _("The deadline may not be later than %(limit)s, the end of the promised processing "
+              "time of %(days)d working days.") % {"limit": limit, "days": matter.promised_days},
+            field="deadline")
+    extension, content_type = _scan_kind(scan)
+    digest = hashlib.sha256()
+    for chunk in scan.chunks():
+        digest.update(chunk)
+    with translation.override(OFFICIAL_LANGUAGE):
+        text = render_to_string("approvals/commitment_text.txt", {
+            "check": check, "subject": check.subject, "matter": matter, "items": items,
+            "deadline": deadline, "today": today, "signer": signer})
+    commitment = Commitment(
+        credit_check=check, subject=check.subject, matter=matter, department=check.department,
+        created_by=actor, created_at=clock.now(), accepted_on=today, deadline=deadline,
+        limit_on=limit, missing=items, text=text.strip(), signer=signer,
+        scan_name=Path(scan.name).name[:200], scan_ext=extension,
+        scan_content_type=content_type, scan_size=scan.size, scan_sha256=digest.hexdigest(),
+    )
+    scan.seek(0)
+    commitment.scan.save("ignored", scan, save=False)
+    try:
+        commitment.save()
+        record_event(actor=actor, action="approvals.commitment_record", target=commitment, after={
+            "check": check.number, "missing": [i["code"] for i in items],
+            "deadline": deadline, "limit": limit, "signer": signer,
+            "scan_sha256": commitment.scan_sha256})
+    except Exception:
+        commitment.scan.delete(save=False)
+        raise
+    return commitment
+
+
+def _department_agent(department: Department) -> User:
+    """The service account that enters commitment outcomes for `department`.
+
+    Records of a kept or broken commitment are attributed to the department that accepted the
+    application (it made the finding, 国办发〔2019〕35号) and entered by its own service account
+    (clerk role, no password, one per department: least privilege, clerks submit only for their
+    own department). A human lead reviewer still approves them (four eyes).
+    """
+    username = f"approvals-{department.code}"
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user
+    user = User(username=username, first_name="信用承诺自动处理", role=Role.CLERK,
+                department=department)
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+            record_event(actor=None, action="user.create", target=user, after={
+                "username": username, "department_id": department.pk, "role": Role.CLERK,
+                "service_account": True})
+    except IntegrityError:  # created concurrently
+        return User.objects.get(username=username)
+    return user
+
+
+def _outcome_record(commitment: Commitment, *, type_code: str, occurred_on: dt.date,
+                    decided_on: dt.date, suffix: str, description: str) -> CreditRecord | None:
+    record_type = RecordType.objects.filter(code=type_code, is_active=True).first()
+    if record_type is None:
+        if type_code == BREACH_TYPE:
+            raise ValidationFailed("missing_record_type",
+                                   _("The record catalogue has no active type %(code)s.")
+                                   % {"code": type_code})
+        return None
+    return record_create(
+        actor=_department_agent(commitment.department), subject=commitment.subject,
+        record_type=record_type, occurred_on=occurred_on, decided_on=decided_on,
+        document_number=f"{commitment.credit_check.number}-{suffix}",
+        source_department=commitment.department, description=description,
+        internal_note=_("Created by the commitment deadline job from check %(number)s.")
+        % {"number": commitment.credit_check.number}, submit=True,
+    )
+
+
+@transaction.atomic
+def commitment_fulfil(*, actor: User, commitment: Commitment, supplied_on: dt.date | None = None,
+                      note: str = "") -> Commitment:
+    """The missing materials reached the authority in time: the commitment is kept.
+
+    Closed by a conditional update (open → fulfilled), so a supply and the deadline job cannot
+    both win. The keeping is recorded as a good record (信用承诺按期履行) sent for review, since
+    国办发〔2019〕35号 asks that how commitments were kept enter the credit record.
+    """
+    account_permissions.require(permissions.can_handle(actor, commitment.department_id),
+                                _("close commitments of %(d)s")
+                                % {"d": commitment.department.name})
+    commitment = Commitment.objects.select_related(
+        "credit_check", "subject", "department", "matter").get(pk=commitment.pk)
+    today = clock.today()
+    supplied_on = supplied_on or today
+    if supplied_on > today or supplied_on < commitment.accepted_on:
+        raise ValidationFailed("bad_date", _("The supply date must lie between the acceptance "
+                                             "and today."), field="supplied_on")
+    if commitment.state != CommitmentState.OPEN:
+        raise Conflict("commitment_closed", _("This commitment is already %(state)s.")
+                       % {"state": commitment.get_state_display()})
+    if commitment_is_overdue(deadline=commitment.deadline, as_of=supplied_on):
+        raise Conflict("deadline_passed",
+                       _("The deadline %(deadline)s has passed; the commitment is breached.")
+                       % {"deadline": commitment.deadline})
+    moved = Commitment.objects.filter(pk=commitment.pk, state=CommitmentState.OPEN).update(
+        state=CommitmentState.FULFILLED, fulfilled_on=supplied_on, fulfilled_by=actor,
+        fulfil_note=note.strip())
+    if not moved:
+        raise Conflict("commitment_closed", _("This commitment was closed meanwhile."))
+    commitment.refresh_from_db()
+    try:
+        with transaction.atomic(), translation.override(OFFICIAL_LANGUAGE):
+            record = _outcome_record(
+                commitment, type_code=KEPT_TYPE, occurred_on=supplied_on, decided_on=today,
+                suffix="KEPT",
+                description=_("Missing materials for %(matter)s supplied on %(date)s, within "
+                              "the committed deadline %(deadline)s.")
+                % {"matter": commitment.matter.name, "date": supplied_on,
+                   "deadline": commitment.deadline})
+    except ServiceError as exc:
+        record, commitment.outcome_error = None, str(exc.message)
+    commitment.outcome_record = record
+    commitment.save(update_fields=["outcome_record", "outcome_error"])
+    record_event(actor=actor, action="approvals.commitment_fulfil", target=commitment,
+                 before={"state": CommitmentState.OPEN},
+                 after={"state": commitment.state, "supplied_on": supplied_on,
+                        "record": record.pk if record else None})
+    return commitment
+
+
+def breach_overdue_commitments(*, as_of: dt.date) -> int:
+    """Deadline job: every open commitment whose deadline passed before `as_of` is breached.
+
+    Each one in its own transaction: a conditional update (open → breached, only if still
+    open and overdue) and, in the same transaction, a `commitment_breach` record submitted for
+    review (REFERENCE.md §3: the 容缺 case is terminated and the breach recorded;
+    国办发〔2019〕35号, 国办发〔2020〕42号). Running twice, or after a gap, breaches each
+    commitment exactly once; a commitment whose record cannot be created stays open (with the
+    error kept) and is retried.
+    """
+    due = list(Commitment.objects.filter(state=CommitmentState.OPEN, deadline__lt=as_of)
+               .order_by("deadline", "id").values_list("pk", flat=True))
+    moved = 0
+    for pk in due:
+        try:
+            moved += _breach_one(pk, as_of)
+        except ServiceError as exc:
+            log.warning("commitment %s not breached: %s", pk, exc.message)
+            Commitment.objects.filter(pk=pk).update(outcome_error=str(exc.message))
+    return moved
+
+
+@transaction.atomic
+def _breach_one(pk: int, as_of: dt.date) -> int:
+    moved = Commitment.objects.filter(pk=pk, state=CommitmentState.OPEN,
+                                      deadline__lt=as_of).update(
+        state=CommitmentState.BREACHED, breached_on=as_of)
+    if not moved:
+        return 0  # supplied meanwhile, or another run got there first
+    commitment = Commitment.objects.select_related(
+        "credit_check", "subject", "department", "matter").get(pk=pk)
+    decided_on = min(as_of, clock.today())
+    occurred_on = min(commitment.deadline + dt.timedelta(days=1), decided_on)
+    with translation.override(OFFICIAL_LANGUAGE):
+        record = _outcome_record(
+            commitment, type_code=BREACH_TYPE, occurred_on=occurred_on, decided_on=decided_on,
+            suffix="BREACH",
+            description=_("Committed on check %(number)s to supply %(materials)s for "
+                          "%(matter)s by %(deadline)s; not supplied by the deadline.")
+            % {"number": commitment.credit_check.number,
+               "materials": "、".join(commitment.missing_names),
+               "matter": commitment.matter.name, "deadline": commitment.deadline})
+    commitment.outcome_record, commitment.outcome_error = record, ""
+    commitment.save(update_fields=["outcome_record", "outcome_error"])
+    record_event(actor=None, action="approvals.commitment_breach", target=commitment,
+                 before={"state": CommitmentState.OPEN},
+                 after={"state": CommitmentState.BREACHED, "as_of": as_of,
+                        "record": record.pk if record else None})
+    return 1
+
+
+# --- feedback ----------------------------------------------------------------------------------
+@transaction.atomic
+def feedback_record(*, actor: User, credit_check: CreditCheck,
+                    decisions: dict[str, tuple[bool, str]], note: str = "") -> CreditCheck:
+    """Record which measures of a check were applied, with a reason for each one not applied
+    (跟踪问效). Recorded once: the reasons stand as the officer's decision for this check and
+    no later re-grade or rule change alters them (DESIGN.md, human overrides persist)."""
+    check = CreditCheck.objects.select_for_update().select_related("department").get(
+        pk=credit_check.pk)
+    account_permissions.require(permissions.can_handle(actor, check.department_id),
+                                _("record feedback for %(d)s") % {"d": check.department.name})
+    if check.feedback_at is not None:
+        raise Conflict("feedback_recorded", _("Feedback on check %(number)s was already recorded.")
+                       % {"number": check.number})
+    rows = list(check.measures.all())
+    if not rows:
+        raise Conflict("no_measures", _("Check %(number)s listed no measures to report on.")
+                       % {"number": check.number})
+    unknown = sorted(set(decisions) - {r.code for r in rows})
+    if unknown:
+        raise ValidationFailed("unknown_measure", _("%(codes)s is not a measure of this check.")
+                               % {"codes": ", ".join(unknown)}, field=unknown[0])
+    for row in rows:
+        if row.code not in decisions:
+            raise ValidationFailed("feedback_incomplete",
+                                   _("Say whether %(measure)s was applied.")
+                                   % {"measure": row.name}, field=row.code)
+        applied, reason = decisions[row.code]
+        reason = (reason or "").strip()
+        if not applied and not reason:
+            raise ValidationFailed("reason_required",
+                                   _("Give the reason %(measure)s was not applied.")
+                                   % {"measure": row.name}, field=row.code)
+        row.applied, row.reason = bool(applied), "" if applied else reason
+    CheckMeasure.objects.bulk_update(rows, ["applied", "reason"])
+    check.feedback_at, check.feedback_by, check.feedback_note = clock.now(), actor, note.strip()
+    check.save(update_fields=["feedback_at", "feedback_by", "feedback_note"])
+    record_event(actor=actor, action="approvals.feedback", target=check, after={
+        "number": check.number,
+        "measures": {r.code: {"applied": r.applied, "reason": r.reason} for r in rows},
+        "note": check.feedback_note})
+    return check

@@ -1,0 +1,25 @@
+"""Workbench URLs of the approvals app, under /approvals/ (checks are addressed by number)."""
+
+import os
+
+from django.urls import path
+
+from approvals import views
+
+app_name = "approvals"
+urlpatterns = [
+    path("", views.workbench, name="workbench"),
+    path("check/", views.run_check, name="run_check"),
+    path("checks/<str:number>/", views.check_detail, name="check"),
+    path("checks/<str:number>/certificate.pdf", views.certificate, name="certificate"),
+    path("checks/<str:number>/feedback/", views.feedback, name="feedback"),
+    path("checks/<str:number>/commitment/", views.commitment_new, name="commitment_new"),
+    path("commitments/", views.commitments, name="commitments"),
+    path("commitments/<int:pk>/", views.commitment_detail, name="commitment"),
+    path("commitments/<int:pk>/scan/", views.commitment_scan, name="commitment_scan"),
+    path("feedback/", views.feedback_overview, name="feedback_overview"),
+    path("matters/", views.matters, name="matters"),
+]
+
+if os.environ.get("HC_BENCH_ENDPOINTS") == "1":  # `make bench-api` only: the reference endpoint
+    urlpatterns.append(path("bench/bare/", views.bench_bare, name="bench_bare"))
