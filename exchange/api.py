@@ -297,3 +297,6 @@ api.add_router("/lists", lists_router)
 from approvals.api import router as approvals_router  # noqa: E402
 
 api.add_router("/", approvals_router)
+from scoring.api import router as scoring_router  # noqa: E402
+
+api.add_router("/", scoring_router)

@@ -16,6 +16,7 @@ from ninja import Path, Router, Schema, Status
 
 from exchange.auth import TokenAuth
 from exchange.models import Scope
+from exchange.schemas import ErrorOut
 from scoring import selectors
 from scoring.engine import spec_of
 from subjects.selectors import get_subject
@@ -58,21 +59,12 @@ class EvaluationOut(Schema):
     matches_stored: bool
 
 
-class ErrorBody(Schema):
-    code: str
-    field: str | None = None
-    message: str
-
-
-class ErrorOut(Schema):
-    error: ErrorBody
-
-
 router = Router(tags=["evaluation"])
 
 
 @router.get("/subjects/{code}/evaluation", auth=TokenAuth(Scope.SUBJECTS_READ),
-            response={200: EvaluationOut, 404: ErrorOut},
+            response={200: EvaluationOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
+                      422: ErrorOut},
             summary="A subject's current grade, score and the contributions that make it")
 def subject_evaluation(
     request: HttpRequest, code: str = Path(..., max_length=64, pattern=PLAIN_TEXT)
