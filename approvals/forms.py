@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from approvals.models import CreditCheck, Matter
 
@@ -45,14 +46,14 @@ class CommitmentForm(forms.Form):
 
 class FulfilForm(forms.Form):
     supplied_on = forms.DateField(label=_("Materials supplied on"), widget=DATE_WIDGET)
-    note = forms.CharField(label=_("Note"), required=False, max_length=1000,
+    note = forms.CharField(label=pgettext_lazy("remark", "Note"), required=False, max_length=1000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class FeedbackForm(forms.Form):
     """One yes/no and one reason per measure the check listed."""
 
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+    note = forms.CharField(label=pgettext_lazy("remark", "Note"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, check: CreditCheck, **kwargs: Any) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common import clock
 from lists.models import BlacklistGround, Commendation, IndustrySanction, TypicalCase
@@ -142,7 +143,8 @@ class SanctionForm(forms.Form):
 
 class CaseForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    kind = forms.ChoiceField(label=_("Kind"), choices=TypicalCase.Kind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("typical case", "Kind"),
+                             choices=TypicalCase.Kind.choices)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 10}))
     subject_codes = forms.CharField(
         label=_("Subject codes"), help_text=_("One or more codes, separated by spaces."))

@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from accounts.models import Department
@@ -398,7 +399,7 @@ class Objection(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
         UPHELD = "upheld", _("Upheld")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", pgettext_lazy("objection outcome", "Rejected")
 
     black_entry = models.ForeignKey(BlackListEntry, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="objections")
@@ -446,8 +447,8 @@ class RepairRequest(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+        APPROVED = "approved", pgettext_lazy("credit repair decision", "Approved")
+        REJECTED = "rejected", pgettext_lazy("credit repair decision", "Rejected")
 
     entry = models.ForeignKey(BlackListEntry, on_delete=models.PROTECT,
                               related_name="repair_requests")
@@ -570,9 +571,9 @@ class KeySupervisionEntry(FSMModelMixin, models.Model):
 
 # --- industry sanctions ---------------------------------------------------------------------
 class SanctionState(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed")
+    PROPOSED = "proposed", pgettext_lazy("sanction proposal", "Proposed")
     DECIDED = "decided", _("Decided")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("sanction proposal", "Rejected")
     REVOKED = "revoked", _("Revoked")
 
 
@@ -654,7 +655,8 @@ class TypicalCase(FSMModelMixin, models.Model):
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
     body = models.TextField(_("text"))
-    subjects = models.ManyToManyField(Subject, verbose_name=_("subjects"),
+    subjects = models.ManyToManyField(Subject,
+                                      verbose_name=pgettext_lazy("typical case", "subjects"),
                                       related_name="typical_cases")
     records = models.ManyToManyField(CreditRecord, verbose_name=_("records"), blank=True,
                                      related_name="typical_cases")

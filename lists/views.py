@@ -18,7 +18,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -80,7 +80,7 @@ ACTIONS: dict[str, dict[str, Action]] = {
         "withdraw": Action(gettext_lazy("Withdraw the proposal"), forms.ReasonForm,
                            lambda e, u, d: services.black_withdraw(actor=u, entry=e, **d),
                            danger=True),
-        "publish": Action(gettext_lazy("Publish"), forms.EmptyForm,
+        "publish": Action(pgettext_lazy("publicity", "Publish"), forms.EmptyForm,
                           lambda e, u, d: services.black_publish(actor=u, entry=e)),
         "objection": Action(gettext_lazy("Register an objection"), forms.ObjectionForm,
                             lambda e, u, d: services.objection_file(actor=u, entry=e, **d)),
@@ -116,7 +116,7 @@ ACTIONS: dict[str, dict[str, Action]] = {
                              commendation=d["commendation"],
                              commendation_text=d["commendation_text"],
                              decision_number=d["decision_number"], reasons=d["reasons"])),
-        "publish": Action(gettext_lazy("Publish"), forms.EmptyForm,
+        "publish": Action(pgettext_lazy("publicity", "Publish"), forms.EmptyForm,
                           lambda e, u, d: services.red_publish(actor=u, entry=e)),
         "remove": Action(gettext_lazy("Remove from the red list"), forms.ReasonForm,
                          lambda e, u, d: services.red_remove(actor=u, entry=e, **d),
@@ -125,7 +125,7 @@ ACTIONS: dict[str, dict[str, Action]] = {
     "sanction": {
         "decide": Action(gettext_lazy("Decide the sanction"), forms.CommentForm,
                          lambda e, u, d: services.sanction_decide(actor=u, sanction=e, **d)),
-        "reject": Action(gettext_lazy("Reject"), forms.CommentForm,
+        "reject": Action(pgettext_lazy("sanction proposal", "Reject"), forms.CommentForm,
                          lambda e, u, d: services.sanction_reject(actor=u, sanction=e, **d),
                          danger=True),
         "revoke": Action(gettext_lazy("Revoke"), forms.ReasonForm,

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from subjects.models import Category, Subject
@@ -124,7 +125,7 @@ class EvaluationBatch(models.Model):
     model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="batches",
                               verbose_name=_("scoring model"))
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
-    as_of = models.DateField(_("as of"))
+    as_of = models.DateField(pgettext_lazy("evaluation", "as of"))
     status = models.CharField(_("status"), max_length=10, choices=BatchStatus.choices,
                               default=BatchStatus.BUILDING)
     is_simulation = models.BooleanField(_("simulation"), default=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from io import BytesIO
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
@@ -77,7 +78,7 @@ def internal_workbook(*, plan: InspectionPlan) -> bytes:
         result = ""
         if record is not None:
             result = (_("Passed") if record.record_type.code == "inspection_good"
-                      else _("Failed"))
+                      else pgettext("inspection result", "Failed"))
         ws.append([
             item.position, item.subject.name, item.subject.display_code, item.grade,
             "、".join(p.name for p in people), "、".join(p.unit_name for p in people), result,
@@ -105,7 +106,8 @@ def internal_workbook(*, plan: InspectionPlan) -> bytes:
     for label, value in facts:
         info.append([label, value])
     info.append([])
-    _header(info, [_("Grade"), _("Subjects"), _("Sampling ratio"), _("Drawn")])
+    _header(info, [_("Grade"), pgettext("count column", "Subjects"), _("Sampling ratio"),
+                   _("Drawn")])
     for row in plan.summary:
         info.append([row["grade"], row["population"], float(row["ratio"]), row["drawn"]])
     _widths(info, [24, 70, 16, 10])

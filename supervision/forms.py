@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Department
 from common import clock
@@ -82,7 +83,7 @@ class PoolForm(forms.Form):
 
 class InspectorForm(forms.Form):
     pool = forms.ModelChoiceField(label=_("Pool"), queryset=InspectorPool.objects.all())
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=100)
     department = forms.ModelChoiceField(
         label=_("Department"), queryset=Department.objects.filter(is_active=True), required=False)
     unit_name = forms.CharField(label=_("Unit (if not a department)"), max_length=100,
@@ -92,7 +93,8 @@ class InspectorForm(forms.Form):
 
 
 class ConflictForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=ConflictRule.Kind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("avoidance rule", "Kind"),
+                             choices=ConflictRule.Kind.choices)
     subject_code = forms.CharField(label=_("Subject code"), max_length=30)
     unit_name = forms.CharField(label=_("Unit that must not inspect"), max_length=100,
                                 required=False)

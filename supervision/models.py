@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Department
 from records.models import CreditRecord
@@ -231,7 +232,7 @@ class ConflictRule(models.Model):
 
 class PlanStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    PUBLISHED = "published", _("Published")
+    PUBLISHED = "published", pgettext_lazy("publicity", "Published")
 
 
 class InspectionPlan(models.Model):
@@ -271,7 +272,8 @@ class InspectionPlan(models.Model):
     created_at = models.DateTimeField(_("drawn at"), auto_now_add=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
-    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_at = models.DateTimeField(pgettext_lazy("publicity", "published at"), null=True,
+                                        blank=True)
 
     class Meta:
         verbose_name = _("inspection plan")

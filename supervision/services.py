@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts import permissions
 from accounts.models import Department, User
@@ -192,7 +193,8 @@ def inspector_create(
     """Add an inspector; with a department, the unit compared by avoidance rules is its name."""
     _require_planner(actor, _("keep the inspector pool"))
     if not name.strip():
-        raise ValidationFailed("required", _("The name is required."), field="name")
+        raise ValidationFailed("required", pgettext("person", "The name is required."),
+                               field="name")
     unit = department.name if department is not None else unit_name.strip()
     if not unit:
         raise ValidationFailed("required", _("Give the inspector's department or unit."),
