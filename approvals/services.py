@@ -9,16 +9,13 @@ the snapshot, its number and its measures in one short transaction.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -54,7 +51,7 @@ from audit.services import record_event
 from common import clock
 from common.errors import Conflict, ServiceError, ValidationFailed
 from records.models import CreditRecord, RecordType
-from records.services import EVIDENCE_SIGNATURES, record_create
+from records.services import check_upload, record_create
 from subjects.models import Subject
 
 log = logging.getLogger(__name__)
@@ -210,34 +207,6 @@ def _store_check(
 
 
 # --- commitments -------------------------------------------------------------------------------
-def _scan_kind(upload: UploadedFile) -> tuple[str, str]:
-    """The scan's type by its content, as records.services checks evidence files."""
-    extension = Path(upload.name or "").suffix.lower()
-    if extension not in EVIDENCE_SIGNATURES:
-        raise ValidationFailed(
-            "bad_file_type",
-            _("The signed commitment must be a PDF, OFD, PNG or JPEG file; %(name)s is not.")
-            % {"name": upload.name}, field="scan")
-    magic, content_type = EVIDENCE_SIGNATURES[extension]
-    upload.seek(0)
-    head = upload.read(len(magic))
-    upload.seek(0)
-    if head != magic:
-        raise ValidationFailed(
-            "bad_file_content",
-            _("The content of %(name)s does not match its file type.") % {"name": upload.name},
-            field="scan")
-    if upload.size > settings.EVIDENCE_MAX_BYTES:
-        raise ValidationFailed(
-            "file_too_large", _("%(name)s is %(size)s; files may be at most %(max)s.")
-            % {"name": upload.name, "size": filesizeformat(upload.size),
-               "max": filesizeformat(settings.EVIDENCE_MAX_BYTES)}, field="scan")
-    if upload.size == 0:
-        raise ValidationFailed("empty_file", _("%(name)s is empty.") % {"name": upload.name},
-                               field="scan")
-    return extension, content_type
-
-
 def _missing_materials(matter: Matter, codes: list[str]) -> list[dict[str, Any]]:
     """The materials named, in catalogue order; only non-essential ones may be missing
     (REFERENCE.md §3: main materials complete and lawful, secondary ones may be missing)."""
@@ -310,10 +279,12 @@ def commitment_record(
             _("The deadline may not be later than %(limit)s, the end of the promised processing "
               "time of %(days)d working days.") % {"limit": limit, "days": matter.promised_days},
             field="deadline")
-    extension, content_type = _scan_kind(scan)
-    digest = hashlib.sha256()
-    for chunk in scan.chunks():
-        digest.update(chunk)
+    checked = check_upload(
+        upload=scan, field="scan",
+        type_message=_("The signed commitment must be a PDF, OFD, PNG or JPEG file; "
+                       "%(name)s is not."),
+    )
+    extension, content_type = checked.extension, checked.content_type
     with translation.override(OFFICIAL_LANGUAGE):
         text = render_to_string("approvals/commitment_text.txt", {
             "check": check, "subject": check.subject, "matter": matter, "items": items,
@@ -323,7 +294,7 @@ def commitment_record(
         created_by=actor, created_at=clock.now(), accepted_on=today, deadline=deadline,
         limit_on=limit, missing=items, text=text.strip(), signer=signer,
         scan_name=Path(scan.name).name[:200], scan_ext=extension,
-        scan_content_type=content_type, scan_size=scan.size, scan_sha256=digest.hexdigest(),
+        scan_content_type=content_type, scan_size=scan.size, scan_sha256=checked.sha256,
     )
     scan.seek(0)
     commitment.scan.save("ignored", scan, save=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -312,14 +313,32 @@ def record_revoke(*, actor: User, record: CreditRecord, reason: str) -> CreditRe
     return record
 
 
-def _evidence_kind(upload: UploadedFile) -> tuple[str, str]:
-    extension = Path(upload.name or "").suffix.lower()
-    if extension not in EVIDENCE_SIGNATURES:
+@dataclass(frozen=True)
+class CheckedUpload:
+    extension: str
+    content_type: str
+    sha256: str
+
+
+def check_upload(*, upload: UploadedFile, field: str, type_message: str) -> CheckedUpload:
+    """What every stored document (evidence, a signed commitment) must pass before it is kept:
+    not empty, within EVIDENCE_MAX_BYTES, a type a reviewer can open recognised by its content
+    and not by its name; returns its type and SHA-256. `type_message` names what was expected
+    (with %(name)s), because "evidence" and "signed commitment" read differently to the user."""
+    name = upload.name or ""
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
         raise ValidationFailed(
-            "bad_file_type",
-            _("Evidence must be a PDF, OFD, PNG or JPEG file; %(name)s is not.")
-            % {"name": upload.name}, field="file",
+            "file_too_large",
+            _("%(name)s is %(size)s; evidence files may be at most %(max)s.")
+            % {"name": name, "size": filesizeformat(upload.size),
+               "max": filesizeformat(settings.EVIDENCE_MAX_BYTES)}, field=field,
         )
+    if upload.size == 0:
+        raise ValidationFailed("empty_file", _("%(name)s is empty.") % {"name": name},
+                               field=field)
+    extension = Path(name).suffix.lower()
+    if extension not in EVIDENCE_SIGNATURES:
+        raise ValidationFailed("bad_file_type", type_message % {"name": name}, field=field)
     magic, content_type = EVIDENCE_SIGNATURES[extension]
     upload.seek(0)
     head = upload.read(len(magic))
@@ -327,10 +346,15 @@ def _evidence_kind(upload: UploadedFile) -> tuple[str, str]:
     if head != magic:
         raise ValidationFailed(
             "bad_file_content",
-            _("The content of %(name)s does not match its file type.") % {"name": upload.name},
-            field="file",
+            _("The content of %(name)s does not match its file type.") % {"name": name},
+            field=field,
         )
-    return extension, content_type
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return CheckedUpload(extension=extension, content_type=content_type,
+                         sha256=digest.hexdigest())
 
 
 @transaction.atomic
@@ -339,21 +363,11 @@ def evidence_attach(*, actor: User, record: CreditRecord, upload: UploadedFile) 
     record = _locked(record)
     _require_own_department(actor, record)
     _require_state(record, RecordState.DRAFT, RecordState.SUBMITTED)
-    if upload.size > settings.EVIDENCE_MAX_BYTES:
-        raise ValidationFailed(
-            "file_too_large",
-            _("%(name)s is %(size)s; evidence files may be at most %(max)s.")
-            % {"name": upload.name, "size": filesizeformat(upload.size),
-               "max": filesizeformat(settings.EVIDENCE_MAX_BYTES)}, field="file",
-        )
-    if upload.size == 0:
-        raise ValidationFailed("empty_file", _("%(name)s is empty.") % {"name": upload.name},
-                               field="file")
-    extension, content_type = _evidence_kind(upload)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    sha = digest.hexdigest()
+    checked = check_upload(
+        upload=upload, field="file",
+        type_message=_("Evidence must be a PDF, OFD, PNG or JPEG file; %(name)s is not."),
+    )
+    extension, content_type, sha = checked.extension, checked.content_type, checked.sha256
     if record.evidence.filter(sha256=sha).exists():
         raise Conflict("duplicate_evidence",
                        _("This file is already attached to the record."), field="file")
@@ -361,7 +375,6 @@ def evidence_attach(*, actor: User, record: CreditRecord, upload: UploadedFile) 
         record=record, original_name=Path(upload.name).name[:200], extension=extension,
         content_type=content_type, size=upload.size, sha256=sha, uploaded_by=actor,
     )
-    upload.seek(0)
     evidence.file.save("ignored", upload, save=False)
     try:
         try:
