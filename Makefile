@@ -9,7 +9,7 @@ WORKERS ?= 3
 PG_URL ?= postgres://postgres@127.0.0.1:5432/housing_credit
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: run test test-sqlite test-postgres lint system-deps seed-demo lock messages bench clean
+.PHONY: run test test-sqlite test-postgres lint system-deps seed-demo lock messages bench-scoring clean
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -95,5 +95,4 @@ bench-api: $(BIN)/.installed
 # ARGS="--db sqlite --subjects 100000 --records 1000000" for a smaller run.
 BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/hc_bench
 bench-scoring: $(BIN)/.installed
-	@$(BIN)/python -c "import duckdb" 2>/dev/null || $(BIN)/pip install --quiet --disable-pip-version-check duckdb==2.0.0
 	BENCH_PG_URL=$(BENCH_PG_URL) $(BIN)/python -m bench.bench_scoring $(ARGS)

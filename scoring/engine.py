@@ -26,6 +26,7 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -48,6 +49,8 @@ from scoring.sqlcompile import Plan, TypeInfo, insert_sql, load_catalogue, selec
 from subjects.models import Subject
 
 logger = logging.getLogger(__name__)
+# PostgreSQL work_mem for the re-grade statement only (SET LOCAL, this transaction).
+WORK_MEM = getattr(settings, "SCORING_WORK_MEM", "256MB")
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,18 @@ class Row:
     veto: str
 
 
+_published_specs: dict[tuple, Spec] = {}
+
+
 def spec_of(model: ScoringModel) -> Spec:
-    return Spec.from_json(model.spec)
+    """The parsed spec; cached per published or retired version, which never changes."""
+    if model.status == ModelStatus.DRAFT or model.pk is None:
+        return Spec.from_json(model.spec)
+    key = (model.pk, model.code, model.version, model.published_at)
+    spec = _published_specs.get(key)
+    if spec is None:
+        spec = _published_specs[key] = Spec.from_json(model.spec)
+    return spec
 
 
 def model_in_effect(*, category: str, as_of: dt.date) -> ScoringModel | None:
@@ -165,6 +178,9 @@ def regrade_many(*, models: list[ScoringModel], as_of: dt.date | None = None,
                      vendor=connection.vendor, table=Evaluation._meta.db_table)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # one sort of a few million small rows: in memory rather than spilled to disk
+                cursor.execute("SET LOCAL work_mem = %s", [WORK_MEM])
             cursor.execute(sql)
     except Exception as exc:
         logger.exception("re-grade failed: %s", [b.pk for b in batches])

@@ -155,9 +155,14 @@ class Evaluation(models.Model):
     set on rows rewritten by the incremental re-grade, which evaluates at the day of the change.
     """
 
+    # Derived rows, a million per batch, written only by the engine from a join on subjects
+    # and a batch it has just created: no database-level foreign-key checks (a trigger per
+    # row on PostgreSQL) and no single-column indexes, which the two composite indexes below
+    # already cover. Django still cascades deletes.
     batch = models.ForeignKey(EvaluationBatch, on_delete=models.CASCADE,
-                              related_name="evaluations")
-    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="evaluations")
+                              related_name="evaluations", db_index=False, db_constraint=False)
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="evaluations",
+                                db_index=False, db_constraint=False)
     score = models.DecimalField(_("score"), max_digits=10, decimal_places=2)
     grade = models.CharField(_("grade"), max_length=20)
     veto = models.CharField(_("veto rule"), max_length=60, blank=True)

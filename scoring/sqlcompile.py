@@ -527,4 +527,4 @@ def insert_sql(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.d
                                 dialect=dialect).compile()
     return (f"{with_sql}\nINSERT INTO {table} (batch_id, subject_id, score, grade, veto) "
             f"SELECT batch_id, sid, {dialect.cents_to_score('score')}, grade, veto "
-            f"FROM ({select}) AS fin")
+            f"FROM ({select}) AS fin ORDER BY batch_id, sid")  # index inserts in key order
