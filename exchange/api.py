@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Path, Query
+from ninja import NinjaAPI, Path, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 from ninja.renderers import JSONRenderer
@@ -198,7 +198,7 @@ def _token(request: HttpRequest) -> ApiToken:
 # --- subjects ---------------------------------------------------------------------------------
 @api.post("/subjects", auth=TokenAuth(Scope.SUBJECTS_WRITE), tags=["subjects"],
           response={201: SubjectCreatedOut, **ERRORS}, summary="Register a credit subject")
-def create_subject(request: HttpRequest, payload: SubjectIn) -> tuple[int, dict]:
+def create_subject(request: HttpRequest, payload: SubjectIn) -> Status:
     token = _token(request)
     category = payload.category.strip()
     kind = payload.kind or (
@@ -219,7 +219,7 @@ def create_subject(request: HttpRequest, payload: SubjectIn) -> tuple[int, dict]
     out = SubjectOut.build(subject, former=[], code=full)
     # stored "; "-joined, and a message may itself contain "; ": kept whole, not split
     out["warnings"] = [subject.code_warning] if subject.code_warning else []
-    return 201, out
+    return Status(201, out)
 
 
 @api.get("/subjects", auth=TokenAuth(Scope.SUBJECTS_READ), tags=["subjects"],
@@ -259,7 +259,7 @@ def read_subject(
 # --- records ----------------------------------------------------------------------------------
 @api.post("/records", auth=TokenAuth(Scope.RECORDS_WRITE), tags=["records"],
           response={201: RecordOut, **ERRORS}, summary="Submit a credit record for review")
-def create_record(request: HttpRequest, payload: RecordIn) -> tuple[int, dict]:
+def create_record(request: HttpRequest, payload: RecordIn) -> Status:
     """The record enters the same review as a clerk's entry; the token never approves it."""
     token = _token(request)
     subject = subject_for_input(code=payload.subject_code, field="subject_code")
@@ -271,7 +271,7 @@ def create_record(request: HttpRequest, payload: RecordIn) -> tuple[int, dict]:
         description=payload.description, amount=payload.amount, level=payload.level,
         is_public=payload.is_public, submit=payload.submit,
     )
-    return 201, RecordOut.build(record)
+    return Status(201, RecordOut.build(record))
 
 
 @api.get("/subjects/{code}/records", auth=TokenAuth(Scope.RECORDS_READ), tags=["records"],
