@@ -507,6 +507,14 @@ def objection_file(
                         "objector": objection.objector, "grounds": objection.grounds,
                         "reply_due_on": objection.reply_due_on})
     if isinstance(entry, BlackListEntry):
+        # While the objection is pending the listing does not punish (DESIGN.md: an entry can
+        # be suspended while an objection is pending): its record stops counting in grades.
+        # The decider revokes it, as the two pairs of eyes that made the decision entered it.
+        error = _end_derived_record(entry.listing_record, actor=entry.decided_by,
+                                    reason=_("Suspended: objection pending."))
+        if error:
+            entry.listing_record_error = error
+            entry.save(update_fields=["listing_record_error"])
         key_supervision_sync(subject_ids=[entry.subject_id], as_of=today)
     return objection
 
@@ -531,6 +539,15 @@ def objection_decide(*, actor: User, objection: Objection, upheld: bool, reply: 
     elif isinstance(entry, BlackListEntry):
         back_to = BlackState.IN_FORCE if entry.effective_from else BlackState.PUBLICITY
         advance(entry, "resume", actor=actor, back_to=back_to)
+        if back_to == BlackState.IN_FORCE:  # the listing punishes again from today
+            entry.listing_record, entry.listing_record_error = _derived_record(
+                creator=entry.proposed_by, approver=entry.decided_by, subject=entry.subject,
+                type_code="blacklisted", occurred_on=entry.decided_on or entry.effective_from,
+                decided_on=today,
+                document_number=f"{entry.decision_number}·B{entry.pk}·O{objection.pk}",
+                department=entry.department,
+                description=f"{entry.ground.name}：{entry.decision_reasons}",
+            )
         entry.save()
     else:
         advance(entry, "resume", actor=actor)

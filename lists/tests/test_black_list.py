@@ -317,6 +317,22 @@ def test_objection_rejected_while_in_force_keeps_the_period(clerk, reviewer, sub
     assert after.state == BlackState.IN_FORCE
     assert (after.effective_from, after.effective_until) == (entry.effective_from,
                                                              entry.effective_until)
+    # The listing record was revoked while the objection was pending, and a new one counts again.
+    assert CreditRecord.objects.get(pk=entry.listing_record.pk).state == RecordState.REVOKED
+    assert after.listing_record.pk != entry.listing_record.pk
+    assert after.listing_record.state == RecordState.EFFECTIVE
+    assert after.listing_record.record_type.code == "blacklisted"
+
+
+def test_objection_pending_stops_the_listing_record_counting(clerk, reviewer, subject,
+                                                             make_record):
+    entry = to_in_force(clerk=clerk, reviewer=reviewer, subject=subject,
+                        make_record=make_record, on=MONDAY)
+    assert entry.listing_record.state == RecordState.EFFECTIVE
+    with clock.frozen_at(dt.date(2026, 5, 6)):
+        services.objection_file(actor=clerk, entry=entry, objector="张三", grounds="x")
+    assert CreditRecord.objects.get(pk=entry.listing_record.pk).state == RecordState.REVOKED
+    assert refreshed(entry).listing_record_error == ""
 
 
 # --- credit repair ----------------------------------------------------------------------------
