@@ -6,6 +6,8 @@ import pytest
 
 from accounts.models import Department, Role, User
 
+pytest_plugins = ["common.browser_testing"]  # Chromium, sign-in and audit-trigger fixtures
+
 
 @pytest.fixture
 def lead_department(db) -> Department:

@@ -13,88 +13,23 @@ common/tests/test_browser.py does.
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from accounts.models import User
 from approvals.models import Commitment, CommitmentState, CreditCheck
 from common import clock
+from common.browser_testing import sign_in, sign_out
 from common.deadlines import run_deadlines
 from records.models import CreditRecord, RecordState
 
 from .conftest import PDF
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
-PASSWORD = "pass-word-123"  # conftest's accounts
-SQLITE_TRIGGERS = {
-    "audit_event_no_update": "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON "
-    "audit_auditevent BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
-    "audit_event_no_delete": "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON "
-    "audit_auditevent BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
-}
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture(scope="module")
-def _restore_audit_triggers(django_db_setup: None, django_db_blocker) -> Iterator[None]:
-    yield
-    if connection.vendor == "sqlite":
-        with django_db_blocker.unblock(), connection.cursor() as cursor:
-            for name, sql in SQLITE_TRIGGERS.items():
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-                cursor.execute(sql)
-
-
-@pytest.fixture
-def _audit_flushable(_restore_audit_triggers: None, transactional_db: None) -> None:
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            for name in SQLITE_TRIGGERS:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        message = (f"!!! BROWSER TEST NOT RUN: {CHROMIUM} is missing "
-                   "(apt-get install -y chromium fonts-noto-cjk) !!!")
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    try:
-        yield chromium
-    finally:
-        chromium.close()
-        playwright.stop()
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
-def sign_out(page, base: str) -> None:
-    page.click("[data-testid=logout]")
-    page.wait_for_url(f"{base}/login/")
 
 
 def run_check(page, base: str, q: str, matter: str) -> str:
