@@ -221,29 +221,25 @@ def record_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def record_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    deny_unless(permissions.can_review_records(request.user))
-    record = _visible(request, pk)
-    form = CommentForm(request.POST)
-    form.is_valid()
-    comment = form.cleaned_data.get("comment", "")
-    return _act(request, record,
-                lambda: services.record_approve(actor=request.user, record=record,
-                                                comment=comment),
-                _("The record is now effective."), "review_form", form)
+    return _review(request, pk, services.record_approve, _("The record is now effective."))
 
 
 @staff_required
 @require_POST
 def record_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review(request, pk, services.record_reject, _("The record has been rejected."))
+
+
+def _review(request: HttpRequest, pk: int, decide: Any, done: str) -> HttpResponse:
+    """Approve or reject: the same reviewer check, comment form and refusal display."""
     deny_unless(permissions.can_review_records(request.user))
     record = _visible(request, pk)
     form = CommentForm(request.POST)
     form.is_valid()
     comment = form.cleaned_data.get("comment", "")
     return _act(request, record,
-                lambda: services.record_reject(actor=request.user, record=record,
-                                               comment=comment),
-                _("The record has been rejected."), "review_form", form)
+                lambda: decide(actor=request.user, record=record, comment=comment),
+                done, "review_form", form)
 
 
 @staff_required
