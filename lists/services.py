@@ -24,6 +24,7 @@ from accounts.models import Department, User
 from audit.services import record_event
 from common import clock
 from common.errors import Conflict, PermissionDeniedError, ServiceError, ValidationFailed
+from common.pdf import render_pdf
 from lists import catalogue, rules, selectors
 from lists import permissions as p
 from lists.models import (
@@ -45,7 +46,6 @@ from lists.models import (
     SanctionState,
     TypicalCase,
 )
-from lists.notices import render_pdf
 from lists.workflows import advance
 from records.models import CreditRecord, RecordState
 from records.services import record_approve, record_create, record_revoke
