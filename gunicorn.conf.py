@@ -1,21 +1,50 @@
-"""gunicorn settings for `make run`, with the embedded scheduler.
+"""gunicorn settings for `make run`: the embedded scheduler and an access log without ID numbers.
 
 The embedded default has no cron and no task queue, so gunicorn starts the deadline job's
-scheduler (`manage.py run_scheduler`) as a child process next to its workers and stops it on
-exit. It is a separate process, not a thread in the master, because workers are forked from
-the master and a fork taken while a thread holds Django's locks hangs the workers. Handlers
-are idempotent, so a restart or an overlap with a manual `process_deadlines` is harmless.
-Production installs may set HC_SCHEDULER=0 and run `process_deadlines` from cron instead.
+scheduler (`manage.py run_scheduler`, every HC_DEADLINE_INTERVAL seconds) as a child process
+next to its workers and stops it on exit. It is a separate process, not a thread in the master,
+because workers are forked from the master and a fork taken while a thread holds Django's locks
+hangs the workers. Handlers are idempotent, so a restart or an overlap with a manual
+`process_deadlines` is harmless. Production installs may set HC_SCHEDULER=0 and run
+`process_deadlines` from cron instead.
+
+The access log goes through `MaskingLogger`: an individual's ID number in a path, a query or a
+referrer (`/api/v1/subjects/410825199805020518`) is written as `4108**********0518`, the masked
+form the workbench shows.
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+from gunicorn.glogging import Logger
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 _scheduler: subprocess.Popen | None = None
+
+# A resident ID number (GB 11643: 17 digits and a digit or X; the older 15-digit form), not
+# glued to other letters or digits. An all-digit enterprise code is masked too: harmless.
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{4})(\d{7}|\d{10})(\d{3}[0-9Xx]|\d{4})(?![0-9A-Za-z])")
+
+
+def mask_id_numbers(text: str) -> str:
+    """Keep the first and last four characters of every ID number in `text`."""
+    return ID_NUMBER.sub(lambda m: m[1] + "*" * len(m[2]) + m[3], text)
+
+
+class MaskingLogger(Logger):
+    """gunicorn's logger with every text field of an access-log line passed through
+    `mask_id_numbers` (request line, path, query, referrer, headers, environ)."""
+
+    def atoms(self, resp: Any, req: Any, environ: dict, request_time: Any) -> dict:
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {k: mask_id_numbers(v) if isinstance(v, str) else v for k, v in atoms.items()}
+
+
+logger_class = MaskingLogger
 
 
 def when_ready(server: Any) -> None:
