@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
@@ -12,7 +13,13 @@ API_PREFIX = "/api/"
 
 
 def request_too_big(request: HttpRequest) -> HttpResponse:
-    """413 in the shape the caller reads: the API's JSON error body, or a plain page."""
+    """413 in the shape the caller reads: the API's JSON error body, or a plain page, in the
+    caller's language (this runs before LocaleMiddleware has chosen it)."""
+    with translation.override(translation.get_language_from_request(request)):
+        return _too_big_response(request)
+
+
+def _too_big_response(request: HttpRequest) -> HttpResponse:
     message = _("The request is larger than the %(limit)s MiB this server accepts.") % {
         "limit": f"{settings.REQUEST_MAX_BYTES / (1024 * 1024):g}"}
     if request.path.startswith(API_PREFIX):

@@ -99,6 +99,14 @@ def test_a_30_mb_api_body_is_refused_with_413_json(client):
     assert response["Content-Type"] == "application/json"
     error = response.json()["error"]
     assert error["code"] == "request_too_large" and "MiB" in error["message"]
+    assert "请求内容超过" in error["message"]  # zh-hans, the platform's language
+
+
+@pytest.mark.django_db
+def test_the_413_speaks_the_callers_language(client):
+    response = client.post("/api/v1/subjects", data=b"{" + b" " * (30 * MIB) + b"}",
+                           content_type="application/json", headers={"Accept-Language": "en"})
+    assert response.json()["error"]["message"].startswith("The request is larger than")
 
 
 @pytest.mark.django_db
