@@ -59,15 +59,15 @@ run: $(BIN)/.installed messages
 test: $(BIN)/.installed-dev
 	@$(MAKE) --no-print-directory NEED_BROWSER=1 system-deps messages
 	$(BIN)/ruff check .
-	$(BIN)/python manage.py makemigrations --check --dry-run -v1
+	HC_DATA_DIR=$$(mktemp -d) $(BIN)/python manage.py makemigrations --check --dry-run -v1
 	@$(MAKE) --no-print-directory test-sqlite test-postgres
 
 test-sqlite:
-	HC_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -p no:cacheprovider
+	HC_DATA_DIR=$$(mktemp -d) DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -q -p no:cacheprovider
 
 test-postgres:
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null; then \
-	  HC_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider; \
+	  HC_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(PG_URL) DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -q -p no:cacheprovider; \
 	elif [ "$$CI" = "1" ]; then \
 	  echo "PostgreSQL at $(PG_URL) is not reachable and CI=1: failing."; exit 1; \
 	else \
