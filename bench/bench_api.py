@@ -59,6 +59,7 @@ def configure(url: str) -> None:
         sys.exit(f"refusing to use {url!r}: the database name must contain 'bench'")
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("HC_DATA_DIR", DATA_DIR)
+    Path(os.environ["HC_DATA_DIR"]).mkdir(parents=True, exist_ok=True)  # settings write nothing
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
 
