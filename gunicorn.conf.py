@@ -14,7 +14,6 @@ form the workbench shows.
 """
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,17 +21,11 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from config.log_filters import mask_id_numbers  # noqa: E402 — Django-free, shared with Django's log
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 _scheduler: subprocess.Popen | None = None
-
-# A resident ID number (GB 11643: 17 digits and a digit or X; the older 15-digit form), not
-# glued to other letters or digits. An all-digit enterprise code is masked too: harmless.
-ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{4})(\d{7}|\d{10})(\d{3}[0-9Xx]|\d{4})(?![0-9A-Za-z])")
-
-
-def mask_id_numbers(text: str) -> str:
-    """Keep the first and last four characters of every ID number in `text`."""
-    return ID_NUMBER.sub(lambda m: m[1] + "*" * len(m[2]) + m[3], text)
 
 
 class MaskingLogger(Logger):

@@ -200,8 +200,10 @@ LOGGING = {
         # 4xx answers (a refused permission, a missing page, a bad request) are logged as one
         # warning line, never with the traceback of the exception that produced them.
         "refused_requests": {"()": "config.log_filters.RefusedRequestFilter"},
+        # Django names the path of refused requests: no full ID number in the log either.
+        "mask_id_numbers": {"()": "config.log_filters.MaskIdNumbersFilter"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler",
-                             "filters": ["refused_requests"]}},
+                             "filters": ["refused_requests", "mask_id_numbers"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
-from config.log_filters import RefusedRequestFilter
+from config.log_filters import MaskIdNumbersFilter, RefusedRequestFilter
 
 ROOT = Path(__file__).resolve().parents[2]
 MIB = 1024 * 1024
@@ -134,8 +134,9 @@ def test_a_body_within_the_limit_reaches_the_view(client):
 
 
 # --- refused requests in the log ----------------------------------------------------------------
-def test_the_console_handler_filters_refused_requests(settings):
-    assert "refused_requests" in settings.LOGGING["handlers"]["console"]["filters"]
+def test_the_console_handler_filters_refused_requests_and_id_numbers(settings):
+    filters = settings.LOGGING["handlers"]["console"]["filters"]
+    assert {"refused_requests", "mask_id_numbers"} <= set(filters)
 
 
 @pytest.fixture
@@ -143,6 +144,7 @@ def request_log():
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.addFilter(RefusedRequestFilter())
+    handler.addFilter(MaskIdNumbersFilter())
     logger = logging.getLogger("django.request")
     logger.addHandler(handler)
     yield stream
@@ -174,6 +176,14 @@ def test_a_403_is_logged_as_one_line_without_a_traceback(client, clerk, request_
                      response=HttpResponseForbidden(), request=request, exception=exc)
     log = request_log.getvalue()
     assert "Forbidden (Permission denied): /audit/" in log and "Traceback" not in log
+
+
+@pytest.mark.django_db
+def test_an_id_number_in_a_refused_path_is_masked_in_the_log(client, request_log):
+    assert client.get("/api/v1/subjects/410825199805020518").status_code == 401
+    log = request_log.getvalue()
+    assert "Unauthorized: /api/v1/subjects/4108**********0518" in log
+    assert "410825199805020518" not in log
 
 
 def test_a_server_error_keeps_its_traceback():
