@@ -109,3 +109,13 @@ def test_database_url_is_read_with_django_environ(tmp_path):
     lite = _run(code, tmp_path)
     assert lite.stdout.split()[:2] == ["django.db.backends.sqlite3",
                                        str(tmp_path / "data" / "db.sqlite3")]
+
+
+def test_the_scheduler_interval_comes_from_hc_deadline_interval(tmp_path):
+    code = ("import django; django.setup()\n"
+            "from django.core.management import load_command_class\n"
+            "cmd = load_command_class('common', 'run_scheduler')\n"
+            "print(cmd.create_parser('manage.py', 'run_scheduler').parse_args([]).interval)")
+    assert _run(code, tmp_path, DJANGO_SETTINGS_MODULE="config.settings",
+                HC_DEADLINE_INTERVAL="90").stdout.strip() == "90"
+    assert _run(code, tmp_path, DJANGO_SETTINGS_MODULE="config.settings").stdout.strip() == "3600"
