@@ -7,13 +7,21 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 3
 PG_URL ?= postgres://postgres@127.0.0.1:5432/housing_credit
-export DJANGO_SETTINGS_MODULE := config.settings
+# Settings: manage.py and the WSGI application default to config.settings (the embedded default);
+# pytest uses config.settings.test (pyproject.toml); a proxy-fronted install exports
+# DJANGO_SETTINGS_MODULE=config.settings.production.
 
 .PHONY: run test test-sqlite test-postgres lint system-deps seed-demo lock messages bench-scoring clean
 
+# Two lock files: requirements.lock is what production runs (`make run` installs only it);
+# requirements-dev.lock adds the test and development tools (`make test`, `make lint`, benchmarks).
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+$(BIN)/.installed-dev: requirements-dev.lock $(BIN)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	@touch $@
 
 # Debian packages the platform needs: gettext (compiled translations), Pango and Noto CJK fonts
@@ -48,33 +56,37 @@ run: $(BIN)/.installed messages
 
 # The whole suite on SQLite, then on PostgreSQL (PG_URL; the tests create and drop their own
 # database). Without PostgreSQL the second half is skipped loudly, except in CI (CI=1).
-test: $(BIN)/.installed
+test: $(BIN)/.installed-dev
 	@$(MAKE) --no-print-directory NEED_BROWSER=1 system-deps messages
 	$(BIN)/ruff check .
-	$(BIN)/python manage.py makemigrations --check --dry-run -v1
+	HC_DATA_DIR=$$(mktemp -d) $(BIN)/python manage.py makemigrations --check --dry-run -v1
 	@$(MAKE) --no-print-directory test-sqlite test-postgres
 
 test-sqlite:
-	HC_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -p no:cacheprovider
+	HC_DATA_DIR=$$(mktemp -d) DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -q -p no:cacheprovider
 
 test-postgres:
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null; then \
-	  HC_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider; \
+	  HC_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(PG_URL) DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -q -p no:cacheprovider; \
 	elif [ "$$CI" = "1" ]; then \
 	  echo "PostgreSQL at $(PG_URL) is not reachable and CI=1: failing."; exit 1; \
 	else \
 	  echo; echo "!!! SKIPPED: the PostgreSQL half of the suite — nothing answers at $(PG_URL) !!!"; echo; \
 	fi
 
-lint: $(BIN)/.installed
+lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
 
 seed-demo: $(BIN)/.installed
 	$(BIN)/python manage.py seed_demo $(ARGS)
 
-lock: $(BIN)/.installed
-	$(BIN)/pip-compile -q --extra dev --strip-extras --allow-unsafe --no-emit-index-url \
+# Both lock files from pyproject.toml: production first, then development constrained to it
+# (the same versions of every package both install).
+lock: $(BIN)/.installed-dev
+	$(BIN)/pip-compile -q --strip-extras --allow-unsafe --no-emit-index-url \
 	  --no-emit-find-links -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile -q --extra dev --strip-extras --allow-unsafe --no-emit-index-url \
+	  --no-emit-find-links -c requirements.lock -o requirements-dev.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
@@ -84,7 +96,7 @@ clean:
 # 1,000,000 subjects on SQLite (seeded once into /tmp/hc_bench_api.sqlite3, then reused).
 # BENCH_ARGS="--subjects 100000 --duration 20" or "--db-url postgres://…/hc_bench_api".
 .PHONY: bench-api
-bench-api: $(BIN)/.installed
+bench-api: $(BIN)/.installed-dev
 	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -q wrk >/dev/null; \
 	  else echo "wrk is missing — run: sudo apt-get install wrk"; exit 1; fi; }
 	$(BIN)/python -m bench.bench_api $(BENCH_ARGS)
@@ -94,5 +106,5 @@ bench-api: $(BIN)/.installed
 # full re-grade vs the database's bare GROUP BY vs DuckDB, peak memory and one-subject timing.
 # ARGS="--db sqlite --subjects 100000 --records 1000000" for a smaller run.
 BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/hc_bench
-bench-scoring: $(BIN)/.installed
+bench-scoring: $(BIN)/.installed-dev
 	BENCH_PG_URL=$(BENCH_PG_URL) $(BIN)/python -m bench.bench_scoring $(ARGS)

@@ -1,7 +1,5 @@
 """Workbench URLs of the approvals app, under /approvals/ (checks are addressed by number)."""
 
-import os
-
 from django.urls import path
 
 from approvals import views
@@ -20,6 +18,3 @@ urlpatterns = [
     path("feedback/", views.feedback_overview, name="feedback_overview"),
     path("matters/", views.matters, name="matters"),
 ]
-
-if os.environ.get("HC_BENCH_ENDPOINTS") == "1":  # `make bench-api` only: the reference endpoint
-    urlpatterns.append(path("bench/bare/", views.bench_bare, name="bench_bare"))

@@ -6,13 +6,11 @@ Views stay thin: parse a form, call one service, show the stored snapshot.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -271,12 +269,3 @@ def verify_detail(request: HttpRequest, number: str) -> HttpResponse:
         "not_found": summary is None}, status=status)
     response["X-Robots-Tag"] = "noindex"
     return response
-
-
-# --- benchmark reference -----------------------------------------------------------------------
-def bench_bare(request: HttpRequest) -> JsonResponse:
-    """A bare Django JSON answer through the same middleware, for `make bench-api` only
-    (routed only when HC_BENCH_ENDPOINTS=1)."""
-    if os.environ.get("HC_BENCH_ENDPOINTS") != "1":
-        raise PermissionDenied
-    return JsonResponse({"ok": True, "at": clock.now().isoformat()})

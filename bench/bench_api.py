@@ -11,8 +11,9 @@ runs the shipped scoring models so subjects have grades, issues an API token wit
 project's gunicorn.conf.py, scheduler off) on 127.0.0.1 and loads, with wrk at 32 connections
 for a bounded time:
 
-1. the reference: `/approvals/bench/bare/`, a Django JsonResponse through the same middleware
-   (routed only when HC_BENCH_ENDPOINTS=1, which this script sets for its server);
+1. the reference: `/bench/bare/`, a Django JsonResponse through the same middleware (routed
+   only by the benchmarks' own URL configuration, `bench.urls` via `bench.settings`, which this
+   script's server runs with; the platform's URLs never include it);
 2. `GET /api/v1/credit-check?code=…&matter=…` cycling over 2,000 real subjects with a matter of
    their category. Every call is a full check: facts read, measures derived, snapshot stored
    with its number and audit event.
@@ -58,8 +59,8 @@ def configure(url: str) -> None:
         sys.exit(f"refusing to use {url!r}: the database name must contain 'bench'")
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("HC_DATA_DIR", DATA_DIR)
-    os.environ["HC_BENCH_ENDPOINTS"] = "1"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    Path(os.environ["HC_DATA_DIR"]).mkdir(parents=True, exist_ok=True)  # settings write nothing
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
 
 def wsgi_app() -> Any:
@@ -279,7 +280,7 @@ def main() -> None:
         cwd=ROOT, env=env, start_new_session=True)
     results: dict[str, dict[str, Any]] = {}
     try:
-        wait_ready(f"{base}/approvals/bench/bare/")
+        wait_ready(f"{base}/bench/bare/")
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(lua_script(prepared["token"], prepared["sample"]))
         code, matter = prepared["sample"][0]
@@ -289,9 +290,9 @@ def main() -> None:
             assert response.status == 200, response.status
         load = {"connections": args.connections, "threads": args.threads}
         if args.warmup:
-            wrk(f"{base}/approvals/bench/bare/", duration=args.warmup, **load)
+            wrk(f"{base}/bench/bare/", duration=args.warmup, **load)
             wrk(base, duration=args.warmup, script=script.name, **load)
-        results["bare"] = wrk(f"{base}/approvals/bench/bare/", duration=args.duration, **load)
+        results["bare"] = wrk(f"{base}/bench/bare/", duration=args.duration, **load)
         results["check"] = wrk(base, duration=args.duration, script=script.name, **load)
     finally:
         os.killpg(server.pid, signal.SIGTERM)

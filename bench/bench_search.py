@@ -71,6 +71,7 @@ def configure(url: str) -> None:
         sys.exit(f"refusing to use {url!r}: the database name must contain 'bench'")
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("HC_DATA_DIR", "/tmp/hc_bench_data")
+    Path(os.environ["HC_DATA_DIR"]).mkdir(parents=True, exist_ok=True)  # settings write nothing
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 

@@ -1,12 +1,17 @@
 """`manage.py bootstrap`: make a fresh data directory usable, as `make run` does on each start.
 
+It also creates what settings never write on import: the data directory and its secret key
+file (kept, so sessions survive restarts; ignored when SECRET_KEY is set).
+
 Idempotent: migrations apply only once, the catalogue and demo county are loaded only into an
 empty database, and an administrator is created (with a printed one-time password) only when
 there is none, so restarting the platform never duplicates or resets anything.
 """
 
+import secrets
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -23,6 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="Do not seed the demo county.")
 
     def handle(self, *args: Any, no_demo: bool = False, **options: Any) -> None:
+        ensure_data_dir()
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         if not RecordType.objects.exists():
@@ -47,3 +53,12 @@ class Command(BaseCommand):
                 f"    user:     {user.username}\n"
                 f"    password: {password}   (one-time: you must change it at first login)\n"
             ))
+
+
+def ensure_data_dir() -> None:
+    """Create the data directory and, once, its secret key file (owner-readable only)."""
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = settings.SECRET_KEY_FILE
+    if not key_file.exists():
+        key_file.touch(mode=0o600)
+        key_file.write_text(secrets.token_urlsafe(50))

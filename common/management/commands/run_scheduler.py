@@ -8,6 +8,7 @@ import signal
 import threading
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
@@ -18,7 +19,8 @@ class Command(BaseCommand):
     help = "Run process_deadlines periodically (the embedded default's scheduler)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--interval", type=int, default=3600, help="Seconds between runs.")
+        parser.add_argument("--interval", type=int, default=settings.HC_DEADLINE_INTERVAL,
+                            help="Seconds between runs (default: HC_DEADLINE_INTERVAL).")
 
     def handle(self, *args: Any, interval: int = 3600, **options: Any) -> None:
         stop = threading.Event()

@@ -1,0 +1,209 @@
+"""Settings shared by every environment of the Housing Credit Platform (the embedded default).
+
+Layout as in cookiecutter-django: `base` (this file: everything, read from the environment with
+django-environ), `production` (a proxy-fronted install: HTTPS, HSTS, secure cookies, a required
+secret key) and `test` (the suite). `config.settings` itself is the embedded default `make run`
+serves: SQLite in the data directory, plain HTTP on 127.0.0.1.
+
+Importing settings writes nothing: the data directory and its secret key are created by
+`manage.py bootstrap` (which `make run` calls before serving).
+"""
+
+from pathlib import Path
+
+import environ
+from csp.constants import NONCE, NONE, SELF
+from django.utils.translation import gettext_lazy as _
+
+env = environ.Env()
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+DATA_DIR = Path(env.str("HC_DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
+SECRET_KEY_FILE = DATA_DIR / "secret_key"
+# A development fallback only: production.py refuses to start without a real key, and `make run`
+# creates the data directory's key (bootstrap) before gunicorn reads these settings.
+INSECURE_FALLBACK_KEY = "insecure-development-key-never-used-in-production"
+
+
+def read_secret_key(*, required: bool) -> str:
+    """SECRET_KEY from the environment, else the data directory's key file (kept across restarts
+    so sessions survive them), else — when not `required` — the development fallback."""
+    if key := env.str("SECRET_KEY", default=""):
+        return key
+    if SECRET_KEY_FILE.is_file():
+        return SECRET_KEY_FILE.read_text().strip()
+    if required:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"Set SECRET_KEY or run `manage.py bootstrap` to create {SECRET_KEY_FILE}.")
+    return INSECURE_FALLBACK_KEY
+
+
+SECRET_KEY = read_secret_key(required=False)
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "axes",
+    "csp",
+    "common",
+    "accounts",
+    "audit",
+    "subjects",
+    "records",
+    "scoring",
+    "supervision",
+    "lists",
+    "exchange",
+    "approvals",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.RequestSizeLimitMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_sqlite_path = DATA_DIR / "db.sqlite3"
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{_sqlite_path}")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the workbench read while a write is in progress; IMMEDIATE makes writers queue
+    # at BEGIN instead of failing with "database is locked" half-way through a transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = 0.25  # hours
+# Lock the (username, address) pair, not a whole office behind one NAT address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "common/lockout.html"  # the workbench's own lock-out notice
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise scans STATIC_ROOT at start-up; bootstrap's collectstatic fills it before gunicorn.
+WHITENOISE_AUTOREFRESH = DEBUG
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/evidence-files/"  # never served directly: evidence goes through an audited view
+
+# Evidence uploads: what a reviewer can open and what the disk can hold.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# One size limit for every door (form, upload, API, admin): a larger body is refused with 413
+# by config.middleware before anything reads it. It leaves room for the largest evidence file
+# plus the form around it.
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=EVIDENCE_MAX_BYTES + 5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 8 * 3600
+
+# Security headers sent on every answer (production.py adds HTTPS, HSTS and secure cookies).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): this server's own files only, no inline script or
+# style unless it carries the request's nonce (`{{ request.csp_nonce }}`), never framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# The embedded scheduler (gunicorn.conf.py starts `manage.py run_scheduler`): seconds between
+# two runs of the deadline job.
+HC_DEADLINE_INTERVAL = env.int("HC_DEADLINE_INTERVAL", default=3600)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        # 4xx answers (a refused permission, a missing page, a bad request) are logged as one
+        # warning line, never with the traceback of the exception that produced them.
+        "refused_requests": {"()": "config.log_filters.RefusedRequestFilter"},
+        # Django names the path of refused requests: no full ID number in the log either.
+        "mask_id_numbers": {"()": "config.log_filters.MaskIdNumbersFilter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler",
+                             "filters": ["refused_requests", "mask_id_numbers"]}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+}
