@@ -26,7 +26,7 @@ from approvals.rules import commitment_deadline, commitment_limit
 from audit.services import record_event
 from common import clock
 from common.errors import ServiceError
-from common.views import apply_service_error, deny_unless, staff_required
+from workbench.views import apply_service_error, deny_unless, staff_required
 from subjects.models import Subject
 
 

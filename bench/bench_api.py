@@ -5,7 +5,7 @@
     .venv/bin/python -m bench.bench_api --db-url postgres://postgres@127.0.0.1:5432/hc_bench_api
 
 What it does: fills a dedicated database (name must contain "bench"; reused when it already
-holds the requested number of subjects) with the demo county (`common.demo.seed`), installs and
+holds the requested number of subjects) with the demo county (`workbench.demo.seed`), installs and
 runs the shipped scoring models so subjects have grades, issues an API token with the
 `checks:run` scope, then serves the platform with its production server (gunicorn, the
 project's gunicorn.conf.py, scheduler off) on 127.0.0.1 and loads, with wrk at 32 connections
@@ -110,7 +110,7 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
         t0 = time.perf_counter()
         call_command("migrate", verbosity=0)
         call_command("loaddata", "record_types", verbosity=0)
-        from common import demo
+        from workbench import demo
 
         practitioners = wanted // 10
         counts = demo.seed(subjects=wanted - practitioners, practitioners=practitioners,

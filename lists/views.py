@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from common.errors import ServiceError
-from common.views import deny_unless, staff_required
+from workbench.views import deny_unless, staff_required
 from lists import forms, selectors, services
 from lists import permissions as p
 from lists.models import (

@@ -21,7 +21,7 @@ from accounts import permissions
 from audit.selectors import events_for
 from audit.services import record_event
 from common.errors import ServiceError
-from common.views import apply_service_error, deny_unless, staff_required
+from workbench.views import apply_service_error, deny_unless, staff_required
 from records import services
 from records.forms import CommentForm, CorrectionForm, EvidenceForm, ReasonForm, RecordForm
 from records.models import CreditRecord, Evidence, RecordState

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.errors import ServiceError
-from common.views import apply_service_error, deny_unless, staff_required
+from workbench.views import apply_service_error, deny_unless, staff_required
 from scoring import selectors, services
 from scoring.engine import spec_of
 from scoring.forms import AsOfForm, ModelSourceForm, RegradeForm

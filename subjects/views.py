@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import permissions
 from common.errors import ServiceError
-from common.views import apply_service_error, deny_unless, staff_required
+from workbench.views import apply_service_error, deny_unless, staff_required
 from records.models import Polarity, RecordState
 from records.selectors import records_for_subject
 from subjects import panels, services

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.errors import ServiceError
-from common.views import apply_service_error, deny_unless, staff_required
+from workbench.views import apply_service_error, deny_unless, staff_required
 from subjects.models import Category
 from supervision import access, selectors, services
 from supervision.export import XLSX_CONTENT_TYPE, internal_workbook, public_workbook

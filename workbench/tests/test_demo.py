@@ -17,7 +17,7 @@ from django.db.models import Count, F, Q
 
 from accounts.models import Department, User
 from audit.models import AuditEvent
-from common import demo
+from workbench import demo
 from common.errors import Conflict
 from records.models import CreditRecord, RecordType
 from records.rules import publicity_end_date

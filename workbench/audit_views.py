@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts import permissions
 from audit.models import AuditEvent
 from audit.selectors import verify_chain
-from common.views import deny_unless, staff_required
+from workbench.views import deny_unless, staff_required
 
 PAGE_SIZE = 50
 
