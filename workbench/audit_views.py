@@ -8,9 +8,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
+from accounts.decorators import staff_required
 from audit.models import AuditEvent
 from audit.selectors import verify_chain
-from workbench.views import deny_unless, staff_required
+from common.pages import deny_unless
 
 PAGE_SIZE = 50
 

@@ -17,12 +17,12 @@ from django.db.models import Count, F, Q
 
 from accounts.models import Department, User
 from audit.models import AuditEvent
-from workbench import demo
 from common.errors import Conflict
 from records.models import CreditRecord, RecordType
 from records.rules import publicity_end_date
 from subjects.identifiers import validate_id_number, validate_uscc
 from subjects.models import Subject, SubjectName
+from workbench import demo
 
 SMALL = {"subjects": 40, "practitioners": 20, "records": 300, "seed": 7}
 

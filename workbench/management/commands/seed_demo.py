@@ -14,8 +14,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from workbench import demo
 from common.errors import ServiceError
+from workbench import demo
 
 
 def _non_negative(raw: str) -> int:
