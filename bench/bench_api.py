@@ -69,7 +69,7 @@ def wsgi_app() -> Any:
 
     django.setup()
     from approvals.api import router
-    from exchange.api import api
+    from workbench.api import api
 
     if router not in {r for _prefix, r in api._routers}:
         api.add_router("/", router)
@@ -141,9 +141,8 @@ def _migrated() -> bool:
 
 
 def _token() -> str:
-    from accounts.models import Department
-    from exchange.models import ApiToken
-    from exchange.services import token_issue
+    from accounts.api_tokens import token_issue
+    from accounts.models import ApiToken, Department
 
     lead = Department.objects.get(kind=Department.Kind.LEAD)
     token, plaintext = token_issue(actor=None, department=lead, name=f"bench {time.time():.0f}",

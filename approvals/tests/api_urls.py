@@ -15,9 +15,9 @@ from django.urls import path
 from ninja import NinjaAPI
 
 from approvals.api import router
+from common.api import ChineseJSONRenderer
+from common.api import api as platform_api
 from config.urls import urlpatterns as platform_urlpatterns
-from exchange.api import ChineseJSONRenderer
-from exchange.api import api as platform_api
 
 
 def _mounted() -> bool:
