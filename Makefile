@@ -51,6 +51,7 @@ run: $(BIN)/.installed messages
 test: $(BIN)/.installed
 	@$(MAKE) --no-print-directory NEED_BROWSER=1 system-deps messages
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports  # the flow's layers (.importlinter): no app imports an app to its right
 	$(BIN)/python manage.py makemigrations --check --dry-run -v1
 	@$(MAKE) --no-print-directory test-sqlite test-postgres
 

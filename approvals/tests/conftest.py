@@ -1,7 +1,6 @@
 """Fixtures for the approvals tests: catalogue, graded subjects, list entries, tokens.
 
-Tests that call the API use the URLs of `approvals.tests.api_urls` (the platform's, plus the
-approvals router until exchange/api.py mounts it).
+Tests that call the API use the platform's URLs (workbench/api.py mounts the approvals router).
 """
 
 from __future__ import annotations
