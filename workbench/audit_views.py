@@ -40,7 +40,7 @@ def _page(request: HttpRequest) -> dict:
 @staff_required
 def event_list(request: HttpRequest) -> HttpResponse:
     deny_unless(permissions.can_read_audit(request.user))
-    return render(request, "common/audit_list.html", _page(request))
+    return render(request, "workbench/audit_list.html", _page(request))
 
 
 @staff_required
@@ -50,4 +50,4 @@ def verify(request: HttpRequest) -> HttpResponse:
     deny_unless(permissions.can_read_audit(request.user))
     checked, broken = verify_chain()
     context = _page(request) | {"verified": {"checked": checked, "broken": broken}}
-    return render(request, "common/audit_list.html", context)
+    return render(request, "workbench/audit_list.html", context)

@@ -54,13 +54,13 @@ def home(request: HttpRequest) -> HttpResponse:
         "events": events,
         "events_wide": wide,
     }
-    return render(request, "common/home.html", context)
+    return render(request, "workbench/home.html", context)
 
 
 class LoginView(auth_views.LoginView):
     """Django's sign-in, sending holders of a one-time password to change it first."""
 
-    template_name = "common/login.html"
+    template_name = "workbench/login.html"
     redirect_authenticated_user = True
 
     def get_success_url(self) -> str:
