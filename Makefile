@@ -59,6 +59,7 @@ run: $(BIN)/.installed messages
 test: $(BIN)/.installed-dev
 	@$(MAKE) --no-print-directory NEED_BROWSER=1 system-deps messages
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports  # the flow's layers (.importlinter): no app imports an app to its right
 	HC_DATA_DIR=$$(mktemp -d) $(BIN)/python manage.py makemigrations --check --dry-run -v1
 	@$(MAKE) --no-print-directory test-sqlite test-postgres
 

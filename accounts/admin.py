@@ -38,3 +38,6 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("Platform"), {"fields": ("department", "role", "must_change_password")}),
     )
+
+
+from accounts import admin_api_tokens  # noqa: E402, F401  (registers the API token admin)

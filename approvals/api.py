@@ -1,7 +1,7 @@
 """API v1 endpoints of the credit check: `GET /credit-check` and `GET /matters`.
 
-A django-ninja Router mounted on the platform's API (exchange/api.py); authentication is the
-platform's bearer token (exchange.auth.TokenAuth), one token per department or external system,
+A django-ninja Router mounted on the platform's API (by workbench/api.py); authentication is the
+platform's bearer token (accounts.api_auth.TokenAuth), one token per department or external system,
 with its own scope. Each call of /credit-check is a check like one at the window: it is stored
 as a numbered snapshot (who asked: the token's department and name) and answers the same content
 the workbench page shows. Errors leave in the API's one shape `{"error": {code, field, message}}`
@@ -16,11 +16,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from accounts.api_auth import TokenAuth
 from approvals.models import Via
 from approvals.selectors import active_matters, check_payload, subject_by_code
 from approvals.services import credit_check
-from exchange.auth import TokenAuth
-from exchange.schemas import PLAIN_TEXT, ErrorOut
+from common.api.schemas import PLAIN_TEXT, ErrorOut
 
 # Scope values the lead adds to exchange.models.Scope (plain strings here so this module does not
 # depend on that edit): CHECKS_RUN = "checks:run", MATTERS_READ = "matters:read".

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.decorators import staff_required
 from approvals import permissions, selectors, services
 from approvals.forms import CheckForm, CommitmentForm, FeedbackForm, FulfilForm, VerifyForm
 from approvals.models import Commitment, CommitmentState, CreditCheck
@@ -24,7 +25,7 @@ from approvals.rules import commitment_deadline, commitment_limit
 from audit.services import record_event
 from common import clock
 from common.errors import ServiceError
-from common.views import apply_service_error, deny_unless, staff_required
+from common.pages import apply_service_error, deny_unless
 from subjects.models import Subject
 
 

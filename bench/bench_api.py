@@ -5,7 +5,7 @@
     .venv/bin/python -m bench.bench_api --db-url postgres://postgres@127.0.0.1:5432/hc_bench_api
 
 What it does: fills a dedicated database (name must contain "bench"; reused when it already
-holds the requested number of subjects) with the demo county (`common.demo.seed`), installs and
+holds the requested number of subjects) with the demo county (`workbench.demo.seed`), installs and
 runs the shipped scoring models so subjects have grades, issues an API token with the
 `checks:run` scope, then serves the platform with its production server (gunicorn, the
 project's gunicorn.conf.py, scheduler off) on 127.0.0.1 and loads, with wrk at 32 connections
@@ -70,7 +70,7 @@ def wsgi_app() -> Any:
 
     django.setup()
     from approvals.api import router
-    from exchange.api import api
+    from workbench.api import api
 
     if router not in {r for _prefix, r in api._routers}:
         api.add_router("/", router)
@@ -111,7 +111,7 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
         t0 = time.perf_counter()
         call_command("migrate", verbosity=0)
         call_command("loaddata", "record_types", verbosity=0)
-        from common import demo
+        from workbench import demo
 
         practitioners = wanted // 10
         counts = demo.seed(subjects=wanted - practitioners, practitioners=practitioners,
@@ -142,9 +142,8 @@ def _migrated() -> bool:
 
 
 def _token() -> str:
-    from accounts.models import Department
-    from exchange.models import ApiToken
-    from exchange.services import token_issue
+    from accounts.api_tokens import token_issue
+    from accounts.models import ApiToken, Department
 
     lead = Department.objects.get(kind=Department.Kind.LEAD)
     token, plaintext = token_issue(actor=None, department=lead, name=f"bench {time.time():.0f}",

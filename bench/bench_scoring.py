@@ -46,7 +46,7 @@ CSV_PATH = BENCH_DIR / "scoring_records.csv"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/hc_bench")
 AS_OF = dt.date(2026, 11, 1)
 SEED = 20261101
-# Subject mix like the demo county (common.demo.CATEGORY_WEIGHTS); three have shipped models.
+# Subject mix like the demo county (workbench.demo.CATEGORY_WEIGHTS); three have shipped models.
 CATEGORIES = (("developer", 20), ("property_service", 25), ("brokerage", 20), ("rental", 10),
               ("builder", 25))
 QUALIFICATIONS = {"developer": ("房地产开发企业一级资质", "房地产开发企业二级资质",
@@ -91,7 +91,7 @@ def type_weights() -> list[tuple[int, float, str, int, bool]]:
     from records.models import RecordType
 
     try:
-        from common import demo
+        from workbench import demo
 
         weight = {**{k: v for k, v in demo.WEIGHT.items()}}
         base = demo.BASE_WEIGHT

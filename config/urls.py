@@ -3,8 +3,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", include("exchange.urls")),
-    path("", include("common.urls")),
+    path("api/v1/", include("workbench.api")),
+    path("", include("workbench.urls")),
     path("subjects/", include("subjects.urls")),
     path("records/", include("records.urls")),
     path("scoring/", include("scoring.urls")),

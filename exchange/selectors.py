@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from common.errors import NotFound, ValidationFailed
-from exchange.models import ApiToken
 from records.models import RecordType
 from subjects.identifiers import validate_id_number, validate_uscc
 from subjects.models import Subject
@@ -58,14 +57,3 @@ def record_type_for_input(*, code: str, field: str = "record_type") -> RecordTyp
             _("%(code)s is not a record type in the catalogue.") % {"code": code}, field=field,
         )
     return record_type
-
-
-def token_by_prefix(*, prefix: str) -> ApiToken:
-    """For the revoke command: a token by the prefix printed when it was issued."""
-    token = ApiToken.objects.select_related("department", "user").filter(
-        prefix=prefix.strip()
-    ).first()
-    if token is None:
-        raise NotFound("token_not_found", _("No API token has the prefix %(p)s.")
-                       % {"p": prefix}, field="prefix")
-    return token

@@ -1,4 +1,4 @@
-"""API v1 for lists (django-ninja Router, mounted by exchange.api at /api/v1/lists).
+"""API v1 for lists (django-ninja Router, mounted by workbench.api at /api/v1/lists).
 
 `GET /lists/{red|black|key}`: the entries in force, for any valid token (black- and red-list
 entries in force are published decisions). A token with the scope `lists:read-internal` also
@@ -15,9 +15,9 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.security import HttpBearer
 
-from exchange.auth import find_token, touch
-from exchange.models import ApiToken
-from exchange.schemas import ErrorOut
+from accounts.api_auth import find_token, touch
+from accounts.models import ApiToken
+from common.api.schemas import ErrorOut
 from lists import selectors
 
 INTERNAL_SCOPE = "lists:read-internal"

@@ -21,9 +21,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import staff_required
 from accounts.models import User
 from common.errors import ServiceError
-from common.views import deny_unless, staff_required
+from common.pages import deny_unless
 from lists import forms, selectors, services
 from lists import permissions as p
 from lists.models import (

@@ -18,10 +18,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
+from accounts.decorators import staff_required
 from audit.selectors import events_for
 from audit.services import record_event
 from common.errors import ServiceError
-from common.views import apply_service_error, deny_unless, staff_required
+from common.pages import apply_service_error, deny_unless
 from records import services
 from records.forms import CommentForm, CorrectionForm, EvidenceForm, ReasonForm, RecordForm
 from records.models import CreditRecord, Evidence, RecordState

@@ -1,6 +1,6 @@
 """API v1 door onto grades: `GET /subjects/{code}/evaluation` (django-ninja Router).
 
-Mounted by the API app (exchange/api.py) with `api.add_router("", scoring_router)`; the
+Mounted by the API composition (workbench/api.py) with `api.add_router("", scoring_router)`; the
 answer uses the same selectors and the same rule names as the subject page's evaluation panel,
 so a calling system reads exactly what a clerk sees. Token scope: subjects:read.
 """
@@ -14,9 +14,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Router, Schema, Status
 
-from exchange.auth import TokenAuth
-from exchange.models import Scope
-from exchange.schemas import ErrorOut
+from accounts.api_auth import TokenAuth
+from accounts.models import Scope
+from common.api.schemas import ErrorOut
 from scoring import selectors
 from scoring.engine import spec_of
 from subjects.selectors import get_subject

@@ -9,10 +9,12 @@ class ScoringConfig(AppConfig):
     def ready(self) -> None:
         """Re-grade a subject whenever one of its records changes state (records/signals.py)."""
         from records.signals import record_state_changed
-        from scoring.receivers import regrade_on_record_change
+        from scoring.receivers import note_record_change, regrade_on_record_change
         from subjects import panels
 
         panels.register(template="scoring/_subject_panel.html", order=10)
 
         record_state_changed.connect(regrade_on_record_change,
                                      dispatch_uid="scoring.regrade_on_record_change")
+        record_state_changed.connect(note_record_change,
+                                     dispatch_uid="scoring.note_record_change")

@@ -28,14 +28,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
-from audit.models import AuditEvent
 from audit.services import record_event
 from common import clock
 from common.errors import Conflict, ValidationFailed
-from records.models import CreditRecord
 from scoring.language import Spec
 from scoring.models import (
     BatchStatus,
@@ -43,6 +41,7 @@ from scoring.models import (
     Evaluation,
     EvaluationBatch,
     ModelStatus,
+    RecordChange,
     ScoringModel,
 )
 from scoring.sqlcompile import Plan, TypeInfo, insert_sql, load_catalogue, select_sql
@@ -99,27 +98,29 @@ def compute_rows(*, specs: list[Spec], as_of: dt.date, subject_id: int | None = 
                 for _b, sid, score, grade, veto in cursor.fetchall()]
 
 
-def _audit_position() -> int:
-    """The audit chain's last sequence number: every record change after it is audited."""
-    return AuditEvent.objects.aggregate(seq=Max("seq"))["seq"] or 0
+# Feed ids follow commit order while record services audit before they signal (the audit chain's
+# head row is locked to commit). Should that ever change, a change whose transaction was in
+# flight when a build started could carry an id below the build's starting position: changes
+# noted this shortly before the start are caught up too (re-grading a subject is idempotent).
+IN_FLIGHT_SLACK = dt.timedelta(seconds=10)
+# Feed rows older than this can matter to no build still running; each re-grade prunes them.
+FEED_KEEP = dt.timedelta(days=7)
 
 
-def _changed_subjects(*, category: str, since_seq: int) -> list[int]:
-    """Subjects of the category whose records changed after `since_seq` in the audit chain.
+def _feed_position() -> int:
+    """The change feed's last id: every record change after it is caught up at the switch."""
+    return RecordChange.objects.aggregate(last=Max("id"))["last"] or 0
 
-    Every write on a record goes through records.services, which audits it in the same
-    transaction; so the audit log (indexed by sequence) tells exactly which subjects a batch
-    built from an older snapshot may have missed, without scanning the record table.
-    """
-    record_ids = {
-        int(pk) for pk in AuditEvent.objects.filter(
-            seq__gt=since_seq, target_type=CreditRecord._meta.label_lower,
-        ).values_list("target_id", flat=True) if pk.isdigit()
-    }
-    if not record_ids:
-        return []
-    return list(CreditRecord.objects.filter(pk__in=record_ids, subject__category=category)
-                .order_by().values_list("subject_id", flat=True).distinct())
+
+def _changed_subjects(*, category: str, since_seq: int, started: dt.datetime) -> list[int]:
+    """Subjects of the category with a record change in the feed after `since_seq` (or during
+    the slack before the build started), from scoring's own outbox (`RecordChange`)."""
+    return list(
+        RecordChange.objects.filter(
+            Q(pk__gt=since_seq) | Q(changed_at__gte=started - IN_FLIGHT_SLACK),
+            subject__category=category,
+        ).order_by().values_list("subject_id", flat=True).distinct()
+    )
 
 
 def _switch(*, batch: EvaluationBatch, actor: object, since_seq: int) -> None:
@@ -136,7 +137,8 @@ def _switch(*, batch: EvaluationBatch, actor: object, since_seq: int) -> None:
                 category=batch.category, defaults={"batch": batch, "switched_at": clock.now()})
             # Records that changed while the batch was building: their subjects' rows may
             # predate the change (the INSERT read a snapshot), so re-grade them now.
-            changed = _changed_subjects(category=batch.category, since_seq=since_seq)
+            changed = _changed_subjects(category=batch.category, since_seq=since_seq,
+                                        started=batch.started_at)
             for subject in Subject.objects.filter(pk__in=changed):
                 regrade_subject(subject=subject)
             record_event(
@@ -164,7 +166,8 @@ def regrade_many(*, models: list[ScoringModel], as_of: dt.date | None = None,
                            _("%(model)s is a draft; publish it before grading with it, or run "
                              "a what-if simulation.") % {"model": model.label})
     started = clock.now()
-    since_seq = _audit_position()
+    RecordChange.objects.filter(changed_at__lt=started - FEED_KEEP).delete()
+    since_seq = _feed_position()
     with transaction.atomic():
         batches = [
             EvaluationBatch.objects.create(

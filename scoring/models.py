@@ -198,3 +198,25 @@ class CurrentBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} → {self.batch_id}"
+
+
+class RecordChange(models.Model):
+    """The scoring change feed: one row per record change that can move a grade (an outbox).
+
+    Written by `scoring.receivers.note_record_change` when `records.signals.record_state_changed`
+    fires, inside the reviewing transaction, so a row exists exactly when the change committed. A
+    full re-grade notes the feed's position when it starts and, at the switch, re-grades the
+    subjects of the rows that arrived while its batch was building. Scoring reads this table,
+    never the audit log (whose shape is the audit app's business).
+    """
+
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="+")
+    record_id = models.BigIntegerField(_("record"))
+    changed_at = models.DateTimeField(_("changed at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("record change (scoring feed)")
+        verbose_name_plural = _("record changes (scoring feed)")
+
+    def __str__(self) -> str:
+        return f"{self.pk}: subject {self.subject_id}, record {self.record_id}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
+from common import clock
 from records.models import CreditRecord
 
 logger = logging.getLogger(__name__)
@@ -32,3 +33,15 @@ def regrade_on_record_change(sender: Any, record: CreditRecord, **kwargs: Any) -
             regrade_subject(subject=record.subject)
     except Exception:
         logger.exception("incremental re-grade failed for subject %s", record.subject_id)
+
+
+def note_record_change(sender: Any, record: CreditRecord, **kwargs: Any) -> None:
+    """Add the change to scoring's change feed (`RecordChange`), in the same transaction.
+
+    A full re-grade building its batch from an older snapshot reads the feed at its switch and
+    re-grades these subjects, so no change made meanwhile is lost.
+    """
+    from scoring.models import RecordChange
+
+    RecordChange.objects.create(subject_id=record.subject_id, record_id=record.pk,
+                                changed_at=clock.now())

@@ -28,7 +28,7 @@ from scoring.facts import record_facts_for, subject_facts_for
 from scoring.language import LanguageError, Spec, parse
 from scoring.models import ModelStatus, ScoringModel
 from scoring.permissions import can_manage_models
-from scoring.sqlcompile import Compiler, Plan, dialect_for, load_catalogue
+from scoring.sqlcompile import Plan, load_catalogue, plan_relations
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "models_shipped"
 AUDIT_FIELDS = ["code", "version", "name", "category", "status", "effective_from"]
@@ -257,14 +257,13 @@ def what_if(*, draft: ScoringModel, as_of: dt.date | None = None, actor: Any = N
     plans = [Plan(spec=spec_after, batch_id=1)]
     if spec_before is not None:
         plans.append(Plan(spec=spec_before, batch_id=0))
-    dialect = dialect_for(connection.vendor)
-    with_sql, _select = Compiler(plans=plans, catalogue=load_catalogue(), as_of=as_of,
-                                 dialect=dialect).compile()
+    with_sql, relations = plan_relations(plans=plans, catalogue=load_catalogue(), as_of=as_of,
+                                         vendor=connection.vendor)
     before_cols = ("b.grade", "b.score") if spec_before is not None else ("''", "NULL")
-    join = "LEFT JOIN p2_f b ON b.sid = a.sid" if spec_before is not None else ""
+    join = f"LEFT JOIN {relations[1]} b ON b.sid = a.sid" if spec_before is not None else ""
     sql = (
         f"{with_sql}, cmp AS (SELECT a.sid AS sid, {before_cols[0]} AS bg, "
-        f"{before_cols[1]} AS bs, a.grade AS ag, a.score AS sc FROM p1_f a {join})\n"
+        f"{before_cols[1]} AS bs, a.grade AS ag, a.score AS sc FROM {relations[0]} a {join})\n"
         f"SELECT 'm', bg, ag, COUNT(*), 0 FROM cmp GROUP BY bg, ag\n"
         f"UNION ALL SELECT * FROM (SELECT 'c', bg, ag, sid, 0 FROM cmp WHERE bg <> ag "
         f"ORDER BY sid LIMIT {int(limit)}) AS changed"

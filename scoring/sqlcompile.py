@@ -494,7 +494,7 @@ class Compiler:
         veto_whens += [f"WHEN lft = {by_code[lift.code]} THEN {self.d.text(lift.code)}"
                        for lift in spec.lifts]
         veto_expr = f"CASE {' '.join(veto_whens)} ELSE '' END" if veto_whens else "''"
-        f_cte = (f"p{p}_f AS (SELECT {int(plan.batch_id)} AS batch_id, sid, score, "
+        f_cte = (f"{_result_relation(p)} AS (SELECT {int(plan.batch_id)} AS batch_id, sid, score, "
                  f"CASE {' '.join(grade_whens)} END AS grade, {veto_expr} AS veto FROM p{p}_l)")
         return [s_cte, c_cte, g_cte, t_cte, b_cte, r_cte, l_cte, f_cte]
 
@@ -506,7 +506,7 @@ class Compiler:
             ctes.extend(self.plan_ctes(p, plan, lane_of[p - 1]))
         with_sql = "WITH " + ",\n".join(ctes)
         select = " UNION ALL ".join(
-            f"SELECT batch_id, sid, score, grade, veto FROM p{p}_f"
+            f"SELECT batch_id, sid, score, grade, veto FROM {_result_relation(p)}"
             for p in range(1, len(self.plans) + 1))
         return with_sql, select
 
@@ -517,6 +517,25 @@ def select_sql(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.d
     with_sql, select = Compiler(plans=plans, catalogue=catalogue, as_of=as_of,
                                 dialect=dialect_for(vendor), subject_id=subject_id).compile()
     return f"{with_sql}\n{select}"
+
+
+def plan_relations(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,
+                   vendor: str) -> tuple[str, list[str]]:
+    """The WITH clause evaluating the plans, and the name of each plan's result relation.
+
+    The public way to build on the compiled evaluation: each relation, in plan order, has one
+    row per subject with the columns (batch_id, sid, score in cents, grade, veto); a caller
+    joins or aggregates them in its own statement after the WITH clause (the what-if compares
+    two plans this way) without knowing how the compiler names its intermediate steps.
+    """
+    with_sql, _select = Compiler(plans=plans, catalogue=catalogue, as_of=as_of,
+                                 dialect=dialect_for(vendor)).compile()
+    return with_sql, [_result_relation(p) for p in range(1, len(plans) + 1)]
+
+
+def _result_relation(p: int) -> str:
+    """The CTE holding plan number `p`'s (1-based) final rows."""
+    return f"p{p}_f"
 
 
 def insert_sql(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,

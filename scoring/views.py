@@ -14,8 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import staff_required
 from common.errors import ServiceError
-from common.views import apply_service_error, deny_unless, staff_required
+from common.pages import apply_service_error, deny_unless
 from scoring import selectors, services
 from scoring.engine import spec_of
 from scoring.forms import AsOfForm, ModelSourceForm, RegradeForm

@@ -6,7 +6,6 @@ appears in a URL, a server log or browser history.
 
 from __future__ import annotations
 
-from itertools import groupby
 from typing import Any
 
 from django.contrib import messages
@@ -17,10 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import permissions
+from accounts.decorators import staff_required
 from common.errors import ServiceError
-from common.views import apply_service_error, deny_unless, staff_required
-from records.models import Polarity, RecordState
-from records.selectors import records_for_subject
+from common.pages import apply_service_error, deny_unless
 from subjects import panels, services
 from subjects.forms import SubjectCreateForm, SubjectEditForm, SubjectSearchForm
 from subjects.identifiers import normalise, validate_subject_code
@@ -28,10 +26,6 @@ from subjects.models import Subject
 from subjects.selectors import former_names, get_subject, search_subjects
 
 PAGE_SIZE = 20
-# Order of record groups on the subject page: what is in force first.
-STATE_ORDER = [RecordState.EFFECTIVE, RecordState.SUBMITTED, RecordState.DRAFT,
-               RecordState.REJECTED, RecordState.CORRECTED, RecordState.REVOKED]
-
 
 @staff_required
 def subject_list(request: HttpRequest) -> HttpResponse:
@@ -139,24 +133,6 @@ def check_code(request: HttpRequest) -> JsonResponse:
                          "warnings": [str(w) for w in checked.warnings]})
 
 
-def _archive(subject: Subject, user: Any) -> dict[str, Any]:
-    """The subject's records as this user may see them: grouped, and as a timeline."""
-    records = list(records_for_subject(subject=subject, user=user))
-    groups = []
-    for polarity in (Polarity.BAD, Polarity.GOOD):
-        mine = [r for r in records if r.record_type.polarity == polarity]
-        by_state = sorted(mine, key=lambda r: STATE_ORDER.index(r.state))
-        groups.append({
-            "polarity": polarity, "label": polarity.label, "count": len(mine),
-            "states": [
-                {"state": state, "label": RecordState(state).label, "records": list(rs)}
-                for state, rs in groupby(by_state, key=lambda r: r.state)
-            ],
-        })
-    timeline = sorted(records, key=lambda r: (r.decided_on, r.pk))
-    return {"groups": groups, "timeline": timeline, "record_count": len(records)}
-
-
 def _detail(request: HttpRequest, subject: Subject, *, status: int = 200,
             **extra: Any) -> HttpResponse:
     user = request.user
@@ -170,7 +146,7 @@ def _detail(request: HttpRequest, subject: Subject, *, status: int = 200,
         and permissions.can_unmask_personal_data(user),
         "can_confirm": subject.needs_code_confirmation and permissions.can_review_records(user),
         "subject_panels": panels.templates(),
-        **_archive(subject, user),
+        **panels.context(subject=subject, user=user),
         **extra,
     }
     return render(request, "subjects/detail.html", context, status=status)

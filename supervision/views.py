@@ -16,8 +16,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import staff_required
 from common.errors import ServiceError
-from common.views import apply_service_error, deny_unless, staff_required
+from common.pages import apply_service_error, deny_unless
 from subjects.models import Category
 from supervision import access, selectors, services
 from supervision.export import XLSX_CONTENT_TYPE, internal_workbook, public_workbook

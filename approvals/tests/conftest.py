@@ -1,7 +1,6 @@
 """Fixtures for the approvals tests: catalogue, graded subjects, list entries, tokens.
 
-Tests that call the API use the URLs of `approvals.tests.api_urls` (the platform's, plus the
-approvals router until exchange/api.py mounts it).
+Tests that call the API use the platform's URLs (workbench/api.py mounts the approvals router).
 """
 
 from __future__ import annotations
@@ -158,9 +157,9 @@ def token(admin_user, lead_department) -> Callable[..., tuple[Any, str]]:
     """token(scopes) → (ApiToken, plaintext) for the lead department's window system.
 
     The approvals scopes are set on the row directly, so the tests do not depend on the lead
-    adding them to exchange.models.Scope (token_issue validates against that list)."""
-    from exchange.models import ApiToken
-    from exchange.services import token_issue
+    adding them to accounts.models.Scope (token_issue validates against that list)."""
+    from accounts.api_tokens import token_issue
+    from accounts.models import ApiToken
 
     def issue(scopes: list[str] | None = None) -> tuple[Any, str]:
         wanted = [SCOPE_CHECKS, SCOPE_MATTERS] if scopes is None else scopes

@@ -14,7 +14,7 @@ from common import clock
 
 from .conftest import MONDAY, Api, as_json, login, uscc
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("approvals.tests.api_urls")]
+pytestmark = [pytest.mark.django_db]
 FILING = "property_service_filing"
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from exchange.models import ApiToken, Scope
-from exchange.services import token_issue
+from accounts.api_tokens import token_issue
+from accounts.models import ApiToken, Scope
 from records.models import RecordType
 from subjects.models import Subject
 from subjects.services import subject_create

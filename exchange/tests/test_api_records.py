@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from accounts.models import Scope
 from audit.models import AuditEvent
 from common.errors import PermissionDeniedError
-from exchange.models import Scope
 from records.models import CreditRecord, RecordState
 from records.services import record_approve, record_create
 

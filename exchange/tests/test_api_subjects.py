@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.models import Scope
 from audit.models import AuditEvent
-from exchange.models import Scope
 from subjects.models import Subject
 from subjects.services import subject_update
 

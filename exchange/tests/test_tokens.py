@@ -12,12 +12,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from accounts.models import Department, Role
+from accounts.api_tokens import token_issue, token_revoke
+from accounts.models import ApiToken, Department, Role, Scope
 from audit.models import AuditEvent
 from common import clock
 from common.errors import Conflict, PermissionDeniedError, ValidationFailed
-from exchange.models import ApiToken, Scope
-from exchange.services import token_issue, token_revoke
 
 from .conftest import Api
 
@@ -40,7 +39,7 @@ def test_issue_creates_a_clerk_service_account_and_stores_only_the_hash(issue, l
 def test_issue_and_revoke_are_audited_without_the_secret(issue, admin_user):
     token, plaintext = issue()
     token_revoke(actor=admin_user, token=token)
-    events = AuditEvent.objects.filter(target_type="exchange.apitoken", target_id=str(token.pk))
+    events = AuditEvent.objects.filter(target_type="accounts.apitoken", target_id=str(token.pk))
     assert [e.action for e in events] == ["api_token.issue", "api_token.revoke"]
     assert all(e.actor_id == admin_user.pk for e in events)
     for event in AuditEvent.objects.all():
@@ -201,7 +200,7 @@ def test_admin_token_list_and_revocation_in_chinese(client: Client, admin_user, 
                                                     plain_static):
     token, _ = issue(name="公积金中心接口")
     client.force_login(admin_user)
-    url = reverse("admin:exchange_apitoken_changelist")
+    url = reverse("admin:accounts_apitoken_changelist")
     page = client.get(url).content.decode()
     assert "公积金中心接口" in page and "吊销所选令牌" in page and "API令牌" in page
     response = client.post(url, {"action": "revoke", "_selected_action": [token.pk]},
@@ -218,7 +217,7 @@ def test_admin_token_list_in_english_after_switching(client: Client, admin_user,
                                                      plain_static, restores_language):
     issue(name="公积金中心接口")
     client.force_login(admin_user)
-    url = reverse("admin:exchange_apitoken_changelist")
+    url = reverse("admin:accounts_apitoken_changelist")
     client.post(reverse("set_language"), {"language": "en", "next": url})
     page = client.get(url).content.decode()
     assert "Revoke selected tokens" in page and "吊销所选令牌" not in page

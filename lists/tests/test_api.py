@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from ninja.testing import TestClient
 
+from accounts.api_tokens import token_issue
+from accounts.models import ApiToken
 from common import clock
-from exchange.models import ApiToken
-from exchange.services import token_issue
 from lists import services
 from lists.api import INTERNAL_SCOPE, router
 from lists.tests.helpers import propose, to_in_force

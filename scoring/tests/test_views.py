@@ -107,7 +107,7 @@ def test_subject_evaluation_tag_when_ungraded(shipped, make_subject):
 
 
 def test_api_evaluation(graded_subject, admin_user, shipped, make_subject):
-    from exchange.services import token_issue
+    from accounts.api_tokens import token_issue
 
     _token, plaintext = token_issue(actor=admin_user, department=admin_user.department,
                                     name="评价接口", scopes=["subjects:read"])

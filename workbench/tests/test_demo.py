@@ -17,12 +17,13 @@ from django.db.models import Count, F, Q
 
 from accounts.models import Department, User
 from audit.models import AuditEvent
-from common import demo
+from audit.selectors import verify_chain
 from common.errors import Conflict
 from records.models import CreditRecord, RecordType
 from records.rules import publicity_end_date
 from subjects.identifiers import validate_id_number, validate_uscc
 from subjects.models import Subject, SubjectName
+from workbench import demo
 
 SMALL = {"subjects": 40, "practitioners": 20, "records": 300, "seed": 7}
 
@@ -144,6 +145,8 @@ def test_former_names_are_about_one_in_twenty():
 
 
 def test_departments_users_and_one_audit_event(county):
+    """Departments and staff through the audited services; the bulk rows under one genesis
+    event whose digest is the generated rows' own (so the chain attests which county)."""
     assert Department.objects.get(kind="lead").code == "lead"
     assert Department.objects.get(code="credit-platform").kind == "external"
     assert Department.objects.filter(kind="cooperating").count() == 4
@@ -152,6 +155,15 @@ def test_departments_users_and_one_audit_event(county):
     event = AuditEvent.objects.get(action="demo.seed")
     assert event.target_id == "7" and event.actor_id is None
     assert event.after["records"] == 300 and event.after["enterprises"] == 40
+    assert event.after["rows_digest"] == demo.rows_digest(
+        seed=7, subjects=40, practitioners=20, records=300, catalogue=demo.catalogue_from_db())
+    assert event.after["rows_digest"] != demo.rows_digest(
+        seed=7, subjects=40, practitioners=20, records=299, catalogue=demo.catalogue_from_db())
+    assert AuditEvent.objects.filter(action="department.create").count() == 6
+    assert set(AuditEvent.objects.filter(action="user.create").values_list(
+        "after__username", flat=True)) == {u[0] for u in demo.USERS}
+    checked, broken = verify_chain()
+    assert broken is None and checked == AuditEvent.objects.count()
 
 
 def test_same_seed_same_rows_without_a_database():

@@ -14,10 +14,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
+from accounts.api_tokens import hash_token, split_token
+from accounts.models import ApiToken
 from common import clock
 from common.errors import PermissionDeniedError
-from exchange.models import ApiToken
-from exchange.services import hash_token, split_token
 
 # Writing last_used_at on every call would turn each read into a write; once a minute is
 # precise enough to tell an administrator whether a token is still in use.

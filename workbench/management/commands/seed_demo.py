@@ -1,6 +1,6 @@
 """`manage.py seed_demo`: fill an empty database with a synthetic, reproducible demo county.
 
-The work is in `common.demo.seed`, so tests and benchmarks call the same code without a shell.
+The work is in `workbench.demo.seed`, so tests and benchmarks call the same code without a shell.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from common import demo
 from common.errors import ServiceError
+from workbench import demo
 
 
 def _non_negative(raw: str) -> int:

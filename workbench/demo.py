@@ -10,8 +10,11 @@ The generator and the writer are kept apart on purpose:
   capturing the ids each chunk received as an id range, so a million subjects and ten million
   records never sit in memory together.
 
-Everything here is demo data: it bypasses the per-row services (and their audit events) for
-speed and writes a single `demo.seed` audit event that says what was generated.
+Everything here is demo data. Departments and demo staff are created through the accounts
+services (each audited); subjects and records bypass the per-row services for speed, and one
+recorded genesis event (`demo.seed`) covers them: it names the seed, the sizes and the SHA-256 of
+every generated row (the same digest `rows_digest` computes without a database), so the audit
+chain that `verify_audit` checks attests exactly which demo county was written.
 """
 
 from __future__ import annotations
@@ -779,8 +782,14 @@ class IdRanges:
 
 
 def _ensure_departments_and_users() -> tuple[dict[str, int], dict[str, int]]:
-    """Reuse what exists (by code, then name; any existing lead department is *the* lead)."""
+    """Reuse what exists (by code, then name; any existing lead department is *the* lead).
+
+    What is missing is created through the accounts services, so each department and account
+    has its audit event. A demo account's generated one-time password is not shown: nobody can
+    sign in as it until an administrator sets a password.
+    """
     from accounts.models import Department, User
+    from accounts.services import department_create, user_create
 
     departments: dict[str, int] = {}
     for code, name, kind in DEPARTMENTS:
@@ -790,16 +799,17 @@ def _ensure_departments_and_users() -> tuple[dict[str, int], dict[str, int]]:
         found = found or Department.objects.filter(code=code).first() or \
             Department.objects.filter(name=name).first()
         if found is None:
-            found = Department.objects.create(code=code, name=name, kind=kind)
+            found = department_create(actor=None, code=code, name=name, kind=kind)
         departments[code] = found.pk
     users: dict[str, int] = {}
     for username, department, role, display in USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, first_name=display, role=role,
-                        department_id=departments[department])
-            user.set_unusable_password()
-            user.save()
+            user, _one_time = user_create(
+                actor=None, username=username, role=role, full_name=display,
+                department=Department.objects.get(pk=departments[department]))
+            user.set_unusable_password()  # until an administrator sets one
+            user.save(update_fields=["password"])
         users[username] = user.pk
     return departments, users
 
@@ -818,6 +828,13 @@ def _number_offsets(departments: dict[str, int]) -> dict[tuple[str, str], int]:
             key = (code_of[department_id], match.group(1))
             offsets[key] = max(offsets.get(key, 0), int(match.group(2)))
     return offsets
+
+
+def _hashed(rows: Iterator[dict[str, Any]], digest: Any) -> Iterator[dict[str, Any]]:
+    """Pass rows through, adding each to `digest` as generated (as `rows_digest` does)."""
+    for row in rows:
+        digest.update(repr(sorted(row.items())).encode())
+        yield row
 
 
 def _chunks(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -904,11 +921,13 @@ def seed(
             counts["subject_names"] += len(names)
             advance(len(chunk))
 
+    digest = hashlib.sha256()
     try:
-        store_subjects(gen.enterprises(subjects), enterprise_ids, "enterprises")
-        store_subjects(gen.practitioners(practitioners), practitioner_ids, "practitioners")
+        store_subjects(_hashed(gen.enterprises(subjects), digest), enterprise_ids, "enterprises")
+        store_subjects(_hashed(gen.practitioners(practitioners), digest), practitioner_ids,
+                       "practitioners")
         by_state: dict[str, int] = {}
-        for chunk in _chunks(gen.records(records, catalogue), chunk_size):
+        for chunk in _chunks(_hashed(gen.records(records, catalogue), digest), chunk_size):
             for row in chunk:
                 kind, position = row.pop("subject")
                 row["subject_id"] = (enterprise_ids if kind == "E" else practitioner_ids).id_of(
@@ -936,7 +955,7 @@ def seed(
     counts.update(
         seed=seed, as_of=as_of.isoformat(), append=append, record_types=len(catalogue),
         departments=Department.objects.filter(pk__in=departments.values()).count(),
-        users=len(users),
+        users=len(users), rows_digest=digest.hexdigest(),
     )
     with transaction.atomic():
         record_event(actor=None, action="demo.seed", target_type="demo", target_id=str(seed),

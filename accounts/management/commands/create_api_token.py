@@ -11,10 +11,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.models import Department
+from accounts.api_tokens import token_issue
+from accounts.models import Department, Scope
 from common.errors import ServiceError
-from exchange.models import Scope
-from exchange.services import token_issue
 
 
 class Command(BaseCommand):

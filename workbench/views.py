@@ -1,75 +1,28 @@
-"""The workbench shell: sign-in, the access gate every page passes, and the home page.
+"""The workbench shell: sign-in and sign-out, and the home page.
 
-Views stay thin: they parse a form, call one service, and turn a `ServiceError` into a form error
-with the status the error carries. Permission checks are repeated here (not only in services)
-so that a refused user gets a clear 403 page before any work is done.
+The access gate every page passes is `accounts.decorators.staff_required`; the helpers every
+view uses (`deny_unless`, `apply_service_error`) are in `common.pages`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django import forms
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from accounts import permissions
+from accounts.decorators import PASSWORD_CHANGE_URL_NAME, staff_required
 from accounts.models import Role
 from audit.models import AuditEvent
 from audit.selectors import events_by, recent_events
-from common.errors import ServiceError
 from records.models import RecordState
 from records.selectors import my_drafts, pending_reviews, visible_records
 
-View = Callable[..., HttpResponse]
-
-PASSWORD_CHANGE_URL_NAME = "password_change"
 # Roles that watch the whole platform's activity on their home page; others see their own.
 WIDE_ACTIVITY_ROLES = {Role.ADMIN, Role.AUDITOR, Role.LEAD_REVIEWER}
-
-
-def staff_required(view: View) -> View:
-    """Sign-in, active staff role and a changed one-time password, before any workbench page.
-
-    The password check lives here rather than in a middleware so that the one decorator every
-    page already wears enforces it; the password-change page itself opts out.
-    """
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not permissions.is_staff_member(request.user):
-            raise PermissionDenied(_("Your account has no staff role."))
-        if getattr(request.user, "must_change_password", False):
-            return redirect(PASSWORD_CHANGE_URL_NAME)
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def deny_unless(allowed: bool) -> None:
-    """Refuse with the shared 403 page; the service asks the same question again."""
-    if not allowed:
-        raise PermissionDenied(_("You are not allowed to do this."))
-
-
-def apply_service_error(
-    form: forms.BaseForm, exc: ServiceError, field_map: dict[str, str] | None = None
-) -> int:
-    """Put a service refusal under the field it names (or on top of the form); return its status.
-
-    Services name fields by model attribute; `field_map` renames where a form differs.
-    """
-    field = (field_map or {}).get(exc.field or "", exc.field)
-    form.add_error(field if field in form.fields else None, str(exc.message))
-    return exc.status
 
 
 def _activity(user: Any) -> tuple[list[AuditEvent], bool]:
@@ -101,13 +54,13 @@ def home(request: HttpRequest) -> HttpResponse:
         "events": events,
         "events_wide": wide,
     }
-    return render(request, "common/home.html", context)
+    return render(request, "workbench/home.html", context)
 
 
 class LoginView(auth_views.LoginView):
     """Django's sign-in, sending holders of a one-time password to change it first."""
 
-    template_name = "common/login.html"
+    template_name = "workbench/login.html"
     redirect_authenticated_user = True
 
     def get_success_url(self) -> str:

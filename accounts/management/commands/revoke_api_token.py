@@ -6,9 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.api_tokens import token_by_prefix, token_revoke
 from common.errors import ServiceError
-from exchange.selectors import token_by_prefix
-from exchange.services import token_revoke
 
 
 class Command(BaseCommand):

@@ -8,9 +8,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
+from accounts.decorators import staff_required
 from audit.models import AuditEvent
 from audit.selectors import verify_chain
-from common.views import deny_unless, staff_required
+from common.pages import deny_unless
 
 PAGE_SIZE = 50
 
@@ -39,7 +40,7 @@ def _page(request: HttpRequest) -> dict:
 @staff_required
 def event_list(request: HttpRequest) -> HttpResponse:
     deny_unless(permissions.can_read_audit(request.user))
-    return render(request, "common/audit_list.html", _page(request))
+    return render(request, "workbench/audit_list.html", _page(request))
 
 
 @staff_required
@@ -49,4 +50,4 @@ def verify(request: HttpRequest) -> HttpResponse:
     deny_unless(permissions.can_read_audit(request.user))
     checked, broken = verify_chain()
     context = _page(request) | {"verified": {"checked": checked, "broken": broken}}
-    return render(request, "common/audit_list.html", context)
+    return render(request, "workbench/audit_list.html", context)

@@ -2,6 +2,9 @@
 answers for what ninja leaves to Django (wrong method, unknown path), so that a calling system
 gets the one error shape for every refusal under /api/v1/.
 
+`api_urlpatterns()` is called by the composition (`workbench.api`) once every app's router is
+mounted: ninja builds its URL list from the routers it has at that moment.
+
 No `app_name` here: ninja reverses its own views as "api-v1:…" (its `urls_namespace`), which a
 surrounding application namespace would break.
 """
@@ -28,7 +31,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from exchange.api import DOCS_ASSETS, api, error_response
+from common.api import DOCS_ASSETS, api, error_response
 
 NINJA_STATIC = Path(ninja.__file__).resolve().parent / "static" / "ninja"
 
@@ -83,8 +86,10 @@ def _wrapped(urls: tuple[list[Any], str, str]) -> tuple[list[Any], str, str]:
     )
 
 
-urlpatterns = [
-    path("docs/assets/<str:name>", docs_asset, name="api-v1-docs-asset"),
-    path("", _wrapped(api.urls)),
-    re_path(r"^", unknown_path),
-]
+def api_urlpatterns() -> list[Any]:
+    """The URL patterns of API v1 with every router mounted so far."""
+    return [
+        path("docs/assets/<str:name>", docs_asset, name="api-v1-docs-asset"),
+        path("", _wrapped(api.urls)),
+        re_path(r"^", unknown_path),
+    ]
