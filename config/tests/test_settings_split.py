@@ -60,7 +60,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 def test_production_reads_the_key_file_bootstrap_created(tmp_path):
     created = _run(
         "import django; django.setup()\n"
-        "from common.management.commands.bootstrap import ensure_data_dir\n"
+        "from workbench.management.commands.bootstrap import ensure_data_dir\n"
         "ensure_data_dir(); ensure_data_dir()", tmp_path,
         DJANGO_SETTINGS_MODULE="config.settings")
     assert created.returncode == 0, created.stderr
@@ -114,7 +114,7 @@ def test_database_url_is_read_with_django_environ(tmp_path):
 def test_the_scheduler_interval_comes_from_hc_deadline_interval(tmp_path):
     code = ("import django; django.setup()\n"
             "from django.core.management import load_command_class\n"
-            "cmd = load_command_class('common', 'run_scheduler')\n"
+            "cmd = load_command_class('workbench', 'run_scheduler')\n"
             "print(cmd.create_parser('manage.py', 'run_scheduler').parse_args([]).interval)")
     assert _run(code, tmp_path, DJANGO_SETTINGS_MODULE="config.settings",
                 HC_DEADLINE_INTERVAL="90").stdout.strip() == "90"
