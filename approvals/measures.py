@@ -47,6 +47,8 @@ class Facts:
     grade: GradeFacts | None
     lists: tuple[dict[str, Any], ...]
     bad_records: tuple[dict[str, Any], ...]  # effective bad records (all, with publicity end)
+    # incentive code → the eligibility conditions that refuse it (`lists.eligibility`, as dicts)
+    ineligible: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,17 @@ def _reason(rule: RuleDef, why: str) -> dict[str, Any]:
     return {"rule": rule.code, "rule_name": rule.name, "why": why, "basis": rule.legal_basis}
 
 
+def _eligibility_reason(refusal: dict[str, Any]) -> dict[str, Any]:
+    """An incentive refused by an eligibility condition (国办发〔2019〕35号, 〔2020〕49号; the
+    plan's 三（一）–（三)): the condition's name and rule, and the day it stops holding."""
+    why = refusal["why"]
+    if refusal.get("until"):
+        why += _("（自%(d)s起不再因此受限）") % {"d": refusal["until"]}
+    return {"rule": refusal["condition"], "rule_name": refusal["name"], "why": why,
+            "basis": refusal["basis"], "measure": "", "measure_name": "",
+            "condition": refusal["condition"], "until": refusal.get("until")}
+
+
 def derive(*, facts: Facts, book: RuleBook, matter: dict[str, Any]) -> Derivation:
     """The measures that apply to this subject for this matter, and the incentives refused.
 
@@ -225,6 +238,11 @@ def derive(*, facts: Facts, book: RuleBook, matter: dict[str, Any]) -> Derivatio
                     {**r, "measure": code, "measure_name": book.measures[code].name}
                     for r in triggered[code])
 
+    for code in triggered:
+        if book.measures[code].kind == "incentive" and facts.ineligible.get(code):
+            cancelled.setdefault(code, []).extend(
+                _eligibility_reason(r) for r in facts.ineligible[code])
+
     result = Derivation()
     if ACCEPT_WITH_MISSING in triggered and not matter["allows_commitment"]:
         cancelled.setdefault(ACCEPT_WITH_MISSING, []).append({
@@ -254,12 +272,14 @@ def derive(*, facts: Facts, book: RuleBook, matter: dict[str, Any]) -> Derivatio
             "allowed": True,
             "reason": "；".join(r["why"].rstrip("。.") for r in triggered[ACCEPT_WITH_MISSING])
             + "。"}
-    elif ACCEPT_WITH_MISSING in cancelled or blockers:
+    elif ACCEPT_WITH_MISSING in cancelled or blockers or facts.ineligible.get(ACCEPT_WITH_MISSING):
         result.accept_with_missing = {
             "allowed": False,
             "reason": "；".join(
                 (f"{r['rule_name']}：{r['why']}" if r["rule_name"] else r["why"]).rstrip("。.")
-                for r in cancelled.get(ACCEPT_WITH_MISSING) or blockers) + "。"}
+                for r in cancelled.get(ACCEPT_WITH_MISSING) or blockers
+                or [_eligibility_reason(x) for x in facts.ineligible[ACCEPT_WITH_MISSING]])
+            + "。"}
     elif not matter["allows_commitment"]:
         result.accept_with_missing = {
             "allowed": False,
