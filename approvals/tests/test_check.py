@@ -91,7 +91,7 @@ def test_black_listed_subject_is_refused_accept_with_missing(graded, make_subjec
     assert "accept_with_missing_materials" in codes(check, "refused")
     assert "green_channel" in codes(check, "refused")  # top grade still AA, but strict review
     refused = next(m for m in r["refused"] if m["code"] == "accept_with_missing_materials")
-    assert {x["rule"] for x in refused["refused_by"]} == {"black-list"}
+    assert {x["rule"] for x in refused["refused_by"]} == {"black-list", "black_list"}
     assert refused["refused_by"][0]["measure"] == "no_accept_with_missing"
     assert r["accept_with_missing"]["allowed"] is False and not check.accept_with_missing
     assert "严重失信主体名单" in r["accept_with_missing"]["reason"]
