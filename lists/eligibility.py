@@ -234,6 +234,13 @@ CHECKS: dict[str, Callable[..., tuple[str, dt.date | None] | None]] = {
 
 
 # --- the questions callers ask -------------------------------------------------------------------
+def key_supervision_subject_ids(category: str) -> set[int]:
+    """Subjects of `category` under key supervision today: the random draw puts them in its
+    strictest stratum (建市〔2017〕241号 第十一条; registered in `supervision.sources`)."""
+    return set(KeySupervisionEntry.objects.filter(
+        state=KeyState.IN_FORCE, subject__category=category).values_list("subject_id", flat=True))
+
+
 def refusals(*, subject_id: int, as_of: dt.date, incentive: str | None = None) -> list[Refusal]:
     """Every condition that holds for the subject on `as_of` (only those refusing `incentive`
     when one is given), in catalogue order."""
