@@ -199,7 +199,7 @@ def _eligibility_reason(refusal: dict[str, Any]) -> dict[str, Any]:
     plan's 三（一）–（三)): the condition's name and rule, and the day it stops holding."""
     why = refusal["why"]
     if refusal.get("until"):
-        why += _("（自%(d)s起不再因此受限）") % {"d": refusal["until"]}
+        why += _(" (no longer refused from %(d)s)") % {"d": refusal["until"]}
     return {"rule": refusal["condition"], "rule_name": refusal["name"], "why": why,
             "basis": refusal["basis"], "measure": "", "measure_name": "",
             "condition": refusal["condition"], "until": refusal.get("until")}

@@ -73,10 +73,10 @@ class Refusal:
 
     @property
     def message(self) -> str:
-        text = f"{self.name}：{self.why}"
+        text = _("%(name)s: %(why)s") % {"name": self.name, "why": self.why}
         if self.until:
-            text += _("（自%(d)s起不再因此受限）") % {"d": self.until.isoformat()}
-        return f"{text} 依据：{self.basis}"
+            text += _(" (no longer refused from %(d)s)") % {"d": self.until.isoformat()}
+        return text + _(" Basis: %(basis)s") % {"basis": self.basis}
 
 
 @lru_cache(maxsize=1)
@@ -118,12 +118,12 @@ def bad_record_in_force(*, subject_id: int, as_of: dt.date, params: dict[str, An
     if not rows:
         return None
     lines = "；".join(
-        _("%(type)s（%(sev)s，%(number)s，%(decided)s决定，公示至%(end)s）") % {
+        _("%(type)s (%(sev)s, %(number)s, decided %(decided)s, disclosed until %(end)s)") % {
             "type": r["record_type__name"],
             "sev": SEVERITY_LABELS.get(r["record_type__severity"], r["record_type__severity"]),
             "number": r["document_number"], "decided": r["decided_on"].isoformat(),
             "end": r["publicity_ends_on"].isoformat()} for r in rows)
-    return (_("有公示期内的不良信用记录：%(l)s。") % {"l": lines},
+    return (_("Bad record still in its publicity period: %(l)s.") % {"l": lines},
             _day_after(max(r["publicity_ends_on"] for r in rows)))
 
 
@@ -147,7 +147,7 @@ def sanction_pending_or_decided(*, subject_id: int, as_of: dt.date, params: dict
             if s.proposed_at.date() > as_of:
                 continue
             open_ended = True
-            found.append(_("%(kind)s（%(number)s）待决定") % {
+            found.append(_("%(kind)s (%(number)s) awaiting decision") % {
                 "kind": s.get_kind_display(), "number": s.document_number})
             continue
         if s.decided_on is None or s.decided_on > as_of:
@@ -161,12 +161,12 @@ def sanction_pending_or_decided(*, subject_id: int, as_of: dt.date, params: dict
         if ends < as_of:
             continue
         until.append(ends)
-        found.append(_("%(kind)s（%(number)s，%(d)s决定，有效至%(end)s）") % {
+        found.append(_("%(kind)s (%(number)s, decided %(d)s, in effect until %(end)s)") % {
             "kind": s.get_kind_display(), "number": s.document_number,
             "d": s.decided_on.isoformat(), "end": ends.isoformat()})
     if not found:
         return None
-    return (_("有行业惩戒：%(l)s。") % {"l": "；".join(found)},
+    return (_("Industry sanction: %(l)s.") % {"l": "；".join(found)},
             None if open_ended else _day_after(max(until)))
 
 
@@ -178,7 +178,7 @@ def key_supervision(*, subject_id: int, as_of: dt.date, params: dict[str, Any]
         subject_id=subject_id, state=KeyState.IN_FORCE, entered_on__lte=as_of))
     if not rows:
         return None
-    return (_("自%(d)s起列为重点监管对象：%(r)s。") % {
+    return (_("Under key supervision since %(d)s: %(r)s.") % {
         "d": min(r.entered_on for r in rows).isoformat(),
         "r": "；".join(r.reason for r in rows)}, None)
 
@@ -196,8 +196,8 @@ def black_list(*, subject_id: int, as_of: dt.date, params: dict[str, Any]
     if not rows:
         return None
     ends = [r.effective_until for r in rows]
-    return (_("列入严重失信主体名单：%(l)s。") % {"l": "；".join(
-        _("%(g)s（决定书%(n)s，有效至%(u)s）") % {
+    return (_("On the list of seriously untrustworthy subjects: %(l)s.") % {"l": "；".join(
+        _("%(g)s (decision %(n)s, in force until %(u)s)") % {
             "g": r.ground.name, "n": r.decision_number or "—",
             "u": r.effective_until.isoformat() if r.effective_until else "—"} for r in rows)},
         None if any(e is None for e in ends) else _day_after(max(e for e in ends if e)))
@@ -218,9 +218,9 @@ def commitment_breach(*, subject_id: int, as_of: dt.date, params: dict[str, Any]
     if not rows:
         return None
     last = max(r["decided_on"] for r in rows)
-    return (_("%(n)d个月内违反信用承诺：%(l)s。") % {"n": months, "l": "；".join(
-        _("%(number)s（%(d)s决定）") % {"number": r["document_number"],
-                                          "d": r["decided_on"].isoformat()} for r in rows)},
+    lines = "；".join(_("%(number)s (decided %(d)s)") % {
+        "number": r["document_number"], "d": r["decided_on"].isoformat()} for r in rows)
+    return (_("Credit commitment broken within %(n)d months: %(l)s.") % {"n": months, "l": lines},
         last + relativedelta(months=months))
 
 
@@ -272,5 +272,5 @@ def require_eligible(*, subject_id: int, as_of: dt.date, incentive: str) -> None
     """Raise `Conflict("not_eligible")` naming every condition that refuses `incentive`."""
     found = refusals(subject_id=subject_id, as_of=as_of, incentive=incentive)
     if found:
-        raise Conflict("not_eligible", _("不得给予%(i)s：%(why)s") % {
+        raise Conflict("not_eligible", _("%(i)s refused: %(why)s") % {
             "i": incentive_name(incentive), "why": " ".join(r.message for r in found)})

@@ -71,7 +71,7 @@ def test_pending_and_decided_sanction(make_subject, clerk, reviewer):
             proposed_at=clock.now())
     assert held(subject, MONDAY) == ["sanction_pending_or_decided"]
     [pending] = refusals(subject_id=subject.pk, as_of=MONDAY)
-    assert pending.until is None and "待决定" in pending.why
+    assert pending.until is None and "武住保惩〔2026〕1号" in pending.why
     IndustrySanction.objects.filter(pk=sanction.pk).update(
         state=SanctionState.DECIDED, decided_on=MONDAY, decided_by=reviewer)
     last = dt.date(2027, 3, 1)  # 12 months from the decision, the decision day counted
