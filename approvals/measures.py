@@ -47,6 +47,9 @@ class Facts:
     grade: GradeFacts | None
     lists: tuple[dict[str, Any], ...]
     bad_records: tuple[dict[str, Any], ...]  # effective bad records (all, with publicity end)
+    # measure codes the supervision table (`supervision.SupervisionMeasure`) gives the subject's
+    # current grade: the one source of grade → measures
+    grade_measures: tuple[str, ...] = ()
     # incentive code → the eligibility conditions that refuse it (`lists.eligibility`, as dicts)
     ineligible: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
 
@@ -175,6 +178,20 @@ def _record_type(f: Facts, p: dict[str, Any]) -> str | None:
         "records": "；".join(_record_line(r) for r in found)}
 
 
+def _grade_measures(f: Facts, p: dict[str, Any]) -> str | None:
+    if f.grade is None or not f.grade_measures:
+        return None
+    return _("%(grade)s: measures of this grade in the supervision measures table.") % {
+        "grade": _grade_text(f.grade)}
+
+
+def grade_measure_codes(facts: Facts, params: dict[str, Any]) -> set[str]:
+    """The supervision table's codes for the grade, in the rule book's codes (`aliases` maps a
+    supervision code to the window's measure of the same meaning)."""
+    aliases = params.get("aliases", {})
+    return {aliases.get(code, code) for code in facts.grade_measures}
+
+
 CONDITIONS: dict[str, Callable[[Facts, dict[str, Any]], str | None]] = {
     "grade_top": _grade_top,
     "grade_lowest": _grade_lowest,
@@ -186,6 +203,7 @@ CONDITIONS: dict[str, Callable[[Facts, dict[str, Any]], str | None]] = {
     "clean_record": _clean_record,
     "bad_record": _bad_record,
     "record_type": _record_type,
+    "grade_measures": _grade_measures,
 }
 
 
@@ -222,7 +240,11 @@ def derive(*, facts: Facts, book: RuleBook, matter: dict[str, Any]) -> Derivatio
         why = condition(facts, rule.params) if condition else None
         if not why:
             continue
+        wanted = (grade_measure_codes(facts, rule.params)
+                  if rule.condition == "grade_measures" else None)
         for code in rule.measures:
+            if wanted is not None and code not in wanted:
+                continue
             measure = book.measures.get(code)
             if measure is None:
                 continue  # retired measure: the rule no longer yields it

@@ -190,6 +190,7 @@ class Condition(models.TextChoices):
     CLEAN_RECORD = "clean_record", _("No bad record for N months")
     BAD_RECORD = "bad_record", _("An effective bad record of the listed severities")
     RECORD_TYPE = "record_type", _("An effective record of the listed types")
+    GRADE_MEASURES = "grade_measures", _("Measures the supervision table gives the grade")
 
 
 class Rule(models.Model):

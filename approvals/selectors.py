@@ -251,6 +251,16 @@ def commitment_warnings(*, subject: Subject, as_of: dt.date) -> list[dict[str, A
     return warnings
 
 
+def supervision_measures(*, subject: Subject, grade: GradeFacts | None) -> tuple[str, ...]:
+    """The incentive and restriction codes the supervision measures table gives the subject's
+    grade (UNGRADED without one): approvals reads grade → measures there, never a copy."""
+    from supervision.models import UNGRADED
+    from supervision.selectors import measures_for
+
+    row = measures_for(category=subject.category, grade=grade.grade if grade else UNGRADED)
+    return tuple(row.incentives) + tuple(row.restrictions) if row else ()
+
+
 def ineligible_incentives(*, subject: Subject, as_of: dt.date
                           ) -> dict[str, tuple[dict[str, Any], ...]]:
     """incentive code → the eligibility conditions refusing it (`lists.eligibility`: bad record
@@ -268,7 +278,8 @@ def gather_facts(*, subject: Subject, as_of: dt.date) -> tuple[Facts, list[dict[
     known = subject.established_on or (subject.created_at.date() if subject.created_at else None)
     facts = Facts(as_of=as_of, category=subject.category, known_since=known, grade=grade,
                   lists=tuple(list_memberships(subject=subject)), bad_records=tuple(records),
-                  ineligible=ineligible_incentives(subject=subject, as_of=as_of))
+                  ineligible=ineligible_incentives(subject=subject, as_of=as_of),
+                  grade_measures=supervision_measures(subject=subject, grade=grade))
     return facts, records
 
 
