@@ -171,3 +171,27 @@ def test_require_eligible_names_every_condition(make_subject, make_record, black
         require_eligible(subject_id=subject.pk, as_of=MONDAY, incentive=RED_LIST_NOMINATION)
     message = str(refusal.value.message)
     assert "有公示期内的不良信用记录" in message and "列入严重失信主体名单" in message
+
+
+def test_check_page_says_which_condition_refused_and_when_it_ends(
+        graded, make_subject, make_record, window_officer):
+    from django.test import Client
+
+    from .conftest import login
+
+    subject = make_subject("页面展示的物业公司")
+    for _n in range(2):
+        make_record(subject, "commendation_national", decided_on=MONDAY - 10 * DAY)
+    warning = make_record(subject, "penalty_warning", decided_on=MONDAY)
+    graded(MONDAY)
+    with clock.frozen_at(MONDAY):
+        check = credit_check(actor=window_officer, code_or_name=subject.code,
+                             matter_code="property_service_filing")
+        html = login(Client(), window_officer).get(
+            f"/approvals/checks/{check.number}/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+        ).content.decode()
+    assert 'data-testid="eligibility"' in html
+    assert 'data-condition="bad_record_in_force"' in html
+    assert "有公示期内的不良信用记录" in html and warning.document_number in html
+    assert (warning.publicity_ends_on + DAY).isoformat() in html
+    assert 'data-refused="green_channel"' in html
