@@ -195,3 +195,31 @@ def test_check_page_says_which_condition_refused_and_when_it_ends(
     assert "有公示期内的不良信用记录" in html and warning.document_number in html
     assert (warning.publicity_ends_on + DAY).isoformat() in html
     assert 'data-refused="green_channel"' in html
+
+
+def test_automatic_red_list_nomination_skips_a_subject_with_a_pending_sanction(
+        graded, make_subject, make_record, clerk, lead_department):
+    """The deadline job's nomination by criterion goes through the same eligibility check: a
+    top-graded subject with a sanction awaiting decision is not nominated, and is once the
+    proposal is rejected."""
+    from lists.models import RedListCriterion
+    from lists.services import red_nominate_by_rule
+
+    subject = make_subject("连续优秀的物业公司")
+    for _n in range(2):
+        make_record(subject, "commendation_national", decided_on=MONDAY - 10 * DAY)
+    graded(MONDAY)
+    RedListCriterion.objects.all().delete()
+    RedListCriterion.objects.create(category="property_service", name="AAA", top_grade="AAA",
+                                    consecutive_batches=1, clean_months=36)
+    with clock.frozen_at(MONDAY):
+        sanction = IndustrySanction.objects.create(
+            subject=subject, kind="warning", scope="internal", grounds="待查",
+            legal_basis="实施方案 四（二）", document_number="武住保惩〔2026〕3号",
+            occurred_on=MONDAY, department=clerk.department, proposed_by=clerk,
+            proposed_at=clock.now())
+        assert red_nominate_by_rule(as_of=MONDAY) == 0
+    IndustrySanction.objects.filter(pk=sanction.pk).update(state=SanctionState.REJECTED)
+    with clock.frozen_at(MONDAY):
+        assert red_nominate_by_rule(as_of=MONDAY) == 1
+    assert RedListEntry.objects.get(subject=subject).source == RedListEntry.Source.RULE
