@@ -140,6 +140,18 @@ class Reason(Schema):
 class RefusalReason(Reason):
     measure: str = Field(description="The restriction that refused the incentive.")
     measure_name: str
+    condition: str = Field("", description="The eligibility condition that refused it, if any.")
+    until: str | None = Field(None, description="First day the condition no longer holds.")
+
+
+class EligibilityOut(Schema):
+    condition: str = Field(description="bad_record_in_force, sanction_pending_or_decided, "
+                                       "key_supervision, black_list, commitment_broken.")
+    name: str
+    why: str
+    basis: str
+    until: str | None = Field(None, description="First day the condition no longer holds.")
+    incentives: list[str] = Field(description="The incentives it refuses.")
 
 
 class MeasureOut(Schema):
@@ -175,6 +187,9 @@ class CreditCheckOut(Schema):
     lists: list[ListPart]
     bad_records: BadRecords = Field(description="Effective bad records still disclosed.")
     warnings: list[Warning_]
+    eligibility: list[EligibilityOut] = Field(
+        [], description="Conditions that refuse incentives (green channel, 容缺受理, incentive "
+                        "points, red-list nomination), each with its rule.")
     measures: list[MeasureOut]
     refused: list[RefusedOut]
     accept_with_missing: AcceptWithMissing

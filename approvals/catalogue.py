@@ -66,16 +66,21 @@ def install(apps: Any, schema_editor: Any = None) -> None:
         if m["cancels"] and not measures[m["code"]].cancels.exists():
             measures[m["code"]].cancels.set([measures[c] for c in m["cancels"]])
 
-    rs = data["rule_set"]
-    if rule_set_model.objects.filter(code=rs["code"]).exists():
-        return
+    for rs in data["rule_sets"]:
+        if rule_set_model.objects.filter(code=rs["code"], version=rs["version"]).exists():
+            continue  # a published version is frozen: never rewritten
+        _install_rule_set(rs, rule_set_model, rule_model, measures)
+
+
+def _install_rule_set(rs: dict[str, Any], rule_set_model: Any, rule_model: Any,
+                      measures: dict[str, Any]) -> None:
     rule_set = rule_set_model.objects.create(
         code=rs["code"], version=rs["version"], name=rs["name"], status="published",
         effective_from=dt.date.fromisoformat(rs["effective_from"]),
         published_at=dt.datetime.combine(dt.date.fromisoformat(rs["effective_from"]),
                                          dt.time(0, 0), tzinfo=dt.UTC),
         notes=rs["notes"])
-    for sort, r in enumerate(data["rules"], start=1):
+    for sort, r in enumerate(rs["rules"], start=1):
         rule = rule_model.objects.create(
             rule_set=rule_set, code=r["code"], name=r["name"], condition=r["condition"],
             params=r["params"], categories=r["categories"], legal_basis=r["basis"], sort=sort)

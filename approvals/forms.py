@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from approvals.models import CreditCheck, Matter
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from common.forms import LenientDateField
 
 
 class CheckForm(forms.Form):
@@ -33,7 +32,7 @@ class CommitmentForm(forms.Form):
                                         widget=forms.CheckboxSelectMultiple)
     signer = forms.CharField(label=_("Signed by"), max_length=100,
                              help_text=_("Legal representative or authorised agent who signed."))
-    deadline = forms.DateField(label=_("Supply materials by"), widget=DATE_WIDGET)
+    deadline = LenientDateField(label=_("Supply materials by"))
     scan = forms.FileField(label=_("Signed commitment (scan)"),
                            help_text=_("PDF, OFD, PNG or JPEG."))
 
@@ -45,7 +44,7 @@ class CommitmentForm(forms.Form):
 
 
 class FulfilForm(forms.Form):
-    supplied_on = forms.DateField(label=_("Materials supplied on"), widget=DATE_WIDGET)
+    supplied_on = LenientDateField(label=_("Materials supplied on"))
     note = forms.CharField(label=pgettext_lazy("remark", "Note"), required=False, max_length=1000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 

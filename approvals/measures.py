@@ -47,6 +47,11 @@ class Facts:
     grade: GradeFacts | None
     lists: tuple[dict[str, Any], ...]
     bad_records: tuple[dict[str, Any], ...]  # effective bad records (all, with publicity end)
+    # measure codes the supervision table (`supervision.SupervisionMeasure`) gives the subject's
+    # current grade: the one source of grade → measures
+    grade_measures: tuple[str, ...] = ()
+    # incentive code → the eligibility conditions that refuse it (`lists.eligibility`, as dicts)
+    ineligible: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,20 @@ def _record_type(f: Facts, p: dict[str, Any]) -> str | None:
         "records": "；".join(_record_line(r) for r in found)}
 
 
+def _grade_measures(f: Facts, p: dict[str, Any]) -> str | None:
+    if f.grade is None or not f.grade_measures:
+        return None
+    return _("%(grade)s: measures of this grade in the supervision measures table.") % {
+        "grade": _grade_text(f.grade)}
+
+
+def grade_measure_codes(facts: Facts, params: dict[str, Any]) -> set[str]:
+    """The supervision table's codes for the grade, in the rule book's codes (`aliases` maps a
+    supervision code to the window's measure of the same meaning)."""
+    aliases = params.get("aliases", {})
+    return {aliases.get(code, code) for code in facts.grade_measures}
+
+
 CONDITIONS: dict[str, Callable[[Facts, dict[str, Any]], str | None]] = {
     "grade_top": _grade_top,
     "grade_lowest": _grade_lowest,
@@ -184,12 +203,24 @@ CONDITIONS: dict[str, Callable[[Facts, dict[str, Any]], str | None]] = {
     "clean_record": _clean_record,
     "bad_record": _bad_record,
     "record_type": _record_type,
+    "grade_measures": _grade_measures,
 }
 
 
 # --- derivation -----------------------------------------------------------------------------
 def _reason(rule: RuleDef, why: str) -> dict[str, Any]:
     return {"rule": rule.code, "rule_name": rule.name, "why": why, "basis": rule.legal_basis}
+
+
+def _eligibility_reason(refusal: dict[str, Any]) -> dict[str, Any]:
+    """An incentive refused by an eligibility condition (国办发〔2019〕35号, 〔2020〕49号; the
+    plan's 三（一）–（三)): the condition's name and rule, and the day it stops holding."""
+    why = refusal["why"]
+    if refusal.get("until"):
+        why += _(" (no longer refused from %(d)s)") % {"d": refusal["until"]}
+    return {"rule": refusal["condition"], "rule_name": refusal["name"], "why": why,
+            "basis": refusal["basis"], "measure": "", "measure_name": "",
+            "condition": refusal["condition"], "until": refusal.get("until")}
 
 
 def derive(*, facts: Facts, book: RuleBook, matter: dict[str, Any]) -> Derivation:
@@ -209,7 +240,11 @@ def derive(*, facts: Facts, book: RuleBook, matter: dict[str, Any]) -> Derivatio
         why = condition(facts, rule.params) if condition else None
         if not why:
             continue
+        wanted = (grade_measure_codes(facts, rule.params)
+                  if rule.condition == "grade_measures" else None)
         for code in rule.measures:
+            if wanted is not None and code not in wanted:
+                continue
             measure = book.measures.get(code)
             if measure is None:
                 continue  # retired measure: the rule no longer yields it
@@ -224,6 +259,11 @@ def derive(*, facts: Facts, book: RuleBook, matter: dict[str, Any]) -> Derivatio
                 cancelled.setdefault(target, []).extend(
                     {**r, "measure": code, "measure_name": book.measures[code].name}
                     for r in triggered[code])
+
+    for code in triggered:
+        if book.measures[code].kind == "incentive" and facts.ineligible.get(code):
+            cancelled.setdefault(code, []).extend(
+                _eligibility_reason(r) for r in facts.ineligible[code])
 
     result = Derivation()
     if ACCEPT_WITH_MISSING in triggered and not matter["allows_commitment"]:
@@ -254,12 +294,14 @@ def derive(*, facts: Facts, book: RuleBook, matter: dict[str, Any]) -> Derivatio
             "allowed": True,
             "reason": "；".join(r["why"].rstrip("。.") for r in triggered[ACCEPT_WITH_MISSING])
             + "。"}
-    elif ACCEPT_WITH_MISSING in cancelled or blockers:
+    elif ACCEPT_WITH_MISSING in cancelled or blockers or facts.ineligible.get(ACCEPT_WITH_MISSING):
         result.accept_with_missing = {
             "allowed": False,
             "reason": "；".join(
                 (f"{r['rule_name']}：{r['why']}" if r["rule_name"] else r["why"]).rstrip("。.")
-                for r in cancelled.get(ACCEPT_WITH_MISSING) or blockers) + "。"}
+                for r in cancelled.get(ACCEPT_WITH_MISSING) or blockers
+                or [_eligibility_reason(x) for x in facts.ineligible[ACCEPT_WITH_MISSING]])
+            + "。"}
     elif not matter["allows_commitment"]:
         result.accept_with_missing = {
             "allowed": False,

@@ -61,7 +61,8 @@ class Matter(models.Model):
         _("accept with missing materials on commitment allowed"), default=True)
     commitment_days = models.PositiveSmallIntegerField(
         _("days to supply missing materials (working days)"), null=True, blank=True,
-        help_text=_("[M] default per matter; never beyond the promised processing time."))
+        help_text=_("Default per matter, set by the county; never beyond the promised "
+                    "processing time."))
     is_active = models.BooleanField(_("in use"), default=True)
     sort = models.PositiveSmallIntegerField(default=0)
 
@@ -89,7 +90,7 @@ class MatterMaterial(models.Model):
     essential = models.BooleanField(_("essential"), default=True)
     why_optional = models.CharField(
         _("why it may be missing"), max_length=200, blank=True,
-        help_text=_("For non-essential materials: which 容缺 category (南召县 ①-⑤) applies."))
+        help_text=_("For non-essential materials: which 容缺 category (①-⑤) applies."))
     sort = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -190,6 +191,7 @@ class Condition(models.TextChoices):
     CLEAN_RECORD = "clean_record", _("No bad record for N months")
     BAD_RECORD = "bad_record", _("An effective bad record of the listed severities")
     RECORD_TYPE = "record_type", _("An effective record of the listed types")
+    GRADE_MEASURES = "grade_measures", _("Measures the supervision table gives the grade")
 
 
 class Rule(models.Model):

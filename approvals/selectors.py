@@ -251,13 +251,35 @@ def commitment_warnings(*, subject: Subject, as_of: dt.date) -> list[dict[str, A
     return warnings
 
 
+def supervision_measures(*, subject: Subject, grade: GradeFacts | None) -> tuple[str, ...]:
+    """The incentive and restriction codes the supervision measures table gives the subject's
+    grade (UNGRADED without one): approvals reads grade → measures there, never a copy."""
+    from supervision.models import UNGRADED
+    from supervision.selectors import measures_for
+
+    row = measures_for(category=subject.category, grade=grade.grade if grade else UNGRADED)
+    return tuple(row.incentives) + tuple(row.restrictions) if row else ()
+
+
+def ineligible_incentives(*, subject: Subject, as_of: dt.date
+                          ) -> dict[str, tuple[dict[str, Any], ...]]:
+    """incentive code → the eligibility conditions refusing it (`lists.eligibility`: bad record
+    in force, sanction, key supervision, black list, broken commitment), as plain dicts."""
+    from lists.eligibility import refused_incentives
+
+    return {code: tuple(r.as_dict() for r in found)
+            for code, found in refused_incentives(subject_id=subject.pk, as_of=as_of).items()}
+
+
 def gather_facts(*, subject: Subject, as_of: dt.date) -> tuple[Facts, list[dict[str, Any]]]:
     """The facts the rules read and the bad records in force (for the check's summary)."""
     grade = grade_facts(subject=subject)
     records = effective_bad_records(subject=subject)
     known = subject.established_on or (subject.created_at.date() if subject.created_at else None)
     facts = Facts(as_of=as_of, category=subject.category, known_since=known, grade=grade,
-                  lists=tuple(list_memberships(subject=subject)), bad_records=tuple(records))
+                  lists=tuple(list_memberships(subject=subject)), bad_records=tuple(records),
+                  ineligible=ineligible_incentives(subject=subject, as_of=as_of),
+                  grade_measures=supervision_measures(subject=subject, grade=grade))
     return facts, records
 
 

@@ -121,11 +121,25 @@ def _build_result(
             "items": [{k: _iso(v) for k, v in r.items() if k != "id"} for r in in_force],
         },
         "warnings": warnings,
+        "eligibility": _eligibility_summary(facts),
         "measures": derivation.measures,
         "refused": derivation.refused,
         "accept_with_missing": derivation.accept_with_missing,
         "rule_set": {"label": book.label, "name": book.name},
     }
+
+
+def _eligibility_summary(facts: Any) -> list[dict[str, Any]]:
+    """Each eligibility condition that holds, once, with the incentives it refuses (shown on the
+    check page whether or not a rule would have granted those incentives)."""
+    from lists.eligibility import incentive_name
+
+    out: dict[str, dict[str, Any]] = {}
+    for code, refusals in facts.ineligible.items():
+        for r in refusals:
+            entry = out.setdefault(r["condition"], {**r, "incentives": []})
+            entry["incentives"].append(incentive_name(code))
+    return list(out.values())
 
 
 def credit_check(

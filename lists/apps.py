@@ -18,3 +18,8 @@ class ListsConfig(AppConfig):
         register("lists.black", deadlines.black_list_deadlines)
         register("lists.red", deadlines.red_list_deadlines)
         register("lists.key", deadlines.key_supervision_recheck)
+
+        from lists.eligibility import key_supervision_subject_ids  # the draw's strictest stratum
+        from supervision.sources import register_key_supervision_source
+
+        register_key_supervision_source(key_supervision_subject_ids)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from common import clock
+from common.forms import LenientDateField
 from lists.models import BlacklistGround, Commendation, IndustrySanction, TypicalCase
 from records.models import CreditRecord, RecordState
 from subjects.models import Subject
@@ -63,8 +64,7 @@ class BlackDecideForm(forms.Form):
     legal_basis = forms.CharField(label=_("Legal basis"), widget=TEXT)
     reasons = forms.CharField(label=_("Reasons"), widget=TEXT)
     measures = forms.CharField(label=_("Punishment measures"), widget=TEXT, required=False)
-    decided_on = forms.DateField(label=_("Decided on"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+    decided_on = LenientDateField(label=_("Decided on"), required=False)
 
 
 class ReasonsForm(forms.Form):
@@ -133,8 +133,7 @@ class SanctionForm(forms.Form):
     grounds = forms.CharField(label=_("Grounds"), widget=TEXT)
     legal_basis = forms.CharField(label=_("Legal basis"), widget=TEXT)
     document_number = forms.CharField(label=_("Document number"), max_length=100)
-    occurred_on = forms.DateField(label=_("Occurred on"),
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = LenientDateField(label=_("Occurred on"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

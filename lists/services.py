@@ -649,6 +649,9 @@ def _red_eligibility(subject: Subject, *, today: dt.date) -> None:
         raise Conflict("bad_record",
                        _("%(s)s has an effective bad record that excludes it from the red list.")
                        % {"s": subject.name})
+    from lists.eligibility import RED_LIST_NOMINATION, require_eligible  # conditions as data
+
+    require_eligible(subject_id=subject.pk, as_of=today, incentive=RED_LIST_NOMINATION)
 
 
 @transaction.atomic

@@ -8,11 +8,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, Role, User
+from common.forms import LenientDateField
 from records.models import CreditRecord, Polarity, RecordType
 from records.selectors import active_record_types
 from records.services import CONTENT_FIELDS
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PUBLIC_CHOICES = [("", _("As the catalogue says")), ("yes", _("Yes")), ("no", _("No"))]
 
 
@@ -41,8 +41,8 @@ class RecordForm(forms.Form):
     """
 
     record_type = forms.TypedChoiceField(label=_("Record type"), coerce=int)
-    occurred_on = forms.DateField(label=_("Occurred on"), widget=DATE_WIDGET)
-    decided_on = forms.DateField(label=_("Decided on"), widget=DATE_WIDGET)
+    occurred_on = LenientDateField(label=_("Occurred on"))
+    decided_on = LenientDateField(label=_("Decided on"))
     document_number = forms.CharField(label=_("Document number"), max_length=100)
     source_department = forms.ModelChoiceField(
         label=_("Source department"), queryset=Department.objects.filter(is_active=True)

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import LenientDateField
 from subjects.models import Category
 
 MAX_SOURCE_BYTES = 200_000
@@ -36,8 +37,7 @@ class ModelSourceForm(forms.Form):
 
 
 class AsOfForm(forms.Form):
-    as_of = forms.DateField(label=_("As of"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = LenientDateField(label=_("As of"), required=False)
 
 
 class RegradeForm(AsOfForm):

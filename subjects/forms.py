@@ -7,10 +7,19 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import LenientDateField
 from subjects.models import Category, Subject
+from subjects.qualifications import catalogue, names_for
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ENTERPRISE_CATEGORIES = [c for c in Category.choices if c[0] != Category.PRACTITIONER]
+
+
+def qualifications_choices() -> list[tuple[str, Any]]:
+    """The qualification catalogue grouped by category (never free text: a model may score it)."""
+    labels = dict(Category.choices)
+    return [("", _("None")), *[
+        (labels.get(category, category), [(name, name) for name in names_for(category)])
+        for category in catalogue() if names_for(category)]]
 
 
 class SubjectSearchForm(forms.Form):
@@ -30,10 +39,10 @@ class _SubjectDetailsForm(forms.Form):
     )
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
-    qualification = forms.CharField(label=_("Qualification"), max_length=100, required=False)
-    established_on = forms.DateField(
-        label=_("Established / registered on"), required=False, widget=DATE_WIDGET
-    )
+    qualification = forms.ChoiceField(
+        label=_("Qualification"), required=False, choices=qualifications_choices,
+        help_text=_("From the qualification catalogue of the subject's category."))
+    established_on = LenientDateField(label=_("Established / registered on"), required=False)
     employer_code = forms.CharField(
         label=_("Employer's credit code"), max_length=30, required=False,
         help_text=_("For practitioners: the unified social credit code of their employer."),
@@ -68,6 +77,10 @@ class SubjectEditForm(_SubjectDetailsForm):
             "employer_code": subject.employer.code if subject.employer else "",
         })
         super().__init__(*args, **kwargs)
+        if subject.qualification and subject.qualification not in names_for(subject.category):
+            self.fields["qualification"].choices = [  # kept as it was until someone re-chooses
+                (subject.qualification, _("%(q)s (not in the catalogue)")
+                 % {"q": subject.qualification}), *qualifications_choices()]
         if subject.kind == Subject.Kind.ENTERPRISE:
             self.fields["category"].choices = ENTERPRISE_CATEGORIES
             del self.fields["employer_code"]

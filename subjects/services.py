@@ -14,6 +14,7 @@ from accounts.models import User
 from audit.services import record_event, snapshot
 from common import clock
 from common.errors import Conflict, ValidationFailed
+from subjects import qualifications
 from subjects.identifiers import validate_subject_code
 from subjects.models import Category, Subject, SubjectName
 
@@ -58,6 +59,7 @@ def subject_create(
     permissions.require(permissions.can_edit_subjects(actor), _("register subjects"))
     _check_fields(kind=kind, name=name, category=category)  # first: the kind picks the code rule
     checked = validate_subject_code(code, kind=kind)
+    qualifications.require_listed(category=category, qualification=qualification)
     if Subject.objects.filter(code=checked.code).exists():
         raise Conflict("subject_exists",
                        _("A subject with code %(code)s is already registered.")
@@ -97,6 +99,9 @@ def subject_update(*, actor: User, subject: Subject, **changes: Any) -> Subject:
         setattr(subject, key, value.strip() if isinstance(value, str) else value)
     _check_fields(kind=subject.kind, name=subject.name, category=subject.category,
                   status=subject.status)
+    if subject.qualification != before.get("qualification") or "category" in changes:
+        qualifications.require_listed(category=subject.category,
+                                      qualification=subject.qualification)
     subject.save()
     if subject.name != old_name:
         today = clock.today()

@@ -5,15 +5,21 @@ Kept free of the ORM so that drawing and verifying are the same code over the sa
 `services.plan_verify` loads it back and calls `draw` again. Anyone holding the stored input and
 seed can reproduce the plan with this module alone.
 
-Algorithm `stratified-v1` (change the name if the steps ever change; stored on every plan):
+Algorithm `stratified-v2` (change the name if the steps ever change; stored on every plan;
+`stratified-v1` plans are still verified by the same code, v1 being v2 without step 1b):
 
 1. Strata are the grades, in the recorded `grade_order` (best grade first, from the measures'
    order; grades not listed follow in sorted order of their names). Within a grade, candidates
    are sorted by subject id (a stable key that does not depend on database row order).
+1b. A key-supervision subject (重点监管对象, recorded in `key_supervision`) is drawn in the
+   strictest stratum, whatever its grade: the stratum with the highest ratio (the worst grade
+   among equals). 建市〔2017〕241号 第十一条: key-supervision objects get a higher sampling
+   ratio and frequency; 国市监信发〔2022〕6号: the high-risk class is sampled most. Its own grade
+   stays on its plan item.
 2. One `random.Random(seed)` (CPython's Mersenne Twister) drives every choice, in that order.
-3. A grade with N candidates and ratio r draws round_half_up(N × r) subjects, but at least 1 if
-   N > 0 and r > 0, and at most N (REFERENCE §4: every class is sampled at its own ratio;
-   山东 2025 "不免抽").
+3. A stratum with N candidates and ratio r draws round_half_up(N × r) subjects, but at least 1
+   if N > 0 and r > 0, and at most N (`ROUNDING`, stated on the plan page and recorded with
+   the draw): every class is sampled at its own ratio and none is exempt ("不免抽").
 4. Then, for each drawn subject in draw order, `inspectors_per_subject` distinct inspectors are
    drawn from the pool minus those an avoidance rule forbids for that subject (sorted by id).
 """
@@ -28,7 +34,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-ALGORITHM = "stratified-v1"
+ALGORITHM = "stratified-v2"
+ALGORITHMS = ("stratified-v1", "stratified-v2")
+ROUNDING = "half_up_min1_maxN"
 
 
 @dataclass(frozen=True)
@@ -41,11 +49,18 @@ class DrawInput:
     forbidden: frozenset[tuple[int, int]] = field(default_factory=frozenset)  # (subject, insp.)
     inspectors_per_subject: int = 2
     grade_order: tuple[str, ...] = ()  # best first; only decides the order strata are drawn in
+    key_supervision: frozenset[int] = field(default_factory=frozenset)  # drawn in the strictest
+    algorithm: str = ALGORITHM
 
     def as_json(self) -> dict[str, Any]:
-        """The canonical, JSON-storable form (also what the digests are computed over)."""
+        """The canonical, JSON-storable form (also what the digests are computed over); a v1
+        input keeps its v1 form, so its recorded digest still matches."""
+        extra: dict[str, Any] = {}
+        if self.algorithm != "stratified-v1":
+            extra = {"key_supervision": sorted(self.key_supervision), "rounding": ROUNDING}
         return {
-            "algorithm": ALGORITHM,
+            **extra,
+            "algorithm": self.algorithm,
             "candidates": [[s, g] for s, g in self.candidates],
             "ratios": {g: str(r) for g, r in sorted(self.ratios.items())},
             "inspectors": list(self.inspectors),
@@ -63,6 +78,8 @@ class DrawInput:
             forbidden=frozenset((int(s), int(i)) for s, i in data["forbidden"]),
             inspectors_per_subject=int(data["inspectors_per_subject"]),
             grade_order=tuple(str(g) for g in data.get("grade_order", [])),
+            key_supervision=frozenset(int(s) for s in data.get("key_supervision", [])),
+            algorithm=str(data.get("algorithm", "stratified-v1")),
         )
 
     @classmethod
@@ -70,6 +87,7 @@ class DrawInput:
         cls, *, candidates: Iterable[tuple[int, str]], ratios: dict[str, Decimal],
         inspectors: Iterable[int], forbidden: Iterable[tuple[int, int]] = (),
         inspectors_per_subject: int = 2, grade_order: Iterable[str] = (),
+        key_supervision: Iterable[int] = (),
     ) -> DrawInput:
         """Normalise order so equal inputs are equal values (and have equal digests)."""
         return cls(
@@ -79,14 +97,16 @@ class DrawInput:
             forbidden=frozenset((int(s), int(i)) for s, i in forbidden),
             inspectors_per_subject=inspectors_per_subject,
             grade_order=tuple(dict.fromkeys(str(g) for g in grade_order)),
+            key_supervision=frozenset(int(s) for s in key_supervision),
         )
 
 
 @dataclass(frozen=True)
 class DrawnItem:
     subject_id: int
-    grade: str
+    grade: str  # the subject's own grade
     inspector_ids: tuple[int, ...]
+    stratum: str = ""  # the stratum it was drawn in (its grade, or the strictest one)
 
 
 @dataclass(frozen=True)
@@ -133,11 +153,30 @@ def candidates_digest(draw_input: DrawInput) -> str:
     return canonical_digest([[s, g] for s, g in draw_input.candidates])
 
 
+def strictest_stratum(draw_input: DrawInput) -> str | None:
+    """The grade sampled at the highest ratio (among equal ratios, the last in grade order):
+    where key-supervision subjects are drawn (rule 1b)."""
+    order = list(draw_input.grade_order) + sorted(
+        g for g in draw_input.ratios if g not in draw_input.grade_order)
+    best: str | None = None
+    for grade in order:
+        ratio = draw_input.ratios.get(grade)
+        if ratio is not None and (best is None or ratio >= draw_input.ratios[best]):
+            best = grade
+    return best
+
+
 def strata(draw_input: DrawInput) -> dict[str, list[int]]:
-    """Subject ids per grade (ids ascending), grades in the recorded order, unknown ones after."""
+    """Subject ids per stratum (ids ascending), grades in the recorded order, unknown ones after;
+    key-supervision subjects in the strictest stratum (rule 1b)."""
+    strictest = strictest_stratum(draw_input) if draw_input.key_supervision else None
     by_grade: dict[str, list[int]] = {}
     for subject_id, grade in sorted(draw_input.candidates):
+        if strictest is not None and subject_id in draw_input.key_supervision:
+            grade = strictest
         by_grade.setdefault(grade, []).append(subject_id)
+    for members in by_grade.values():
+        members.sort()
     order = [g for g in draw_input.grade_order if g in by_grade]
     order += sorted(g for g in by_grade if g not in order)
     return {g: by_grade[g] for g in order}
@@ -162,16 +201,18 @@ def draw(draw_input: DrawInput, seed: int) -> list[DrawnItem]:
     """
     rng = random.Random(seed)
     groups = strata(draw_input)
+    own_grade = dict(draw_input.candidates)
     drawn: list[tuple[int, str]] = []
     for stratum in summarise(draw_input):
         members = groups[stratum.grade]
         drawn.extend((s, stratum.grade) for s in rng.sample(members, stratum.drawn))
     k = draw_input.inspectors_per_subject
     items = []
-    for subject_id, grade in drawn:
+    for subject_id, stratum_name in drawn:
         eligible = [i for i in draw_input.inspectors
                     if (subject_id, i) not in draw_input.forbidden]
         if len(eligible) < k:
             raise NotEnoughInspectors(subject_id, len(eligible), k)
-        items.append(DrawnItem(subject_id, grade, tuple(rng.sample(eligible, k))))
+        items.append(DrawnItem(subject_id, own_grade[subject_id], tuple(rng.sample(eligible, k)),
+                               stratum_name))
     return items

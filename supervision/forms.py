@@ -11,20 +11,19 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import Department
 from common import clock
+from common.forms import LenientDateField
 from subjects.identifiers import normalise
 from subjects.models import Category, Subject
 from supervision.models import ConflictRule, Incentive, Inspector, InspectorPool, Restriction
 from supervision.services import DEFAULT_INSPECTORS_PER_SUBJECT, MAX_INSPECTORS_PER_SUBJECT
-
-DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class DrawForm(forms.Form):
     name = forms.CharField(label=_("Plan name"), max_length=200, required=False,
                            help_text=_("Leave empty for a name from category and period."))
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    date_from = forms.DateField(label=_("Inspection from"), widget=DATE)
-    date_to = forms.DateField(label=_("Inspection until"), widget=DATE)
+    date_from = LenientDateField(label=_("Inspection from"))
+    date_to = LenientDateField(label=_("Inspection until"))
     inspectors_per_subject = forms.IntegerField(
         label=_("Inspectors per subject"), min_value=1, max_value=MAX_INSPECTORS_PER_SUBJECT,
         initial=DEFAULT_INSPECTORS_PER_SUBJECT)
@@ -35,8 +34,8 @@ class DrawForm(forms.Form):
         label=_("Random seed"), required=False, min_value=0,
         help_text=_("Leave empty: the platform draws a random seed and records it. Give one only "
                     "to re-run a draw announced in advance."))
-    as_of = forms.DateField(label=_("Grades as of"), required=False, widget=DATE,
-                            help_text=_("Leave empty for the current grades."))
+    as_of = LenientDateField(label=_("Grades as of"), required=False,
+                              help_text=_("Leave empty for the current grades."))
     internal_note = forms.CharField(label=_("Internal note"), required=False,
                                     widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -52,9 +51,9 @@ class ResultForm(forms.Form):
         label=_("Result"), coerce=lambda v: v == "1", widget=forms.RadioSelect,
         choices=[("1", _("No problem found")), ("0", _("Failed: problems found"))])
     document_number = forms.CharField(label=_("Document number"), max_length=100)
-    decided_on = forms.DateField(label=_("Inspection concluded on"), widget=DATE)
-    occurred_on = forms.DateField(label=_("Inspected on"), required=False, widget=DATE,
-                                  help_text=_("Leave empty if the same day."))
+    decided_on = LenientDateField(label=_("Inspection concluded on"))
+    occurred_on = LenientDateField(label=_("Inspected on"), required=False,
+                                   help_text=_("Leave empty if the same day."))
     description = forms.CharField(label=_("Findings"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 4}))
 

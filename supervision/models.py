@@ -42,6 +42,7 @@ class Incentive(models.TextChoices):
     ACCEPT_WITH_MISSING = "accept_with_missing_materials", _(
         "Accept with missing materials on commitment"
     )
+    PRIORITY_HANDLING = "priority_handling", _("Priority handling, simplified procedure")
     FEWER_INSPECTIONS = "fewer_inspections", _("Fewer inspections")
     SIMPLIFIED_SUPERVISION = "simplified_supervision", _("Simplified supervision")
     PRIORITY_SUPPORT = "priority_support", _("Priority for policy support and awards")

@@ -33,6 +33,8 @@ from subjects.models import Category, Subject
 from supervision import access
 from supervision.draw import (
     ALGORITHM,
+    ALGORITHMS,
+    ROUNDING,
     DrawInput,
     MissingRatio,
     NotEnoughInspectors,
@@ -54,6 +56,7 @@ from supervision.models import (
     Restriction,
     SupervisionMeasure,
 )
+from supervision.sources import key_supervision_subjects
 
 MAX_SEED = 2**63 - 1  # fits the signed bigint column on SQLite and PostgreSQL
 MAX_INSPECTORS_PER_SUBJECT = 5
@@ -382,11 +385,12 @@ def plan_draw(
     measure_rows = list(SupervisionMeasure.objects.filter(category=category)
                         .order_by("position", "grade").values_list("grade", "sampling_ratio"))
     subject_ids = {s for s, _g in candidates}
+    key = key_supervision_subjects(category=category) & subject_ids
     draw_input = DrawInput.build(
         candidates=candidates, ratios=dict(measure_rows), inspectors=[i.pk for i in inspectors],
         forbidden=_forbidden_pairs(subject_ids=subject_ids, inspectors=inspectors),
         inspectors_per_subject=inspectors_per_subject,
-        grade_order=[grade for grade, _ratio in measure_rows],
+        grade_order=[grade for grade, _ratio in measure_rows], key_supervision=key,
     )
     seed = secrets.randbelow(MAX_SEED + 1) if seed is None else seed
     drawn = _draw_or_refuse(draw_input, seed, category)
@@ -420,6 +424,7 @@ def plan_draw(
         "algorithm": ALGORITHM, "batch": plan.batch_id, "as_of": plan.as_of,
         "candidates": len(candidates), "candidates_digest": plan.candidates_digest,
         "input_digest": plan.input_digest, "items": len(items), "summary": plan.summary,
+        "key_supervision": sorted(key), "rounding": ROUNDING,
     })
     return plan
 
@@ -461,7 +466,7 @@ def plan_verify(*, plan: InspectionPlan) -> Verification:
     """
     plan = InspectionPlan.objects.get(pk=plan.pk)
     problems: list[str] = []
-    if plan.algorithm != ALGORITHM:
+    if plan.algorithm not in ALGORITHMS:
         return Verification(False, [_("Unknown draw algorithm %(a)s.") % {"a": plan.algorithm}])
     try:
         draw_input = DrawInput.from_json(plan.draw_input)

@@ -233,6 +233,7 @@ def _plan_page(request: HttpRequest, plan: InspectionPlan, status: int = 200,
         "public_rows": selectors.public_plan_rows(plan=plan),
         "summary": [{**row, "percent": format((Decimal(row["ratio"]) * 100).normalize(), "f")}
                     for row in plan.summary],
+        "key_supervision_count": len((plan.draw_input or {}).get("key_supervision", [])),
         "can_publish": access.can_plan_inspections(user) and plan.status == PlanStatus.DRAFT,
         "can_record": access.can_record_results(user) and plan.is_published,
         "publish_form": extra.pop("publish_form", None) or PublishForm(),

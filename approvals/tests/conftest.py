@@ -60,6 +60,9 @@ def catalogue(db) -> None:
     call_command("loaddata", "record_types", verbosity=0)
     importlib.import_module("lists.migrations.0002_blacklist_grounds").seed(django_apps, None)
     install_current()
+    from supervision.services import measures_install_defaults
+
+    measures_install_defaults()  # grade → measures: the one table approvals reads
 
 
 @pytest.fixture

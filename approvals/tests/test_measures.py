@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
 import pytest
 
-from approvals.measures import Facts, GradeFacts, derive
+from approvals.measures import Facts, GradeFacts
 from approvals.selectors import current_rule_set, rule_book
+from supervision.services import FIXTURE
+
+# grade → measures comes from the supervision table (its shipped rows for property service)
+TABLE = {f["grade"]: tuple(f["incentives"]) + tuple(f["restrictions"])
+         for f in (e["fields"] for e in json.loads(FIXTURE.read_text(encoding="utf-8")))
+         if f["category"] == "property_service"}
 
 AS_OF = dt.date(2026, 3, 2)
 FILING = {"code": "property_service_filing", "kind": "filing", "allows_commitment": True}
@@ -43,6 +50,14 @@ def membership(kind: str) -> dict:
 @pytest.fixture
 def book(catalogue):
     return rule_book(rule_set=current_rule_set(as_of=AS_OF))
+
+
+def derive(*, facts: Facts, **kw):
+    """The derivation with the facts' grade measures read from the supervision table."""
+    from approvals.measures import derive as _derive
+
+    measures = TABLE.get(facts.grade.grade, ()) if facts.grade else ()
+    return _derive(facts=dataclasses.replace(facts, grade_measures=measures), **kw)
 
 
 def applied(result) -> set[str]:

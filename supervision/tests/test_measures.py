@@ -39,7 +39,9 @@ def test_fixture_values_are_valid() -> None:
         assert Decimal("0") <= Decimal(f["sampling_ratio"]) <= Decimal("1")
         assert set(f["incentives"]) <= set(Incentive.values)
         assert set(f["restrictions"]) <= set(Restriction.values)
-        assert "[M]" in f["legal_basis"]  # configurable defaults say so (REFERENCE legend)
+        assert "[M]" not in f["legal_basis"] and "REFERENCE" not in f["legal_basis"]
+        cities = ("天津", "宿州", "北海", "烟台", "林甸")
+        assert not any(city in f["legal_basis"] for city in cities)
 
 
 def test_ratios_rise_as_grades_fall() -> None:

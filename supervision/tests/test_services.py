@@ -351,7 +351,7 @@ def test_result_checks(published, population, pool, reviewer, clerk, leader) -> 
 def test_measures_for(measures) -> None:
     measure = selectors.measures_for(category="property_service", grade="BLACKLIST")
     assert measure.sampling_ratio == Decimal("1") and measure.inspection_per_year >= 2
-    assert "key_supervision" in measure.restrictions and "[M]" in measure.legal_basis
+    assert "key_supervision" in measure.restrictions and "241号" in measure.legal_basis
     assert selectors.measures_for(category="property_service", grade="ZZZ") is None
 
 

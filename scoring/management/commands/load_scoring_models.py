@@ -16,7 +16,7 @@ from scoring.services import install_shipped_models
 
 
 class Command(BaseCommand):
-    help = "Install the shipped scoring models (REFERENCE §1.7 composite, Tianjin, 宿州)."
+    help = "Install the shipped scoring models (scoring/models_shipped/*.toml)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--draft", action="store_true",
