@@ -18,3 +18,5 @@ class ListsConfig(AppConfig):
         register("lists.black", deadlines.black_list_deadlines)
         register("lists.red", deadlines.red_list_deadlines)
         register("lists.key", deadlines.key_supervision_recheck)
+        # after every procedure of the day: re-grade the subjects whose basis changed
+        register("scoring.basis_changed", deadlines.regrade_changed_basis, stage=1)

@@ -624,10 +624,10 @@ def _end_listing_record_on_schedule(entry: BlackListEntry) -> None:
     36 months: it is fixed to end with the entry (and ended early if the entry ends early)."""
     if entry.listing_record is None or entry.effective_until is None:
         return
-    record_end_publicity(actor=None, record=entry.listing_record,
-                         ended_on=entry.effective_until + dt.timedelta(days=1),
-                         reason=str(_("The listing's management period.")))
-    entry.listing_record.refresh_from_db()
+    entry.listing_record = record_end_publicity(
+        actor=None, record=entry.listing_record,
+        ended_on=entry.effective_until + dt.timedelta(days=1),
+        reason=str(_("The listing's management period.")))
 
 
 @transaction.atomic

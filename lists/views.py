@@ -118,11 +118,20 @@ ACTIONS: dict[str, dict[str, Action]] = {
                              decision_number=d["decision_number"], reasons=d["reasons"])),
         "publish": Action(pgettext_lazy("publicity", "Publish"), forms.EmptyForm,
                           lambda e, u, d: services.red_publish(actor=u, entry=e)),
+        "release": Action(gettext_lazy("Lift the suspension"), forms.ReasonForm,
+                          lambda e, u, d: services.red_release(actor=u, entry=e, **d)),
         "remove": Action(gettext_lazy("Remove from the red list"), forms.ReasonForm,
                          lambda e, u, d: services.red_remove(actor=u, entry=e, **d),
                          danger=True),
     },
     "sanction": {
+        "notify": Action(gettext_lazy("Serve the notice of intended sanction"), forms.EmptyForm,
+                         lambda e, u, d: services.sanction_notify(actor=u, sanction=e)),
+        "statement": Action(gettext_lazy("Record the statement and defence"),
+                            forms.StatementForm,
+                            lambda e, u, d: services.sanction_record_statement(
+                                actor=u, sanction=e, statement=d["statement"],
+                                final=d["final"])),
         "decide": Action(gettext_lazy("Decide the sanction"), forms.CommentForm,
                          lambda e, u, d: services.sanction_decide(actor=u, sanction=e, **d)),
         "reject": Action(pgettext_lazy("sanction proposal", "Reject"), forms.CommentForm,
@@ -158,14 +167,17 @@ def available_actions(kind: str, entry: Any, user: User) -> list[str]:
     if kind == "black":
         repair_pending = s == BlackState.IN_FORCE and entry.repair_requests.filter(
             state=RepairRequest.State.PENDING).exists()
+        objection_pending = entry.objections.filter(state=Objection.State.PENDING).exists()
         acts += {
             BlackState.PROPOSED: ["notify", "withdraw"] if handle else [],
             BlackState.NOTIFIED: ["statement", "begin_review", "withdraw"] if handle else [],
             BlackState.UNDER_REVIEW: (["decide", "dismiss"] if decide else [])
             + (["withdraw"] if handle else []),
             BlackState.DECIDED: ["publish"] if decide else [],
-            BlackState.PUBLICITY: ["objection"] if handle else [],
-            BlackState.IN_FORCE: (["objection"] if handle else [])
+            BlackState.PUBLICITY: (["objection"] if handle and not objection_pending else [])
+            + (["objection_answer"] if decide and objection_pending else []),
+            BlackState.IN_FORCE: (["objection"] if handle and not objection_pending else [])
+            + (["objection_answer"] if decide and objection_pending else [])
             + (["repair"] if handle and not repair_pending else [])
             + (["repair_decide"] if decide and repair_pending else []),
             BlackState.SUSPENDED: ["objection_answer"] if decide else [],
@@ -175,13 +187,17 @@ def available_actions(kind: str, entry: Any, user: User) -> list[str]:
             RedState.NOMINATED: ["review"] if decide else [],
             RedState.PUBLICITY: ["objection"] if handle else [],
             RedState.SUSPENDED: ["objection_answer"] if decide else [],
+            RedState.ON_HOLD: ["release"] if decide else [],
             RedState.AWAITING_DECISION: ["decide"] if decide else [],
             RedState.DECIDED: ["publish"] if decide else [],
         }.get(s, [])
-        if decide and s in [*RED_OPEN_STATES, RedState.IN_FORCE]:
+        if decide and s in [*RED_OPEN_STATES, RedState.IN_FORCE, RedState.ON_HOLD]:
             acts.append("remove")
     elif kind == "sanction":
-        acts += {SanctionState.PROPOSED: ["decide", "reject"] if decide else [],
+        acts += {SanctionState.PROPOSED: (["notify"] if handle else [])
+                 + (["reject"] if decide else []),
+                 SanctionState.NOTIFIED: (["statement"] if handle else [])
+                 + (["decide", "reject"] if decide else []),
                  SanctionState.DECIDED: ["revoke"] if decide else []}.get(s, [])
     elif kind == "case":
         acts += {CaseState.DRAFT: ["submit"] if handle else [],
@@ -210,6 +226,8 @@ def _detail(request: HttpRequest, kind: str, entry: Any, *, failed: str = "",
         context["notices"] = entry.notices.all()
     if kind == "black":
         context["repairs"] = entry.repair_requests.all()
+    if kind == "sanction":
+        context["notices"] = entry.notices.all()
     return render(request, f"lists/{kind}_detail.html", context, status=status)
 
 

@@ -159,6 +159,12 @@ def test_sanction_and_case_in_the_workbench(as_user, catalogue, clerk, reviewer,
             "occurred_on": "2026-02-27"})
         assert response.status_code == 302
         sanction_pk = int(response["Location"].rstrip("/").rsplit("/", 1)[1])
+        # the party is heard first: deciding before the notice is refused
+        assert _act(as_user(reviewer), "sanction", sanction_pk, "decide").status_code in (
+            403, 409)
+        assert _act(c, "sanction", sanction_pk, "notify").status_code == 302
+        assert _act(c, "sanction", sanction_pk, "statement",
+                    {"statement": "", "final": "on"}).status_code == 302
         assert _act(as_user(reviewer), "sanction", sanction_pk, "decide").status_code == 302
         response = as_user(reviewer).post(reverse("lists:case_new"), {
             "title": "违规收费典型案例", "kind": "bad", "body": "案情",
