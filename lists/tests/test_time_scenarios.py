@@ -140,8 +140,9 @@ def _listed(clerk, reviewer, subject, *, on) -> BlackListEntry:
         entry = services.black_record_statement(actor=clerk, entry=entry, statement="",
                                                 final=True)
         entry = services.black_begin_review(actor=clerk, entry=entry)
-        entry = services.black_decide(actor=reviewer, entry=entry, decision_number="住建信〔2026〕9号",
-                                      legal_basis="建市〔2017〕241号 第十四条", reasons="事实清楚。")
+        entry = services.black_decide(
+            actor=reviewer, entry=entry, decision_number="住建信〔2026〕9号",
+            legal_basis="建市〔2017〕241号 第十四条", reasons="事实清楚。")
         entry = services.black_publish(actor=reviewer, entry=entry)
     on = entry.publicity_ends_on
     while on <= entry.publicity_ends_on + dt.timedelta(days=1):
@@ -262,7 +263,8 @@ def test_repair_one_day_before_and_on_the_minimum(graded, clerk, reviewer, secon
     # breaking the repair commitment becomes a new record, reviewed like any other
     with clock.frozen_at(dt.date(2026, 6, 1)):
         breach = services.repair_commitment_breach(
-            actor=clerk, request=request, facts="再次违规收费。", document_number="物罚〔2026〕88号")
+            actor=clerk, request=request, facts="再次违规收费。",
+            document_number="物罚〔2026〕88号")
     assert breach.record_type.code == "commitment_breach"
     assert breach.state == RecordState.SUBMITTED
 
