@@ -281,6 +281,11 @@ def next_step(entry: Any) -> Step | None:
             objection = _pending_objection(entry)
             return Step(entry, kind, _("Answer the objection"),
                         objection.reply_due_on if objection else None, True)
+        if state in (BlackState.PUBLICITY, BlackState.IN_FORCE):
+            objection = _pending_objection(entry)  # examined without suspending
+            if objection:
+                return Step(entry, kind, _("Answer the objection"), objection.reply_due_on,
+                            True)
         if state == BlackState.IN_FORCE:
             repair = entry.repair_requests.filter(state=RepairRequest.State.PENDING).first()
             if repair:
@@ -295,10 +300,15 @@ def next_step(entry: Any) -> Step | None:
             RedState.DECIDED: (_("Publish the commendation"), entry.publish_due_on, True),
             RedState.IN_FORCE: (_("Validity ends"), entry.effective_until, False),
         }
-        if state == RedState.SUSPENDED:
+        if state == RedState.SUSPENDED or (state == RedState.PUBLICITY
+                                           and _pending_objection(entry)):
             objection = _pending_objection(entry)
             return Step(entry, kind, _("Answer the objection"),
                         objection.reply_due_on if objection else None, True)
+        if state == RedState.ON_HOLD:
+            return Step(entry, kind, _("A bad record became effective: remove the entry, or "
+                                       "lift the suspension if the record is revoked"),
+                        None, True)
     if state not in table:
         return None
     label, due, staff = table[state]
@@ -321,16 +331,28 @@ def pending_steps(*, user: User) -> list[Step]:
     black = BlackListEntry.objects.filter(scope).filter(
         Q(state__in=BLACK_OPEN_STATES)
         | Q(state=BlackState.IN_FORCE, repair_requests__state=RepairRequest.State.PENDING)
+        | Q(state=BlackState.IN_FORCE, objections__state=Objection.State.PENDING)
     ).distinct().select_related("subject", "ground", "department")
-    red = RedListEntry.objects.filter(scope, state__in=RED_OPEN_STATES).select_related(
+    red = RedListEntry.objects.filter(
+        scope, state__in=[*RED_OPEN_STATES, RedState.ON_HOLD]).select_related(
         "subject", "department")
     for entry in [*black, *red]:
         step = next_step(entry)
         if step is not None:
             steps.append(step)
-    for sanction in IndustrySanction.objects.filter(scope, state=SanctionState.PROPOSED
-                                                    ).select_related("subject"):
-        steps.append(Step(sanction, "sanction", _("Decide the sanction"), None, True))
+    today = clock.today()
+    for sanction in IndustrySanction.objects.filter(
+            scope, state__in=[SanctionState.PROPOSED, SanctionState.NOTIFIED]
+    ).select_related("subject"):
+        if sanction.state == SanctionState.PROPOSED:
+            steps.append(Step(sanction, "sanction", _("Serve the notice of intended sanction"),
+                              None, True))
+        elif sanction.statement_ends_on and sanction.statement_ends_on >= today \
+                and not sanction.statement_final:
+            steps.append(Step(sanction, "sanction", _("Statement and defence period ends"),
+                              sanction.statement_ends_on, False))
+        else:
+            steps.append(Step(sanction, "sanction", _("Decide the sanction"), None, True))
     for case in TypicalCase.objects.filter(scope, state=CaseState.SUBMITTED):
         steps.append(Step(case, "case", _("Review the typical case"), None, True))
     far = dt.date.max
