@@ -113,6 +113,17 @@ class RepairDecideForm(forms.Form):
     reasons = forms.CharField(label=_("Reasons"), widget=TEXT)
 
 
+class RecordRepairDecideForm(forms.Form):
+    approve = forms.ChoiceField(label=_("End the record's publicity through credit repair?"),
+                                choices=YES_NO, widget=forms.RadioSelect)
+    reasons = forms.CharField(label=_("Reasons"), widget=TEXT)
+
+
+class BreachForm(forms.Form):
+    facts = forms.CharField(label=_("Facts of the breach"), widget=TEXT)
+    document_number = forms.CharField(label=_("Document number"), max_length=100)
+
+
 class RedNominateForm(forms.Form):
     reasons = forms.CharField(label=_("Reasons for the nomination"), widget=TEXT)
 

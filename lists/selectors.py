@@ -368,4 +368,6 @@ def subject_lists(*, subject: Subject) -> dict[str, list[Any]]:
         "key": list(subject.key_supervision_entries.order_by("-id")),
         "sanctions": list(subject.industry_sanctions.order_by("-id")),
         "cases": list(subject.typical_cases.filter(state=CaseState.PUBLISHED).order_by("-id")),
+        "repairable": list(_bad_records_in_force(clock.today()).filter(subject=subject)
+                           .select_related("record_type").order_by("-decided_on")),
     }

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from common import clock
 from common.errors import ServiceError
 from common.views import deny_unless, staff_required
 from lists import forms, selectors, services
@@ -43,6 +44,8 @@ from lists.models import (
     SanctionState,
     TypicalCase,
 )
+from records.models import CreditRecord
+from records.services import repair_refusal
 from subjects.models import Subject
 
 
@@ -422,3 +425,59 @@ def notice_pdf(request: HttpRequest, pk: int) -> FileResponse:
     notice = get_object_or_404(NoticeDocument, pk=pk)
     return FileResponse(notice.file.open("rb"), content_type="application/pdf",
                         filename=f"{notice.get_kind_display()}-{notice.issued_on}.pdf")
+
+
+# --- credit repair of one record ----------------------------------------------------------------
+RECORD_REPAIR_STEPS: dict[str, tuple[type[django_forms.Form], Callable[..., Any]]] = {
+    "request": (forms.RepairRequestForm,
+                lambda record, u, d, pending, granted: services.repair_request(
+                    actor=u, record=record, **d)),
+    "decide": (forms.RecordRepairDecideForm,
+               lambda record, u, d, pending, granted: services.repair_decide(
+                   actor=u, request=pending, approve=d["approve"] == "yes",
+                   reasons=d["reasons"])),
+    "breach": (forms.BreachForm,
+               lambda record, u, d, pending, granted: services.repair_commitment_breach(
+                   actor=u, request=granted, **d)),
+}
+
+
+@staff_required
+def record_repair(request: HttpRequest, pk: int) -> HttpResponse:
+    """Credit repair (信用修复) of one bad record: the application with its commitment, the
+    decision, and a breach of the commitment; every refusal comes from the services with the
+    rule it applies and, for dates, the day repair becomes possible."""
+    record = get_object_or_404(CreditRecord.objects.select_related("record_type", "subject"),
+                               pk=pk)
+    requests = list(record.repair_requests.order_by("-filed_on", "-id"))
+    pending = next((r for r in requests if r.state == RepairRequest.State.PENDING), None)
+    granted = next((r for r in requests if r.state == RepairRequest.State.APPROVED
+                    and r.breached_on is None), None)
+    offered = ["decide"] if pending else ["breach"] if granted else ["request"]
+    failed, failed_form, status = "", None, 200
+    if request.method == "POST":
+        name = request.POST.get("step", "")
+        if name not in offered:
+            raise Http404
+        form_class, run = RECORD_REPAIR_STEPS[name]
+        form = form_class(request.POST, prefix=name)
+        if form.is_valid():
+            try:
+                run(record, request.user, form.cleaned_data, pending, granted)
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None,
+                               str(exc.message))
+                status = exc.status
+            else:
+                messages.success(request, _("Done."))
+                return redirect("lists:record_repair", pk=record.pk)
+        else:
+            status = 422
+        failed, failed_form = name, form
+    steps = [{"name": n, "form": failed_form if n == failed else
+              RECORD_REPAIR_STEPS[n][0](prefix=n)} for n in offered]
+    refusal = repair_refusal(record=record, as_of=clock.today()) \
+        if not pending and not granted else None
+    return render(request, "lists/record_repair.html", {
+        "record": record, "requests": requests, "steps": steps, "refusal": refusal,
+    }, status=status)
