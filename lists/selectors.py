@@ -353,6 +353,14 @@ def pending_steps(*, user: User) -> list[Step]:
                               sanction.statement_ends_on, False))
         else:
             steps.append(Step(sanction, "sanction", _("Decide the sanction"), None, True))
+    repairs = RepairRequest.objects.filter(state=RepairRequest.State.PENDING,
+                                           record__isnull=False).select_related(
+        "record__subject", "record__record_type")
+    if not account_permissions.can_see_all_departments(user):
+        repairs = repairs.filter(record__source_department_id=user.department_id)
+    for repair in repairs:
+        steps.append(Step(repair.record, "record_repair", _("Decide the credit-repair request"),
+                          repair.decision_due_on, True))
     for case in TypicalCase.objects.filter(scope, state=CaseState.SUBMITTED):
         steps.append(Step(case, "case", _("Review the typical case"), None, True))
     far = dt.date.max

@@ -196,6 +196,8 @@ def test_record_repair_page_refuses_before_the_minimum_and_grants_on_it(
         assert "2026-04-16" in response.content.decode()
     with clock.frozen_at(dt.date(2026, 4, 16)):
         assert as_user(clerk).post(url, data).status_code == 302
+        board = as_user(reviewer).get(reverse("lists:workbench")).content.decode()
+        assert 'data-kind="record_repair"' in board and url in board
         response = as_user(reviewer).post(url, {"step": "decide", "decide-approve": "yes",
                                                 "decide-reasons": "已履行"})
         assert response.status_code == 302

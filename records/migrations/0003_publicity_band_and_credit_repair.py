@@ -55,5 +55,9 @@ class Migration(migrations.Migration):
             name='publicity_months',
             field=models.PositiveSmallIntegerField(help_text='The default period the record is disclosed, counted from the decision date; the finding authority may fix another within the legal band.', verbose_name='publicity period (months)'),
         ),
+        migrations.AddIndex(
+            model_name='creditrecord',
+            index=models.Index(fields=['publicity_ends_on'], name='record_publicity_end_idx'),
+        ),
         migrations.RunPython(mark_not_repairable, migrations.RunPython.noop),
     ]
