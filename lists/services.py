@@ -1489,6 +1489,14 @@ def black_list_deadlines(as_of: dt.date) -> dict[str, int]:
             BlackListEntry,
             Q(state=BlackState.IN_FORCE, effective_until__lt=as_of),
             lambda e: _black_expire(e, as_of=as_of)),
+        # an entry that ended before its record was tied to it (older data): end the record now
+        "records_ended": _each_due(
+            BlackListEntry,
+            Q(state__in=[BlackState.EXPIRED, BlackState.REPAIRED],
+              listing_record__state=RecordState.EFFECTIVE,
+              listing_record__publicity_ends_on__gte=models.F("ended_on")),
+            lambda e: _end_listing_effects(e, ended_on=e.ended_on,
+                                           reason=str(e.end_reason or _("The listing ended.")))),
     }
 
 

@@ -284,3 +284,18 @@ def test_a_severe_record_repaired_ends_key_supervision_and_listings_resting_on_i
         services.repair_decide(actor=reviewer, request=request, approve=True, reasons="已纠正")
     assert key_open(subject) == set()
     assert grade(subject) == "A"
+
+
+def test_an_entry_that_ended_before_its_record_was_tied_to_it_is_healed_by_the_job(
+        graded, clerk, reviewer):
+    """Data from before this rule: an expired entry whose record still runs 36 months."""
+    subject = graded
+    entry = _listed(clerk, reviewer, subject, on=START)
+    ended = dt.date(2026, 4, 1)
+    CreditRecord.objects.filter(pk=entry.listing_record_id).update(
+        publicity_ends_on=dt.date(2029, 1, 15))
+    BlackListEntry.objects.filter(pk=entry.pk).update(state=BlackState.EXPIRED, ended_on=ended)
+    day(dt.date(2026, 4, 2))
+    record = CreditRecord.objects.get(pk=entry.listing_record_id)
+    assert record.publicity_ends_on == dt.date(2026, 3, 31)
+    assert grade(subject) == "C" and "black_list" not in key_open(subject)
