@@ -299,3 +299,17 @@ def test_an_entry_that_ended_before_its_record_was_tied_to_it_is_healed_by_the_j
     record = CreditRecord.objects.get(pk=entry.listing_record_id)
     assert record.publicity_ends_on == dt.date(2026, 3, 31)
     assert grade(subject) == "C" and "black_list" not in key_open(subject)
+
+
+def test_process_deadlines_as_of_runs_as_if_that_day_were_today(graded, clerk, reviewer):
+    from django.core.management import call_command
+
+    subject = graded
+    _two_general(clerk, reviewer, subject)
+    call_command("process_deadlines", "--as-of", "2026-07-15", stdout=open("/dev/null", "w"))
+    assert grade(subject) == "B"
+    call_command("process_deadlines", "--as-of", "2026-07-16", stdout=open("/dev/null", "w"))
+    assert grade(subject) == "A"
+    evaluation = Evaluation.objects.get(batch=CurrentBatch.objects.get(
+        category="property_service").batch_id, subject=subject)
+    assert evaluation.as_of == dt.date(2026, 7, 16)
