@@ -53,12 +53,12 @@ def run_deadlines(*, as_of: dt.date | None = None) -> JobRun:
     """Run every registered handler for `as_of` (default today); one failing handler does not
     stop the others, and the failure is recorded for the monitoring dashboard."""
     as_of = as_of or clock.today()
+    # the run's own times are real; only the handlers see `as_of` as today
+    run = JobRun.objects.create(job="process_deadlines", started_at=clock.now(), as_of=as_of)
     context = nullcontext() if as_of == clock.today() else clock.frozen_at(as_of)
+    summary: dict[str, int | str] = {}
+    errors: list[str] = []
     with context:
-        run = JobRun.objects.create(job="process_deadlines", started_at=clock.now(),
-                                    as_of=as_of)
-        summary: dict[str, int | str] = {}
-        errors: list[str] = []
         for name in sorted(_handlers, key=lambda n: (_stages.get(n, 0), n)):
             try:
                 summary[name] = _handlers[name](as_of)
