@@ -30,6 +30,7 @@ from lists.models import (
 )
 from records.models import CreditRecord, Polarity, RecordState, RecordType
 from records.services import record_approve, record_create
+from scoring.engine import regrade_subjects
 from subjects.models import Subject
 
 MARKER = "（示例案例）"
@@ -115,13 +116,16 @@ def _black_to(state: str, *, subject: Subject, start: dt.date, clerk: User, revi
     raise ValueError(state)
 
 
-def _clean_subjects(subjects: Sequence[Subject]) -> list[Subject]:
-    """Subjects with no bad record and no list entry: fit for the red list."""
+def _clean_subjects(subjects: Sequence[Subject] | None, *, limit: int) -> list[Subject]:
+    """Up to `limit` subjects with no bad record and no list entry (fit for every example);
+    from `subjects`, or from the county's enterprises."""
     bad = CreditRecord.objects.filter(subject=OuterRef("pk"), record_type__polarity=Polarity.BAD,
                                       state=RecordState.EFFECTIVE)
-    ids = [s.pk for s in subjects]
-    return list(Subject.objects.filter(pk__in=ids).exclude(Exists(bad))
-                .exclude(red_list_entries__isnull=False).order_by("pk"))
+    qs = Subject.objects.filter(kind=Subject.Kind.ENTERPRISE)
+    if subjects is not None:
+        qs = Subject.objects.filter(pk__in=[s.pk for s in subjects])
+    return list(qs.exclude(Exists(bad)).exclude(red_list_entries__isnull=False)
+                .exclude(black_list_entries__isnull=False).order_by("pk")[:limit])
 
 
 def _red_to(state: str, *, subject: Subject, start: dt.date, clerk: User, reviewer: User,
@@ -160,9 +164,7 @@ def seed_list_examples(*, as_of: dt.date, subjects: Sequence[Subject] | None = N
     clerk = clerk or _user("clerk_fgs")
     reviewer = reviewer or _user("reviewer_a")
     second_reviewer = second_reviewer or _user("reviewer_b")
-    pool = list(subjects) if subjects is not None else list(
-        Subject.objects.filter(kind=Subject.Kind.ENTERPRISE).order_by("pk")[:60])
-    clean = _clean_subjects(pool)
+    clean = _clean_subjects(subjects, limit=13)
     if len(clean) < 13:
         raise ValueError("seed_list_examples needs at least 13 subjects without bad records")
     black_plan = [  # state, days (or months) before as_of the case started
@@ -217,4 +219,9 @@ def seed_list_examples(*, as_of: dt.date, subjects: Sequence[Subject] | None = N
             case = services.case_transition(actor=second_reviewer, case=case,
                                             action="publish")
             made["cases"].append(case)
+    # every step above re-graded its subject as of the step's day: bring them to `as_of`
+    touched = sorted({s.pk for s in clean})
+    with _at(as_of):
+        regrade_subjects(subject_ids=touched, as_of=as_of)
+        services.key_supervision_sync(subject_ids=touched, as_of=as_of)
     return made
