@@ -116,16 +116,22 @@ def _black_to(state: str, *, subject: Subject, start: dt.date, clerk: User, revi
     raise ValueError(state)
 
 
-def _clean_subjects(subjects: Sequence[Subject] | None, *, limit: int) -> list[Subject]:
-    """Up to `limit` subjects with no bad record and no list entry (fit for every example);
-    from `subjects`, or from the county's enterprises."""
-    bad = CreditRecord.objects.filter(subject=OuterRef("pk"), record_type__polarity=Polarity.BAD,
-                                      state=RecordState.EFFECTIVE)
+def _pick_subjects(subjects: Sequence[Subject] | None, *, as_of: dt.date
+                   ) -> tuple[list[Subject], list[Subject]]:
+    """(10 subjects for the black list and sanctions, 3 for the red list), none on any list
+    yet; the red-list ones have had no bad record in publicity for the last two months (the
+    red-list rules exclude them), from `subjects` or from the county's enterprises."""
     qs = Subject.objects.filter(kind=Subject.Kind.ENTERPRISE)
     if subjects is not None:
         qs = Subject.objects.filter(pk__in=[s.pk for s in subjects])
-    return list(qs.exclude(Exists(bad)).exclude(red_list_entries__isnull=False)
-                .exclude(black_list_entries__isnull=False).order_by("pk")[:limit])
+    qs = qs.exclude(red_list_entries__isnull=False).exclude(
+        black_list_entries__isnull=False).order_by("pk")
+    bad = CreditRecord.objects.filter(
+        subject=OuterRef("pk"), record_type__polarity=Polarity.BAD, state=RecordState.EFFECTIVE,
+        publicity_ends_on__gte=as_of - relativedelta(months=2))
+    red = list(qs.exclude(Exists(bad))[:3])
+    others = list(qs.exclude(pk__in=[s.pk for s in red])[:10])
+    return others, red
 
 
 def _red_to(state: str, *, subject: Subject, start: dt.date, clerk: User, reviewer: User,
@@ -155,18 +161,20 @@ def seed_list_examples(*, as_of: dt.date, subjects: Sequence[Subject] | None = N
                        second_reviewer: User | None = None) -> dict[str, list[Any]]:
     """Create example cases of every list kind in every state as of `as_of`.
 
-    Needs 13 subjects (the first ones of `subjects`, default: the demo county's enterprises)
-    and three staff: a clerk (proposes), two lead reviewers (decide; never their own case).
-    Does nothing when the examples already exist. Returns what it created, by kind.
+    Needs 13 subjects on no list (from `subjects`, default: the demo county's enterprises),
+    three of them without a bad record in publicity, and three staff: a clerk (proposes) and
+    two lead reviewers (decide; never their own case). Does nothing when the examples already
+    exist. Returns what it created, by kind.
     """
     if BlackListEntry.objects.filter(facts__endswith=MARKER).exists():
         return {}
     clerk = clerk or _user("clerk_fgs")
     reviewer = reviewer or _user("reviewer_a")
     second_reviewer = second_reviewer or _user("reviewer_b")
-    clean = _clean_subjects(subjects, limit=13)
-    if len(clean) < 13:
-        raise ValueError("seed_list_examples needs at least 13 subjects without bad records")
+    others, red = _pick_subjects(subjects, as_of=as_of)
+    if len(others) < 10 or len(red) < 3:
+        raise ValueError("seed_list_examples needs 13 subjects on no list, 3 of them without "
+                         "a bad record in publicity")
     black_plan = [  # state, days (or months) before as_of the case started
         ("notified", as_of - dt.timedelta(days=1)),
         ("in_defence", as_of - dt.timedelta(days=2)),
@@ -177,17 +185,17 @@ def seed_list_examples(*, as_of: dt.date, subjects: Sequence[Subject] | None = N
         ("repaired", as_of - relativedelta(months=6)),
     ]
     made: dict[str, list[Any]] = {"black": [], "red": [], "sanctions": [], "cases": []}
-    for (state, start), subject in zip(black_plan, clean[:7], strict=True):
+    for (state, start), subject in zip(black_plan, others[:7], strict=True):
         made["black"].append(_black_to(state, subject=subject, start=start, clerk=clerk,
                                        reviewer=reviewer))
     red_plan = [("nominated", as_of), ("publicity", as_of - dt.timedelta(days=1)),
                 ("in_force", as_of - relativedelta(months=1))]
-    for (state, start), subject in zip(red_plan, clean[7:10], strict=True):
+    for (state, start), subject in zip(red_plan, red, strict=True):
         made["red"].append(_red_to(state, subject=subject, start=start, clerk=clerk,
                                    reviewer=reviewer, second_reviewer=second_reviewer))
     # sanctions: proposed, notice served, decided (one linked to the record of its act)
     for n, (step, subject) in enumerate(zip(("proposed", "notified", "decided", "linked"),
-                                            clean[10:13] + clean[10:11], strict=True)):
+                                            others[7:10] + others[7:8], strict=True)):
         start = as_of - dt.timedelta(days=20)
         act = None
         if step == "linked":
@@ -220,7 +228,7 @@ def seed_list_examples(*, as_of: dt.date, subjects: Sequence[Subject] | None = N
                                             action="publish")
             made["cases"].append(case)
     # every step above re-graded its subject as of the step's day: bring them to `as_of`
-    touched = sorted({s.pk for s in clean})
+    touched = sorted({s.pk for s in [*others, *red]})
     with _at(as_of):
         regrade_subjects(subject_ids=touched, as_of=as_of)
         services.key_supervision_sync(subject_ids=touched, as_of=as_of)
