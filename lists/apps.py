@@ -18,6 +18,8 @@ class ListsConfig(AppConfig):
         register("lists.black", deadlines.black_list_deadlines)
         register("lists.red", deadlines.red_list_deadlines)
         register("lists.key", deadlines.key_supervision_recheck)
+        # after every procedure of the day: re-grade the subjects whose basis changed
+        register("scoring.basis_changed", deadlines.regrade_changed_basis, stage=1)
 
         from lists.eligibility import key_supervision_subject_ids  # the draw's strictest stratum
         from supervision.sources import register_key_supervision_source

@@ -16,6 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from records import rules
 from records.models import Polarity, RecordType, Severity
 
 DERIVED_TYPES: dict[str, dict[str, Any]] = {
@@ -29,8 +30,8 @@ DERIVED_TYPES: dict[str, dict[str, Any]] = {
         "legal_basis": "《建筑市场信用管理暂行办法》（建市〔2017〕241号）"
                        "第十四条、第十六条、第十七条；"
                        "国办发〔2020〕49号（六）至（八）；《全国公共信用信息基础目录》"
-                       "第6类“严重失信主体名单信息”。移出名单后按不良信用信息公示，最长3年"
-                       "（安徽实施细则；发改委令第58号严重失信信息最长3年）。",
+                       "第6类“严重失信主体名单信息”。本记录随名单存续：名单期满、移出或信用修复之日"
+                       "起终止公示（国办发〔2020〕49号（七）；发改委令第36号）。",
     },
     "redlisted": {
         "name": "列入诚信红榜",
@@ -48,9 +49,9 @@ DERIVED_TYPES: dict[str, dict[str, Any]] = {
         "polarity": Polarity.BAD,
         "severity": Severity.GENERAL,
         "default_points": Decimal("-2.00"),
-        "publicity_months": 3,
+        "publicity_months": 6,
         "legal_basis": "行业主管部门、行业协会行业惩戒（警告）；《全国失信惩戒措施基础清单》；"
-                       "一般失信信息公示期最短3个月（发改委令第58号、国办发〔2025〕22号）。",
+                       "公示期6个月（建市〔2017〕241号第十条：不良信息公示6个月至3年）。",
     },
     "sanction_criticism": {
         "name": "行业惩戒：通报批评",
@@ -58,9 +59,9 @@ DERIVED_TYPES: dict[str, dict[str, Any]] = {
         "polarity": Polarity.BAD,
         "severity": Severity.GENERAL,
         "default_points": Decimal("-3.00"),
-        "publicity_months": 3,
-        "legal_basis": "行业惩戒（通报批评）；市场监管总局令第45号：通报批评公示3个月；"
-                       "《全国失信惩戒措施基础清单》。",
+        "publicity_months": 6,
+        "legal_basis": "行业惩戒（通报批评，《中华人民共和国行政处罚法》第九条）；"
+                       "《全国失信惩戒措施基础清单》；公示期6个月（建市〔2017〕241号第十条）。",
     },
     "sanction_condemnation": {
         "name": "行业惩戒：公开谴责",
@@ -70,15 +71,24 @@ DERIVED_TYPES: dict[str, dict[str, Any]] = {
         "default_points": Decimal("-8.00"),
         "publicity_months": 12,
         "legal_basis": "行业惩戒（公开谴责）；《全国失信惩戒措施基础清单》；"
-                       "公示期按一般至较重失信信息确定，最长1年（发改委令第58号）。",
+                       "公示期12个月（建市〔2017〕241号第十条；发改委令第58号）。",
     },
 }
 
 
 def derived_record_type(code: str) -> RecordType:
-    """The catalogue row for `code`, created from `DERIVED_TYPES` if the catalogue lacks it."""
+    """The catalogue row for `code`, created from `DERIVED_TYPES` if the catalogue lacks it.
+
+    A row created by an earlier version with a default period outside today's legal band
+    (`records.rules.publicity_band`) is brought back to the shipped period, so a list decision
+    never fails on a default nobody chose.
+    """
     spec = DERIVED_TYPES[code]
     record_type, _ = RecordType.objects.get_or_create(
         code=code, defaults={**spec, "is_public": True, "is_active": True}
     )
+    if rules.publicity_period_problem(record_type=record_type,
+                                      months=record_type.publicity_months):
+        record_type.publicity_months = spec["publicity_months"]
+        record_type.save(update_fields=["publicity_months"])
     return record_type

@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from common import clock
 from common.forms import LenientDateField
-from lists.models import BlacklistGround, Commendation, IndustrySanction, TypicalCase
+from lists.models import BlacklistGround, Commendation, IndustrySanction, Objection, TypicalCase
 from records.models import CreditRecord, RecordState
 from subjects.models import Subject
 
@@ -81,7 +81,15 @@ class CommentForm(forms.Form):
 
 class ObjectionForm(forms.Form):
     objector = forms.CharField(label=_("Objector"), max_length=200)
+    ground = forms.ChoiceField(label=_("Ground"), choices=Objection.Ground.choices,
+                               initial=Objection.Ground.FACTS, required=False)
     grounds = forms.CharField(label=_("Grounds of the objection"), widget=TEXT)
+    new_evidence = forms.CharField(
+        label=_("New evidence"), widget=TEXT, required=False,
+        help_text=_("Required when an objection on the same ground was already answered."))
+
+    def clean_ground(self) -> str:
+        return self.cleaned_data.get("ground") or Objection.Ground.OTHER
 
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -95,13 +103,25 @@ class ObjectionAnswerForm(forms.Form):
 
 class RepairRequestForm(forms.Form):
     proof = forms.CharField(label=_("Proof that the obligations are fulfilled"), widget=TEXT)
-    commitment = forms.CharField(label=_("Credit commitment"), widget=TEXT)
+    commitment = forms.CharField(label=_("Credit repair commitment (信用修复承诺书)"),
+                                 widget=TEXT)
 
 
 class RepairDecideForm(forms.Form):
     approve = forms.ChoiceField(label=_("Remove the entry through credit repair?"),
                                 choices=YES_NO, widget=forms.RadioSelect)
     reasons = forms.CharField(label=_("Reasons"), widget=TEXT)
+
+
+class RecordRepairDecideForm(forms.Form):
+    approve = forms.ChoiceField(label=_("End the record's publicity through credit repair?"),
+                                choices=YES_NO, widget=forms.RadioSelect)
+    reasons = forms.CharField(label=_("Reasons"), widget=TEXT)
+
+
+class BreachForm(forms.Form):
+    facts = forms.CharField(label=_("Facts of the breach"), widget=TEXT)
+    document_number = forms.CharField(label=_("Document number"), max_length=100)
 
 
 class RedNominateForm(forms.Form):

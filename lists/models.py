@@ -221,7 +221,9 @@ class BlackListEntry(FSMModelMixin, models.Model):
     def resume(self, back_to: str) -> str:
         return back_to
 
-    @transition(field=state, source=BlackState.SUSPENDED, target=BlackState.VOID,
+    @transition(field=state,
+                source=[BlackState.SUSPENDED, BlackState.PUBLICITY, BlackState.IN_FORCE],
+                target=BlackState.VOID,
                 permission=p.can_decide, custom={"label": _("uphold the objection")})
     def void(self) -> None: ...
 
@@ -265,6 +267,7 @@ class RedState(models.TextChoices):
     NOMINATED = "nominated", _("Nominated")
     PUBLICITY = "publicity", _("In publicity")
     SUSPENDED = "suspended", _("Suspended: objection pending")
+    ON_HOLD = "on_hold", _("Suspended: a disqualifying record became effective")
     AWAITING_DECISION = "awaiting_decision", _("Awaiting decision")
     DECIDED = "decided", _("Decided: to be published")
     IN_FORCE = "in_force", _("In force")
@@ -330,6 +333,12 @@ class RedListEntry(FSMModelMixin, models.Model):
     listing_record = models.OneToOneField(
         CreditRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     listing_record_error = models.TextField(blank=True)
+    # Suspension by a disqualifying record: the state it was in, the record and the day.
+    held_from_state = models.CharField(max_length=20, blank=True)
+    held_on = models.DateField(_("suspended on"), null=True, blank=True)
+    held_by_record = models.ForeignKey(CreditRecord, null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+",
+                                       verbose_name=_("disqualifying record"))
     state = FSMField(_("state"), default=RedState.NOMINATED, choices=RedState.choices,
                      protected=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -362,9 +371,22 @@ class RedListEntry(FSMModelMixin, models.Model):
                 permission=p.can_decide, custom={"label": _("reject the objection")})
     def resume(self) -> None: ...
 
-    @transition(field=state, source=RedState.SUSPENDED, target=RedState.VOID,
+    @transition(field=state, source=[RedState.SUSPENDED, RedState.PUBLICITY],
+                target=RedState.VOID,
                 permission=p.can_decide, custom={"label": _("uphold the objection")})
     def void(self) -> None: ...
+
+    @transition(field=state, source=[*RED_OPEN_STATES, RedState.IN_FORCE],
+                target=RedState.ON_HOLD, permission=p.system_only,
+                custom={"label": _("suspend (disqualifying record)")})
+    def hold(self) -> None: ...
+
+    @transition(field=state, source=RedState.ON_HOLD,
+                target=RETURN_VALUE(*RedState.values),
+                permission=p.decider_or_system,
+                custom={"label": _("lift the suspension")})
+    def release(self, back_to: str) -> str:
+        return back_to
 
     @transition(field=state, source=RedState.PUBLICITY, target=RedState.AWAITING_DECISION,
                 permission=p.system_only, custom={"label": _("close the publicity")})
@@ -382,7 +404,7 @@ class RedListEntry(FSMModelMixin, models.Model):
                 permission=p.system_only, custom={"label": _("expire")})
     def expire(self) -> None: ...
 
-    @transition(field=state, source=[*RED_OPEN_STATES, RedState.IN_FORCE],
+    @transition(field=state, source=[*RED_OPEN_STATES, RedState.IN_FORCE, RedState.ON_HOLD],
                 target=RedState.REMOVED, permission=p.decider_or_system,
                 custom={"label": _("remove")})
     def remove(self) -> None: ...
@@ -401,12 +423,31 @@ class Objection(models.Model):
         UPHELD = "upheld", _("Upheld")
         REJECTED = "rejected", pgettext_lazy("objection outcome", "Rejected")
 
+    class Ground(models.TextChoices):
+        FACTS = "facts", _("The facts are wrong")
+        RECORD = "record", _("A record it rests on is wrong, expired or repaired")
+        SUBJECT = "subject", _("Wrong subject")
+        PROCEDURE = "procedure", _("The procedure was not followed")
+        OTHER = "other", _("Other")
+
     black_entry = models.ForeignKey(BlackListEntry, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="objections")
     red_entry = models.ForeignKey(RedListEntry, null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="objections")
     objector = models.CharField(_("objector"), max_length=200)
+    ground = models.CharField(_("ground"), max_length=12, choices=Ground.choices,
+                              default=Ground.OTHER)
     grounds = models.TextField(_("grounds of the objection"))
+    new_evidence = models.TextField(
+        _("new evidence"), blank=True,
+        help_text=_("Required for a second objection on a ground already answered."))
+    suspends = models.BooleanField(
+        _("suspends the entry"), default=True,
+        help_text=_("One suspension per entry and ground; a later objection on the same ground "
+                    "with new evidence is examined without suspending again."))
+    # The step's dates as they stood when the entry was suspended: resuming keeps them.
+    suspended_state = models.CharField(max_length=20, blank=True)
+    fixed_dates = models.JSONField(_("dates fixed at suspension"), default=dict, blank=True)
     filed_on = models.DateField(_("filed on"))
     reply_due_on = models.DateField(_("reply due on"))
     registered_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
@@ -450,10 +491,18 @@ class RepairRequest(models.Model):
         APPROVED = "approved", pgettext_lazy("credit repair decision", "Approved")
         REJECTED = "rejected", pgettext_lazy("credit repair decision", "Rejected")
 
-    entry = models.ForeignKey(BlackListEntry, on_delete=models.PROTECT,
+    entry = models.ForeignKey(BlackListEntry, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="repair_requests")
+    record = models.ForeignKey(CreditRecord, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="repair_requests",
+                               verbose_name=_("bad record to repair"))
     proof = models.TextField(_("proof that the obligations are fulfilled"))
-    commitment = models.TextField(_("credit commitment"))
+    commitment = models.TextField(_("credit repair commitment (信用修复承诺书)"))
+    commitment_until = models.DateField(_("commitment binds until"), null=True, blank=True)
+    breached_on = models.DateField(_("commitment broken on"), null=True, blank=True)
+    breach_record = models.OneToOneField(CreditRecord, null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="+",
+                                         verbose_name=_("record of the broken commitment"))
     filed_on = models.DateField(_("filed on"))
     decision_due_on = models.DateField(_("decision due on"))
     registered_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
@@ -471,10 +520,15 @@ class RepairRequest(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["entry"], condition=models.Q(state="pending"),
                                     name="one_pending_repair"),
+            models.UniqueConstraint(fields=["record"], condition=models.Q(state="pending"),
+                                    name="one_pending_record_repair"),
+            models.CheckConstraint(
+                condition=models.Q(entry__isnull=False) | models.Q(record__isnull=False),
+                name="repair_has_target"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.entry_id} ({self.get_state_display()})"
+        return f"{self.entry_id or self.record_id} ({self.get_state_display()})"
 
 
 def notice_path(instance: NoticeDocument, filename: str) -> str:
@@ -488,12 +542,16 @@ class NoticeDocument(models.Model):
         INTENT = "intent", _("Notice of intended listing (告知书)")
         ANNOUNCEMENT = "announcement", _("Publicity announcement (公示公告)")
         RED_ANNOUNCEMENT = "red_announcement", _("Red-list publicity announcement")
+        SANCTION_NOTICE = "sanction_notice", _("Notice of intended sanction (告知书)")
+        SANCTION_DECISION = "sanction_decision", _("Sanction decision (决定书)")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     black_entry = models.ForeignKey(BlackListEntry, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="notices")
     red_entry = models.ForeignKey(RedListEntry, null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="notices")
+    sanction = models.ForeignKey("IndustrySanction", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="notices")
     issued_on = models.DateField(_("issued on"))
     file = models.FileField(upload_to=notice_path, max_length=200)
     sha256 = models.CharField(max_length=64)
@@ -572,6 +630,7 @@ class KeySupervisionEntry(FSMModelMixin, models.Model):
 # --- industry sanctions ---------------------------------------------------------------------
 class SanctionState(models.TextChoices):
     PROPOSED = "proposed", pgettext_lazy("sanction proposal", "Proposed")
+    NOTIFIED = "notified", _("Notified: statement period running")
     DECIDED = "decided", _("Decided")
     REJECTED = "rejected", pgettext_lazy("sanction proposal", "Rejected")
     REVOKED = "revoked", _("Revoked")
@@ -611,6 +670,19 @@ class IndustrySanction(FSMModelMixin, models.Model):
     comment = models.TextField(_("comment"), blank=True)
     record = models.OneToOneField(CreditRecord, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
+    # One act gives one record: a sanction for an act already on record links to that record
+    # and adds none of its own, so the grade does not count the same conduct twice.
+    act_record = models.ForeignKey(CreditRecord, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="sanctions",
+                                   verbose_name=_("record of the same act"))
+    # 告知 and 陈述申辩 (行政处罚法 第四十四条、第四十五条), as for the black list.
+    notified_on = models.DateField(_("notice served on"), null=True, blank=True)
+    statement_ends_on = models.DateField(_("statement period ends on"), null=True, blank=True)
+    statement = models.TextField(_("statement and defence"), blank=True)
+    statement_final = models.BooleanField(
+        _("subject has finished (or waived) its statement"), default=False)
+    decision_number = models.CharField(_("decision document number"), max_length=100,
+                                       blank=True)
     state = FSMField(_("state"), default=SanctionState.PROPOSED, choices=SanctionState.choices,
                      protected=True, db_index=True)
 
@@ -624,11 +696,17 @@ class IndustrySanction(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.subject.name} · {self.get_kind_display()}"
 
-    @transition(field=state, source=SanctionState.PROPOSED, target=SanctionState.DECIDED,
+    @transition(field=state, source=SanctionState.PROPOSED, target=SanctionState.NOTIFIED,
+                permission=p.can_handle,
+                custom={"label": _("serve the notice of intended sanction")})
+    def notify(self) -> None: ...
+
+    @transition(field=state, source=SanctionState.NOTIFIED, target=SanctionState.DECIDED,
                 permission=p.can_decide, custom={"label": _("decide")})
     def decide(self) -> None: ...
 
-    @transition(field=state, source=SanctionState.PROPOSED, target=SanctionState.REJECTED,
+    @transition(field=state, source=[SanctionState.PROPOSED, SanctionState.NOTIFIED],
+                target=SanctionState.REJECTED,
                 permission=p.can_decide, custom={"label": _("reject")})
     def reject(self) -> None: ...
 

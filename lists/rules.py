@@ -46,8 +46,13 @@ DEFAULTS: dict[str, Parameter] = {
     "black_management_months": Parameter(
         12, "months", "[M] 建市〔2017〕241号 第十六条: 管理期限为自被列入名单之日起1年."),
     "black_repair_earliest_months": Parameter(
-        0, "months",
-        "[M] minimum time in force before credit repair may remove an entry; 0 = any time."),
+        3, "months",
+        "minimum time in force before credit repair may remove an entry; never 0 "
+        "(发改委令第58号 / 第36号: repair only after the minimum publicity, 一般 3 months)."),
+    "sanction_statement_working_days": Parameter(
+        5, "working days",
+        "statement and defence before a sanction (行政处罚法 第四十四条、第四十五条; 5 as the "
+        "hearing request period of 第六十四条)."),
     "objection_reply_working_days": Parameter(
         20, "working days",
         "[S] 天津 developer-rating objections: checked within 20 working days; 征信业管理条例 "
@@ -63,8 +68,9 @@ DEFAULTS: dict[str, Parameter] = {
     "red_validity_months": Parameter(
         12, "months", "[M] validity of a red-list entry; no national number found."),
     "red_removal_min_severity": Parameter(
-        2, "rank (1 general, 2 serious, 3 severe)",
-        "[M] a bad record of at least this severity removes a red-list entry at once."),
+        1, "rank (1 general, 2 serious, 3 severe)",
+        "a bad record of at least this severity suspends a red-list entry at once "
+        "(国发〔2016〕33号: incentives for subjects without bad records)."),
 }
 
 SEVERITY_RANK = {"general": 1, "serious": 2, "severe": 3}
@@ -136,9 +142,24 @@ def black_list_management_period_end(*, effective_from: dt.date, months: int | N
 
 
 def credit_repair_earliest_date(*, effective_from: dt.date) -> dt.date:
-    """The first day credit repair may remove an entry (发改委令第36号: the minimum period must be
-    reached; for a list the number is [M], `black_repair_earliest_months`, default 0)."""
-    return effective_from + relativedelta(months=parameter("black_repair_earliest_months"))
+    """The first day credit repair may remove an entry from the black list.
+
+    发改委令第58号 / 第36号: repair is possible only once the minimum period is reached; the list's
+    minimum is `black_repair_earliest_months` (default 3, never below 1): listed 2026-03-10
+    with 3 months → the minimum runs through 2026-06-10, removal possible from 2026-06-11.
+    """
+    months = max(1, parameter("black_repair_earliest_months"))
+    return effective_from + relativedelta(months=months) + dt.timedelta(days=1)
+
+
+def sanction_statement_deadline(*, notified_on: dt.date) -> dt.date:
+    """Last day on which the party may state its case against an intended sanction.
+
+    《中华人民共和国行政处罚法》第四十四条、第四十五条: before a penalty (警告 and 通报批评 are
+    penalties since 2021) the party is told the facts, reasons and basis and may state and
+    defend itself; `sanction_statement_working_days` working days from the day after service.
+    """
+    return add_working_days(notified_on, parameter("sanction_statement_working_days"))
 
 
 def objection_reply_deadline(*, filed_on: dt.date) -> dt.date:
@@ -193,6 +214,7 @@ def red_list_clean_window_start(*, as_of: dt.date, months: int) -> dt.date:
 
 
 def red_list_removal_applies(*, severity: str) -> bool:
-    """Whether a bad record of `severity` removes a red-list entry at once
-    (`red_removal_min_severity` [M]: 2 = serious or severe)."""
+    """Whether a bad record of `severity` disqualifies a red-list entry (suspended at once,
+    removed after review): 国发〔2016〕33号 rewards subjects without bad records, so by default
+    every bad record does (`red_removal_min_severity`, 1 = general and above)."""
     return SEVERITY_RANK.get(severity, 0) >= parameter("red_removal_min_severity")

@@ -47,10 +47,10 @@ DEFAULT_BLACK_MEASURES = (
     "不得参加评先评优，不得享受政策试点和项目扶持（《建筑市场信用管理暂行办法》第十七条）。"
 )
 
-# 北海 房地产行业红黑名单 (REFERENCE.md §1.6) and 241号 第十一条: what key supervision means.
+# What key supervision means (建市〔2017〕241号 第十一条、第十七条; the county's own practice).
 KEY_MEASURES = (
-    "每6个月至少开展1次不打招呼的检查（北海）",
-    "每年至少约谈1次主要负责人（北海）",
+    "每6个月至少开展1次不打招呼的检查（本县规定）",
+    "每年至少约谈1次主要负责人（本县规定）",
     "提高“双随机、一公开”抽查比例和频次（建市〔2017〕241号）",
     "不适用告知承诺、容缺受理、绿色通道等便利措施",
 )
@@ -281,6 +281,11 @@ def next_step(entry: Any) -> Step | None:
             objection = _pending_objection(entry)
             return Step(entry, kind, _("Answer the objection"),
                         objection.reply_due_on if objection else None, True)
+        if state in (BlackState.PUBLICITY, BlackState.IN_FORCE):
+            objection = _pending_objection(entry)  # examined without suspending
+            if objection:
+                return Step(entry, kind, _("Answer the objection"), objection.reply_due_on,
+                            True)
         if state == BlackState.IN_FORCE:
             repair = entry.repair_requests.filter(state=RepairRequest.State.PENDING).first()
             if repair:
@@ -295,10 +300,15 @@ def next_step(entry: Any) -> Step | None:
             RedState.DECIDED: (_("Publish the commendation"), entry.publish_due_on, True),
             RedState.IN_FORCE: (_("Validity ends"), entry.effective_until, False),
         }
-        if state == RedState.SUSPENDED:
+        if state == RedState.SUSPENDED or (state == RedState.PUBLICITY
+                                           and _pending_objection(entry)):
             objection = _pending_objection(entry)
             return Step(entry, kind, _("Answer the objection"),
                         objection.reply_due_on if objection else None, True)
+        if state == RedState.ON_HOLD:
+            return Step(entry, kind, _("A bad record became effective: remove the entry, or "
+                                       "lift the suspension if the record is revoked"),
+                        None, True)
     if state not in table:
         return None
     label, due, staff = table[state]
@@ -321,16 +331,36 @@ def pending_steps(*, user: User) -> list[Step]:
     black = BlackListEntry.objects.filter(scope).filter(
         Q(state__in=BLACK_OPEN_STATES)
         | Q(state=BlackState.IN_FORCE, repair_requests__state=RepairRequest.State.PENDING)
+        | Q(state=BlackState.IN_FORCE, objections__state=Objection.State.PENDING)
     ).distinct().select_related("subject", "ground", "department")
-    red = RedListEntry.objects.filter(scope, state__in=RED_OPEN_STATES).select_related(
+    red = RedListEntry.objects.filter(
+        scope, state__in=[*RED_OPEN_STATES, RedState.ON_HOLD]).select_related(
         "subject", "department")
     for entry in [*black, *red]:
         step = next_step(entry)
         if step is not None:
             steps.append(step)
-    for sanction in IndustrySanction.objects.filter(scope, state=SanctionState.PROPOSED
-                                                    ).select_related("subject"):
-        steps.append(Step(sanction, "sanction", _("Decide the sanction"), None, True))
+    today = clock.today()
+    for sanction in IndustrySanction.objects.filter(
+            scope, state__in=[SanctionState.PROPOSED, SanctionState.NOTIFIED]
+    ).select_related("subject"):
+        if sanction.state == SanctionState.PROPOSED:
+            steps.append(Step(sanction, "sanction", _("Serve the notice of intended sanction"),
+                              None, True))
+        elif sanction.statement_ends_on and sanction.statement_ends_on >= today \
+                and not sanction.statement_final:
+            steps.append(Step(sanction, "sanction", _("Statement and defence period ends"),
+                              sanction.statement_ends_on, False))
+        else:
+            steps.append(Step(sanction, "sanction", _("Decide the sanction"), None, True))
+    repairs = RepairRequest.objects.filter(state=RepairRequest.State.PENDING,
+                                           record__isnull=False).select_related(
+        "record__subject", "record__record_type")
+    if not account_permissions.can_see_all_departments(user):
+        repairs = repairs.filter(record__source_department_id=user.department_id)
+    for repair in repairs:
+        steps.append(Step(repair.record, "record_repair", _("Decide the credit-repair request"),
+                          repair.decision_due_on, True))
     for case in TypicalCase.objects.filter(scope, state=CaseState.SUBMITTED):
         steps.append(Step(case, "case", _("Review the typical case"), None, True))
     far = dt.date.max
@@ -346,4 +376,6 @@ def subject_lists(*, subject: Subject) -> dict[str, list[Any]]:
         "key": list(subject.key_supervision_entries.order_by("-id")),
         "sanctions": list(subject.industry_sanctions.order_by("-id")),
         "cases": list(subject.typical_cases.filter(state=CaseState.PUBLISHED).order_by("-id")),
+        "repairable": list(_bad_records_in_force(clock.today()).filter(subject=subject)
+                           .select_related("record_type").order_by("-decided_on")),
     }

@@ -48,7 +48,14 @@ from lists.models import (
 )
 from lists.workflows import advance
 from records.models import CreditRecord, RecordState
-from records.services import record_approve, record_create, record_revoke
+from records.services import (
+    record_approve,
+    record_create,
+    record_end_publicity,
+    record_repair,
+    record_revoke,
+    repair_refusal,
+)
 from subjects.models import Subject
 
 M = TypeVar("M", bound=models.Model)
@@ -450,6 +457,7 @@ def _black_enter_force(entry: BlackListEntry, *, actor: User | None, as_of: dt.d
         description=f"{entry.ground.name}：{entry.decision_reasons}",
     )
     entry.listing_record, entry.listing_record_error = record, error
+    _end_listing_record_on_schedule(entry)
     entry.save()
     record_event(actor=actor, action="lists.black.in_force", target=entry,
                  before={"state": BlackState.PUBLICITY},
@@ -459,11 +467,32 @@ def _black_enter_force(entry: BlackListEntry, *, actor: User | None, as_of: dt.d
     key_supervision_sync(subject_ids=[entry.subject_id], as_of=as_of)
 
 
+def _end_listing_effects(entry: BlackListEntry, *, ended_on: dt.date, reason: str) -> str:
+    """A black-list entry's own record ends with the entry (expired, lifted): its publicity
+    stops the day before `ended_on`, which re-grades the subject and re-checks key supervision
+    in this transaction (record_state_changed). Returns an error to show, or ""."""
+    record = entry.listing_record
+    if record is None:
+        return ""
+    try:
+        with transaction.atomic():
+            record_end_publicity(actor=None, record=record, ended_on=ended_on, reason=reason)
+    except ServiceError as exc:
+        return str(exc.message)
+    return ""
+
+
 def _black_expire(entry: BlackListEntry, *, as_of: dt.date) -> None:
+    """The management period is over: the entry, its record, the key-supervision flag and
+    every measure derived from them end on the day after its last day (建市〔2017〕241号
+    第十六条), whichever day the job runs."""
     advance(entry, "expire", actor=None)
     assert entry.effective_until is not None
     entry.ended_on = entry.effective_until + dt.timedelta(days=1)
     entry.end_reason = _("The management period ended.")
+    entry.listing_record_error = _end_listing_effects(
+        entry, ended_on=entry.ended_on, reason=str(entry.end_reason)) or \
+        entry.listing_record_error
     entry.save()
     record_event(actor=None, action="lists.black.expire", target=entry,
                  before={"state": BlackState.IN_FORCE},
@@ -472,26 +501,68 @@ def _black_expire(entry: BlackListEntry, *, as_of: dt.date) -> None:
 
 
 # --- objections (black and red) ---------------------------------------------------------------
+def _fixed_dates(entry: BlackListEntry | RedListEntry) -> dict[str, str | None]:
+    """The step dates as they stand, kept on the objection so resuming can prove them."""
+    names = ["publicity_ends_on", "effective_from", "effective_until"]
+    return {n: (getattr(entry, n).isoformat() if getattr(entry, n) else None) for n in names}
+
+
+def objection_refusal(*, entry: BlackListEntry | RedListEntry, ground: str,
+                      new_evidence: str) -> str | None:
+    """Why an objection on `ground` may not be registered now, or None.
+
+    国办发〔2020〕49号 (八): an objection is checked and answered; once answered on a ground, the
+    same objection again needs new evidence, or the procedure could be stalled for ever by
+    repeating it. The reply names the earlier answer's date.
+    """
+    answered = entry.objections.filter(ground=ground, state=Objection.State.REJECTED
+                                       ).order_by("-decided_on").first()
+    if answered and not (new_evidence or "").strip():
+        return _("An objection on the ground “%(g)s” was already answered (rejected on %(d)s); "
+                 "a repeated objection needs new evidence (国办发〔2020〕49号 (八)).") % {
+            "g": Objection.Ground(ground).label, "d": answered.decided_on}
+    return None
+
+
 @transaction.atomic
 def objection_file(
     *, actor: User, entry: BlackListEntry | RedListEntry, objector: str, grounds: str,
+    ground: str = Objection.Ground.OTHER, new_evidence: str = "",
 ) -> Objection:
-    """Register an objection (异议) to a published entry; the entry is suspended at once.
+    """Register an objection (异议) to a published entry.
 
-    国办发〔2020〕49号 (八); the reply is due on `rules.objection_reply_deadline`. One objection
-    is handled at a time (a second one waits for the first to be answered).
+    国办发〔2020〕49号 (八); the reply is due on `rules.objection_reply_deadline`. The first
+    objection on a ground suspends the entry, keeping the dates fixed at that moment
+    (`Objection.fixed_dates`); one suspension per entry and ground — a later objection on the
+    same ground needs new evidence and is examined without suspending again. One objection is
+    handled at a time.
     """
     entry = _locked(entry)
     before = entry.state
-    advance(entry, "suspend", actor=actor)
-    entry.save()
+    if ground not in Objection.Ground.values:
+        raise ValidationFailed("bad_ground", _("Choose the ground of the objection."),
+                               field="ground")
+    refusal = objection_refusal(entry=entry, ground=ground, new_evidence=new_evidence)
+    if refusal:
+        raise Conflict("repeated_objection", refusal, field="new_evidence")
+    if entry.objections.filter(state=Objection.State.PENDING).exists():
+        raise Conflict("objection_pending", _("An objection is already pending."))
+    suspends = not entry.objections.filter(ground=ground, suspends=True).exists()
     today = clock.today()
     objection = Objection(
         objector=_required(objector, "objector", _("Name who objects.")),
         grounds=_required(grounds, "grounds", _("State the grounds of the objection.")),
+        ground=ground, new_evidence=(new_evidence or "").strip(), suspends=suspends,
+        suspended_state=entry.state if suspends else "", fixed_dates=_fixed_dates(entry),
         filed_on=today, reply_due_on=rules.objection_reply_deadline(filed_on=today),
         registered_by=actor,
     )
+    if suspends:
+        advance(entry, "suspend", actor=actor)
+        entry.save()
+    elif entry.state not in {BlackState.PUBLICITY, BlackState.IN_FORCE, RedState.PUBLICITY}:
+        raise Conflict("invalid_transition",
+                       _("Objections can be registered only while the entry is published."))
     if isinstance(entry, BlackListEntry):
         objection.black_entry = entry
     else:
@@ -504,9 +575,11 @@ def objection_file(
     record_event(actor=actor, action=f"lists.{entry.kind}.objection", target=entry,
                  before={"state": before},
                  after={"state": entry.state, "objection": objection.pk,
-                        "objector": objection.objector, "grounds": objection.grounds,
+                        "objector": objection.objector, "ground": ground,
+                        "grounds": objection.grounds, "suspends": suspends,
+                        "fixed_dates": objection.fixed_dates,
                         "reply_due_on": objection.reply_due_on})
-    if isinstance(entry, BlackListEntry):
+    if isinstance(entry, BlackListEntry) and suspends:
         # While the objection is pending the listing does not punish (DESIGN.md: an entry can
         # be suspended while an objection is pending): its record stops counting in grades.
         # The decider revokes it, as the two pairs of eyes that made the decision entered it.
@@ -519,36 +592,66 @@ def objection_file(
     return objection
 
 
+def _black_resume(entry: BlackListEntry, *, actor: User, objection: Objection,
+                  today: dt.date) -> None:
+    """Resume a suspended black-list entry on the dates fixed before the suspension.
+
+    Nothing is recomputed from the day of the answer (国办发〔2020〕49号 (八) gives the subject
+    no advantage from objecting, and none to the authority from answering late): an entry whose
+    publicity ended meanwhile comes into force from the day after that publicity, and its
+    management period ends when it would have ended anyway.
+    """
+    back_to = objection.suspended_state or (
+        BlackState.IN_FORCE if entry.effective_from else BlackState.PUBLICITY)
+    advance(entry, "resume", actor=actor, back_to=back_to)
+    if back_to == BlackState.IN_FORCE and entry.effective_until \
+            and entry.effective_until >= today:  # the listing punishes again from today
+        entry.listing_record, entry.listing_record_error = _derived_record(
+            creator=entry.proposed_by, approver=entry.decided_by, subject=entry.subject,
+            type_code="blacklisted", occurred_on=entry.decided_on or entry.effective_from,
+            decided_on=today,
+            document_number=f"{entry.decision_number}·B{entry.pk}·O{objection.pk}",
+            department=entry.department,
+            description=f"{entry.ground.name}：{entry.decision_reasons}",
+        )
+        if entry.listing_record is not None:
+            _end_listing_record_on_schedule(entry)
+    entry.save()
+
+
+def _end_listing_record_on_schedule(entry: BlackListEntry) -> None:
+    """The listing record's publicity is the entry's management period, not the catalogue's
+    36 months: it is fixed to end with the entry (and ended early if the entry ends early)."""
+    if entry.listing_record is None or entry.effective_until is None:
+        return
+    entry.listing_record = record_end_publicity(
+        actor=None, record=entry.listing_record,
+        ended_on=entry.effective_until + dt.timedelta(days=1),
+        reason=str(_("The listing's management period.")))
+
+
 @transaction.atomic
 def objection_decide(*, actor: User, objection: Objection, upheld: bool, reply: str
                      ) -> Objection:
     """Answer an objection with reasons. Upheld: the entry is void (removed, its listing record
-    revoked). Rejected: the entry continues where it was (publicity or in force)."""
+    revoked). Rejected: the entry continues where it was, on the dates fixed before."""
     objection = _locked(objection)
     entry: BlackListEntry | RedListEntry = _locked(objection.black_entry or objection.red_entry)
     if objection.state != Objection.State.PENDING:
         raise Conflict("already_answered", _("This objection has already been answered."))
     reply = _required(reply, "reply", _("Give the reasons for the answer."))
     today = clock.today()
+    before = entry.state
     if upheld:
         advance(entry, "void", actor=actor)
         entry.ended_on, entry.end_reason = today, reply
         entry.listing_record_error = _end_derived_record(
             entry.listing_record, actor=actor, reason=_("Objection upheld: %(r)s") % {"r": reply})
         entry.save()
+    elif not objection.suspends:
+        pass  # examined without suspending: the entry ran on and runs on
     elif isinstance(entry, BlackListEntry):
-        back_to = BlackState.IN_FORCE if entry.effective_from else BlackState.PUBLICITY
-        advance(entry, "resume", actor=actor, back_to=back_to)
-        if back_to == BlackState.IN_FORCE:  # the listing punishes again from today
-            entry.listing_record, entry.listing_record_error = _derived_record(
-                creator=entry.proposed_by, approver=entry.decided_by, subject=entry.subject,
-                type_code="blacklisted", occurred_on=entry.decided_on or entry.effective_from,
-                decided_on=today,
-                document_number=f"{entry.decision_number}·B{entry.pk}·O{objection.pk}",
-                department=entry.department,
-                description=f"{entry.ground.name}：{entry.decision_reasons}",
-            )
-        entry.save()
+        _black_resume(entry, actor=actor, objection=objection, today=today)
     else:
         advance(entry, "resume", actor=actor)
         entry.save()
@@ -556,15 +659,20 @@ def objection_decide(*, actor: User, objection: Objection, upheld: bool, reply: 
     objection.decided_by, objection.decided_on, objection.reply = actor, today, reply
     objection.save()
     record_event(actor=actor, action=f"lists.{entry.kind}.objection_answer", target=entry,
-                 before={"state": "suspended"},
+                 before={"state": before},
                  after={"state": entry.state, "objection": objection.pk,
-                        "upheld": upheld, "reply": reply})
+                        "upheld": upheld, "reply": reply,
+                        "dates": _fixed_dates(entry)})
     if isinstance(entry, BlackListEntry):
         if entry.state == BlackState.PUBLICITY and entry.publicity_ends_on \
                 and entry.publicity_ends_on < today:
             _black_enter_force(entry, actor=None, as_of=today,
                                effective_from=rules.black_list_effective_from(
-                                   publicity_ends_on=entry.publicity_ends_on, as_of=today))
+                                   publicity_ends_on=entry.publicity_ends_on,
+                                   as_of=entry.publicity_ends_on + dt.timedelta(days=1)))
+        if entry.state == BlackState.IN_FORCE and entry.effective_until \
+                and entry.effective_until < today:
+            _black_expire(entry, as_of=today)
         key_supervision_sync(subject_ids=[entry.subject_id], as_of=today)
     elif entry.state == RedState.PUBLICITY and entry.publicity_ends_on \
             and entry.publicity_ends_on < today:
@@ -573,21 +681,69 @@ def objection_decide(*, actor: User, objection: Objection, upheld: bool, reply: 
 
 
 # --- credit repair ----------------------------------------------------------------------------
+def black_repair_refusal(*, entry: BlackListEntry, as_of: dt.date) -> str | None:
+    """Why credit repair may not remove this black-list entry on `as_of`, or None: only an entry
+    in force, once its minimum time on the list is reached (`rules.credit_repair_earliest_date`,
+    发改委令第58号 / 第36号); the refusal names the first possible day."""
+    if entry.state != BlackState.IN_FORCE or entry.effective_from is None:
+        return _("Credit repair can be requested only for an entry in force.")
+    earliest = rules.credit_repair_earliest_date(effective_from=entry.effective_from)
+    if as_of < earliest:
+        return _("Credit repair may remove this entry from %(d)s: the minimum of %(m)s months "
+                 "on the list must be reached first (发改委令第58号、第36号).") % {
+            "d": earliest, "m": rules.parameter("black_repair_earliest_months")}
+    return None
+
+
+def _can_register_repair(actor: User, *, entry: BlackListEntry | None,
+                         record: CreditRecord | None) -> bool:
+    if entry is not None:
+        return p.can_handle(entry, actor)
+    assert record is not None
+    return (account_permissions.can_submit_records(actor, record.source_department)
+            or account_permissions.can_review_records(actor))
+
+
 @transaction.atomic
-def repair_request(*, actor: User, entry: BlackListEntry, proof: str, commitment: str
+def repair_request(*, actor: User, proof: str, commitment: str,
+                   entry: BlackListEntry | None = None, record: CreditRecord | None = None
                    ) -> RepairRequest:
-    """Register a credit-repair request (proof the obligations are fulfilled + a credit
-    commitment, 国办发〔2025〕22号 / 发改委令第36号) for an entry in force."""
-    entry = _locked(entry)
-    account_permissions.require(p.can_handle(entry, actor), _("register repair requests"))
-    if entry.state != BlackState.IN_FORCE:
-        raise Conflict("invalid_transition",
-                       _("Credit repair can be requested only for an entry in force."))
+    """Register a credit-repair application for a black-list entry in force or for one bad
+    record in publicity (国办发〔2025〕22号 / 发改委令第36号).
+
+    The application carries the proof that the dishonest act is corrected and the obligations
+    fulfilled, and the repair commitment (信用修复承诺书), which binds until the day the
+    publicity or the listing would have ended; breaking it becomes a new record
+    (`repair_commitment_breach`). Refused before the minimum period, with the day it becomes
+    possible.
+    """
+    if (entry is None) == (record is None):
+        raise ValidationFailed("bad_target", _("Apply for one black-list entry or one record."))
     today = clock.today()
+    if entry is not None:
+        entry = _locked(entry)
+        target: BlackListEntry | CreditRecord = entry
+        refusal = black_repair_refusal(entry=entry, as_of=today)
+        binds_until = entry.effective_until
+    else:
+        assert record is not None
+        record = CreditRecord.objects.select_related("record_type", "source_department").get(
+            pk=record.pk)
+        target = record
+        refusal = repair_refusal(record=record, as_of=today)
+        binds_until = record.publicity_ends_on
+    account_permissions.require(_can_register_repair(actor, entry=entry, record=record),
+                                _("register repair requests"))
+    if refusal:
+        raise Conflict("repair_refused", refusal)
     request = RepairRequest(
-        entry=entry, proof=_required(proof, "proof", _("Describe the proof that the "
-                                                        "obligations are fulfilled.")),
-        commitment=_required(commitment, "commitment", _("The credit commitment is required.")),
+        entry=entry, record=record,
+        proof=_required(proof, "proof", _("Describe the proof that the obligations are "
+                                          "fulfilled.")),
+        commitment=_required(commitment, "commitment",
+                             _("The credit repair commitment (信用修复承诺书) is part of the "
+                               "application (发改委令第36号).")),
+        commitment_until=binds_until,
         filed_on=today, decision_due_on=rules.credit_repair_decision_deadline(filed_on=today),
         registered_by=actor,
     )
@@ -596,43 +752,124 @@ def repair_request(*, actor: User, entry: BlackListEntry, proof: str, commitment
             request.save()
     except IntegrityError as exc:
         raise Conflict("repair_pending", _("A repair request is already pending.")) from exc
-    record_event(actor=actor, action="lists.black.repair_request", target=entry,
+    record_event(actor=actor, action="lists.repair_request", target=target,
                  after={"request": request.pk, "proof": request.proof,
                         "commitment": request.commitment,
+                        "commitment_until": request.commitment_until,
                         "decision_due_on": request.decision_due_on})
     return request
+
+
+def _black_repaired(entry: BlackListEntry, *, actor: User, reasons: str, today: dt.date
+                    ) -> None:
+    """The entry leaves the list today; its own record's publicity ends with it and key
+    supervision follows (发改委令第36号: 终止公示、停止共享和使用、解除惩戒)."""
+    advance(entry, "repair", actor=actor)
+    entry.ended_on, entry.end_reason = today, reasons
+    entry.listing_record_error = _end_listing_effects(
+        entry, ended_on=today, reason=str(_("Credit repair: %(r)s") % {"r": reasons}))
+    entry.save()
+    record_event(actor=actor, action="lists.black.repaired", target=entry,
+                 before={"state": BlackState.IN_FORCE},
+                 after={"state": entry.state, "ended_on": today, "reasons": reasons})
+    key_supervision_sync(subject_ids=[entry.subject_id], as_of=today)
+
+
+def _entries_resting_on(record: CreditRecord) -> list[BlackListEntry]:
+    """In-force black-list entries that the repaired record was a basis of and that no other
+    proof still supports (241号 第十三条: only records in publicity prove a ground)."""
+    today = clock.today()
+    entries = []
+    for entry in BlackListEntry.objects.select_for_update(of=("self",)).filter(
+            records=record, state=BlackState.IN_FORCE):
+        others = entry.records.exclude(pk=record.pk).filter(
+            state=RecordState.EFFECTIVE, publicity_ends_on__gte=today)
+        if others.count() < entry.ground.min_records:
+            entries.append(entry)
+    return entries
 
 
 @transaction.atomic
 def repair_decide(*, actor: User, request: RepairRequest, approve: bool, reasons: str
                   ) -> RepairRequest:
-    """Decide a repair request. Approved: the entry leaves the list early and its listing record
-    is revoked (发改委令第36号: 终止公示、停止共享和使用、解除惩戒, evaluation updated)."""
+    """Decide a repair request.
+
+    Approved for a record: its publicity ends today, sharing stops, the measures derived from it
+    are lifted and the grade is re-computed the same day (`records.services.record_repair`);
+    black-list entries resting only on it are removed as repaired. Approved for an entry: the
+    entry leaves the list today with every consequence (发改委令第36号).
+    """
     request = _locked(request)
-    entry = _locked(request.entry)
     if request.state != RepairRequest.State.PENDING:
         raise Conflict("already_answered", _("This request has already been decided."))
-    account_permissions.require(p.can_decide(entry, actor), _("decide repair requests"))
     reasons = _required(reasons, "reasons", _("Give the reasons for the decision."))
     today = clock.today()
-    if approve:
-        earliest = rules.credit_repair_earliest_date(effective_from=entry.effective_from or today)
-        if today < earliest:
-            raise Conflict("repair_too_early",
-                           _("Credit repair may remove this entry from %(d)s.") % {"d": earliest})
-        advance(entry, "repair", actor=actor)
-        entry.ended_on, entry.end_reason = today, reasons
-        entry.listing_record_error = _end_derived_record(
-            entry.listing_record, actor=actor, reason=_("Credit repair: %(r)s") % {"r": reasons})
-        entry.save()
-        key_supervision_sync(subject_ids=[entry.subject_id], as_of=today)
+    entry = _locked(request.entry) if request.entry_id else None
+    if entry is not None:
+        account_permissions.require(p.can_decide(entry, actor), _("decide repair requests"))
+    else:
+        account_permissions.require(account_permissions.can_review_records(actor),
+                                    _("decide repair requests"))
+    target: BlackListEntry | CreditRecord
+    if entry is not None:
+        target = entry
+        if approve:
+            refusal = black_repair_refusal(entry=entry, as_of=today)
+            if refusal:
+                raise Conflict("repair_refused", refusal)
+            _black_repaired(entry, actor=actor, reasons=reasons, today=today)
+    else:
+        assert request.record is not None
+        target = request.record
+        if approve:
+            _four_eyes(actor, request.registered_by_id)
+            target = record_repair(actor=actor, record=request.record, reason=reasons)
+            for resting in _entries_resting_on(target):
+                _black_repaired(resting, actor=actor, reasons=reasons, today=today)
     request.state = RepairRequest.State.APPROVED if approve else RepairRequest.State.REJECTED
     request.decided_by, request.decided_on, request.reasons = actor, today, reasons
     request.save()
-    record_event(actor=actor, action="lists.black.repair_decide", target=entry,
+    record_event(actor=actor, action="lists.repair_decide", target=target,
                  after={"request": request.pk, "approved": approve, "reasons": reasons,
-                        "state": entry.state})
+                        "state": target.state})
     return request
+
+
+@transaction.atomic
+def repair_commitment_breach(*, actor: User, request: RepairRequest, facts: str,
+                             document_number: str, occurred_on: dt.date | None = None
+                             ) -> CreditRecord:
+    """The subject broke its repair commitment (信用修复承诺书) while it bound: the breach
+    becomes a new bad record (`commitment_breach`), submitted for review like any record
+    (发改委令第36号: a false commitment or a breach is itself dishonest conduct)."""
+    request = _locked(request)
+    today = clock.today()
+    occurred_on = occurred_on or today
+    if request.state != RepairRequest.State.APPROVED:
+        raise Conflict("not_granted", _("Only a granted repair carries a commitment."))
+    if request.breached_on:
+        raise Conflict("already_breached", _("The breach was already recorded on %(d)s.")
+                       % {"d": request.breached_on})
+    if request.commitment_until and occurred_on > request.commitment_until:
+        raise Conflict("commitment_over",
+                       _("The commitment bound until %(d)s; conduct after that day is not a "
+                         "breach of it.") % {"d": request.commitment_until})
+    subject = request.entry.subject if request.entry_id else request.record.subject
+    from records.models import RecordType
+
+    record_type = RecordType.objects.get(code="commitment_breach")
+    record = record_create(
+        actor=actor, subject=subject, record_type=record_type, occurred_on=occurred_on,
+        decided_on=today, document_number=_required(document_number, "document_number",
+                                                     _("The document number is required.")),
+        description=_required(facts, "facts", _("State the facts of the breach.")),
+        submit=True,
+    )
+    request.breached_on, request.breach_record = occurred_on, record
+    request.save()
+    record_event(actor=actor, action="lists.repair_breach", target=request,
+                 after={"record": record.pk, "occurred_on": occurred_on, "facts": facts})
+    return record
 
 
 # --- red list ---------------------------------------------------------------------------------
@@ -808,6 +1045,10 @@ def _red_remove(entry: RedListEntry, *, actor: User | None, reason: str) -> None
     before = entry.state
     advance(entry, "remove", actor=actor)
     entry.ended_on, entry.end_reason = clock.today(), reason
+    if entry.listing_record_id:
+        error = _end_derived_record(entry.listing_record, actor=actor,
+                                    reason=str(_("Removed from the red list.")))
+        entry.listing_record_error = error or entry.listing_record_error
     entry.save()
     record_event(actor=actor, action="lists.red.remove", target=entry,
                  before={"state": before}, after={"state": entry.state, "reason": reason})
@@ -822,26 +1063,56 @@ def red_remove(*, actor: User, entry: RedListEntry, reason: str) -> RedListEntry
 
 
 def red_remove_for_record(*, record: CreditRecord) -> int:
-    """Remove at once every open or valid red-list entry of the record's subject when the bad
-    record is of the set severity (`rules.red_list_removal_applies`). Called inside the
-    records service's transaction (record_state_changed)."""
+    """Suspend at once every open or valid red-list entry of the record's subject when a
+    disqualifying bad record becomes effective (`rules.red_list_removal_applies`).
+
+    国发〔2016〕33号 and 国办发〔2020〕49号 (七): an incentive is for subjects without bad
+    records, and a list states the procedure for leaving it; so the entry is suspended the day
+    the record becomes effective (it no longer counts as on the red list anywhere), and a
+    reviewer then removes it with reasons (`red_remove`) or, if the record is revoked,
+    lifts the suspension (`red_release`). Called inside the records service's transaction
+    (record_state_changed); returns the number of entries suspended.
+    """
     if record.state != RecordState.EFFECTIVE or record.record_type.polarity != "bad":
         return 0
     if not rules.red_list_removal_applies(severity=record.record_type.severity):
         return 0
-    removed = 0
+    held = 0
     for entry in RedListEntry.objects.select_for_update().filter(
         subject_id=record.subject_id, state__in=[*RED_OPEN_STATES, RedState.IN_FORCE]
     ):
-        _red_remove(entry, actor=None, reason=_("A bad record became effective: %(n)s (%(t)s).")
-                    % {"n": record.document_number, "t": record.record_type.name})
-        error = _end_derived_record(entry.listing_record, actor=record.reviewed_by,
-                                    reason=_("Removed from the red list."))
-        if error:
-            entry.listing_record_error = error
-            entry.save(update_fields=["listing_record_error"])
-        removed += 1
-    return removed
+        before = entry.state
+        advance(entry, "hold", actor=None)
+        entry.held_from_state, entry.held_on, entry.held_by_record = before, clock.today(), record
+        entry.save()
+        record_event(actor=None, action="lists.red.hold", target=entry,
+                     before={"state": before},
+                     after={"state": entry.state, "record": record.pk,
+                            "reason": _("A disqualifying bad record became effective: %(n)s "
+                                        "(%(t)s).") % {"n": record.document_number,
+                                                       "t": record.record_type.name}})
+        held += 1
+    return held
+
+
+@transaction.atomic
+def red_release(*, actor: User, entry: RedListEntry, reason: str) -> RedListEntry:
+    """Lift a suspension whose disqualifying record is no longer effective (revoked, corrected
+    away): the entry returns to the state it was in. While the record stands, refused."""
+    entry = _locked(entry)
+    reason = _required(reason, "reason", _("Give the reason."))
+    record = entry.held_by_record
+    if record is not None and record.state == RecordState.EFFECTIVE:
+        raise Conflict("still_disqualified",
+                       _("Record %(n)s is still effective; the entry can only be removed "
+                         "(国发〔2016〕33号).") % {"n": record.document_number})
+    back_to = entry.held_from_state or RedState.IN_FORCE
+    advance(entry, "release", actor=actor, back_to=back_to)
+    entry.save()
+    record_event(actor=actor, action="lists.red.release", target=entry,
+                 before={"state": RedState.ON_HOLD}, after={"state": entry.state,
+                                                              "reason": reason})
+    return entry
 
 
 # --- key supervision --------------------------------------------------------------------------
@@ -898,12 +1169,28 @@ def key_supervision_sync(*, subject_ids: Iterable[int] | None = None,
 
 
 # --- industry sanctions -----------------------------------------------------------------------
+def _act_record_problem(*, subject: Subject, record: CreditRecord | None) -> str | None:
+    """Why `record` cannot be the record of the sanctioned act, or None."""
+    if record is None:
+        return None
+    if record.subject_id != subject.pk:
+        return _("Record %(n)s belongs to another subject.") % {"n": record.document_number}
+    if record.state != RecordState.EFFECTIVE or record.record_type.polarity != "bad":
+        return _("Record %(n)s is not an effective bad record.") % {"n": record.document_number}
+    return None
+
+
 @transaction.atomic
 def sanction_propose(
     *, actor: User, subject: Subject, kind: str, scope: str, grounds: str, legal_basis: str,
-    document_number: str, occurred_on: dt.date,
+    document_number: str, occurred_on: dt.date, act_record: CreditRecord | None = None,
 ) -> IndustrySanction:
-    """Propose an industry sanction (警告、通报批评、公开谴责) with its grounds and scope."""
+    """Propose an industry sanction (警告、通报批评、公开谴责) with its grounds and scope.
+
+    `act_record` is the record of the same act when it is already in the archive (say the
+    fine for the same conduct): one act gives one record, so the decided sanction links to it
+    and adds no second record the grade would count again.
+    """
     department = actor.department
     account_permissions.require(p.can_propose(actor, department), _("propose sanctions"))
     if department is None:
@@ -915,6 +1202,9 @@ def sanction_propose(
     if occurred_on > clock.today():
         raise ValidationFailed("future_date", _("The date it occurred cannot be in the future."),
                                field="occurred_on")
+    problem = _act_record_problem(subject=subject, record=act_record)
+    if problem:
+        raise ValidationFailed("bad_act_record", problem, field="act_record")
     sanction = IndustrySanction.objects.create(
         subject=subject, kind=kind, scope=scope,
         grounds=_required(grounds, "grounds", _("State the grounds.")),
@@ -922,39 +1212,136 @@ def sanction_propose(
         document_number=_required(document_number, "document_number",
                                   _("The document number is required.")),
         occurred_on=occurred_on, department=department, proposed_by=actor,
-        proposed_at=clock.now(),
+        proposed_at=clock.now(), act_record=act_record,
     )
     record_event(actor=actor, action="lists.sanction.propose", target=sanction,
                  after={"subject": subject.pk, "kind": kind, "scope": scope,
-                        "grounds": sanction.grounds})
+                        "grounds": sanction.grounds,
+                        "act_record": act_record.pk if act_record else None})
     return sanction
+
+
+def _sanction_notice(sanction: IndustrySanction, *, actor: User, kind: str, template: str
+                     ) -> NoticeDocument:
+    """Render and keep the notice or the decision of a sanction, with its checksum."""
+    pdf = render_pdf(template, {
+        "sanction": sanction, "subject": sanction.subject, "issued_on": clock.today(),
+        "statement_days": rules.parameter("sanction_statement_working_days"),
+    })
+    digest = hashlib.sha256(pdf).hexdigest()
+    notice = NoticeDocument(kind=kind, sanction=sanction, issued_on=clock.today(),
+                            sha256=digest, size=len(pdf), created_by=actor)
+    notice.file.save(f"{digest}.pdf", ContentFile(pdf), save=False)
+    notice.save()
+    record_event(actor=actor, action=f"lists.notice.{kind}", target=notice,
+                 after={"sha256": digest, "size": len(pdf), "sanction": sanction.pk})
+    return notice
+
+
+@transaction.atomic
+def sanction_notify(*, actor: User, sanction: IndustrySanction) -> IndustrySanction:
+    """Serve the notice of intended sanction (告知书) and open the statement period.
+
+    行政处罚法 第四十四条、第四十五条 (警告 and 通报批评 are administrative penalties since 2021):
+    before the decision the party is told the facts, reasons, basis and its right to state and
+    defend itself; the period ends on `rules.sanction_statement_deadline`.
+    """
+    sanction = _locked(sanction)
+    advance(sanction, "notify", actor=actor)
+    sanction.notified_on = clock.today()
+    sanction.statement_ends_on = rules.sanction_statement_deadline(
+        notified_on=sanction.notified_on)
+    sanction.save()
+    _sanction_notice(sanction, actor=actor, kind=NoticeDocument.Kind.SANCTION_NOTICE,
+                     template="lists/notices/sanction_notice.html")
+    record_event(actor=actor, action="lists.sanction.notify", target=sanction,
+                 before={"state": SanctionState.PROPOSED},
+                 after={"state": sanction.state, "notified_on": sanction.notified_on,
+                        "statement_ends_on": sanction.statement_ends_on})
+    return sanction
+
+
+@transaction.atomic
+def sanction_record_statement(*, actor: User, sanction: IndustrySanction, statement: str,
+                              final: bool = False) -> IndustrySanction:
+    """Record the party's statement and defence (陈述申辩), or its waiver (`final`)."""
+    sanction = _locked(sanction)
+    account_permissions.require(p.can_handle(sanction, actor), _("record statements"))
+    if sanction.state != SanctionState.NOTIFIED:
+        raise Conflict("invalid_transition",
+                       _("A statement can be recorded only while the statement period runs."))
+    statement = (statement or "").strip()
+    if not statement and not final:
+        raise ValidationFailed("required", _("Enter the statement, or record that the subject "
+                                             "waives it."), field="statement")
+    before = {"statement": sanction.statement, "final": sanction.statement_final}
+    if statement:
+        sanction.statement = f"{sanction.statement}\n\n{statement}".strip()
+    sanction.statement_final = sanction.statement_final or final
+    sanction.save()
+    record_event(actor=actor, action="lists.sanction.statement", target=sanction, before=before,
+                 after={"statement": sanction.statement, "final": sanction.statement_final})
+    return sanction
+
+
+def sanction_decision_refusal(*, sanction: IndustrySanction, as_of: dt.date) -> str | None:
+    """Why the sanction may not be decided on `as_of`, or None: not before the notice was
+    served and the statement period ended, unless the party finished or waived its statement
+    (行政处罚法 第四十四条、第四十五条、第六十二条: a penalty decided without hearing the party
+    does not stand). The refusal names the first day a decision is possible."""
+    if sanction.state == SanctionState.PROPOSED:
+        return _("Serve the notice of intended sanction first: the party must be heard before "
+                 "the decision (《中华人民共和国行政处罚法》第四十四条、第四十五条).")
+    if sanction.statement_ends_on and sanction.statement_ends_on >= as_of \
+            and not sanction.statement_final:
+        return _("The statement period runs until %(d)s; the decision is possible from %(n)s, "
+                 "or earlier once the party has finished or waived its statement "
+                 "(《中华人民共和国行政处罚法》第四十五条).") % {
+            "d": sanction.statement_ends_on,
+            "n": sanction.statement_ends_on + dt.timedelta(days=1)}
+    return None
 
 
 @transaction.atomic
 def sanction_decide(*, actor: User, sanction: IndustrySanction, comment: str = ""
                     ) -> IndustrySanction:
-    """Decide the sanction; it becomes an effective bad record (public or internal by its
-    scope) entered by the proposer and approved by the decider, so grades reflect it."""
+    """Decide the sanction after the party was heard, with a printable decision (决定书).
+
+    It becomes an effective bad record (public or internal by its scope) entered by the
+    proposer and approved by the decider, so grades reflect it; when the act is already on
+    record (`act_record`), the sanction links to that record and adds none, so the same
+    conduct is not counted twice.
+    """
     sanction = _locked(sanction)
+    today = clock.today()
+    refusal = sanction_decision_refusal(sanction=sanction, as_of=today)
+    if refusal:
+        raise Conflict("statement_period_running", refusal)
     advance(sanction, "decide", actor=actor)
     _four_eyes(actor, sanction.proposed_by_id)
-    today = clock.today()
     sanction.decided_on, sanction.decided_by = today, actor
+    sanction.decision_number = sanction.document_number
     sanction.comment = (comment or "").strip()
-    record, error = _derived_record(
-        creator=sanction.proposed_by, approver=actor, subject=sanction.subject,
-        type_code=f"sanction_{sanction.kind}", occurred_on=sanction.occurred_on,
-        decided_on=today, document_number=sanction.document_number,
-        department=sanction.department, description=sanction.grounds,
-        is_public=sanction.scope == IndustrySanction.Scope.PUBLIC,
-    )
-    if record is None:
-        raise Conflict("record_failed", error)
-    sanction.record = record
+    record = None
+    if sanction.act_record_id is None:
+        record, error = _derived_record(
+            creator=sanction.proposed_by, approver=actor, subject=sanction.subject,
+            type_code=f"sanction_{sanction.kind}", occurred_on=sanction.occurred_on,
+            decided_on=today, document_number=sanction.document_number,
+            department=sanction.department, description=sanction.grounds,
+            is_public=sanction.scope == IndustrySanction.Scope.PUBLIC,
+        )
+        if record is None:
+            raise Conflict("record_failed", error)
+        sanction.record = record
     sanction.save()
+    _sanction_notice(sanction, actor=actor, kind=NoticeDocument.Kind.SANCTION_DECISION,
+                     template="lists/notices/sanction_decision.html")
     record_event(actor=actor, action="lists.sanction.decide", target=sanction,
-                 before={"state": SanctionState.PROPOSED},
-                 after={"state": sanction.state, "decided_on": today, "record": record.pk})
+                 before={"state": SanctionState.NOTIFIED},
+                 after={"state": sanction.state, "decided_on": today,
+                        "record": record.pk if record else None,
+                        "act_record": sanction.act_record_id})
     return sanction
 
 
@@ -962,13 +1349,14 @@ def sanction_decide(*, actor: User, sanction: IndustrySanction, comment: str = "
 def sanction_reject(*, actor: User, sanction: IndustrySanction, comment: str
                     ) -> IndustrySanction:
     sanction = _locked(sanction)
+    before = sanction.state
     advance(sanction, "reject", actor=actor)
     _four_eyes(actor, sanction.proposed_by_id)
     sanction.comment = _required(comment, "comment", _("Give the reasons."))
     sanction.decided_by, sanction.decided_on = actor, clock.today()
     sanction.save()
     record_event(actor=actor, action="lists.sanction.reject", target=sanction,
-                 before={"state": SanctionState.PROPOSED},
+                 before={"state": before},
                  after={"state": sanction.state, "comment": sanction.comment})
     return sanction
 
@@ -1104,6 +1492,14 @@ def black_list_deadlines(as_of: dt.date) -> dict[str, int]:
             BlackListEntry,
             Q(state=BlackState.IN_FORCE, effective_until__lt=as_of),
             lambda e: _black_expire(e, as_of=as_of)),
+        # an entry that ended before its record was tied to it (older data): end the record now
+        "records_ended": _each_due(
+            BlackListEntry,
+            Q(state__in=[BlackState.EXPIRED, BlackState.REPAIRED],
+              listing_record__state=RecordState.EFFECTIVE,
+              listing_record__publicity_ends_on__gte=models.F("ended_on")),
+            lambda e: _end_listing_effects(e, ended_on=e.ended_on,
+                                           reason=str(e.end_reason or _("The listing ended.")))),
     }
 
 

@@ -18,6 +18,9 @@ urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_new, name="case_new"),
     path("notices/<int:pk>.pdf", views.notice_pdf, name="notice"),
+    path("repair/records/<int:pk>/", views.record_repair, name="record_repair"),
+    # the same page under the name the workbench builds from a step's kind
+    path("repair/records/<int:pk>/", views.record_repair, name="record_repair_detail"),
     path("black/<int:pk>/", views.detail, {"kind": "black"}, name="black_detail"),
     path("red/<int:pk>/", views.detail, {"kind": "red"}, name="red_detail"),
     path("sanctions/<int:pk>/", views.detail, {"kind": "sanction"}, name="sanction_detail"),

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_required
 from accounts.models import User
+from common import clock
 from common.errors import ServiceError
 from common.pages import deny_unless
 from lists import forms, selectors, services
@@ -44,6 +45,8 @@ from lists.models import (
     SanctionState,
     TypicalCase,
 )
+from records.models import CreditRecord
+from records.services import repair_refusal
 from subjects.models import Subject
 
 
@@ -119,11 +122,20 @@ ACTIONS: dict[str, dict[str, Action]] = {
                              decision_number=d["decision_number"], reasons=d["reasons"])),
         "publish": Action(pgettext_lazy("publicity", "Publish"), forms.EmptyForm,
                           lambda e, u, d: services.red_publish(actor=u, entry=e)),
+        "release": Action(gettext_lazy("Lift the suspension"), forms.ReasonForm,
+                          lambda e, u, d: services.red_release(actor=u, entry=e, **d)),
         "remove": Action(gettext_lazy("Remove from the red list"), forms.ReasonForm,
                          lambda e, u, d: services.red_remove(actor=u, entry=e, **d),
                          danger=True),
     },
     "sanction": {
+        "notify": Action(gettext_lazy("Serve the notice of intended sanction"), forms.EmptyForm,
+                         lambda e, u, d: services.sanction_notify(actor=u, sanction=e)),
+        "statement": Action(gettext_lazy("Record the statement and defence"),
+                            forms.StatementForm,
+                            lambda e, u, d: services.sanction_record_statement(
+                                actor=u, sanction=e, statement=d["statement"],
+                                final=d["final"])),
         "decide": Action(gettext_lazy("Decide the sanction"), forms.CommentForm,
                          lambda e, u, d: services.sanction_decide(actor=u, sanction=e, **d)),
         "reject": Action(pgettext_lazy("sanction proposal", "Reject"), forms.CommentForm,
@@ -159,14 +171,17 @@ def available_actions(kind: str, entry: Any, user: User) -> list[str]:
     if kind == "black":
         repair_pending = s == BlackState.IN_FORCE and entry.repair_requests.filter(
             state=RepairRequest.State.PENDING).exists()
+        objection_pending = entry.objections.filter(state=Objection.State.PENDING).exists()
         acts += {
             BlackState.PROPOSED: ["notify", "withdraw"] if handle else [],
             BlackState.NOTIFIED: ["statement", "begin_review", "withdraw"] if handle else [],
             BlackState.UNDER_REVIEW: (["decide", "dismiss"] if decide else [])
             + (["withdraw"] if handle else []),
             BlackState.DECIDED: ["publish"] if decide else [],
-            BlackState.PUBLICITY: ["objection"] if handle else [],
-            BlackState.IN_FORCE: (["objection"] if handle else [])
+            BlackState.PUBLICITY: (["objection"] if handle and not objection_pending else [])
+            + (["objection_answer"] if decide and objection_pending else []),
+            BlackState.IN_FORCE: (["objection"] if handle and not objection_pending else [])
+            + (["objection_answer"] if decide and objection_pending else [])
             + (["repair"] if handle and not repair_pending else [])
             + (["repair_decide"] if decide and repair_pending else []),
             BlackState.SUSPENDED: ["objection_answer"] if decide else [],
@@ -176,13 +191,17 @@ def available_actions(kind: str, entry: Any, user: User) -> list[str]:
             RedState.NOMINATED: ["review"] if decide else [],
             RedState.PUBLICITY: ["objection"] if handle else [],
             RedState.SUSPENDED: ["objection_answer"] if decide else [],
+            RedState.ON_HOLD: ["release"] if decide else [],
             RedState.AWAITING_DECISION: ["decide"] if decide else [],
             RedState.DECIDED: ["publish"] if decide else [],
         }.get(s, [])
-        if decide and s in [*RED_OPEN_STATES, RedState.IN_FORCE]:
+        if decide and s in [*RED_OPEN_STATES, RedState.IN_FORCE, RedState.ON_HOLD]:
             acts.append("remove")
     elif kind == "sanction":
-        acts += {SanctionState.PROPOSED: ["decide", "reject"] if decide else [],
+        acts += {SanctionState.PROPOSED: (["notify"] if handle else [])
+                 + (["reject"] if decide else []),
+                 SanctionState.NOTIFIED: (["statement"] if handle else [])
+                 + (["decide", "reject"] if decide else []),
                  SanctionState.DECIDED: ["revoke"] if decide else []}.get(s, [])
     elif kind == "case":
         acts += {CaseState.DRAFT: ["submit"] if handle else [],
@@ -211,6 +230,8 @@ def _detail(request: HttpRequest, kind: str, entry: Any, *, failed: str = "",
         context["notices"] = entry.notices.all()
     if kind == "black":
         context["repairs"] = entry.repair_requests.all()
+    if kind == "sanction":
+        context["notices"] = entry.notices.all()
     return render(request, f"lists/{kind}_detail.html", context, status=status)
 
 
@@ -405,3 +426,59 @@ def notice_pdf(request: HttpRequest, pk: int) -> FileResponse:
     notice = get_object_or_404(NoticeDocument, pk=pk)
     return FileResponse(notice.file.open("rb"), content_type="application/pdf",
                         filename=f"{notice.get_kind_display()}-{notice.issued_on}.pdf")
+
+
+# --- credit repair of one record ----------------------------------------------------------------
+RECORD_REPAIR_STEPS: dict[str, tuple[type[django_forms.Form], Callable[..., Any]]] = {
+    "request": (forms.RepairRequestForm,
+                lambda record, u, d, pending, granted: services.repair_request(
+                    actor=u, record=record, **d)),
+    "decide": (forms.RecordRepairDecideForm,
+               lambda record, u, d, pending, granted: services.repair_decide(
+                   actor=u, request=pending, approve=d["approve"] == "yes",
+                   reasons=d["reasons"])),
+    "breach": (forms.BreachForm,
+               lambda record, u, d, pending, granted: services.repair_commitment_breach(
+                   actor=u, request=granted, **d)),
+}
+
+
+@staff_required
+def record_repair(request: HttpRequest, pk: int) -> HttpResponse:
+    """Credit repair (信用修复) of one bad record: the application with its commitment, the
+    decision, and a breach of the commitment; every refusal comes from the services with the
+    rule it applies and, for dates, the day repair becomes possible."""
+    record = get_object_or_404(CreditRecord.objects.select_related("record_type", "subject"),
+                               pk=pk)
+    requests = list(record.repair_requests.order_by("-filed_on", "-id"))
+    pending = next((r for r in requests if r.state == RepairRequest.State.PENDING), None)
+    granted = next((r for r in requests if r.state == RepairRequest.State.APPROVED
+                    and r.breached_on is None), None)
+    offered = ["decide"] if pending else ["breach"] if granted else ["request"]
+    failed, failed_form, status = "", None, 200
+    if request.method == "POST":
+        name = request.POST.get("step", "")
+        if name not in offered:
+            raise Http404
+        form_class, run = RECORD_REPAIR_STEPS[name]
+        form = form_class(request.POST, prefix=name)
+        if form.is_valid():
+            try:
+                run(record, request.user, form.cleaned_data, pending, granted)
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None,
+                               str(exc.message))
+                status = exc.status
+            else:
+                messages.success(request, _("Done."))
+                return redirect("lists:record_repair", pk=record.pk)
+        else:
+            status = 422
+        failed, failed_form = name, form
+    steps = [{"name": n, "form": failed_form if n == failed else
+              RECORD_REPAIR_STEPS[n][0](prefix=n)} for n in offered]
+    refusal = repair_refusal(record=record, as_of=clock.today()) \
+        if not pending and not granted else None
+    return render(request, "lists/record_repair.html", {
+        "record": record, "requests": requests, "steps": steps, "refusal": refusal,
+    }, status=status)

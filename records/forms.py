@@ -52,6 +52,13 @@ class RecordForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount (yuan)"), required=False, max_digits=14,
                                 decimal_places=2)
     level = forms.CharField(label=_("Level"), max_length=20, required=False)
+    publicity_months = forms.IntegerField(
+        label=_("Publicity period (months)"), required=False, min_value=0, max_value=120,
+        help_text=_("Fixed by the finding authority within the legal range; empty = the "
+                    "catalogue's default for the type (建市〔2017〕241号 第十条)."))
+    penalty_months = forms.IntegerField(
+        label=_("The penalty's own period (months)"), required=False, min_value=0,
+        max_value=120, help_text=_("E.g. a suspension: the publicity is never shorter."))
     internal_note = forms.CharField(
         label=_("Internal note"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Never disclosed."),

@@ -42,7 +42,13 @@ class RecordType(models.Model):
     default_points = models.DecimalField(_("default points"), max_digits=7, decimal_places=2)
     publicity_months = models.PositiveSmallIntegerField(
         _("publicity period (months)"),
-        help_text=_("How long the record is disclosed, counted from the decision date."),
+        help_text=_("The default period the record is disclosed, counted from the decision "
+                    "date; the finding authority may fix another within the legal band."),
+    )
+    repairable = models.BooleanField(
+        _("early repair possible"), default=True,
+        help_text=_("Whether credit repair may end the publicity early (not for suspension of "
+                    "business, revocation of a licence or a lowered qualification)."),
     )
     is_public = models.BooleanField(_("public"), default=True)
     legal_basis = models.TextField(_("legal basis"))
@@ -71,6 +77,7 @@ class RecordState(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     CORRECTED = "corrected", _("Corrected (superseded)")
     REVOKED = "revoked", _("Revoked")
+    REPAIRED = "repaired", _("Repaired (publicity ended early)")
 
 
 class CreditRecord(models.Model):
@@ -95,6 +102,19 @@ class CreditRecord(models.Model):
     internal_note = models.TextField(_("internal note"), blank=True)
     is_public = models.BooleanField(_("public"), default=True)
     publicity_ends_on = models.DateField(_("publicity ends on"))
+    # The period the finding authority fixed within the legal band (records.rules), and the
+    # penalty's own period it may not be shorter than; empty = the catalogue's default.
+    publicity_months = models.PositiveSmallIntegerField(
+        _("publicity period fixed (months)"), null=True, blank=True)
+    penalty_months = models.PositiveSmallIntegerField(
+        _("the penalty's own period (months)"), null=True, blank=True,
+        help_text=_("E.g. a suspension of 18 months: the publicity is never shorter."))
+    # Credit repair (信用修复): the day the publicity ended early, and the original last day.
+    repaired_on = models.DateField(_("repaired on"), null=True, blank=True)
+    publicity_ended_early_on = models.DateField(
+        _("publicity ended early on"), null=True, blank=True,
+        help_text=_("Set when the publicity ended before its fixed period: credit repair, or "
+                    "the end of the listing the record stands for."))
     state = FSMField(_("state"), default=RecordState.DRAFT, choices=RecordState.choices,
                      protected=True)
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -147,6 +167,8 @@ class CreditRecord(models.Model):
         indexes = [
             models.Index(fields=["subject", "state"], name="record_subject_state_idx"),
             models.Index(fields=["state", "source_department"], name="record_state_dept_idx"),
+            # the deadline job's daily question: whose publicity ended yesterday?
+            models.Index(fields=["publicity_ends_on"], name="record_publicity_end_idx"),
         ]
 
     def __str__(self) -> str:
@@ -167,6 +189,9 @@ class CreditRecord(models.Model):
 
     @transition(field=state, source=RecordState.EFFECTIVE, target=RecordState.REVOKED)
     def revoke(self) -> None: ...
+
+    @transition(field=state, source=RecordState.EFFECTIVE, target=RecordState.REPAIRED)
+    def repair(self) -> None: ...
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:

@@ -24,6 +24,7 @@ from accounts.models import Department, User
 from audit.services import record_event, snapshot
 from common import clock
 from common.errors import Conflict, PermissionDeniedError, ValidationFailed
+from records import rules
 from records.models import CreditRecord, Evidence, RecordState, RecordType
 from records.rules import publicity_end_date
 from records.signals import record_state_changed
@@ -31,7 +32,7 @@ from subjects.models import Subject
 
 CONTENT_FIELDS = (
     "record_type", "occurred_on", "decided_on", "document_number", "description", "amount",
-    "level", "internal_note", "is_public",
+    "level", "internal_note", "is_public", "publicity_months", "penalty_months",
 )
 
 # Evidence: what a reviewer can open in a browser, recognised by content, not by file name.
@@ -78,6 +79,31 @@ def _validate_content(
                                field="amount")
 
 
+def _validate_publicity(*, record_type: RecordType, months: int | None,
+                        penalty_months: int | None) -> None:
+    """The finding authority fixes the publicity period within the legal band
+    (`records.rules.publicity_band`, 建市〔2017〕241号 第十条); the catalogue's default is
+    checked the same way, so a type whose default left its band is refused too."""
+    chosen = record_type.publicity_months if months is None else months
+    if record_type.polarity == "good" and months is None:
+        return  # good information: the catalogue's period (241号 第十条 "一般为3年")
+    problem = rules.publicity_period_problem(record_type=record_type, months=chosen,
+                                             penalty_months=penalty_months)
+    if problem is None:
+        return
+    band = rules.publicity_band(record_type=record_type)
+    values = {"m": chosen, "min": band.min_months, "max": band.max_months,
+              "p": penalty_months, "basis": band.basis, "t": record_type.name}
+    if problem == "below_penalty":
+        message = _("A publicity period of %(m)s months is shorter than the penalty's own "
+                    "period of %(p)s months; under 建市〔2017〕241号 第十条 it may not be."
+                    ) % values
+    else:
+        message = _("A publicity period of %(m)s months is outside the legal range for "
+                    "“%(t)s”: %(min)s to %(max)s months (%(basis)s).") % values
+    raise ValidationFailed("publicity_out_of_band", message, field="publicity_months")
+
+
 def _save_new(record: CreditRecord) -> None:
     try:
         with transaction.atomic():
@@ -92,8 +118,12 @@ def record_create(
     decided_on: dt.date, document_number: str, source_department: Department | None = None,
     description: str = "", amount: Decimal | None = None, level: str = "",
     internal_note: str = "", is_public: bool | None = None, submit: bool = False,
+    publicity_months: int | None = None, penalty_months: int | None = None,
 ) -> CreditRecord:
-    """Enter a record as a draft (or submit it at once); the publicity end comes from the rule."""
+    """Enter a record as a draft (or submit it at once); the publicity end comes from the rule.
+
+    `publicity_months` is the period the finding authority fixed (default: the catalogue's),
+    checked against the legal band, as is `penalty_months` (the penalty's own period)."""
     department = source_department or actor.department
     if department is None:
         raise ValidationFailed("required", _("The source department is required."),
@@ -103,6 +133,8 @@ def record_create(
     document_number = document_number.strip()
     _validate_content(record_type=record_type, occurred_on=occurred_on, decided_on=decided_on,
                       document_number=document_number, amount=amount)
+    _validate_publicity(record_type=record_type, months=publicity_months,
+                        penalty_months=penalty_months)
     if CreditRecord.objects.filter(
         source_department=department, document_number=document_number
     ).exclude(state=RecordState.REJECTED).exists():
@@ -114,7 +146,9 @@ def record_create(
         description=description.strip(), amount=amount, level=level.strip(),
         internal_note=internal_note.strip(),
         is_public=record_type.is_public if is_public is None else is_public,
-        publicity_ends_on=publicity_end_date(record_type=record_type, decided_on=decided_on),
+        publicity_ends_on=publicity_end_date(record_type=record_type, decided_on=decided_on,
+                                             months=publicity_months),
+        publicity_months=publicity_months, penalty_months=penalty_months,
         created_by=actor,
     )
     if submit:
@@ -163,12 +197,15 @@ def record_update_draft(*, actor: User, record: CreditRecord, **changes: Any) ->
     _validate_content(record_type=record.record_type, occurred_on=record.occurred_on,
                       decided_on=record.decided_on, document_number=record.document_number,
                       amount=record.amount)
+    _validate_publicity(record_type=record.record_type, months=record.publicity_months,
+                        penalty_months=record.penalty_months)
     if CreditRecord.objects.filter(
         source_department=record.source_department, document_number=record.document_number
     ).exclude(state=RecordState.REJECTED).exclude(pk=record.pk).exists():
         raise _duplicate(record.document_number)
     record.publicity_ends_on = publicity_end_date(record_type=record.record_type,
-                                                  decided_on=record.decided_on)
+                                                  decided_on=record.decided_on,
+                                                  months=record.publicity_months)
     try:
         with transaction.atomic():
             record.save()
@@ -279,11 +316,14 @@ def record_correct(
     _validate_content(record_type=values["record_type"], occurred_on=values["occurred_on"],
                       decided_on=values["decided_on"], document_number=values["document_number"],
                       amount=values["amount"])
+    _validate_publicity(record_type=values["record_type"], months=values["publicity_months"],
+                        penalty_months=values["penalty_months"])
     new = CreditRecord(
         subject=old.subject, source_department=old.source_department, supersedes=old,
         version=old.version + 1, created_by=actor,
         publicity_ends_on=publicity_end_date(record_type=values["record_type"],
-                                             decided_on=values["decided_on"]),
+                                             decided_on=values["decided_on"],
+                                             months=values["publicity_months"]),
         review_comment="", **values,
     )
     new.submit()
@@ -309,6 +349,93 @@ def record_revoke(*, actor: User, record: CreditRecord, reason: str) -> CreditRe
     record_event(actor=actor, action="record.revoke", target=record,
                  before={"state": RecordState.EFFECTIVE},
                  after={"state": record.state, "reason": reason.strip()})
+    record_state_changed.send(sender=CreditRecord, record=record)
+    return record
+
+
+def repair_refusal(*, record: CreditRecord, as_of: dt.date) -> str | None:
+    """Why credit repair may not end this record's publicity on `as_of`, or None.
+
+    发改委令第36号 / 第58号, 国办发〔2025〕22号: only an effective bad record still in publicity,
+    of a type whose publicity may end early, once its minimum period has been reached
+    (`records.rules.repair_earliest_date`; the refusal names the day it becomes possible).
+    """
+    record_type = record.record_type
+    if record.state != RecordState.EFFECTIVE or record_type.polarity != "bad":
+        return _("Only an effective bad record can be repaired (发改委令第36号).")
+    if record.publicity_ends_on < as_of:
+        return _("The publicity of record %(n)s already ended on %(d)s; there is nothing to "
+                 "repair.") % {"n": record.document_number, "d": record.publicity_ends_on}
+    if not record_type.repairable:
+        return _("“%(t)s” may not end its publicity early (市场监管总局令第45号: not for "
+                 "suspension of business, revocation of a licence or a lowered qualification); "
+                 "it ends on %(d)s.") % {"t": record_type.name, "d": record.publicity_ends_on}
+    earliest = rules.repair_earliest_date(severity=record_type.severity,
+                                          decided_on=record.decided_on)
+    if as_of < earliest:
+        return _("Credit repair of record %(n)s is possible from %(d)s: the minimum publicity of "
+                 "%(m)s months for a %(s)s record must be reached first (发改委令第58号、"
+                 "第36号).") % {"n": record.document_number, "d": earliest,
+                               "m": rules.repair_minimum_months(severity=record_type.severity),
+                               "s": record_type.get_severity_display()}
+    return None
+
+
+@transaction.atomic
+def record_repair(*, actor: User, record: CreditRecord, reason: str) -> CreditRecord:
+    """Grant credit repair of a bad record: its publicity ends today (发改委令第36号: 终止公示、
+    停止共享和使用、解除惩戒, and the evaluation is updated).
+
+    The record leaves the effective state (no grade, list or measure counts it any more) and
+    keeps its original dates for the archive; `record_state_changed` re-grades the subject and
+    re-checks key supervision and lists in this same transaction.
+    """
+    permissions.require(permissions.can_review_records(actor), _("grant credit repair"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("required", _("Give the reasons for granting the repair."),
+                               field="reasons")
+    record = _locked(record)
+    today = clock.today()
+    refusal = repair_refusal(record=record, as_of=today)
+    if refusal:
+        raise Conflict("repair_refused", refusal)
+    before = {"state": record.state, "publicity_ends_on": record.publicity_ends_on}
+    record.repair()
+    record.repaired_on = record.publicity_ended_early_on = today
+    record.publicity_ends_on = rules.publicity_last_day_after_early_end(
+        decided_on=record.decided_on, ended_on=today)
+    record.review_comment = reason
+    record.save()
+    record_event(actor=actor, action="record.repair", target=record, before=before,
+                 after={"state": record.state, "repaired_on": today,
+                        "publicity_ends_on": record.publicity_ends_on, "reason": reason})
+    record_state_changed.send(sender=CreditRecord, record=record)
+    return record
+
+
+@transaction.atomic
+def record_end_publicity(*, actor: User | None, record: CreditRecord, ended_on: dt.date,
+                         reason: str) -> CreditRecord:
+    """End the publicity of a record that stands for a listing when the listing ends
+    (expired, lifted): the last day is the day before `ended_on`.
+
+    A black-list entry's own record has no life beyond the entry (国办发〔2020〕49号 (七): a
+    list states when a subject leaves it; 建市〔2017〕241号 第十六条). Idempotent: a record whose
+    publicity already ends earlier is left as it is. `actor` None is the deadline job.
+    """
+    record = _locked(record)
+    last_day = rules.publicity_last_day_after_early_end(decided_on=record.decided_on,
+                                                        ended_on=ended_on)
+    if record.state != RecordState.EFFECTIVE or record.publicity_ends_on <= last_day:
+        return record
+    before = {"publicity_ends_on": record.publicity_ends_on}
+    record.publicity_ends_on = last_day
+    if ended_on <= clock.today():  # fixed in advance (a listing's period) is not "early"
+        record.publicity_ended_early_on = ended_on
+    record.save(update_fields=["publicity_ends_on", "publicity_ended_early_on", "updated_at"])
+    record_event(actor=actor, action="record.publicity_end", target=record, before=before,
+                 after={"publicity_ends_on": last_day, "reason": reason})
     record_state_changed.send(sender=CreditRecord, record=record)
     return record
 

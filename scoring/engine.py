@@ -236,3 +236,24 @@ def regrade_subject(*, subject: Subject, actor: object = None,
         defaults={"score": row.score, "grade": row.grade, "veto": row.veto, "as_of": as_of},
     )
     return evaluation
+
+
+def regrade_subjects(*, subject_ids: list[int], as_of: dt.date | None = None) -> int:
+    """Re-grade the given subjects into their categories' current batches, as of `as_of`.
+
+    The deadline job's incremental hook (issue 10, "nothing outlives its basis"): a subject
+    whose record's publicity ended, whose listing expired or was lifted, or whose record was
+    repaired is re-graded the day it happens, not at the next full re-grade. Each subject is
+    re-graded in its own transaction (a damaged model must not stop the others); re-grading is
+    a pure function of records and model, so running twice changes nothing. Returns how many
+    subjects were re-graded.
+    """
+    done = 0
+    for subject in Subject.objects.filter(pk__in=sorted(set(subject_ids))):
+        try:
+            with transaction.atomic():
+                if regrade_subject(subject=subject, as_of=as_of) is not None:
+                    done += 1
+        except Exception:
+            logger.exception("incremental re-grade failed for subject %s", subject.pk)
+    return done

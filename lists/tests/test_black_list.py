@@ -273,9 +273,10 @@ def test_objection_during_publicity_suspends_and_when_rejected_the_entry_continu
     entry = refreshed(entry)
     assert objection.state == Objection.State.REJECTED
     assert objection.reply.startswith("复议维持")
-    # publicity already over: in force from the day the objection was answered
+    # publicity already over: in force from the day fixed before the objection (the day after
+    # the publicity), not from the day of the answer — nothing drifts with an objection
     assert entry.state == BlackState.IN_FORCE
-    assert entry.effective_from == dt.date(2026, 3, 12)
+    assert entry.effective_from == dt.date(2026, 3, 10)
     assert entry.listing_record is not None
 
 
@@ -339,12 +340,17 @@ def test_objection_pending_stops_the_listing_record_counting(clerk, reviewer, su
 def test_credit_repair_removes_the_entry_early(clerk, reviewer, subject, make_record):
     entry = to_in_force(clerk=clerk, reviewer=reviewer, subject=subject,
                         make_record=make_record, on=MONDAY)
-    with clock.frozen_at(dt.date(2026, 6, 1)):
+    assert entry.effective_from == dt.date(2026, 3, 10)
+    with clock.frozen_at(dt.date(2026, 6, 10)), pytest.raises(Conflict) as refused:
+        services.repair_request(actor=clerk, entry=entry, proof="已缴清罚款并整改到位",
+                                commitment="本单位承诺今后依法诚信经营。")
+    assert "2026-06-11" in str(refused.value.message)  # the day it becomes possible
+    with clock.frozen_at(dt.date(2026, 6, 11)):
         with pytest.raises(ValidationFailed):
             services.repair_request(actor=clerk, entry=entry, proof="已缴清罚款", commitment=" ")
         request = services.repair_request(actor=clerk, entry=entry, proof="已缴清罚款并整改到位",
                                           commitment="本单位承诺今后依法诚信经营。")
-        assert request.decision_due_on == dt.date(2026, 6, 15)  # 10 working days (端午 6/19)
+        assert request.commitment_until == entry.effective_until
         rejected = services.repair_decide(actor=reviewer, request=request, approve=False,
                                           reasons="整改材料不全。")
         assert rejected.state == RepairRequest.State.REJECTED
@@ -355,9 +361,10 @@ def test_credit_repair_removes_the_entry_early(clerk, reviewer, subject, make_re
                                reasons="已纠正失信行为、履行义务并作出信用承诺。")
     entry = refreshed(entry)
     assert entry.state == BlackState.REPAIRED
-    assert entry.ended_on == dt.date(2026, 6, 1)
-    assert entry.listing_record.state == RecordState.REVOKED
-    with clock.frozen_at(dt.date(2026, 6, 2)), pytest.raises(Conflict):
+    assert entry.ended_on == dt.date(2026, 6, 11)
+    # its own record's publicity ended the day before: it no longer counts anywhere
+    assert entry.listing_record.publicity_ends_on == dt.date(2026, 6, 10)
+    with clock.frozen_at(dt.date(2026, 6, 12)), pytest.raises(Conflict):
         services.repair_request(actor=clerk, entry=entry, proof="x", commitment="y")
 
 

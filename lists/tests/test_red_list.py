@@ -106,15 +106,40 @@ def test_objection_rejected_returns_to_publicity(catalogue, clerk, reviewer, sub
     assert refreshed(entry).state == RedState.AWAITING_DECISION
 
 
-def test_a_serious_bad_record_removes_the_entry_at_once(clerk, reviewer, subject, make_record):
+def test_a_bad_record_suspends_the_entry_the_day_it_becomes_effective_then_review_removes(
+        clerk, reviewer, subject, make_record):
     entry = _admitted(clerk, reviewer, subject)
-    with clock.frozen_at(dt.date(2026, 3, 4)):
-        make_record(subject, "penalty_fine")  # general: below the set severity
+    with clock.frozen_at(dt.date(2026, 3, 3)):
         assert refreshed(entry).state == RedState.PUBLICITY
-        make_record(subject, "presale_without_permit")  # serious
+    with clock.frozen_at(dt.date(2026, 3, 4)):
+        record = make_record(subject, "penalty_fine")  # any bad record disqualifies
+    entry = refreshed(entry)
+    assert entry.state == RedState.ON_HOLD
+    assert entry.held_on == dt.date(2026, 3, 4)
+    assert entry.held_by_record_id == record.pk
+    assert entry.held_from_state == RedState.PUBLICITY
+    # the record stands: the suspension cannot simply be lifted; the procedure removes it
+    with clock.frozen_at(dt.date(2026, 3, 5)):
+        with pytest.raises(Conflict) as refused:
+            services.red_release(actor=reviewer, entry=entry, reason="误")
+        assert record.document_number in str(refused.value.message)
+        services.red_remove(actor=reviewer, entry=entry, reason="存在不良信用记录，移出红榜。")
     entry = refreshed(entry)
     assert entry.state == RedState.REMOVED
-    assert "presale" in entry.end_reason or "预售" in entry.end_reason
+    assert entry.ended_on == dt.date(2026, 3, 5)
+
+
+def test_a_suspension_is_lifted_when_the_record_is_revoked(clerk, reviewer, subject,
+                                                            make_record):
+    entry = _admitted(clerk, reviewer, subject)
+    with clock.frozen_at(dt.date(2026, 3, 4)):
+        record = make_record(subject, "presale_without_permit")
+    assert refreshed(entry).state == RedState.ON_HOLD
+    with clock.frozen_at(dt.date(2026, 3, 5)):
+        from records.services import record_revoke
+        record_revoke(actor=reviewer, record=record, reason="录入错误")
+        services.red_release(actor=reviewer, entry=refreshed(entry), reason="记录已撤销")
+    assert refreshed(entry).state == RedState.PUBLICITY
 
 
 def test_a_subject_with_a_serious_record_cannot_be_nominated(clerk, subject, make_record):

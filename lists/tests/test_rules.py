@@ -68,7 +68,8 @@ def test_every_default_cites_its_source():
 
 
 def test_red_list_removal_severity_is_configurable(settings):
+    assert rules.red_list_removal_applies(severity="general")  # any bad record by default
+    assert rules.red_list_removal_applies(severity="serious")
+    settings.LISTS_PARAMETERS = {"red_removal_min_severity": 2}
     assert not rules.red_list_removal_applies(severity="general")
     assert rules.red_list_removal_applies(severity="serious")
-    settings.LISTS_PARAMETERS = {"red_removal_min_severity": 1}
-    assert rules.red_list_removal_applies(severity="general")

@@ -24,9 +24,17 @@ def _propose(clerk, subject, *, kind="condemnation", scope="public") -> Industry
             occurred_on=dt.date(2026, 2, 20))
 
 
+def _heard(clerk, sanction, *, on=MONDAY) -> IndustrySanction:
+    """Notice served and the statement waived: the sanction may be decided at once."""
+    with clock.frozen_at(on):
+        sanction = services.sanction_notify(actor=clerk, sanction=sanction)
+        return services.sanction_record_statement(actor=clerk, sanction=sanction, statement="",
+                                                  final=True)
+
+
 def test_a_decided_sanction_becomes_an_effective_bad_record(catalogue, clerk, reviewer,
                                                              subject):
-    sanction = _propose(clerk, subject)
+    sanction = _heard(clerk, _propose(clerk, subject))
     with clock.frozen_at(MONDAY):
         with pytest.raises(PermissionDeniedError):
             services.sanction_decide(actor=clerk, sanction=sanction)
@@ -54,7 +62,7 @@ def test_an_internal_warning_is_not_public_and_can_be_rejected(catalogue, clerk,
         assert rejected.state == SanctionState.REJECTED and rejected.record is None
         with pytest.raises(Conflict):
             services.sanction_decide(actor=reviewer, sanction=rejected)
-        second = _propose(clerk, subject, kind="warning", scope="internal")
+        second = _heard(clerk, _propose(clerk, subject, kind="warning", scope="internal"))
         second = services.sanction_decide(actor=reviewer, sanction=second)
     assert second.record.is_public is False
 

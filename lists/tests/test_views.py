@@ -159,6 +159,12 @@ def test_sanction_and_case_in_the_workbench(as_user, catalogue, clerk, reviewer,
             "occurred_on": "2026-02-27"})
         assert response.status_code == 302
         sanction_pk = int(response["Location"].rstrip("/").rsplit("/", 1)[1])
+        # the party is heard first: deciding before the notice is refused
+        assert _act(as_user(reviewer), "sanction", sanction_pk, "decide").status_code in (
+            403, 409)
+        assert _act(c, "sanction", sanction_pk, "notify").status_code == 302
+        assert _act(c, "sanction", sanction_pk, "statement",
+                    {"statement": "", "final": "on"}).status_code == 302
         assert _act(as_user(reviewer), "sanction", sanction_pk, "decide").status_code == 302
         response = as_user(reviewer).post(reverse("lists:case_new"), {
             "title": "违规收费典型案例", "kind": "bad", "body": "案情",
@@ -171,3 +177,29 @@ def test_sanction_and_case_in_the_workbench(as_user, catalogue, clerk, reviewer,
     from lists.models import CaseState, IndustrySanction, SanctionState, TypicalCase
     assert IndustrySanction.objects.get(pk=sanction_pk).state == SanctionState.DECIDED
     assert TypicalCase.objects.get(pk=case_pk).state == CaseState.PUBLISHED
+
+
+def test_record_repair_page_refuses_before_the_minimum_and_grants_on_it(
+        as_user, catalogue, clerk, reviewer, second_reviewer, subject, make_record):
+    from lists.models import RepairRequest
+    from records.models import CreditRecord, RecordState
+
+    with clock.frozen_at(dt.date(2026, 1, 15)):
+        record = make_record(subject, "penalty_fine")
+    url = reverse("lists:record_repair", args=[record.pk])
+    data = {"step": "request", "request-proof": "罚款已缴清", "request-commitment": "承诺守法"}
+    with clock.frozen_at(dt.date(2026, 4, 15)):
+        page = as_user(clerk).get(url).content.decode()
+        assert "2026-04-16" in page  # shown before anyone applies
+        response = as_user(clerk).post(url, data)
+        assert response.status_code == 409
+        assert "2026-04-16" in response.content.decode()
+    with clock.frozen_at(dt.date(2026, 4, 16)):
+        assert as_user(clerk).post(url, data).status_code == 302
+        board = as_user(reviewer).get(reverse("lists:workbench")).content.decode()
+        assert 'data-kind="record_repair"' in board and url in board
+        response = as_user(reviewer).post(url, {"step": "decide", "decide-approve": "yes",
+                                                "decide-reasons": "已履行"})
+        assert response.status_code == 302
+    assert RepairRequest.objects.get().state == RepairRequest.State.APPROVED
+    assert CreditRecord.objects.get(pk=record.pk).state == RecordState.REPAIRED
