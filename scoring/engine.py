@@ -28,11 +28,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from audit.models import AuditEvent
-from audit.services import record_event
+from audit.services import chain_position, events_after, record_event
 from common import clock
 from common.errors import Conflict, ValidationFailed
 from records.models import CreditRecord
@@ -99,21 +97,23 @@ def compute_rows(*, specs: list[Spec], as_of: dt.date, subject_id: int | None = 
                 for _b, sid, score, grade, veto in cursor.fetchall()]
 
 
-def _audit_position() -> int:
-    """The audit chain's last sequence number: every record change after it is audited."""
-    return AuditEvent.objects.aggregate(seq=Max("seq"))["seq"] or 0
+def _audit_position() -> dict[int, int]:
+    """Where every audit stream stands: every record change after it is audited after it."""
+    return chain_position()
 
 
-def _changed_subjects(*, category: str, since_seq: int) -> list[int]:
-    """Subjects of the category whose records changed after `since_seq` in the audit chain.
+def _changed_subjects(*, category: str, since: dict[int, int]) -> list[int]:
+    """Subjects of the category whose records changed after `since` in the audit log.
 
     Every write on a record goes through records.services, which audits it in the same
-    transaction; so the audit log (indexed by sequence) tells exactly which subjects a batch
-    built from an older snapshot may have missed, without scanning the record table.
+    transaction; so the audit log (indexed by stream position) tells exactly which subjects
+    a batch built from an older snapshot may have missed, without scanning the record table.
+    A position per stream, not one global number: writers append to streams in parallel, so
+    a lower global `seq` may commit after a higher one (ADR 0006).
     """
     record_ids = {
-        int(pk) for pk in AuditEvent.objects.filter(
-            seq__gt=since_seq, target_type=CreditRecord._meta.label_lower,
+        int(pk) for pk in events_after(since).filter(
+            target_type=CreditRecord._meta.label_lower,
         ).values_list("target_id", flat=True) if pk.isdigit()
     }
     if not record_ids:
@@ -122,7 +122,7 @@ def _changed_subjects(*, category: str, since_seq: int) -> list[int]:
                 .order_by().values_list("subject_id", flat=True).distinct())
 
 
-def _switch(*, batch: EvaluationBatch, actor: object, since_seq: int) -> None:
+def _switch(*, batch: EvaluationBatch, actor: object, since: dict[int, int]) -> None:
     """The short transaction that makes a built batch the one readers see."""
     with transaction.atomic():
         batch.status = BatchStatus.COMPLETE
@@ -136,7 +136,7 @@ def _switch(*, batch: EvaluationBatch, actor: object, since_seq: int) -> None:
                 category=batch.category, defaults={"batch": batch, "switched_at": clock.now()})
             # Records that changed while the batch was building: their subjects' rows may
             # predate the change (the INSERT read a snapshot), so re-grade them now.
-            changed = _changed_subjects(category=batch.category, since_seq=since_seq)
+            changed = _changed_subjects(category=batch.category, since=since)
             for subject in Subject.objects.filter(pk__in=changed):
                 regrade_subject(subject=subject)
             record_event(
@@ -164,7 +164,7 @@ def regrade_many(*, models: list[ScoringModel], as_of: dt.date | None = None,
                            _("%(model)s is a draft; publish it before grading with it, or run "
                              "a what-if simulation.") % {"model": model.label})
     started = clock.now()
-    since_seq = _audit_position()
+    since = _audit_position()
     with transaction.atomic():
         batches = [
             EvaluationBatch.objects.create(
@@ -189,7 +189,7 @@ def regrade_many(*, models: list[ScoringModel], as_of: dt.date | None = None,
                 status=BatchStatus.FAILED, finished_at=clock.now(), error=str(exc)[:2000])
         raise
     for batch in batches:
-        _switch(batch=batch, actor=actor, since_seq=since_seq)
+        _switch(batch=batch, actor=actor, since=since)
     return batches
 
 

@@ -85,10 +85,10 @@ def test_readers_see_the_old_batch_until_the_switch(graded, shipped, monkeypatch
     seen = {}
     real_switch = engine._switch
 
-    def spy(*, batch, actor, since_seq):
+    def spy(*, batch, actor, since):
         seen["during"] = current_evaluation(subject=graded["clean"])[1]
         seen["rows"] = Evaluation.objects.filter(batch=batch).count()
-        real_switch(batch=batch, actor=actor, since_seq=since_seq)
+        real_switch(batch=batch, actor=actor, since=since)
 
     monkeypatch.setattr(engine, "_switch", spy)
     new = engine.regrade(model=shipped["property_service"], as_of=AS_OF)
@@ -100,7 +100,7 @@ def test_changes_made_while_building_are_caught_up_at_the_switch(
         graded, shipped, clerk, reviewer, monkeypatch):
     real_switch = engine._switch
 
-    def late_approval(*, batch, actor, since_seq):
+    def late_approval(*, batch, actor, since):
         # a record approved after the INSERT read its snapshot, before the switch: its
         # receiver re-grades the subject in the (still) current batch, not the new one
         record = record_services.record_create(
@@ -109,7 +109,7 @@ def test_changes_made_while_building_are_caught_up_at_the_switch(
             document_number="武房物罚〔2026〕9号")
         record_services.record_approve(actor=reviewer, record=record)
         assert Evaluation.objects.get(batch=batch, subject=graded["clean"]).grade == "AA"
-        real_switch(batch=batch, actor=actor, since_seq=since_seq)
+        real_switch(batch=batch, actor=actor, since=since)
 
     monkeypatch.setattr(engine, "_switch", late_approval)
     with clock.frozen_at(AS_OF):
