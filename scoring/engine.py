@@ -43,7 +43,7 @@ from scoring.models import (
     ModelStatus,
     ScoringModel,
 )
-from scoring.sqlcompile import Plan, TypeInfo, insert_sql, load_catalogue, select_sql
+from scoring.sqlcompile import Plan, TypeInfo, load_catalogue, regrade_statements, select_sql
 from subjects.models import Subject
 
 logger = logging.getLogger(__name__)
@@ -174,14 +174,16 @@ def regrade_many(*, models: list[ScoringModel], as_of: dt.date | None = None,
             for model in models
         ]
     plans = [Plan(spec=spec_of(m), batch_id=b.pk) for m, b in zip(models, batches, strict=True)]
-    sql = insert_sql(plans=plans, catalogue=load_catalogue(), as_of=as_of,
-                     vendor=connection.vendor, table=Evaluation._meta.db_table)
+    statements = regrade_statements(
+        plans=plans, catalogue=load_catalogue(), as_of=as_of, vendor=connection.vendor,
+        table=Evaluation._meta.db_table, scratch=f"scoring_regrade_{batches[0].pk}")
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # one sort of a few million small rows: in memory rather than spilled to disk
                 cursor.execute("SET LOCAL work_mem = %s", [WORK_MEM])
-            cursor.execute(sql)
+            for sql in statements:
+                cursor.execute(sql)
     except Exception as exc:
         logger.exception("re-grade failed: %s", [b.pk for b in batches])
         with transaction.atomic():
