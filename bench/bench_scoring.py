@@ -3,6 +3,10 @@
     make bench-scoring                                  # SQLite and PostgreSQL, 1M / 10M
     .venv/bin/python -m bench.bench_scoring --db sqlite --subjects 100000 --records 1000000
 
+The last line printed is `RESULT {"ratio": …, "seconds": …, "bare_seconds": …, …}` (the worst
+database's full re-grade over its bare aggregation, and every database's figures under
+"per_db"), for scripts. PostgreSQL database: BENCH_PG_URL (default …/hc_bench).
+
 Issue 3 "Performance": 1,000,000 subjects and 10,000,000 records; print, per database, the
 full re-grade wall time (computing, writing and switching the batch) and the Python process's
 peak memory; and, on the same data in the same run, two references: the database's own bare
@@ -433,6 +437,21 @@ def main() -> None:
               f"{m['rss_baseline_mib']:.0f} MiB after start-up); one-subject re-grade median "
               f"{m['incremental_ms_median']:.1f} ms, p95 {m['incremental_ms_p95']:.1f} ms "
               f"(goal < 20)")
+    # One machine-readable line last: the worst database's ratio and its two timings.
+    per_db = {db: {"ratio": round(m["regrade_s"] / m["bare_s"], 3),
+                   "seconds": round(m["regrade_s"], 3), "bare_seconds": round(m["bare_s"], 3),
+                   "duckdb_seconds": round(d["duckdb_s"], 4), "graded": m["graded"],
+                   "rss_peak_mib": round(m["rss_peak_mib"], 1),
+                   "one_subject_ms_median": m["incremental_ms_median"],
+                   "one_subject_ms_p95": m["incremental_ms_p95"]}
+              for db, m, d in summary}
+    worst = max(per_db, key=lambda db: per_db[db]["ratio"]) if per_db else None
+    result = {"ratio": per_db[worst]["ratio"] if worst else None,
+              "seconds": per_db[worst]["seconds"] if worst else None,
+              "bare_seconds": per_db[worst]["bare_seconds"] if worst else None,
+              "db": worst, "subjects": args.subjects, "records": args.records,
+              "machine": machine(), "per_db": per_db}
+    print("RESULT " + json.dumps(result, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -108,6 +108,8 @@ class Dialect:
     # PostgreSQL it is what lets the record pass run in parallel without fences; SQLite keeps
     # the CASE chains, whose fenced plan it already runs within 2× of its bare aggregation.
     weights_join = False
+    # Fence between the subject pass's steps (none on SQLite, which evaluates them once).
+    subject_fence = ""
 
     def null(self, sql_type: str) -> str:
         return "NULL"
@@ -142,6 +144,9 @@ class PostgresDialect(Dialect):
     fence = ""
     no_index = ""
     weights_join = True
+    # PostgreSQL inlines each step of the subject pass into the next, so a score referenced
+    # by every grade threshold was recomputed per reference; fenced, each step runs once.
+    subject_fence = " OFFSET 0"
 
     def null(self, sql_type: str) -> str:
         return f"CAST(NULL AS {sql_type})"
@@ -565,6 +570,7 @@ class Compiler:
 
     def plan_ctes(self, p: int, plan: Plan, lane: int) -> list[str]:
         spec = plan.spec
+        sf = self.d.subject_fence
         slot_of = {j: slot for slot, (j, _v) in enumerate(self.match_vetoes(spec), start=1)}
         subj_t = Subject._meta.db_table
         items = list(enumerate(spec.items, start=1))
@@ -582,13 +588,13 @@ class Compiler:
         if self.subject_id is not None:
             where.append(f"s.id = {int(self.subject_id)}")
         s_cte = (f"p{p}_s AS (SELECT {', '.join(s_cols)} FROM {subj_t} s "
-                 f"LEFT JOIN {self.agg_source} a ON a.sid = s.id WHERE {' AND '.join(where)})")
+                 f"LEFT JOIN {self.agg_source} a ON a.sid = s.id WHERE {' AND '.join(where)}{sf})")
 
         common = ["sid", "st", "bad", "n", *keep_v]
         c_cols = common + [
             f"{self.clamp(f'i{k}', -item.cap, item.cap) if item.cap is not None else f'i{k}'}"
             f" AS c{k}" for k, item in items] + [f"k{m}" for m, _ind in inds]
-        c_cte = f"p{p}_c AS (SELECT {', '.join(c_cols)} FROM p{p}_s)"
+        c_cte = f"p{p}_c AS (SELECT {', '.join(c_cols)} FROM p{p}_s{sf})"
 
         members: dict[str, list[str]] = {g.code: [] for g in spec.groups}
         loose = [str(spec.base)]
@@ -599,14 +605,15 @@ class Compiler:
         g_cols = common + [f"({' + '.join(members[g.code]) or '0'}) AS g{n}"
                            for n, g in enumerate(spec.groups, start=1)]
         g_cols.append(f"({' + '.join(loose)}) AS u")
-        g_cte = f"p{p}_g AS (SELECT {', '.join(g_cols)} FROM p{p}_c)"
+        g_cte = f"p{p}_g AS (SELECT {', '.join(g_cols)} FROM p{p}_c{sf})"
 
         total = ["u"] + [
             self.clamp(f"g{n}", -g.cap, g.cap) if g.cap is not None else f"g{n}"
             for n, g in enumerate(spec.groups, start=1)]
-        t_cte = f"p{p}_t AS (SELECT {', '.join(common)}, ({' + '.join(total)}) AS tot FROM p{p}_g)"
+        t_cte = (f"p{p}_t AS (SELECT {', '.join(common)}, ({' + '.join(total)}) AS tot "
+                 f"FROM p{p}_g{sf})")
         b_cte = (f"p{p}_b AS (SELECT {', '.join(common)}, "
-                 f"{self.clamp('tot', spec.floor, spec.ceiling)} AS score FROM p{p}_t)")
+                 f"{self.clamp('tot', spec.floor, spec.ceiling)} AS score FROM p{p}_t{sf})")
 
         fixing = [(j, v) for j, v in vetoes if v.grade]
         vfix = " ".join(f"WHEN {self.veto_condition(v, j)} THEN {j}" for j, v in fixing)
@@ -623,7 +630,7 @@ class Compiler:
             rank_whens.append(f"WHEN {cond} THEN {rank}")
         rank_expr = f"CASE {' '.join(rank_whens)} ELSE {len(spec.grades) - 1} END"
         r_cols = ["sid", "st", "score", *keep_v, f"{vfix_expr} AS vfix", f"{rank_expr} AS rnk"]
-        r_cte = f"p{p}_r AS (SELECT {', '.join(r_cols)} FROM p{p}_b)"
+        r_cte = f"p{p}_r AS (SELECT {', '.join(r_cols)} FROM p{p}_b{sf})"
 
         by_code = {v.code: j for j, v in vetoes}
         lift_whens = []
@@ -634,7 +641,7 @@ class Compiler:
                 f"THEN {j}")
         lift_expr = f"CASE WHEN vfix > 0 THEN 0 {' '.join(lift_whens)} ELSE 0 END" \
             if lift_whens else "0"
-        l_cte = f"p{p}_l AS (SELECT sid, score, vfix, rnk, {lift_expr} AS lft FROM p{p}_r)"
+        l_cte = f"p{p}_l AS (SELECT sid, score, vfix, rnk, {lift_expr} AS lft FROM p{p}_r{sf})"
 
         grade_whens = [f"WHEN vfix = {j} THEN {self.d.text(v.grade)}" for j, v in fixing]
         grade_whens += [f"WHEN lft = {by_code[lift.code]} THEN {self.d.text(lift.floor)}"
@@ -646,7 +653,7 @@ class Compiler:
                        for lift in spec.lifts]
         veto_expr = f"CASE {' '.join(veto_whens)} ELSE '' END" if veto_whens else "''"
         f_cte = (f"p{p}_f AS (SELECT {int(plan.batch_id)} AS batch_id, sid, score, "
-                 f"CASE {' '.join(grade_whens)} END AS grade, {veto_expr} AS veto FROM p{p}_l)")
+                 f"CASE {' '.join(grade_whens)} END AS grade, {veto_expr} AS veto FROM p{p}_l{sf})")
         return [s_cte, c_cte, g_cte, t_cte, b_cte, r_cte, l_cte, f_cte]
 
     def compile_split(self, *, agg_table: str) -> tuple[str, str, str]:
