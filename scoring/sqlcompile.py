@@ -139,9 +139,7 @@ class PostgresDialect(Dialect):
     def cents_to_score(self, expr: str) -> str:
         return f"CAST({expr} AS NUMERIC(14, 2)) / 100"
 
-    # No fence: with the weights table the per-record expressions are cheap enough to be
-    # inlined, and a fenced subquery (OFFSET 0) would keep the scan out of a parallel plan.
-    fence = ""
+    fence = " OFFSET 0"  # PostgreSQL's optimisation fence for a subquery
     no_index = ""
     weights_join = True
     # PostgreSQL inlines each step of the subject pass into the next, so a score referenced
@@ -450,13 +448,17 @@ class Compiler:
         nm = self.d.not_materialized
         return [
             wt, rec,
-            f"raw AS{nm} (SELECT *, {', '.join(raw_cols)} FROM rec{self.d.fence})",
-            f"pts AS{nm} (SELECT *, {', '.join(pts_cols)} FROM raw{self.d.fence})",
+            # No fences: the per-record expressions are now cheap enough to be inlined, and a
+            # fenced subquery (OFFSET 0) would keep the scan out of a parallel plan.
+            f"raw AS{nm} (SELECT *, {', '.join(raw_cols)} FROM rec)",
+            f"pts AS{nm} (SELECT *, {', '.join(pts_cols)} FROM raw)",
             f"agg AS (SELECT sid, {', '.join(agg_cols)} FROM pts WHERE {counts} GROUP BY sid)",
         ]
 
     def record_ctes(self) -> list[str]:
-        if self.d.weights_join:
+        # One subject (index look-ups, a handful of records): the CASE chains plan faster than
+        # a joined table of every (category, type); the weights pay off over millions of rows.
+        if self.d.weights_join and self.subject_id is None:
             return self.record_ctes_weighted()
         rec_t = CreditRecord._meta.db_table
         subj_t = Subject._meta.db_table
