@@ -3,9 +3,12 @@
 Full re-grade (DESIGN.md "Storage and scale"; issue 3 "The engine"):
 
 1. a batch row is created in state *building* and committed on its own;
-2. one `WITH … INSERT INTO scoring_evaluation SELECT …` statement computes every subject of
-   every model in the run from one scan of the record table (`scoring.sqlcompile`); nothing
-   per subject passes through Python;
+2. one scan of the record table computes every subject of every model in the run
+   (`scoring.sqlcompile.regrade_statements`); nothing per subject passes through Python.
+   SQLite: one `WITH … INSERT INTO scoring_evaluation SELECT …`. PostgreSQL (whose
+   `INSERT … SELECT` never runs in parallel): the record pass as a parallel
+   `CREATE UNLOGGED TABLE … AS`, then one `INSERT … SELECT` of the subject pass over it, the
+   scratch table dropped — all in one transaction, so a failure leaves nothing behind;
 3. one short transaction marks the batch complete, moves the category's `CurrentBatch`
    pointer, re-grades the few subjects whose records changed while the batch was building
    (so an approval made during the build is not lost), and writes the audit event.
@@ -149,7 +152,7 @@ def _switch(*, batch: EvaluationBatch, actor: object, since: dict[int, int]) -> 
 
 def regrade_many(*, models: list[ScoringModel], as_of: dt.date | None = None,
                  actor: object = None, simulation: bool = False) -> list[EvaluationBatch]:
-    """Re-grade several categories (one model each) in ONE statement, one scan of the records.
+    """Re-grade several categories (one model each) with one scan of the records.
 
     Returns the new batches, complete and (unless `simulation`) current.
     """
