@@ -20,7 +20,8 @@ Each phase runs in its own process so `ru_maxrss` measures that phase alone:
   generate the rows with raw multi-row inserts (SQLite executemany, PostgreSQL COPY) in a
   realistic order (records arrive by date, for random subjects). A database that already holds
   the requested counts is reused (SQLite: ./var/bench/scoring.sqlite3; PostgreSQL: hc_bench).
-- measure: bare aggregation (best of 3), full re-grade (best of 2, each a real batch switch),
+- measure: bare aggregation and full re-grade (each a real batch switch), interleaved, best
+  of each,
   incremental re-grade of 200 random subjects; peak RSS of this process.
 - duckdb: load the record columns into an in-memory DuckDB (from a CSV export kept beside
   the SQLite file) and time the same aggregation (best of 3).
@@ -313,7 +314,14 @@ def phase_measure(args: argparse.Namespace) -> dict[str, Any]:
     def full() -> list:
         return engine.regrade_in_effect(as_of=AS_OF)
 
-    regrade_s, batches = best_of(2, full)
+    # Interleaved with the bare query (bare, re-grade, bare, re-grade), best of each: on a
+    # machine shared with other jobs a burst of load then hits both sides, not just one.
+    regrade_s, batches = best_of(1, full)
+    for _round in range(2 if regrade_s < 60 else 0):
+        again, _dist = best_of(1, bare(bare_sql(vendor=connection.vendor)))
+        bare_s = min(bare_s, again)
+        seconds, batches = best_of(1, full)
+        regrade_s = min(regrade_s, seconds)
     graded = sum(b.subject_count for b in batches)
     print(f"  full re-grade: {regrade_s:.2f} s, {graded:,} subjects in "
           f"{len(batches)} batches", flush=True)
