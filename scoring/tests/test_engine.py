@@ -87,6 +87,28 @@ def test_a_failed_build_leaves_the_old_batch_current(graded, shipped, monkeypatc
     assert current_evaluation(subject=graded["clean"])[1] == old
 
 
+def _scratch_tables() -> list[str]:
+    return [t for t in connection.introspection.table_names()
+            if t.startswith("scoring_regrade_")]
+
+
+def test_no_scratch_table_is_left_behind(graded, shipped, monkeypatch):
+    """PostgreSQL's scratch table lives inside the re-grade's transaction: dropped at the end,
+    rolled back with everything else when the insert fails."""
+    engine.regrade(model=shipped["property_service"], as_of=AS_OF)
+    assert _scratch_tables() == []
+    real = engine.regrade_statements
+
+    def failing_insert(**kwargs):
+        statements = real(**kwargs)
+        return [*statements[:-2], "INSERT INTO no_such_table VALUES (1)"]
+
+    monkeypatch.setattr(engine, "regrade_statements", failing_insert)
+    with pytest.raises(Exception):  # noqa: B017 - whatever the database raises
+        engine.regrade(model=shipped["property_service"], as_of=AS_OF)
+    assert _scratch_tables() == []
+
+
 def test_readers_see_the_old_batch_until_the_switch(graded, shipped, monkeypatch):
     """While the new batch is building (rows inserted, pointer not moved), readers see old."""
     old = CurrentBatch.objects.get(category="property_service").batch
