@@ -3,6 +3,10 @@
     make bench-scoring                                  # SQLite and PostgreSQL, 1M / 10M
     .venv/bin/python -m bench.bench_scoring --db sqlite --subjects 100000 --records 1000000
 
+The last line printed is `RESULT {"ratio": …, "seconds": …, "bare_seconds": …, …}` (the worst
+database's full re-grade over its bare aggregation, and every database's figures under
+"per_db"), for scripts. PostgreSQL database: BENCH_PG_URL (default …/hc_bench).
+
 Issue 3 "Performance": 1,000,000 subjects and 10,000,000 records; print, per database, the
 full re-grade wall time (computing, writing and switching the batch) and the Python process's
 peak memory; and, on the same data in the same run, two references: the database's own bare
@@ -16,7 +20,8 @@ Each phase runs in its own process so `ru_maxrss` measures that phase alone:
   generate the rows with raw multi-row inserts (SQLite executemany, PostgreSQL COPY) in a
   realistic order (records arrive by date, for random subjects). A database that already holds
   the requested counts is reused (SQLite: ./var/bench/scoring.sqlite3; PostgreSQL: hc_bench).
-- measure: bare aggregation (best of 3), full re-grade (best of 2, each a real batch switch),
+- measure: bare aggregation and full re-grade (each a real batch switch), interleaved, best
+  of each,
   incremental re-grade of 200 random subjects; peak RSS of this process.
 - duckdb: load the record columns into an in-memory DuckDB (from a CSV export kept beside
   the SQLite file) and time the same aggregation (best of 3).
@@ -309,7 +314,14 @@ def phase_measure(args: argparse.Namespace) -> dict[str, Any]:
     def full() -> list:
         return engine.regrade_in_effect(as_of=AS_OF)
 
-    regrade_s, batches = best_of(2, full)
+    # Interleaved with the bare query (bare, re-grade, bare, re-grade), best of each: on a
+    # machine shared with other jobs a burst of load then hits both sides, not just one.
+    regrade_s, batches = best_of(1, full)
+    for _round in range(2 if regrade_s < 60 else 0):
+        again, _dist = best_of(1, bare(bare_sql(vendor=connection.vendor)))
+        bare_s = min(bare_s, again)
+        seconds, batches = best_of(1, full)
+        regrade_s = min(regrade_s, seconds)
     graded = sum(b.subject_count for b in batches)
     print(f"  full re-grade: {regrade_s:.2f} s, {graded:,} subjects in "
           f"{len(batches)} batches", flush=True)
@@ -433,6 +445,21 @@ def main() -> None:
               f"{m['rss_baseline_mib']:.0f} MiB after start-up); one-subject re-grade median "
               f"{m['incremental_ms_median']:.1f} ms, p95 {m['incremental_ms_p95']:.1f} ms "
               f"(goal < 20)")
+    # One machine-readable line last: the worst database's ratio and its two timings.
+    per_db = {db: {"ratio": round(m["regrade_s"] / m["bare_s"], 3),
+                   "seconds": round(m["regrade_s"], 3), "bare_seconds": round(m["bare_s"], 3),
+                   "duckdb_seconds": round(d["duckdb_s"], 4), "graded": m["graded"],
+                   "rss_peak_mib": round(m["rss_peak_mib"], 1),
+                   "one_subject_ms_median": m["incremental_ms_median"],
+                   "one_subject_ms_p95": m["incremental_ms_p95"]}
+              for db, m, d in summary}
+    worst = max(per_db, key=lambda db: per_db[db]["ratio"]) if per_db else None
+    result = {"ratio": per_db[worst]["ratio"] if worst else None,
+              "seconds": per_db[worst]["seconds"] if worst else None,
+              "bare_seconds": per_db[worst]["bare_seconds"] if worst else None,
+              "db": worst, "subjects": args.subjects, "records": args.records,
+              "machine": machine(), "per_db": per_db}
+    print("RESULT " + json.dumps(result, ensure_ascii=False))
 
 
 if __name__ == "__main__":

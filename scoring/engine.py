@@ -3,9 +3,12 @@
 Full re-grade (DESIGN.md "Storage and scale"; issue 3 "The engine"):
 
 1. a batch row is created in state *building* and committed on its own;
-2. one `WITH … INSERT INTO scoring_evaluation SELECT …` statement computes every subject of
-   every model in the run from one scan of the record table (`scoring.sqlcompile`); nothing
-   per subject passes through Python;
+2. one scan of the record table computes every subject of every model in the run
+   (`scoring.sqlcompile.regrade_statements`); nothing per subject passes through Python.
+   SQLite: one `WITH … INSERT INTO scoring_evaluation SELECT …`. PostgreSQL (whose
+   `INSERT … SELECT` never runs in parallel): the record pass as a parallel
+   `CREATE UNLOGGED TABLE … AS`, then one `INSERT … SELECT` of the subject pass over it, the
+   scratch table dropped — all in one transaction, so a failure leaves nothing behind;
 3. one short transaction marks the batch complete, moves the category's `CurrentBatch`
    pointer, re-grades the few subjects whose records changed while the batch was building
    (so an approval made during the build is not lost), and writes the audit event.
@@ -44,7 +47,7 @@ from scoring.models import (
     RecordChange,
     ScoringModel,
 )
-from scoring.sqlcompile import Plan, TypeInfo, insert_sql, load_catalogue, select_sql
+from scoring.sqlcompile import Plan, TypeInfo, load_catalogue, regrade_statements, select_sql
 from subjects.models import Subject
 
 logger = logging.getLogger(__name__)
@@ -98,10 +101,10 @@ def compute_rows(*, specs: list[Spec], as_of: dt.date, subject_id: int | None = 
                 for _b, sid, score, grade, veto in cursor.fetchall()]
 
 
-# Feed ids follow commit order while record services audit before they signal (the audit chain's
-# head row is locked to commit). Should that ever change, a change whose transaction was in
-# flight when a build started could carry an id below the build's starting position: changes
-# noted this shortly before the start are caught up too (re-grading a subject is idempotent).
+# Writers do not serialise on one row (the audit log appends to parallel streams, ADR 0006), so a
+# change whose transaction was in flight when a build started can carry a feed id below the
+# build's starting position: changes noted this shortly before the start are caught up too
+# (re-grading a subject is idempotent).
 IN_FLIGHT_SLACK = dt.timedelta(seconds=10)
 # Feed rows older than this can matter to no build still running; each re-grade prunes them.
 FEED_KEEP = dt.timedelta(days=7)
@@ -151,7 +154,7 @@ def _switch(*, batch: EvaluationBatch, actor: object, since_seq: int) -> None:
 
 def regrade_many(*, models: list[ScoringModel], as_of: dt.date | None = None,
                  actor: object = None, simulation: bool = False) -> list[EvaluationBatch]:
-    """Re-grade several categories (one model each) in ONE statement, one scan of the records.
+    """Re-grade several categories (one model each) with one scan of the records.
 
     Returns the new batches, complete and (unless `simulation`) current.
     """
@@ -177,14 +180,16 @@ def regrade_many(*, models: list[ScoringModel], as_of: dt.date | None = None,
             for model in models
         ]
     plans = [Plan(spec=spec_of(m), batch_id=b.pk) for m, b in zip(models, batches, strict=True)]
-    sql = insert_sql(plans=plans, catalogue=load_catalogue(), as_of=as_of,
-                     vendor=connection.vendor, table=Evaluation._meta.db_table)
+    statements = regrade_statements(
+        plans=plans, catalogue=load_catalogue(), as_of=as_of, vendor=connection.vendor,
+        table=Evaluation._meta.db_table, scratch=f"scoring_regrade_{batches[0].pk}")
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # one sort of a few million small rows: in memory rather than spilled to disk
                 cursor.execute("SET LOCAL work_mem = %s", [WORK_MEM])
-            cursor.execute(sql)
+            for sql in statements:
+                cursor.execute(sql)
     except Exception as exc:
         logger.exception("re-grade failed: %s", [b.pk for b in batches])
         with transaction.atomic():

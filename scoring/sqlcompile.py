@@ -103,6 +103,16 @@ class Dialect:
     # Join keyword that fixes the loop order (SQLite: left table outermost).
     ordered_join = "CROSS JOIN"
     not_materialized = " NOT MATERIALIZED"
+    # Per-(category, type) rule constants from a joined VALUES table instead of CASE chains
+    # evaluated per record (`Compiler.weights_cte`). Measured (README "Performance"): on
+    # PostgreSQL it is what lets the record pass run in parallel without fences; SQLite keeps
+    # the CASE chains, whose fenced plan it already runs within 2× of its bare aggregation.
+    weights_join = False
+    # Fence between the subject pass's steps (none on SQLite, which evaluates them once).
+    subject_fence = ""
+
+    def null(self, sql_type: str) -> str:
+        return "NULL"
 
 
 class PostgresDialect(Dialect):
@@ -131,6 +141,13 @@ class PostgresDialect(Dialect):
 
     fence = " OFFSET 0"  # PostgreSQL's optimisation fence for a subquery
     no_index = ""
+    weights_join = True
+    # PostgreSQL inlines each step of the subject pass into the next, so a score referenced
+    # by every grade threshold was recomputed per reference; fenced, each step runs once.
+    subject_fence = " OFFSET 0"
+
+    def null(self, sql_type: str) -> str:
+        return f"CAST(NULL AS {sql_type})"
     ordered_join = "CROSS JOIN"
     not_materialized = " NOT MATERIALIZED"
 
@@ -175,6 +192,7 @@ class Compiler:
         self.d = dialect
         self.subject_id = subject_id
         self.today = dialect.date(as_of)
+        self.agg_source = "agg"  # the per-subject sums: the CTE, or a table built first
 
     def type_ids(self, match: Match) -> list[int]:
         return [t.id for t in self.catalogue.values() if t.matches(match)]
@@ -301,7 +319,147 @@ class Compiler:
         """(plan-local veto number, veto) of the vetoes that read records, in slot order."""
         return [(j, v) for j, v in enumerate(spec.vetoes, start=1) if v.match is not None]
 
+    # -- the record pass with a weights table (PostgreSQL) --
+    def _window_dates(self, window: Window) -> tuple[str, str]:
+        """(publicity cut-off, decision cut-off) as SQL dates, one of them NULL: a record is in
+        the window when `pe >= first` or `d >= second` (NULL compares as false)."""
+        if window.is_publicity:
+            return self.today, self.d.null("DATE")
+        cut = dates.earliest_decision_in_window(as_of=self.as_of, months=window.months or 0)
+        return self.d.null("DATE"), self.d.date(cut)
+
+    def _static_points(self, item: Item, type_id: int) -> int | None:
+        """The item's points for a record of this type in cents, or None if they depend on the
+        record's level or amount (left to SQL)."""
+        p = item.points
+        if p.kind == "fixed":
+            return int(p.fixed)
+        info = self.catalogue[type_id]
+        if p.kind == "catalogue":
+            return int(info.default_points * 100) if info.matches(item.match) else 0
+        if p.kind == "type":
+            return int(dict(p.by_type).get(info.code, p.default))
+        return None
+
+    def weights_cte(self, type_ids: list[int], lanes: list[list[int]]) -> tuple[str, list[str]]:
+        """`wt`: one row per (category, record type) with everything the rules decide from
+        those two alone, per lane n: the item slot `a{n}`, its points `xw{n}` (NULL: from
+        level/amount), its window (`ip{n}`, `id{n}`), whether a bad record counts (`bp{n}`),
+        and per veto slot the window of a matching veto (`vp{n}_{s}`, `vd{n}_{s}`)."""
+        bad = {t.id for t in self.catalogue.values() if t.polarity == "bad"}
+        null_date = self.d.null("DATE")
+        cols = ["cat", "t", "bp"]
+        for n, lane in enumerate(lanes, start=1):
+            cols += [f"a{n}", f"xw{n}", f"ip{n}", f"id{n}", f"bp{n}"]
+            slots = max(len(self.match_vetoes(self.plans[p].spec)) for p in lane)
+            cols += [c for s in range(1, slots + 1) for c in (f"vp{n}_{s}", f"vd{n}_{s}")]
+        rows = []
+        categories = sorted({p.spec.category for p in self.plans})
+        for cat in categories:
+            for t in type_ids:
+                row = [self.d.text(cat), str(t), self.today if t in bad else null_date]
+                for lane in lanes:
+                    spec = next((self.plans[p].spec for p in lane
+                                 if self.plans[p].spec.category == cat), None)
+                    slots = max(len(self.match_vetoes(self.plans[p].spec)) for p in lane)
+                    if spec is None:
+                        row += ["0", self.d.bigint("0"), null_date, null_date, null_date]
+                        row += [null_date] * (2 * slots)
+                        continue
+                    k, item = next(((k, i) for k, i in enumerate(spec.items, start=1)
+                                    if t in self.type_ids(i.match)), (0, None))
+                    if item is None:
+                        row += ["0", self.d.bigint("0"), null_date, null_date]
+                    else:
+                        points = self._static_points(item, t)
+                        row += [str(k), self.d.bigint(str(points)) if points is not None
+                                else self.d.null("BIGINT"), *self._window_dates(item.window)]
+                    row.append(self.today if t in bad else null_date)
+                    vetoes = self.match_vetoes(spec)
+                    for slot in range(slots):
+                        veto = vetoes[slot][1] if slot < len(vetoes) else None
+                        if veto is not None and t in self.type_ids(veto.match):
+                            row += list(self._window_dates(veto.window))
+                        else:
+                            row += [null_date, null_date]
+                rows.append(f"({', '.join(row)})")
+        return f"wt ({', '.join(cols)}) AS (VALUES {', '.join(rows)})", cols[2:]
+
+    def record_ctes_weighted(self) -> list[str]:
+        """The record pass reading rule constants from `wt` (one hash join) instead of
+        evaluating CASE chains over the type per record; same results, cheaper per row."""
+        rec_t = CreditRecord._meta.db_table
+        subj_t = Subject._meta.db_table
+        lanes = self.lanes()
+        relevant = self.relevant_type_ids()
+        type_ids = sorted(relevant if relevant is not None else self.catalogue)
+        wt, wt_cols = self.weights_cte(type_ids, lanes)
+        where = ["r.state = 'effective'", f"r.decided_on <= {self.today}",
+                 "s.id = r.subject_id", "wt.cat = s.category", "wt.t = r.record_type_id"]
+        if relevant is not None:
+            where.append(_in("r.record_type_id", relevant))
+        where.append(self.could_count())
+        if self.subject_id is not None:
+            where.append(f"r.subject_id = {int(self.subject_id)}")
+        categories = sorted({p.spec.category for p in self.plans})
+        where.append(f"s.category IN ({', '.join(self.d.text(c) for c in categories)})")
+        rec = (f"rec AS{self.d.not_materialized} (SELECT r.subject_id AS sid, s.category AS cat, "
+               f"r.record_type_id AS t, r.decided_on AS d, r.publicity_ends_on AS pe, "
+               f"r.amount AS amt, r.level AS lvl, {', '.join('wt.' + c for c in wt_cols)} "
+               f"FROM {rec_t} r {self.d.ordered_join} {subj_t} s {self.d.ordered_join} wt "
+               f"WHERE {' AND '.join(where)})")
+        raw_cols, pts_cols, agg_cols = [], [], []
+        for n, lane in enumerate(lanes, start=1):
+            specs = [self.plans[p].spec for p in lane]
+            slots = max(len(self.match_vetoes(s)) for s in specs)
+
+            def dynamic(spec: Spec) -> str:
+                whens = " ".join(f"WHEN {k} THEN {self.d.bigint(self.raw_points(item))}"
+                                 for k, item in enumerate(spec.items, start=1)
+                                 if item.points.kind in ("level", "amount"))
+                return f"CASE a{n} {whens} ELSE 0 END" if whens else "0"  # noqa: B023
+
+            if any(i.points.kind in ("level", "amount") for sp in specs for i in sp.items):
+                raw_cols.append(f"COALESCE(xw{n}, {self.by_category(lane, dynamic, '0')}) "
+                                f"AS x{n}")
+            else:
+                raw_cols.append(f"xw{n} AS x{n}")
+            raw_cols.append(f"CASE WHEN pe >= ip{n} OR d >= id{n} THEN 1 ELSE 0 END AS w{n}")
+
+            def decayed(spec: Spec) -> str:
+                whens = " ".join(
+                    f"WHEN a{n} = {k} THEN {self.decayed(item, f'x{n}')}"  # noqa: B023
+                    for k, item in enumerate(spec.items, start=1) if not item.decay.is_none)
+                return f"CASE WHEN w{n} = 0 THEN 0 {whens} ELSE x{n} END"  # noqa: B023
+
+            veto_in = [f"pe >= vp{n}_{s} OR d >= vd{n}_{s}" for s in range(1, slots + 1)]
+            pts_cols.append(f"{self.by_category(lane, decayed, '0')} AS y{n}")
+            pts_cols.append(f"CASE WHEN {' OR '.join([f'w{n} = 1', f'pe >= bp{n}', *veto_in])} "
+                            f"THEN 1 ELSE 0 END AS c{n}")
+            for k in range(1, max(len(s.items) for s in specs) + 1):
+                agg_cols.append(self.d.bigint(f"SUM(CASE WHEN a{n} = {k} THEN y{n} ELSE 0 END)")
+                                + f" AS l{n}i{k}")
+            for s, cond in enumerate(veto_in, start=1):
+                agg_cols.append(self.d.bigint(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)")
+                                + f" AS l{n}v{s}")
+            agg_cols.append(self.d.bigint(f"SUM(c{n})") + f" AS l{n}n")
+        agg_cols.append(self.d.bigint("SUM(CASE WHEN pe >= bp THEN 1 ELSE 0 END)") + " AS bad")
+        counts = " OR ".join(f"c{n} = 1" for n in range(1, len(lanes) + 1))
+        nm = self.d.not_materialized
+        return [
+            wt, rec,
+            # No fences: the per-record expressions are now cheap enough to be inlined, and a
+            # fenced subquery (OFFSET 0) would keep the scan out of a parallel plan.
+            f"raw AS{nm} (SELECT *, {', '.join(raw_cols)} FROM rec)",
+            f"pts AS{nm} (SELECT *, {', '.join(pts_cols)} FROM raw)",
+            f"agg AS (SELECT sid, {', '.join(agg_cols)} FROM pts WHERE {counts} GROUP BY sid)",
+        ]
+
     def record_ctes(self) -> list[str]:
+        # One subject (index look-ups, a handful of records): the CASE chains plan faster than
+        # a joined table of every (category, type); the weights pay off over millions of rows.
+        if self.d.weights_join and self.subject_id is None:
+            return self.record_ctes_weighted()
         rec_t = CreditRecord._meta.db_table
         subj_t = Subject._meta.db_table
         # One subject: its records by index. Everyone: one sequential scan of the records,
@@ -414,6 +572,7 @@ class Compiler:
 
     def plan_ctes(self, p: int, plan: Plan, lane: int) -> list[str]:
         spec = plan.spec
+        sf = self.d.subject_fence
         slot_of = {j: slot for slot, (j, _v) in enumerate(self.match_vetoes(spec), start=1)}
         subj_t = Subject._meta.db_table
         items = list(enumerate(spec.items, start=1))
@@ -431,13 +590,13 @@ class Compiler:
         if self.subject_id is not None:
             where.append(f"s.id = {int(self.subject_id)}")
         s_cte = (f"p{p}_s AS (SELECT {', '.join(s_cols)} FROM {subj_t} s "
-                 f"LEFT JOIN agg a ON a.sid = s.id WHERE {' AND '.join(where)})")
+                 f"LEFT JOIN {self.agg_source} a ON a.sid = s.id WHERE {' AND '.join(where)}{sf})")
 
         common = ["sid", "st", "bad", "n", *keep_v]
         c_cols = common + [
             f"{self.clamp(f'i{k}', -item.cap, item.cap) if item.cap is not None else f'i{k}'}"
             f" AS c{k}" for k, item in items] + [f"k{m}" for m, _ind in inds]
-        c_cte = f"p{p}_c AS (SELECT {', '.join(c_cols)} FROM p{p}_s)"
+        c_cte = f"p{p}_c AS (SELECT {', '.join(c_cols)} FROM p{p}_s{sf})"
 
         members: dict[str, list[str]] = {g.code: [] for g in spec.groups}
         loose = [str(spec.base)]
@@ -448,14 +607,15 @@ class Compiler:
         g_cols = common + [f"({' + '.join(members[g.code]) or '0'}) AS g{n}"
                            for n, g in enumerate(spec.groups, start=1)]
         g_cols.append(f"({' + '.join(loose)}) AS u")
-        g_cte = f"p{p}_g AS (SELECT {', '.join(g_cols)} FROM p{p}_c)"
+        g_cte = f"p{p}_g AS (SELECT {', '.join(g_cols)} FROM p{p}_c{sf})"
 
         total = ["u"] + [
             self.clamp(f"g{n}", -g.cap, g.cap) if g.cap is not None else f"g{n}"
             for n, g in enumerate(spec.groups, start=1)]
-        t_cte = f"p{p}_t AS (SELECT {', '.join(common)}, ({' + '.join(total)}) AS tot FROM p{p}_g)"
+        t_cte = (f"p{p}_t AS (SELECT {', '.join(common)}, ({' + '.join(total)}) AS tot "
+                 f"FROM p{p}_g{sf})")
         b_cte = (f"p{p}_b AS (SELECT {', '.join(common)}, "
-                 f"{self.clamp('tot', spec.floor, spec.ceiling)} AS score FROM p{p}_t)")
+                 f"{self.clamp('tot', spec.floor, spec.ceiling)} AS score FROM p{p}_t{sf})")
 
         fixing = [(j, v) for j, v in vetoes if v.grade]
         vfix = " ".join(f"WHEN {self.veto_condition(v, j)} THEN {j}" for j, v in fixing)
@@ -472,7 +632,7 @@ class Compiler:
             rank_whens.append(f"WHEN {cond} THEN {rank}")
         rank_expr = f"CASE {' '.join(rank_whens)} ELSE {len(spec.grades) - 1} END"
         r_cols = ["sid", "st", "score", *keep_v, f"{vfix_expr} AS vfix", f"{rank_expr} AS rnk"]
-        r_cte = f"p{p}_r AS (SELECT {', '.join(r_cols)} FROM p{p}_b)"
+        r_cte = f"p{p}_r AS (SELECT {', '.join(r_cols)} FROM p{p}_b{sf})"
 
         by_code = {v.code: j for j, v in vetoes}
         lift_whens = []
@@ -483,7 +643,7 @@ class Compiler:
                 f"THEN {j}")
         lift_expr = f"CASE WHEN vfix > 0 THEN 0 {' '.join(lift_whens)} ELSE 0 END" \
             if lift_whens else "0"
-        l_cte = f"p{p}_l AS (SELECT sid, score, vfix, rnk, {lift_expr} AS lft FROM p{p}_r)"
+        l_cte = f"p{p}_l AS (SELECT sid, score, vfix, rnk, {lift_expr} AS lft FROM p{p}_r{sf})"
 
         grade_whens = [f"WHEN vfix = {j} THEN {self.d.text(v.grade)}" for j, v in fixing]
         grade_whens += [f"WHEN lft = {by_code[lift.code]} THEN {self.d.text(lift.floor)}"
@@ -495,8 +655,25 @@ class Compiler:
                        for lift in spec.lifts]
         veto_expr = f"CASE {' '.join(veto_whens)} ELSE '' END" if veto_whens else "''"
         f_cte = (f"{_result_relation(p)} AS (SELECT {int(plan.batch_id)} AS batch_id, sid, score, "
-                 f"CASE {' '.join(grade_whens)} END AS grade, {veto_expr} AS veto FROM p{p}_l)")
+                 f"CASE {' '.join(grade_whens)} END AS grade, {veto_expr} AS veto FROM p{p}_l{sf})")
         return [s_cte, c_cte, g_cte, t_cte, b_cte, r_cte, l_cte, f_cte]
+
+    def compile_split(self, *, agg_table: str) -> tuple[str, str, str]:
+        """(the record pass as one SELECT of per-subject sums, to be stored in `agg_table`;
+        then the WITH clause and final SELECT of the subject pass reading that table)."""
+        record = self.record_ctes()
+        body = record[-1]
+        assert body.startswith("agg AS (") and body.endswith(")")
+        agg_select = "WITH " + ",\n".join(record[:-1]) + "\n" + body[len("agg AS ("):-1]
+        self.agg_source = agg_table
+        lane_of = {p: n for n, lane in enumerate(self.lanes(), start=1) for p in lane}
+        ctes: list[str] = []
+        for p, plan in enumerate(self.plans, start=1):
+            ctes.extend(self.plan_ctes(p, plan, lane_of[p - 1]))
+        select = " UNION ALL ".join(
+            f"SELECT batch_id, sid, score, grade, veto FROM {_result_relation(p)}"
+            for p in range(1, len(self.plans) + 1))
+        return agg_select, "WITH " + ",\n".join(ctes), select
 
     def compile(self) -> tuple[str, str]:
         """(the WITH clause, the final SELECT: batch_id, sid, score in cents, grade, veto)."""
@@ -536,6 +713,33 @@ def plan_relations(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: 
 def _result_relation(p: int) -> str:
     """The CTE holding plan number `p`'s (1-based) final rows."""
     return f"p{p}_f"
+
+
+def regrade_statements(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,
+                       vendor: str, table: str, scratch: str) -> list[str]:
+    """The statements of a full re-grade, run in order in one transaction.
+
+    SQLite: the one `INSERT … SELECT`. PostgreSQL cannot run `INSERT … SELECT` in parallel
+    (15), but it can run `CREATE TABLE AS` in parallel: the record pass (the heavy part: every
+    record scanned, joined and summed per subject) goes into an unlogged scratch table with
+    all cores, then one `INSERT … SELECT` runs the cheap subject pass over it, and the scratch
+    table is dropped (README "Performance" has the measurements and the final plan).
+    """
+    if vendor != "postgresql":
+        return [insert_sql(plans=plans, catalogue=catalogue, as_of=as_of, vendor=vendor,
+                           table=table)]
+    dialect = dialect_for(vendor)
+    agg_select, with_sql, select = Compiler(
+        plans=plans, catalogue=catalogue, as_of=as_of, dialect=dialect,
+    ).compile_split(agg_table=scratch)
+    return [
+        f"DROP TABLE IF EXISTS {scratch}",
+        f"CREATE UNLOGGED TABLE {scratch} AS {agg_select}",
+        f"{with_sql}\nINSERT INTO {table} (batch_id, subject_id, score, grade, veto) "
+        f"SELECT batch_id, sid, {dialect.cents_to_score('score')}, grade, veto "
+        f"FROM ({select}) AS fin ORDER BY batch_id, sid",
+        f"DROP TABLE {scratch}",
+    ]
 
 
 def insert_sql(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,

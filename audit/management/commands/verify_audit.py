@@ -5,10 +5,16 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.selectors import verify_chain
+from audit.services import seal
 
 
 class Command(BaseCommand):
-    help = "Verify the audit log's hash chain and report the first broken event."
+    help = ("Verify every stream of the audit log and every seal, report the first broken "
+            "event, then seal the verified events not sealed yet (--no-seal to skip).")
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--no-seal", action="store_true",
+                            help="only verify; do not seal the verified tail")
 
     def handle(self, *args: Any, **options: Any) -> None:
         checked, broken = verify_chain()
@@ -18,3 +24,8 @@ class Command(BaseCommand):
                 f"({checked} events before it verified)."
             )
         self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {checked} events verified."))
+        if not options["no_seal"]:
+            sealed = seal()
+            if sealed is not None:
+                self.stdout.write(f"Sealed {sealed.after['count']} events "
+                                  f"(seal #{sealed.stream_seq}, root {sealed.after['root']}).")
