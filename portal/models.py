@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from subjects.models import Subject
 
@@ -44,7 +45,8 @@ class VerifiableDocument(models.Model):
     expires_on = models.DateField(_("valid until"), null=True, blank=True)
     superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+", verbose_name=_("superseded by"))
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(pgettext_lazy("document", "revoked at"), null=True,
+                                      blank=True)
     revoke_reason = models.TextField(_("why it was revoked"), blank=True)
 
     class Meta:

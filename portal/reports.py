@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from common import clock
 from common.pdf import render_pdf
@@ -43,7 +44,7 @@ def document_status(*, document: VerifiableDocument) -> Status:
     if document.superseded_by_id is not None:
         return Status("superseded", _("Superseded by a newer document"), False)
     if document.expires_on is not None and document.expires_on < today:
-        return Status("expired", _("Expired"), False)
+        return Status("expired", pgettext("public site", "Expired"), False)
     if document.kind == DocumentKind.BLACK_DECISION:
         entry = BlackListEntry.objects.filter(pk=document.object_id).first()
         if entry is None or entry.state not in (BlackState.PUBLICITY, BlackState.IN_FORCE):
@@ -52,7 +53,7 @@ def document_status(*, document: VerifiableDocument) -> Status:
         entry = RedListEntry.objects.filter(pk=document.object_id).first()
         if entry is None or entry.state != RedState.IN_FORCE:
             return Status("ended", _("No longer in force"), False)
-    return Status("valid", _("Valid"), True)
+    return Status("valid", pgettext("public site", "Valid"), True)
 
 
 def _explanation_as_of(subject: Subject, as_of: dt.date) -> Any:

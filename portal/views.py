@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from functools import wraps
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -17,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from common import clock
@@ -32,8 +34,31 @@ from subjects.models import Category, Subject
 EXPORT_MAX_ROWS = 20000
 
 
+class _NotPublic(Http404):
+    """Raised where a page is not public; answered by `not_found`, never by the site's 404
+    page, which would echo the path (and with it a typed ID number)."""
+
+
 def _not_found() -> Http404:
-    return Http404(_("The page you asked for is not on the public site."))
+    return _NotPublic()
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    """The one answer for malformed, unknown and non-public alike (same body, same status)."""
+    return _public(request, "portal/404.html", {}, status=404)
+
+
+def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page of the public site: anything not public is answered by `not_found`."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except (_NotPublic, NotFound):
+            return not_found(request)
+
+    return wrapped
 
 
 def _public(request: HttpRequest, template: str, context: dict[str, Any],
@@ -81,11 +106,13 @@ def _category(subject: Subject) -> str:
 
 
 # --- home, search, subject ------------------------------------------------------------------
+@public
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return _public(request, "portal/home.html", selectors.home())
 
 
+@public
 @require_GET
 @throttled("search")
 def search(request: HttpRequest) -> HttpResponse:
@@ -105,6 +132,7 @@ def search(request: HttpRequest) -> HttpResponse:
     })
 
 
+@public
 @require_GET
 @throttled("subject")
 def subject(request: HttpRequest, code: str) -> HttpResponse:
@@ -130,12 +158,13 @@ def _subject_cells(subject: Subject) -> list[str]:
 SUBJECT_HEADER = ["Subject", "Code", "Category"]
 
 
+@public
 @require_GET
 def black_list(request: HttpRequest) -> HttpResponse:
     header = [_(h) for h in SUBJECT_HEADER] + [
         _("Ground"), _("Legal basis"), _("Decision number"), _("Decided on"),
-        _("Published on"), _("In force from"), _("In force until"), _("Measures"),
-        _("Department"), _("State")]
+        _("Published on"), _("In force from"), _("In force until"),
+        pgettext("public site", "Measures"), _("Department"), _("State")]
     return _listing(
         request, qs=selectors.black_list(q=request.GET.get("q", ""),
                                          category=request.GET.get("category", "")),
@@ -147,6 +176,7 @@ def black_list(request: HttpRequest) -> HttpResponse:
                        e.department.name, str(e.get_state_display())])
 
 
+@public
 @require_GET
 def black_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
@@ -156,6 +186,7 @@ def black_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _public(request, "portal/black_detail.html", {"entry": entry})
 
 
+@public
 @require_GET
 def red_list(request: HttpRequest) -> HttpResponse:
     header = [_(h) for h in SUBJECT_HEADER] + [
@@ -171,6 +202,7 @@ def red_list(request: HttpRequest) -> HttpResponse:
                        e.department.name, str(e.get_state_display())])
 
 
+@public
 @require_GET
 def red_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
@@ -180,6 +212,7 @@ def red_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _public(request, "portal/red_detail.html", {"entry": entry})
 
 
+@public
 @require_GET
 def key_list(request: HttpRequest) -> HttpResponse:
     if not conf.publish_key_supervision():
@@ -194,6 +227,7 @@ def key_list(request: HttpRequest) -> HttpResponse:
                        _d(e.entered_on)])
 
 
+@public
 @require_GET
 def sanction_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
@@ -213,12 +247,14 @@ def sanction_list(request: HttpRequest) -> HttpResponse:
         extra={"kind": kind, "kinds": IndustrySanction.Kind.choices})
 
 
+@public
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind not in TypicalCase.Kind.values:
         kind = ""
-    header = [_("Title"), _("Kind"), _("Published on"), _("Subjects"), _("Department")]
+    header = [_("Title"), pgettext("public site", "Kind"), _("Published on"), _("Subjects"),
+              _("Department")]
     qs = selectors.typical_cases(q=request.GET.get("q", ""), kind=kind).select_related(
         "department").prefetch_related("subjects")
     return _listing(
@@ -230,6 +266,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         extra={"kind": kind, "kinds": TypicalCase.Kind.choices})
 
 
+@public
 @require_GET
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
@@ -242,6 +279,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- random inspections -----------------------------------------------------------------------
+@public
 @require_GET
 def plan_list(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
@@ -257,6 +295,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
                        selectors.scrub(p.public_note)])
 
 
+@public
 @require_GET
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
@@ -282,6 +321,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                                         "rows": rows})
 
 
+@public
 @require_GET
 def result_list(request: HttpRequest) -> HttpResponse:
     header = [_(h) for h in SUBJECT_HEADER] + [
@@ -297,11 +337,13 @@ def result_list(request: HttpRequest) -> HttpResponse:
 
 
 # --- scoring models ---------------------------------------------------------------------------
+@public
 @require_GET
 def model_list(request: HttpRequest) -> HttpResponse:
     return _public(request, "portal/model_list.html", {"models": selectors.published_models()})
 
 
+@public
 @require_GET
 def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
@@ -312,6 +354,7 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- verification -----------------------------------------------------------------------------
+@public
 @require_GET
 @throttled("verify")
 def verify(request: HttpRequest, token: str) -> HttpResponse:
