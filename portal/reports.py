@@ -70,14 +70,19 @@ def _explanation_as_of(subject: Subject, as_of: dt.date) -> Any:
 def credit_report_context(*, document: VerifiableDocument) -> dict[str, Any]:
     subject = document.subject
     as_of = document.as_of
+    records = list(selectors.public_records(subject=subject, as_of=as_of))
+    # The grade counts every effective record; a line that rests on a record which is not
+    # public names its type only, never its document number (the report is handed to others).
+    explanation = _explanation_as_of(subject, as_of)
     return {
         "document": document,
         "subject": subject,
         "subject_code": selectors.public_code(subject),
         "phone": selectors.mask_phone(subject.contact_phone) if subject.contact_phone else "",
         "former_names": selectors.former_names(subject=subject),
-        "explanation": _explanation_as_of(subject, as_of),
-        "records": list(selectors.public_records(subject=subject, as_of=as_of)),
+        "explanation": explanation,
+        "public_ids": {r.pk for r in records},
+        "records": records,
         "lists": selectors.subject_lists(subject=subject, as_of=as_of),
         "commitments": selectors.commitments(subject=subject, as_of=as_of),
         "authority": conf.issuing_authority(),

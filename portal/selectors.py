@@ -181,7 +181,7 @@ def black_list(*, q: str = "", category: str = "", as_of: dt.date | None = None
     today = _today(as_of)
     qs = BlackListEntry.objects.filter(
         Q(state=BlackState.PUBLICITY, published_on__lte=today)
-        | Q(state=BlackState.IN_FORCE)
+        | Q(state=BlackState.IN_FORCE, effective_from__lte=today)
         & (Q(effective_until__isnull=True) | Q(effective_until__gte=today))
     ).select_related("subject", "ground", "department")
     return _by_subject(qs, q, category).order_by("-published_on", "-id")
@@ -193,7 +193,7 @@ def red_list(*, q: str = "", category: str = "", as_of: dt.date | None = None
     public may object to a nomination, so it must be able to see it)."""
     today = _today(as_of)
     qs = RedListEntry.objects.filter(
-        Q(state=RedState.IN_FORCE)
+        Q(state=RedState.IN_FORCE, effective_from__lte=today)
         & (Q(effective_until__isnull=True) | Q(effective_until__gte=today))
         | Q(state=RedState.PUBLICITY, publicity_started_on__lte=today,
             publicity_ends_on__gte=today)
