@@ -8,6 +8,7 @@ public", so nothing can be learnt about who exists.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from typing import Any
@@ -77,7 +78,9 @@ def _download(request: HttpRequest, *, name: str, title: str, header: Sequence[s
     fmt = request.GET.get("format", "")
     filename = f"{name}-{clock.today():%Y%m%d}"
     if fmt == "xlsx":
-        return xlsx_response(f"{filename}.xlsx", Sheet(title[:31], header, rows))
+        # a sheet title holds no backslash, slash, ?, *, [, ] or colon, and 31 characters at most
+        sheet_title = re.sub(r"[\\/?*\[\]:]", " ", title)[:31] or name
+        return xlsx_response(f"{filename}.xlsx", Sheet(sheet_title, header, rows))
     if fmt == "csv":
         return csv_response(f"{filename}.csv", header, rows)
     return None

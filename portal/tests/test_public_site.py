@@ -201,3 +201,24 @@ def test_masking_helpers():
         "身份证1101**********4477，电话138****5678，座机0591-****4321")
     untouched = "文书号 榕住建罚〔2026〕11号，金额 20000 元"
     assert scrub(untouched) == untouched
+
+
+def test_downloads_neutralise_formulas_and_odd_sheet_titles(county):
+    from lists.models import TypicalCase
+    from supervision.models import InspectionPlan
+
+    TypicalCase.objects.update(title='=HYPERLINK("http://evil.example","点击")')
+    InspectionPlan.objects.filter(pk=county.plan.pk).update(name="2026/Q1: [抽查]*?")
+    client = Client()
+    with clock.frozen_at(TODAY):
+        cases = client.get(reverse("portal:case_list"), {"format": "csv"})
+        sheet = client.get(reverse("portal:case_list"), {"format": "xlsx"})
+        plan = client.get(reverse("portal:plan_detail", args=[county.plan.pk]),
+                          {"format": "xlsx"})
+    rows = list(csv.reader(io.StringIO(cases.content.decode("utf-8-sig"))))
+    assert rows[1][0].startswith("'=HYPERLINK")
+    cells = [c for row in load_workbook(io.BytesIO(sheet.content)).active.iter_rows(
+        values_only=True) for c in row]
+    assert any(str(c).startswith("'=HYPERLINK") for c in cells)
+    assert plan.status_code == 200
+    assert load_workbook(io.BytesIO(plan.content)).active.title == "2026 Q1   抽查   "
