@@ -26,19 +26,24 @@ def _rate(group: str, request: HttpRequest) -> str:
     return conf.rate_limit()
 
 
+def refusal(request: HttpRequest, group: str) -> HttpResponse | None:
+    """Count this request of `group` against the client's address; the 429 page past the limit,
+    else None."""
+    usage = get_usage(request, group=f"portal.{group}", key="ip", rate=_rate, increment=True)
+    if usage is not None and usage["should_limit"]:
+        response = render(request, "portal/429.html", status=429)
+        response["Retry-After"] = str(max(1, int(usage.get("time_left", 60))))
+        return response
+    return None
+
+
 def throttled(group: str) -> Callable[[View], View]:
     """Count each request of `group` against the client's address; refuse with 429 past it."""
 
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            usage = get_usage(request, group=f"portal.{group}", key="ip", rate=_rate,
-                              increment=True)
-            if usage is not None and usage["should_limit"]:
-                response = render(request, "portal/429.html", status=429)
-                response["Retry-After"] = str(max(1, int(usage.get("time_left", 60))))
-                return response
-            return view(request, *args, **kwargs)
+            return refusal(request, group) or view(request, *args, **kwargs)
 
         return wrapped
 

@@ -29,7 +29,7 @@ from common.views import staff_required
 from lists.models import IndustrySanction, TypicalCase
 from portal import conf, reports, selectors, services
 from portal.models import VerifiableDocument
-from portal.throttle import throttled
+from portal.throttle import refusal, throttled
 from subjects.models import Category, Subject
 
 EXPORT_MAX_ROWS = 20000
@@ -76,6 +76,10 @@ def _download(request: HttpRequest, *, name: str, title: str, header: Sequence[s
               rows: Iterable[Sequence[Any]]) -> HttpResponse | None:
     """The list as XLSX or CSV when `?format=` asks for it (formula cells neutralised)."""
     fmt = request.GET.get("format", "")
+    if fmt in ("xlsx", "csv"):  # a whole list in one request: counted like a search
+        refused = refusal(request, "download")
+        if refused is not None:
+            return refused
     filename = f"{name}-{clock.today():%Y%m%d}"
     if fmt == "xlsx":
         # a sheet title holds no backslash, slash, ?, *, [, ] or colon, and 31 characters at most
@@ -89,6 +93,10 @@ def _download(request: HttpRequest, *, name: str, title: str, header: Sequence[s
 def _listing(request: HttpRequest, *, qs: QuerySet[Any], name: str, title: str,
              template: str, header: Sequence[str], row: Callable[[Any], Sequence[Any]],
              extra: dict[str, Any] | None = None) -> HttpResponse:
+    if request.GET.get("q"):  # filtering a list by name or code is a search
+        refused = refusal(request, "search")
+        if refused is not None:
+            return refused
     download = _download(request, name=name, title=title, header=header,
                          rows=(row(item) for item in qs[:EXPORT_MAX_ROWS]))
     if download is not None:

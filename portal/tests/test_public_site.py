@@ -169,12 +169,15 @@ def test_unpublished_plans_cases_and_models_are_not_found(county):
     assert "榕住建检〔2026〕4号" not in results
 
 
-@pytest.mark.parametrize("name", ["portal:search", "portal:subject", "portal:verify"])
+@pytest.mark.parametrize("name", ["portal:search", "portal:subject", "portal:verify",
+                                  "filtered list", "download"])
 def test_search_and_verification_pages_are_rate_limited(county, settings, name):
     settings.PORTAL_RATE_LIMIT = "3/m"
     url = {"portal:search": reverse("portal:search") + "?q=福州",
            "portal:subject": reverse("portal:subject", args=[county.acme.code]),
-           "portal:verify": reverse("portal:verify", args=["x" * 32])}[name]
+           "portal:verify": reverse("portal:verify", args=["x" * 32]),
+           "filtered list": reverse("portal:black_list") + "?q=福州",
+           "download": reverse("portal:sanction_list") + "?format=csv"}[name]
     client = Client(REMOTE_ADDR="10.0.0.7")
     with clock.frozen_at(TODAY):
         first = [client.get(url).status_code for _ in range(3)]
