@@ -234,8 +234,16 @@ def key_list(request: HttpRequest) -> HttpResponse:
                                        category=request.GET.get("category", "")),
         name="key-supervision", title=_("Key supervision"), template="portal/key_list.html",
         header=header,
-        row=lambda e: [*_subject_cells(e.subject), str(e.get_rule_display()),
-                       _d(e.entered_on)])
+        row=lambda e: [*_subject_cells(e.subject), _key_reason(e), _d(e.entered_on)],
+        extra={"publish_grades": conf.publish_grades()})
+
+
+def _key_reason(entry: Any) -> str:
+    """Why a subject is under key supervision; "the lowest grade" would disclose the grade, so
+    it is left blank where the county does not publish grades."""
+    if entry.rule == "lowest_grade" and not conf.publish_grades():
+        return ""
+    return str(entry.get_rule_display())
 
 
 @public
