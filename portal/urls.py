@@ -24,4 +24,5 @@ urlpatterns = [
     path("models/<int:pk>/", views.model_detail, name="model_detail"),
     path("verify/<str:token>/", views.verify, name="verify"),
     path("reports/<int:subject_id>/", views.report, name="report"),
+    path("documents/<int:pk>/revoke/", views.revoke, name="revoke"),
 ]

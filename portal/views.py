@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -413,3 +414,18 @@ def report(request: HttpRequest, subject_id: int) -> HttpResponse:
         f'attachment; filename="credit-report-{document.as_of:%Y%m%d}-{document.pk}.pdf"')
     response["Cache-Control"] = "no-store"
     return response
+
+
+@staff_required
+@require_POST
+def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke an issued document (lead department); the verification page then says so."""
+    document = get_object_or_404(VerifiableDocument, pk=pk)
+    try:
+        services.revoke_document(actor=request.user, document=document,
+                                 reason=request.POST.get("reason", ""))
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The document has been revoked."))
+    return redirect(reverse("subjects:detail", args=[document.subject_id]) + "#credit-report")

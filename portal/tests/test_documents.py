@@ -120,8 +120,29 @@ def test_staff_issue_a_credit_report_that_anyone_can_verify(county, reviewer):
         assert 'data-status="revoked"' in anonymous.get(newer_url).content.decode()
 
 
-def test_only_staff_issue_reports(county, clerk):
+def test_staff_revoke_from_the_subject_page(county, reviewer, clerk):
+    with clock.frozen_at(TODAY):
+        document = services.issue_credit_report(actor=clerk, subject=county.acme)
+        staff = login(Client(), reviewer)
+        panel = staff.get(reverse("subjects:detail", args=[county.acme.pk])).content.decode()
+        assert 'data-testid="issued-documents"' in panel and 'data-status="valid"' in panel
+        assert 'name="reason"' in panel
+        assert 'name="reason"' not in login(Client(), clerk).get(
+            reverse("subjects:detail", args=[county.acme.pk])).content.decode()
+        refused = login(Client(), clerk).post(reverse("portal:revoke", args=[document.pk]),
+                                              {"reason": "x"})
+        assert refused.status_code == 302
+        assert VerifiableDocument.objects.get(pk=document.pk).revoked_at is None
+        staff.post(reverse("portal:revoke", args=[document.pk]), {"reason": "出具错误"})
+        page = Client().get(reverse("portal:verify", args=[document.token])).content.decode()
+    assert 'data-status="revoked"' in page and "出具错误" in page
+    assert AuditEvent.objects.filter(action="portal.document_revoked").count() == 1
+
+
+def test_only_staff_issue_reports(county, clerk, leader):
     assert Client().post(reverse("portal:report", args=[county.acme.pk])).status_code == 302
+    assert login(Client(), leader).post(
+        reverse("portal:report", args=[county.acme.pk])).status_code == 403
     with pytest.raises(PermissionDeniedError):
         services.revoke_document(actor=clerk, document=VerifiableDocument.objects.first(),
                                  reason="x")
