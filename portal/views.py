@@ -29,6 +29,7 @@ from common.spreadsheets import Sheet, csv_response, xlsx_response
 from common.views import staff_required
 from lists.models import IndustrySanction, TypicalCase
 from portal import conf, reports, selectors, services
+from portal.forms import ReportForm
 from portal.models import VerifiableDocument
 from portal.throttle import refusal, throttled
 from subjects.models import Category, Subject
@@ -395,13 +396,10 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
 def report(request: HttpRequest, subject_id: int) -> HttpResponse:
     """Issue and download a credit report of a subject (staff, on the subject's behalf)."""
     target = get_object_or_404(Subject, pk=subject_id)
-    as_of = clock.today()
-    raw = request.POST.get("as_of", "")
-    if raw:
-        try:
-            as_of = dt.date.fromisoformat(raw)
-        except ValueError:
-            return HttpResponse(_("Enter a valid date."), status=400)
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(" ".join(form.errors.get("as_of", [])), status=400)
+    as_of = form.cleaned_data["as_of"] or clock.today()
     try:
         document = services.issue_credit_report(actor=request.user, subject=target, as_of=as_of)
     except ServiceError as exc:

@@ -150,9 +150,14 @@ def test_only_staff_issue_reports(county, clerk, leader):
 
 
 def test_a_report_as_of_an_earlier_date_leaves_out_what_came_later(county, reviewer):
+    staff = login(Client(), reviewer)
+    url = reverse("portal:report", args=[county.acme.pk])
     with clock.frozen_at(TODAY):
-        early = services.issue_credit_report(actor=reviewer, subject=county.acme,
-                                             as_of=dt.date(2026, 3, 1))
+        assert staff.post(url, {"as_of": "2026年3月1日"}).status_code == 200
+        assert staff.post(url, {"as_of": "not a date"}).status_code == 400
+        assert staff.post(url, {"as_of": "2026-05-01"}).status_code == 422  # the future
+    early = VerifiableDocument.objects.get(kind=DocumentKind.CREDIT_REPORT)
+    assert early.as_of == dt.date(2026, 3, 1)
     assert early.content["public_records"] == 0 and early.content["black_listed"] is False
 
 
