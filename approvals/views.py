@@ -12,12 +12,11 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import staff_required
-from approvals import permissions, selectors, services
+from approvals import permissions, public_urls, selectors, services
 from approvals.forms import CheckForm, CommitmentForm, FeedbackForm, FulfilForm, VerifyForm
 from approvals.models import Commitment, CommitmentState, CreditCheck
 from approvals.pdf import certificate_pdf
@@ -101,8 +100,7 @@ def check_detail(request: HttpRequest, number: str) -> HttpResponse:
         "check_measures": list(check.measures.all()),
         "may_commit": (may_handle and check.accept_with_missing and commitment is None
                        and check.as_of == clock.today()),
-        "verify_url": request.build_absolute_uri(
-            reverse("approvals_public:detail", args=[check.number])),
+        "verify_url": public_urls.verify_url(request, check),
     })
 
 
@@ -110,8 +108,7 @@ def check_detail(request: HttpRequest, number: str) -> HttpResponse:
 @require_GET
 def certificate(request: HttpRequest, number: str) -> HttpResponse:
     check = _check_or_404(request, number)
-    pdf = certificate_pdf(check=check, verify_url=request.build_absolute_uri(
-        reverse("approvals_public:detail", args=[check.number])))
+    pdf = certificate_pdf(check=check, verify_url=public_urls.verify_url(request, check))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{check.number}.pdf"'
     return response
@@ -141,8 +138,7 @@ def feedback(request: HttpRequest, number: str) -> HttpResponse:
         "commitment": Commitment.objects.filter(credit_check=check).first(),
         "may_handle": True, "feedback_form": form, "check_measures": list(check.measures.all()),
         "may_commit": False,
-        "verify_url": request.build_absolute_uri(
-            reverse("approvals_public:detail", args=[check.number])),
+        "verify_url": public_urls.verify_url(request, check),
     }, status=status)
 
 

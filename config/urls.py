@@ -12,5 +12,6 @@ urlpatterns = [
     path("lists/", include("lists.urls")),
     path("approvals/", include("approvals.urls")),
     path("verify/checks/", include("approvals.public_urls")),
+    path("public/", include("portal.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -27,6 +27,7 @@ from common.errors import Conflict, PermissionDeniedError, ServiceError, Validat
 from common.pdf import render_pdf
 from lists import catalogue, rules, selectors
 from lists import permissions as p
+from lists.eligibility import RED_LIST_NOMINATION, require_eligible
 from lists.models import (
     BLACK_OPEN_STATES,
     RED_OPEN_STATES,
@@ -880,14 +881,8 @@ def _red_eligibility(subject: Subject, *, today: dt.date) -> None:
         raise Conflict("already_nominated",
                        _("%(s)s already has an open or valid red-list entry.")
                        % {"s": subject.name})
-    if selectors.black_listed_subject_ids(subject_ids=[subject.pk]):
-        raise Conflict("black_listed", _("%(s)s is on the black list.") % {"s": subject.name})
-    if selectors.subjects_with_removing_records(subject_ids=[subject.pk], as_of=today):
-        raise Conflict("bad_record",
-                       _("%(s)s has an effective bad record that excludes it from the red list.")
-                       % {"s": subject.name})
-    from lists.eligibility import RED_LIST_NOMINATION, require_eligible  # conditions as data
-
+    # A bad record in force, a sanction, key supervision, the black list, a broken commitment:
+    # the conditions kept as data beside the measures, each naming its rule and end date.
     require_eligible(subject_id=subject.pk, as_of=today, incentive=RED_LIST_NOMINATION)
 
 

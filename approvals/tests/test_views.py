@@ -130,17 +130,20 @@ def test_certificate_pdf_and_public_verification(officer, graded, good_subject, 
     pdf = officer.get(f"/approvals/checks/{check.number}/certificate.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
-    public = Client().get(f"/verify/checks/{check.number}/")
-    assert public.status_code == 200 and public["X-Robots-Tag"] == "noindex"
-    html = public.content.decode()
+    # by number: staff only (numbers are sequential); the public verifies by token (portal)
+    anonymous = Client().get(f"/verify/checks/{check.number}/")
+    assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
+    staff = officer.get(f"/verify/checks/{check.number}/")
+    assert staff.status_code == 200 and staff["X-Robots-Tag"] == "noindex"
+    html = staff.content.decode()
     assert good_subject.name in html and good_subject.code in html
     assert "AA" not in html and "property-composite" not in html  # no grade, no model
     assert "绿色通道" in html
-    assert Client().get("/verify/checks/", {"number": check.number.lower()}).status_code == 302
-    assert Client().get("/verify/checks/XYHC-2026-999999/").status_code == 404
+    assert officer.get("/verify/checks/", {"number": check.number.lower()}).status_code == 302
+    assert officer.get("/verify/checks/XYHC-2026-999999/").status_code == 404
 
 
-def test_public_page_never_shows_an_id_number(graded, window_officer):
+def test_public_page_never_shows_an_id_number(graded, window_officer, officer):
     from subjects.models import Subject
 
     person = Subject.objects.create(kind="individual", code="11010519491231002X", name="张三丰",
@@ -148,7 +151,7 @@ def test_public_page_never_shows_an_id_number(graded, window_officer):
     with clock.frozen_at(MONDAY):
         check = credit_check(actor=window_officer, code_or_name=person.code,
                              matter_code="broker_registration")
-    html = Client().get(f"/verify/checks/{check.number}/").content.decode()
+    html = officer.get(f"/verify/checks/{check.number}/").content.decode()
     assert "11010519491231002X" not in html and "1101**" not in html and "张三丰" not in html
     assert "张**" in html
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "lists",
     "exchange",
     "approvals",
+    "portal",
     "workbench",
 ]
 

@@ -147,7 +147,7 @@ def test_a_subject_with_a_serious_record_cannot_be_nominated(clerk, subject, mak
         make_record(subject, "wage_arrears")
         with pytest.raises(Conflict) as exc:
             services.red_nominate(actor=clerk, subject=subject, reasons="x")
-    assert exc.value.code == "bad_record"
+    assert exc.value.code == "not_eligible"
 
 
 def test_decision_not_to_commend(catalogue, clerk, reviewer, subject):

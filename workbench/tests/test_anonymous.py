@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 PUBLIC_PREFIXES = (
-    "login/", "logout/", "i18n/", "admin/", "api/v1/", "verify/checks/", "static/",
+    "login/", "logout/", "i18n/", "admin/", "api/v1/", "public/", "static/",
 )
 FILLERS = {
     "int": "1", "str": "x", "slug": "x", "path": "x",

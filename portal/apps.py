@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    """The public credit site (信用公示) and verifiable credit reports (信用报告)."""
+
+    name = "portal"
+    verbose_name = _("Public site and credit reports")
+
+    def ready(self) -> None:
+        from approvals import public_urls
+        from portal import receivers  # noqa: F401  (gives every new credit check its token)
+        from portal.services import check_verify_path
+        from subjects import panels
+
+        panels.register(template="portal/_subject_panel.html", order=90)
+        public_urls.register_verify_path(check_verify_path)

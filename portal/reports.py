@@ -1,0 +1,96 @@
+"""The credit report (信用报告) and the validity of every verifiable document.
+
+A credit report states, as of its date: who the subject is, its grade and why (the scoring
+evaluator's line-by-line explanation of that grade), its public records, its list entries and
+the commitments it kept and broke: the categories 6, 8 and 9 of 《全国公共信用信息基础目录
+（2021年版）》 (serious-dishonesty lists, commitments and their fulfilment, evaluation results)
+beside the records. Where the rules let a credit report stand in for a 无违法违规证明, it must be
+checkable by whoever receives it, so it carries the issuing authority, the date, a QR code and
+a verification link to the token page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from common import clock
+from common.pdf import render_pdf
+from lists.models import BlackListEntry, BlackState, RedListEntry, RedState
+from portal import conf, selectors
+from portal.models import DocumentKind, VerifiableDocument
+from scoring import selectors as scoring_selectors
+from subjects.models import Subject
+
+
+@dataclass(frozen=True)
+class Status:
+    code: str  # valid, revoked, superseded, expired, ended
+    label: str
+    valid: bool
+
+
+def document_status(*, document: VerifiableDocument) -> Status:
+    """Whether an issued document still stands today, and if not why: revoked first (it was
+    issued in error), then superseded by a newer one, then past its validity; a list decision
+    also stops standing once the entry has left the list."""
+    today = clock.today()
+    if document.revoked_at is not None:
+        return Status("revoked", _("Revoked"), False)
+    if document.superseded_by_id is not None:
+        return Status("superseded", _("Superseded by a newer document"), False)
+    if document.expires_on is not None and document.expires_on < today:
+        return Status("expired", pgettext("public site", "Expired"), False)
+    if document.kind == DocumentKind.BLACK_DECISION:
+        entry = BlackListEntry.objects.filter(pk=document.object_id).first()
+        if entry is None or entry.state not in (BlackState.PUBLICITY, BlackState.IN_FORCE):
+            return Status("ended", _("No longer in force"), False)
+    if document.kind == DocumentKind.RED_DECISION:
+        entry = RedListEntry.objects.filter(pk=document.object_id).first()
+        if entry is None or entry.state != RedState.IN_FORCE:
+            return Status("ended", _("No longer in force"), False)
+    return Status("valid", pgettext("public site", "Valid"), True)
+
+
+def _explanation_as_of(subject: Subject, as_of: dt.date) -> Any:
+    """The explanation of the grade in force on `as_of`: the newest complete batch computed on
+    or before that day (the current batch when the report is as of today)."""
+    if as_of >= clock.today():
+        return scoring_selectors.explanation(subject=subject)
+    for evaluation in scoring_selectors.grade_history(subject=subject):
+        if evaluation.batch.as_of <= as_of:
+            return scoring_selectors.explanation(subject=subject, batch=evaluation.batch)
+    return None
+
+
+def credit_report_context(*, document: VerifiableDocument) -> dict[str, Any]:
+    subject = document.subject
+    as_of = document.as_of
+    records = list(selectors.public_records(subject=subject, as_of=as_of))
+    # The grade counts every effective record; a line that rests on a record which is not
+    # public names its type only, never its document number (the report is handed to others).
+    explanation = _explanation_as_of(subject, as_of)
+    return {
+        "document": document,
+        "subject": subject,
+        "subject_code": selectors.public_code(subject),
+        "phone": selectors.mask_phone(subject.contact_phone) if subject.contact_phone else "",
+        "former_names": selectors.former_names(subject=subject),
+        "explanation": explanation,
+        "public_ids": {r.pk for r in records},
+        "records": records,
+        "lists": selectors.subject_lists(subject=subject, as_of=as_of),
+        "commitments": selectors.commitments(subject=subject, as_of=as_of),
+        "authority": conf.issuing_authority(),
+        "issued_on": document.issued_at.date(),
+    }
+
+
+def credit_report_pdf(*, document: VerifiableDocument, verify_url: str) -> bytes:
+    context = credit_report_context(document=document)
+    context["verify_url"] = verify_url
+    return render_pdf("portal/pdf/credit_report.html", context)
