@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
@@ -22,7 +26,10 @@ class DepartmentAdmin(AuditedModelAdmin):
 class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     """Django's user admin with the platform's role, department and one-time-password flag.
 
-    Snapshots exclude the password hash (`USER_FIELDS`) so the audit log never holds it.
+    Snapshots exclude the password hash (`USER_FIELDS`) so the audit log never holds it. A
+    password typed here for a new account is one-time, and a password change is sent to the
+    staff page's audited reset (a generated one-time password): no administrator sets a
+    colleague's lasting password.
     """
 
     audit_fields = [*USER_FIELDS, "must_change_password", "is_staff"]
@@ -39,5 +46,13 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
         (_("Platform"), {"fields": ("department", "role", "must_change_password")}),
     )
 
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if not change:
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
+
+    def user_change_password(self, request: HttpRequest, id: str,  # noqa: A002 - Django's name
+                             form_url: str = "") -> HttpResponse:
+        return redirect("staff_edit", pk=int(id))
 
 from accounts import admin_api_tokens  # noqa: E402, F401  (registers the API token admin)

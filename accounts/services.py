@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import Department, Role, User
 from audit.services import record_event, snapshot
+from common.errors import ValidationFailed
 
 USER_FIELDS = ["username", "first_name", "department_id", "role", "is_active", "is_superuser"]
 
@@ -40,11 +41,16 @@ def user_create(
 ) -> tuple[User, str]:
     """Create a staff account; returns it with its initial password (generated if not given).
 
-    A generated password is one-time: the holder must change it at first login.
+    A generated password, or any password an administrator chooses for someone else, is
+    one-time: the holder must change it at first sign-in. Only the platform itself (`actor=None`,
+    e.g. a test fixture or the bootstrap) may set a lasting password.
     """
     _require_admin(actor)
-    one_time = password is None
-    password = password or secrets.token_urlsafe(12)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationFailed("duplicate_username", _("This user name is already taken."),
+                               field="username")
+    one_time = password is None or actor is not None
+    password = password or _one_time_password()
     user = User(
         username=username, role=role, department=department, first_name=full_name,
         is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
@@ -69,3 +75,83 @@ def password_change(*, user: User, new_password: str) -> User:
     user.save(update_fields=["password", "must_change_password"])
     record_event(actor=user, action="user.password_change", target=user, after={"forced": forced})
     return user
+
+
+def _one_time_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+@transaction.atomic
+def user_update(
+    *, actor: Any, user: User, role: str, department: Department | None, full_name: str,
+    is_active: bool,
+) -> User:
+    """Change a staff account's role, department, name or whether it may sign in.
+
+    An administrator cannot disable or demote their own account (nobody could undo it), and the
+    last active administrator stays one.
+    """
+    _require_admin(actor)
+    if actor is not None and actor.pk == user.pk and (not is_active or role != Role.ADMIN):
+        raise ValidationFailed(
+            "own_account", _("You cannot disable or demote your own account."), field="role")
+    if user.role == Role.ADMIN and (role != Role.ADMIN or not is_active):
+        others = User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk)
+        if not others.exists():
+            raise ValidationFailed(
+                "last_admin", _("The platform must keep at least one active administrator."),
+                field="role")
+    before = snapshot(user, USER_FIELDS)
+    user.role = role
+    user.department = department
+    user.first_name = full_name
+    user.is_active = is_active
+    user.is_staff = user.is_superuser = role == Role.ADMIN
+    user.save()
+    record_event(actor=actor, action="user.update", target=user, before=before,
+                 after=snapshot(user, USER_FIELDS))
+    return user
+
+
+@transaction.atomic
+def password_reset(*, actor: Any, user: User, password: str | None = None) -> str:
+    """Give a staff account a one-time password and return it (to be shown once).
+
+    Any password an administrator sets, generated here or typed in the Django admin, is
+    one-time: its holder must choose their own at the next sign-in, so no administrator knows a
+    colleague's working password. The audit event records who reset whose password, never the
+    value.
+    """
+    _require_admin(actor)
+    password = password or _one_time_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    record_event(actor=actor, action="user.password_reset", target=user,
+                 after={"one_time": True})
+    return password
+
+
+@transaction.atomic
+def second_factor_confirm(*, user: User, device: Any, token: str) -> bool:
+    """Confirm a new TOTP device with a code it produced; the second factor is then required at
+    every sign-in of this account. Returns False (nothing changes) for a wrong code."""
+    if not device.verify_token(token.strip()):
+        return False
+    user.totpdevice_set.exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    record_event(actor=user, action="user.second_factor_enable", target=user,
+                 after={"device": device.name})
+    return True
+
+
+@transaction.atomic
+def second_factor_remove(*, actor: Any, user: User) -> None:
+    """Remove an account's second factor: by its holder (signed in with it) or an
+    administrator, for a lost phone."""
+    if actor.pk != user.pk:
+        _require_admin(actor)
+    removed, _count = user.totpdevice_set.all().delete()
+    record_event(actor=actor, action="user.second_factor_remove", target=user,
+                 after={"removed": removed})

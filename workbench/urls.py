@@ -6,13 +6,12 @@ in the apps that serve them.
 
 from django.urls import include, path
 
-from accounts.views import password_change
 from workbench import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
-    path("account/password/", password_change, name="password_change"),
+    path("", include("accounts.urls")),
     path("audit/", include("workbench.audit_urls")),
 ]

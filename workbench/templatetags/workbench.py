@@ -45,6 +45,7 @@ def can(user: Any, what: str, obj: Any = None) -> bool:
         "review_records": lambda: permissions.can_review_records(user),
         "unmask": lambda: permissions.can_unmask_personal_data(user),
         "read_audit": lambda: permissions.can_read_audit(user),
+        "manage_accounts": lambda: permissions.can_manage_accounts(user),
         "submit_records": lambda: permissions.can_submit_records(user, obj),
     }
     return bool(checks[what]())
