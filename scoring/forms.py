@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import LenientDateField
+from scoring.models import ModelStatus, ScoringModel
 from subjects.models import Category
 
 MAX_SOURCE_BYTES = 200_000
@@ -44,3 +45,21 @@ class RegradeForm(AsOfForm):
     category = forms.ChoiceField(label=_("Category"), required=False,
                                  choices=[("", _("Every category with a published model")),
                                           *Category.choices])
+
+
+class RetireForm(forms.Form):
+    """Ask to retire a published model: the model that takes over and the reason."""
+
+    successor = forms.ModelChoiceField(label=_("Model that takes over"), queryset=None)
+    reason = forms.CharField(label=_("Reason"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, model: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["successor"].queryset = ScoringModel.objects.filter(
+            category=model.category, status=ModelStatus.PUBLISHED).exclude(pk=model.pk)
+
+
+class RetireDecisionForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))

@@ -220,3 +220,46 @@ class RecordChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pk}: subject {self.subject_id}, record {self.record_id}"
+
+
+class RetirementState(models.TextChoices):
+    REQUESTED = "requested", _("Awaiting a second administrator")
+    CONFIRMED = "confirmed", _("Retired")
+    REFUSED = "refused", _("Retirement refused")
+
+
+class ModelRetirement(models.Model):
+    """A request to take a published model out of use, decided by a second person.
+
+    Retiring changes every grade of a category, so it takes four eyes and a written reason, and
+    names the published model that takes over: a category is never left without a model in
+    force, and its current grades are re-computed by the successor when the retirement is
+    confirmed (so no check quotes a retired model).
+    """
+
+    model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT,
+                              related_name="retirements", verbose_name=_("model"))
+    successor = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("model that takes over"))
+    reason = models.TextField(_("reason"))
+    state = models.CharField(_("state"), max_length=12, choices=RetirementState.choices,
+                             default=RetirementState.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested at"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("model retirement")
+        verbose_name_plural = _("model retirements")
+        constraints = [
+            models.UniqueConstraint(fields=["model"], condition=models.Q(state="requested"),
+                                    name="one_open_retirement_per_model"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} → {self.successor} ({self.state})"

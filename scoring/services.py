@@ -26,7 +26,7 @@ from scoring import engine
 from scoring.evaluator import Contribution, evaluate_subject
 from scoring.facts import record_facts_for, subject_facts_for
 from scoring.language import LanguageError, Spec, parse
-from scoring.models import ModelStatus, ScoringModel
+from scoring.models import ModelRetirement, ModelStatus, RetirementState, ScoringModel
 from scoring.permissions import can_manage_models
 from scoring.sqlcompile import Plan, load_catalogue, plan_relations
 
@@ -139,20 +139,96 @@ def model_publish(*, actor: Any, model: ScoringModel) -> ScoringModel:
     return model
 
 
+MIN_REASON_LENGTH = 5
+
+
 @transaction.atomic
-def model_retire(*, actor: Any, model: ScoringModel) -> ScoringModel:
-    """Take a published version out of use without a successor (its grades stay in history)."""
+def model_retire_request(*, actor: Any, model: ScoringModel, successor: ScoringModel,
+                         reason: str) -> ModelRetirement:
+    """Ask to take a published model out of use; a second administrator decides.
+
+    The request names the published model of the same category that takes over (so the
+    category never goes without a model in force) and gives a written reason.
+    """
     _require_manager(actor, _("retire scoring models"))
     model = _locked(model)
+    reason = (reason or "").strip()
+    if model.status != ModelStatus.PUBLISHED:
+        raise Conflict("model_not_published", _("%(model)s is not published.")
+                       % {"model": model.label})
+    if len(reason) < MIN_REASON_LENGTH:
+        raise ValidationFailed("reason_required",
+                               _("Give the reason for retiring the model (at least %(n)d "
+                                 "characters).") % {"n": MIN_REASON_LENGTH}, field="reason")
+    _check_successor(model=model, successor=successor)
+    if model.retirements.filter(state=RetirementState.REQUESTED).exists():
+        raise Conflict("retirement_pending",
+                       _("A retirement of %(model)s already awaits a decision.")
+                       % {"model": model.label})
+    request = ModelRetirement.objects.create(
+        model=model, successor=successor, reason=reason, requested_by=actor,
+        requested_at=clock.now())
+    record_event(actor=actor, action="scoring.model_retire_request", target=model,
+                 after={"successor": successor.label, "reason": reason,
+                        "request": request.pk})
+    return request
+
+
+def _check_successor(*, model: ScoringModel, successor: ScoringModel | None) -> None:
+    """The model taking over must be another published model of the same category, already in
+    effect, so the category's grades can be re-computed by it at once."""
+    ok = (successor is not None and successor.pk != model.pk
+          and successor.status == ModelStatus.PUBLISHED
+          and successor.category == model.category
+          and successor.effective_from <= clock.today())
+    if not ok:
+        raise ValidationFailed(
+            "successor_required",
+            _("Name another published model of the same category, already in effect, to take "
+              "over: a category is never left without a model in force."), field="successor")
+
+
+@transaction.atomic
+def model_retire_decide(*, actor: Any, request: ModelRetirement, confirm: bool,
+                        note: str = "") -> ModelRetirement:
+    """Confirm or refuse a retirement (four eyes: never the person who asked).
+
+    On confirmation the model is retired and its category is re-graded by the successor in the
+    same transaction, so the current grades, and every check that quotes them, name a model in
+    force.
+    """
+    _require_manager(actor, _("retire scoring models"))
+    request = ModelRetirement.objects.select_for_update().get(pk=request.pk)
+    if request.state != RetirementState.REQUESTED:
+        raise Conflict("retirement_decided", _("This retirement has already been decided."))
+    if actor.pk == request.requested_by_id:
+        raise PermissionDeniedError(
+            "four_eyes", _("You asked for this retirement; another administrator must decide."))
+    model = _locked(request.model)
+    request.decided_by, request.decided_at = actor, clock.now()
+    request.decision_note = (note or "").strip()
+    if not confirm:
+        request.state = RetirementState.REFUSED
+        request.save()
+        record_event(actor=actor, action="scoring.model_retire_refuse", target=model,
+                     after={"request": request.pk, "note": request.decision_note})
+        return request
+    successor = ScoringModel.objects.select_for_update().get(pk=request.successor_id)
+    _check_successor(model=model, successor=successor)
     if model.status != ModelStatus.PUBLISHED:
         raise Conflict("model_not_published", _("%(model)s is not published.")
                        % {"model": model.label})
     model.retire()
-    model.retired_at = clock.now()
+    model.retired_at = request.decided_at
     model.save(update_fields=["status", "retired_at", "updated_at"])
+    request.state = RetirementState.CONFIRMED
+    request.save()
     record_event(actor=actor, action="scoring.model_retire", target=model,
-                 before={"status": ModelStatus.PUBLISHED}, after={"status": model.status})
-    return model
+                 before={"status": ModelStatus.PUBLISHED},
+                 after={"status": model.status, "replaced_by": successor.label,
+                        "reason": request.reason, "requested_by": str(request.requested_by)})
+    engine.regrade(model=successor, actor=actor)
+    return request
 
 
 def regrade_now(*, actor: Any, as_of: dt.date | None = None, category: str | None = None,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("models/<int:pk>/edit/", views.model_edit, name="model_edit"),
     path("models/<int:pk>/publish/", views.model_publish, name="model_publish"),
     path("models/<int:pk>/retire/", views.model_retire, name="model_retire"),
+    path("retirements/<int:pk>/decide/", views.model_retire_decide, name="model_retire_decide"),
     path("models/<int:pk>/what-if/", views.what_if, name="what_if"),
     path("batches/", views.batch_list, name="batches"),
     path("batches/regrade/", views.regrade, name="regrade"),

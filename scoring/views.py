@@ -19,8 +19,14 @@ from common.errors import ServiceError
 from common.pages import apply_service_error, deny_unless
 from scoring import selectors, services
 from scoring.engine import spec_of
-from scoring.forms import AsOfForm, ModelSourceForm, RegradeForm
-from scoring.models import EvaluationBatch, ModelStatus, ScoringModel
+from scoring.forms import AsOfForm, ModelSourceForm, RegradeForm, RetireDecisionForm, RetireForm
+from scoring.models import (
+    EvaluationBatch,
+    ModelRetirement,
+    ModelStatus,
+    RetirementState,
+    ScoringModel,
+)
 from scoring.permissions import can_manage_models
 
 
@@ -68,6 +74,10 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": can_manage_models(user),
         "may_publish": can_manage_models(user) and model.status == ModelStatus.DRAFT
         and user.pk not in (model.created_by_id, model.updated_by_id),
+        "retire_form": RetireForm(model=model) if model.status == ModelStatus.PUBLISHED else None,
+        "retirements": model.retirements.select_related("successor", "requested_by",
+                                                        "decided_by").order_by("-requested_at"),
+        "open_state": RetirementState.REQUESTED,
     })
 
 
@@ -114,7 +124,43 @@ def model_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @staff_required
 def model_retire(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, services.model_retire, _("%(model)s retired."))
+    """Ask for a retirement (successor and reason); a second administrator decides."""
+    deny_unless(can_manage_models(request.user))
+    model = get_object_or_404(ScoringModel, pk=pk)
+    form = RetireForm(request.POST, model=model)
+    if form.is_valid():
+        try:
+            services.model_retire_request(actor=request.user, model=model,
+                                          successor=form.cleaned_data["successor"],
+                                          reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Retirement of %(model)s requested; another "
+                                        "administrator must confirm it.") % {"model": model.label})
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values()
+                                         for e in errors))
+    return redirect("scoring:model_detail", pk=model.pk)
+
+
+@require_POST
+@staff_required
+def model_retire_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    deny_unless(can_manage_models(request.user))
+    retirement = get_object_or_404(ModelRetirement, pk=pk)
+    form = RetireDecisionForm(request.POST)
+    form.is_valid()
+    confirm = request.POST.get("decision") == "confirm"
+    try:
+        services.model_retire_decide(actor=request.user, request=retirement, confirm=confirm,
+                                     note=form.cleaned_data.get("note", ""))
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("%(model)s retired.") % {"model": retirement.model.label}
+                         if confirm else _("The retirement was refused."))
+    return redirect("scoring:model_detail", pk=retirement.model_id)
 
 
 @staff_required
