@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "lists",
     "exchange",
     "approvals",
+    "monitoring",
 ]
 
 MIDDLEWARE = [

@@ -300,3 +300,6 @@ api.add_router("/", approvals_router)
 from scoring.api import router as scoring_router  # noqa: E402
 
 api.add_router("/", scoring_router)
+from monitoring.api import router as monitoring_router  # noqa: E402
+
+api.add_router("/statistics", monitoring_router)
