@@ -146,3 +146,4 @@ def test_report_pdf_is_in_chinese(leader, snapshot):
     assert report.number == "TJJC-2026-Q1"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(report.pdf))).pages)
     assert "报告编号" in text and "TJJC-2026-Q1" in text
+    assert "各部门归集信用记录" in text and "2026年第1季度统计监测报告" in text
