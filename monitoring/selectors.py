@@ -87,45 +87,56 @@ def category_label(value: str) -> str:
 
 # --- grades ----------------------------------------------------------------------------------
 
-def _grade_order(category: str) -> list[str]:
-    """The grade names of the category's model in force, best first (veto grades last)."""
+def _grade_orders() -> dict[str, list[str]]:
+    """Each category's grade names in its model in force, best first (veto grades last)."""
     from scoring.engine import spec_of
     from scoring.models import CurrentBatch
 
-    current = CurrentBatch.objects.filter(category=category).select_related("batch__model").first()
-    if current is None:
-        return []
-    return list(spec_of(current.batch.model).all_grade_names)
+    return {c.category: list(spec_of(c.batch.model).all_grade_names)
+            for c in CurrentBatch.objects.select_related("batch__model")}
 
 
-def _sorted_grades(category: str, grades: set[str]) -> list[str]:
-    order = _grade_order(category)
+def _sorted_grades(order: list[str], grades: set[str]) -> list[str]:
     return [g for g in order if g in grades] + sorted(g for g in grades if g not in order)
 
 
+def _batches_as_of(day: dt.date) -> dict[str, int]:
+    """Per category, the evaluation batch in force on `day`: the latest counted one by date."""
+    chosen: dict[str, tuple[dt.date, int]] = {}
+    rows = (GradeCount.objects.filter(as_of__lte=day, counted_on__lte=day)
+            .values_list("category", "as_of", "batch_id").distinct())
+    for category, as_of, batch_id in rows:
+        if category not in chosen or (as_of, batch_id) > chosen[category]:
+            chosen[category] = (as_of, batch_id)
+    return {category: batch_id for category, (_as_of, batch_id) in chosen.items()}
+
+
 def batch_as_of(*, category: str, day: dt.date) -> int | None:
-    """The evaluation batch in force for `category` on `day`: the latest counted one by date."""
-    row = (GradeCount.objects.filter(category=category, as_of__lte=day, counted_on__lte=day)
-           .order_by("-as_of", "-batch_id").values("batch_id").first())
-    return row["batch_id"] if row else None
+    """The evaluation batch in force for `category` on `day`."""
+    return _batches_as_of(day).get(category)
 
 
 def grade_distribution(*, filters: Filters) -> list[dict[str, Any]]:
     """Subjects per category and grade in the batches in force as of the filters' day, with
     each grade's share of its category (0–1). Department and period do not apply: a grade is
-    the subject's, not a department's."""
+    the subject's, not a department's. Three small queries whatever the number of subjects."""
     day = filters.as_of or clock.today()
-    categories = [filters.category] if filters.category else list(Category.values)
+    batches = _batches_as_of(day)
+    categories = [c for c in Category.values if c in batches
+                  and (not filters.category or c == filters.category)]
+    counts: dict[str, dict[str, int]] = {c: {} for c in categories}
+    category_of = {batches[c]: c for c in categories}
+    for batch_id, grade, count in GradeCount.objects.filter(
+            batch_id__in=list(category_of)).values_list("batch_id", "grade", "count"):
+        counts[category_of[batch_id]][grade] = count
+    orders = _grade_orders()
     rows: list[dict[str, Any]] = []
     for category in categories:
-        batch_id = batch_as_of(category=category, day=day)
-        if batch_id is None:
-            continue
-        counts = dict(GradeCount.objects.filter(batch_id=batch_id).values_list("grade", "count"))
-        total = sum(counts.values()) or 1
-        for grade in _sorted_grades(category, set(counts)):
-            rows.append({"category": category, "grade": grade, "count": counts[grade],
-                         "share": counts[grade] / total, "batch_id": batch_id})
+        total = sum(counts[category].values()) or 1
+        for grade in _sorted_grades(orders.get(category, []), set(counts[category])):
+            n = counts[category][grade]
+            rows.append({"category": category, "grade": grade, "count": n, "share": n / total,
+                         "batch_id": batches[category]})
     return rows
 
 
@@ -384,12 +395,13 @@ def inspections_by_grade(*, filters: Filters) -> list[dict[str, Any]]:
                     with_findings=Sum("with_findings")))
     population = {(r["category"], r["grade"]): r["count"]
                   for r in grade_distribution(filters=filters)}
+    orders = _grade_orders()
     by_category: dict[str, list[dict[str, Any]]] = {}
     for r in qs:
         by_category.setdefault(r["category"], []).append(r)
     out = []
     for category, rows in sorted(by_category.items()):
-        order = _sorted_grades(category, {r["grade"] for r in rows})
+        order = _sorted_grades(orders.get(category, []), {r["grade"] for r in rows})
         for r in sorted(rows, key=lambda r: order.index(r["grade"])):
             subjects = population.get((category, r["grade"]), 0)
             out.append({**r, "subjects": subjects,

@@ -37,6 +37,12 @@ class Table:
         links = self.links + [None] * (len(self.rows) - len(self.links))
         return list(zip(self.rows, links, strict=True))
 
+    @property
+    def display_rows(self) -> list[tuple[str, list[str], str | None]]:
+        """(first cell, other cells, drill-down address), as text, for the page."""
+        return [(cell_text(row[0]), [cell_text(v) for v in row[1:]], link)
+                for row, link in self.linked_rows]
+
 
 def _pct(value: float | None) -> float | None:
     return None if value is None else round(value * 100, 1)
