@@ -40,7 +40,7 @@ def _series(n: int) -> str:
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        return f"generate_series(1, {int(n)}) AS g(i)"
+        return f"generate_series(CAST(1 AS bigint), {int(n)}) AS g(i)"
     return (f"(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {int(n)})"
             f" SELECT i FROM s) AS g")
 
