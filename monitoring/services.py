@@ -60,12 +60,6 @@ def _number(kind: str, start: dt.date) -> str:
     return f"{base}-{n}"
 
 
-def _sheet_title(position: int, title: str) -> str:
-    """Excel refuses some characters in sheet names and more than 31 characters."""
-    clean = "".join(" " if c in '\\/?*[]:' else c for c in title)
-    return f"{position} {clean}"[:31]
-
-
 def _json_ready(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -116,7 +110,7 @@ def report_generate(*, actor: User, kind: str, day: dt.date) -> Report:
         preface = [title, f"{_('Number')}: {number}",
                    f"{_('Period')}: {start.isoformat()} – {end.isoformat()}",
                    f"{_('Statistics as of')}: {snapshot_day.isoformat()}"]
-        sheets = [Sheet(_sheet_title(i, t.title), t.header, t.rows, preface=preface)
+        sheets = [Sheet(tables.sheet_title(i, t.title), t.header, t.rows, preface=preface)
                   for i, t in enumerate(built, start=1)]
         xlsx = xlsx_bytes(*sheets)
     data = {t.key: {"title": t.title, "header": t.header, "rows": _json_ready(t.rows)}

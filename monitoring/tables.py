@@ -276,6 +276,12 @@ def all_tables(filters: Filters) -> list[Table]:
     return [build(filters) for build in BUILDERS.values()]
 
 
+def sheet_title(position: int, title: str) -> str:
+    """Excel refuses some characters in sheet names and more than 31 characters."""
+    clean = "".join(" " if c in '\\/?*[]:' else c for c in title)
+    return f"{position} {clean}"[:31]
+
+
 def cell_text(value: Any) -> str:
     if value is None:
         return "–"

@@ -60,7 +60,7 @@ def export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
     if key == "all":
         if fmt != "xlsx":
             raise Http404
-        sheets = [Sheet(services._sheet_title(i, t.title), t.header, t.rows)
+        sheets = [Sheet(tables.sheet_title(i, t.title), t.header, t.rows)
                   for i, t in enumerate(tables.all_tables(filters), start=1)]
         return xlsx_response("statistics.xlsx", *sheets)
     build = tables.BUILDERS.get(key)
@@ -70,7 +70,7 @@ def export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
     if fmt == "csv":
         return csv_response(f"{key}.csv", table.header, table.rows)
     if fmt == "xlsx":
-        return xlsx_response(f"{key}.xlsx", Sheet(services._sheet_title(1, table.title),
+        return xlsx_response(f"{key}.xlsx", Sheet(tables.sheet_title(1, table.title),
                                                   table.header, table.rows))
     raise Http404
 
