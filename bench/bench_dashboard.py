@@ -49,7 +49,7 @@ def _date_plus(base: str, days_expr: str) -> str:
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        return f"(DATE '{base}' + ({days_expr}))"
+        return f"(DATE '{base}' + CAST({days_expr} AS integer))"
     return f"date('{base}', '+' || ({days_expr}) || ' days')"
 
 

@@ -65,10 +65,10 @@ class OverviewQuery(Schema):
 def overview(request: HttpRequest, query: Query[OverviewQuery]) -> dict:
     """Grade distribution per category (batches in force) and the measures' feedback rates,
     from the latest statistics snapshot (or the one on or before `as_of`)."""
-    filters = Filters(category=query.category or None, department_id=query.department,
-                      as_of=query.as_of)
+    filters = selectors.resolve(Filters(category=query.category or None,
+                                        department_id=query.department, as_of=query.as_of))
     return {
-        "snapshot_day": selectors.snapshot_day(as_of=query.as_of),
+        "snapshot_day": filters.snapshot,
         "grades": selectors.grade_distribution(filters=filters),
         "measures": selectors.measures_by_measure(filters=filters),
         "feedback": selectors.feedback_totals(filters=filters),

@@ -9,7 +9,7 @@ report and `GET /api/v1/statistics/overview` call the same functions, so their n
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import Max, Q, QuerySet, Sum
@@ -41,6 +41,8 @@ class Filters:
     department_id: int | None = None
     category: str | None = None
     as_of: dt.date | None = None
+    # The snapshot day these filters read, once resolved (`resolve`): spares a query per figure.
+    snapshot: dt.date | None = None
 
     def months(self, prefix: str = "") -> Q:
         q = Q()
@@ -71,6 +73,16 @@ def snapshot_day(*, as_of: dt.date | None = None) -> dt.date | None:
     if as_of is not None:
         runs = runs.filter(day__lte=as_of)
     return runs.aggregate(d=Max("day"))["d"]
+
+
+def resolve(filters: Filters) -> Filters:
+    """The same filters with the snapshot day they read fixed once for all figures."""
+    return replace(filters, snapshot=snapshot_day(as_of=filters.as_of))
+
+
+def _day(filters: Filters) -> dt.date | None:
+    return filters.snapshot if filters.snapshot is not None else snapshot_day(
+        as_of=filters.as_of)
 
 
 def latest_run() -> SnapshotRun | None:
@@ -192,7 +204,7 @@ def records_by(*, dimension: str, filters: Filters) -> list[dict[str, Any]]:
     late (more than the 双公示 allowance of working days after the decision) and the average
     working days from decision to entry."""
     column = RECORD_DIMENSIONS[dimension]
-    day = snapshot_day(as_of=filters.as_of)
+    day = _day(filters)
     rows = list(
         _records(filters, day).values(column).annotate(
             total=Sum("total"), effective=Sum("effective"), pending=Sum("pending"),
@@ -228,7 +240,7 @@ def _labels(dimension: str, keys: list[Any]) -> dict[Any, str]:
 
 
 def records_totals(*, filters: Filters) -> dict[str, int]:
-    day = snapshot_day(as_of=filters.as_of)
+    day = _day(filters)
     sums = _records(filters, day).aggregate(
         total=Sum("total"), late=Sum("late"), pending=Sum("pending"), effective=Sum("effective"))
     return {k: v or 0 for k, v in sums.items()}
@@ -236,7 +248,7 @@ def records_totals(*, filters: Filters) -> dict[str, int]:
 
 def review_queue(*, filters: Filters) -> list[dict[str, Any]]:
     """Records awaiting review per department: count per age band and the oldest's age."""
-    day = snapshot_day(as_of=filters.as_of)
+    day = _day(filters)
     qs = QueueCount.objects.filter(day=day).filter(filters.department())
     names = department_names()
     rows: dict[int, dict[str, Any]] = {}
@@ -280,7 +292,7 @@ def list_series_label(kind: str, event: str) -> str:
 
 def list_events_by_month(*, filters: Filters) -> dict[str, Any]:
     """Entries, exits (expiries among them), objections and repairs per month."""
-    day = snapshot_day(as_of=filters.as_of)
+    day = _day(filters)
     qs = ListEventCount.objects.filter(day=day).filter(filters.months())
     if filters.department_id:
         qs = qs.filter(Q(department_id=filters.department_id) | Q(department_id__isnull=True))
@@ -295,7 +307,7 @@ def list_events_by_month(*, filters: Filters) -> dict[str, Any]:
 
 def list_outcomes(*, filters: Filters) -> list[dict[str, Any]]:
     """Exits, objections and repairs by outcome (state), e.g. expired / repaired / upheld."""
-    day = snapshot_day(as_of=filters.as_of)
+    day = _day(filters)
     qs = ListEventCount.objects.filter(day=day).filter(filters.months()).exclude(event="entry")
     if filters.department_id:
         qs = qs.filter(Q(department_id=filters.department_id) | Q(department_id__isnull=True))
@@ -323,7 +335,7 @@ def due_steps(*, user: Any, within_days: int = 7) -> dict[str, list[Any]]:
 # --- measures --------------------------------------------------------------------------------
 
 def _measures(filters: Filters) -> QuerySet[MeasureCount]:
-    day = snapshot_day(as_of=filters.as_of)
+    day = _day(filters)
     return MeasureCount.objects.filter(day=day).filter(filters.months(), filters.department())
 
 
@@ -372,7 +384,7 @@ def feedback_totals(*, filters: Filters) -> dict[str, Any]:
 def commitments(*, filters: Filters) -> dict[str, int]:
     """Commitments signed, kept (materials supplied), broken (deadline missed), still open, and
     open past their deadline."""
-    day = snapshot_day(as_of=filters.as_of)
+    day = _day(filters)
     qs = CommitmentCount.objects.filter(day=day).filter(filters.months(), filters.department())
     by_state = dict(qs.values("state").annotate(n=Sum("count")).values_list("state", "n"))
     overdue = qs.aggregate(n=Sum("overdue"))["n"] or 0
@@ -388,7 +400,7 @@ def inspections_by_grade(*, filters: Filters) -> list[dict[str, Any]]:
     If the grade predicts what inspectors find, the share with findings rises as the grade
     falls: the evaluation of the grading itself.
     """
-    day = snapshot_day(as_of=filters.as_of)
+    day = _day(filters)
     qs = (InspectionCount.objects.filter(day=day).filter(filters.months(), filters.category_q())
           .values("category", "grade")
           .annotate(drawn=Sum("drawn"), with_result=Sum("with_result"),

@@ -273,6 +273,7 @@ SECTIONS: list[tuple[str, list[str]]] = [
 
 
 def all_tables(filters: Filters) -> list[Table]:
+    filters = selectors.resolve(filters)
     return [build(filters) for build in BUILDERS.values()]
 
 

@@ -28,7 +28,7 @@ PAGE_SIZE = 50
 
 def _filters(request: HttpRequest) -> tuple[FilterForm, selectors.Filters]:
     form = FilterForm(request.GET or None)
-    return form, form.filters() if request.GET else selectors.Filters()
+    return form, selectors.resolve(form.filters() if request.GET else selectors.Filters())
 
 
 @staff_required
@@ -42,7 +42,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/dashboard.html", {
         "form": form, "filters": filters, "sections": sections, "charts": charts,
         "query": request.GET.urlencode(), "run": selectors.latest_run(),
-        "snapshot_day": selectors.snapshot_day(as_of=filters.as_of),
+        "snapshot_day": filters.snapshot,
         "totals": selectors.records_totals(filters=filters),
         "feedback": selectors.feedback_totals(filters=filters),
         "silent": selectors.silent_departments(filters=filters),
