@@ -44,6 +44,10 @@ class Table:
                 for row, link in self.linked_rows]
 
 
+def _no_category() -> str:
+    return _("The category filter does not apply to this table.")
+
+
 def _pct(value: float | None) -> float | None:
     return None if value is None else round(value * 100, 1)
 
@@ -162,7 +166,8 @@ def review_queue(filters: Filters) -> Table:
                   [(band, [row[1 + i] for row in rows]) for i, band in enumerate(bands)],
                   stacked=True, links=links)
     return Table("review_queue", _("Review queue: records awaiting review by age"),
-                 [_("Department"), *bands, _("Total"), _("Oldest (days)")], rows, chart, links)
+                 [_("Department"), *bands, _("Total"), _("Oldest (days)")], rows, chart, links,
+                 note=_no_category())
 
 
 def list_events(filters: Filters) -> Table:
@@ -174,7 +179,7 @@ def list_events(filters: Filters) -> Table:
     chart = _bar([r[0] for r in rows],
                  [(name, [row[1 + i] for row in rows]) for i, name in enumerate(names)])
     return Table("list_events", _("Lists: entries, exits, objections and repairs per month"),
-                 [_("Month"), *names], rows, chart)
+                 [_("Month"), *names], rows, chart, note=_no_category())
 
 
 def list_outcomes(filters: Filters) -> Table:
@@ -206,7 +211,7 @@ def measures(filters: Filters) -> Table:
     return Table("measures", _("Measures: returned by credit checks and fed back as applied"),
                  [_("Measure"), _("Kind"), _("Returned"), _("Applied"), _("Not applied"),
                   _("Feedback overdue"), _("Feedback rate (%)"), _("Applied rate (%)")],
-                 rows, chart)
+                 rows, chart, note=_no_category())
 
 
 def measures_departments(filters: Filters) -> Table:
@@ -218,7 +223,8 @@ def measures_departments(filters: Filters) -> Table:
                  percent=True)
     return Table("measures_departments", _("Measure feedback per department"),
                  [_("Department"), _("Measures returned"), _("Answered"), _("Applied"),
-                  _("Feedback overdue"), _("Feedback rate (%)"), _("Note")], rows, chart)
+                  _("Feedback overdue"), _("Feedback rate (%)"), _("Note")], rows, chart,
+                 note=_no_category())
 
 
 def commitments(filters: Filters) -> Table:
@@ -227,7 +233,8 @@ def commitments(filters: Filters) -> Table:
     values = [c["signed"], c["kept"], c["broken"], c["open"], c["overdue"]]
     rows = [[label, value] for label, value in zip(labels, values, strict=True)]
     return Table("commitments", _("Commitments (容缺受理)"), [_("Commitments"), _("Count")],
-                 rows, _bar([str(x) for x in labels], [(_("Count"), values)]))
+                 rows, _bar([str(x) for x in labels], [(_("Count"), values)]),
+                 note=_no_category())
 
 
 def inspections(filters: Filters) -> Table:
