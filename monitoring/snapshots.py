@@ -73,13 +73,14 @@ def _execute(sql: str, params: list) -> int:
 
 
 def refresh_workday_ordinals(*, until: dt.date) -> None:
-    """Rebuild the working-day ordinals from the earliest decision date to `until` (+ a year).
+    """Rebuild the working-day ordinals from the earliest decision date (at least 400 days
+    back) to `until` (and a year on).
 
     A few thousand rows from `common.workdays` (the holiday calendar as data), rebuilt each run
     so that an edited calendar is taken into account.
     """
     bounds = CreditRecord.objects.aggregate(first=Min("decided_on"), last=Max("decided_on"))
-    start = min(bounds["first"] or until, until) - dt.timedelta(days=1)
+    start = min(bounds["first"] or until, until - dt.timedelta(days=400))
     end = max(bounds["last"] or until, until) + dt.timedelta(days=366)
     rows, ordinal, current = [], 0, start
     while current <= end:

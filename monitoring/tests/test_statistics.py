@@ -99,3 +99,20 @@ def test_drill_down_lists_the_records_behind_the_late_count(snapshot, county):
     assert list(late) == [county["late"]]
     pending = selectors.records_behind(filters=Filters(), pending=True)
     assert list(pending) == [county["pending"]]
+
+
+def test_working_day_ordinals_agree_with_the_holiday_calendar():
+    """Across the 2026 National Day holiday and its adjusted working weekend, the ordinal
+    difference is exactly `common.workdays.working_days_between`."""
+    from common.models import CalendarDay
+    from common.workdays import working_days_between
+    from monitoring.models import WorkdayOrdinal
+
+    if not CalendarDay.objects.filter(date__year=2026).exists():
+        pytest.skip("holiday calendar not loaded")
+    snapshots.refresh_workday_ordinals(until=dt.date(2026, 10, 31))
+    ordinal = dict(WorkdayOrdinal.objects.values_list("day", "ordinal"))
+    start = dt.date(2026, 9, 20)
+    for offset in range(0, 35):
+        end = start + dt.timedelta(days=offset)
+        assert ordinal[end] - ordinal[start] == working_days_between(start, end), end
