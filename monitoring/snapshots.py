@@ -61,7 +61,8 @@ def _days_between(later: str, earlier: str) -> str:
     return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
 
-def _end_of_day(day: dt.date) -> dt.datetime:
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The first instant after `day`, in the platform's time zone."""
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
 
@@ -144,7 +145,7 @@ def _snapshot_records(day: dt.date) -> int:
         f"WHERE r.state <> 'draft' AND r.created_at < %s "
         f"GROUP BY r.source_department_id, {source}, r.record_type_id, s.category, {month}"
     )
-    return _execute(sql, [day, rules.double_publicity_entry_working_days(), _end_of_day(day)])
+    return _execute(sql, [day, rules.double_publicity_entry_working_days(), end_of_day(day)])
 
 
 def _date_literal(day: dt.date) -> str:
@@ -166,7 +167,7 @@ def _snapshot_queue(day: dt.date) -> int:
         f"WHERE r.state = 'submitted' AND r.submitted_at IS NOT NULL AND r.submitted_at < %s "
         f"GROUP BY r.source_department_id, {band}"
     )
-    return _execute(sql, [day, _end_of_day(day)])
+    return _execute(sql, [day, end_of_day(day)])
 
 
 def _snapshot_lists(day: dt.date) -> int:
@@ -224,7 +225,7 @@ def _snapshot_measures(day: dt.date) -> int:
         f"WHERE c.checked_at < %s "
         f"GROUP BY c.department_id, {month}, m.code, m.kind"
     )
-    return _execute(sql, [day, True, False, True, day, _end_of_day(day)])
+    return _execute(sql, [day, True, False, True, day, end_of_day(day)])
 
 
 def _snapshot_commitments(day: dt.date) -> int:
