@@ -79,6 +79,7 @@ class Scope(models.TextChoices):
     LISTS_READ_INTERNAL = "lists:read-internal", _("Read lists in progress (stage, next deadline)")
     CHECKS_RUN = "checks:run", _("Run credit checks")
     MATTERS_READ = "matters:read", _("Read the matters catalogue")
+    STATISTICS_READ = "statistics:read", _("Read statistics (monitoring overview)")
 
 
 class ApiToken(models.Model):

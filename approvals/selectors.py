@@ -418,17 +418,20 @@ def public_summary(*, number: str) -> dict[str, Any] | None:
         return None
     subject = check.subject
     individual = subject.kind == Subject.Kind.INDIVIDUAL
-    name = check.result["subject"]["name"]
+    # The snapshot says what the platform answered; a snapshot kept by an older version may
+    # lack a part, which then falls back to the stored subject and matter.
+    seen = check.result.get("subject") or {}
+    name = seen.get("name") or subject.name
+    measures = check.result.get("measures") or []
     return {
         "number": check.number,
         "checked_on": check.as_of,
         "subject_name": (name[:1] + "*" * (len(name) - 1)) if individual else name,
-        "subject_code": None if individual else check.result["subject"]["code"],
-        "matter": check.result["matter"]["name"],
-        "incentives": [m["name"] for m in check.result["measures"] if m["kind"] == "incentive"],
-        "restrictions": [m["name"] for m in check.result["measures"]
-                         if m["kind"] == "restriction"],
-        "accept_with_missing": check.result["accept_with_missing"]["allowed"],
+        "subject_code": None if individual else seen.get("code", subject.code),
+        "matter": (check.result.get("matter") or {}).get("name") or check.matter.name,
+        "incentives": [m["name"] for m in measures if m["kind"] == "incentive"],
+        "restrictions": [m["name"] for m in measures if m["kind"] == "restriction"],
+        "accept_with_missing": check.accept_with_missing,
     }
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("lists/", include("lists.urls")),
     path("approvals/", include("approvals.urls")),
+    path("monitoring/", include("monitoring.urls")),
     path("verify/checks/", include("approvals.public_urls")),
     path("public/", include("portal.urls")),
     path("admin/", admin.site.urls),

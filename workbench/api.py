@@ -12,11 +12,13 @@ from common.api import api
 from common.api.urls import api_urlpatterns
 from exchange.api import router as exchange_router
 from lists.api import router as lists_router
+from monitoring.api import router as monitoring_router
 from scoring.api import router as scoring_router
 
 api.add_router("/", exchange_router)  # subjects and records
 api.add_router("/lists", lists_router)
 api.add_router("/", approvals_router)
 api.add_router("/", scoring_router)
+api.add_router("/statistics", monitoring_router)
 
 urlpatterns = api_urlpatterns()

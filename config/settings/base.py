@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "exchange",
     "approvals",
     "portal",
+    "monitoring",
     "workbench",
 ]
 

@@ -17,6 +17,7 @@ def test_openapi_lists_every_endpoint(db):
         "/api/v1/subjects", "/api/v1/subjects/{code}", "/api/v1/records",
         "/api/v1/subjects/{code}/records", "/api/v1/lists/{kind}",
         "/api/v1/credit-check", "/api/v1/matters", "/api/v1/subjects/{code}/evaluation",
+        "/api/v1/statistics/overview",
     }
     assert set(paths["/api/v1/subjects"]) == {"get", "post"}
     assert "post" in paths["/api/v1/records"]
