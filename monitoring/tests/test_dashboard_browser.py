@@ -48,8 +48,9 @@ def test_leader_reads_filters_drills_down_and_downloads_the_report(
         page.goto(f"{base}/monitoring/reports/")
         page.select_option("#id_kind", "monthly")
         page.fill("#id_period", "2026-03-15")
-        page.click("[data-testid=report-form] button[type=submit]")
-        page.locator("[data-testid=report-pdf]").wait_for()
+        # issuing renders the PDF and XLSX in the request: allow a loaded CI machine its time
+        page.click("[data-testid=report-form] button[type=submit]", timeout=90_000)
+        page.locator("[data-testid=report-pdf]").wait_for(timeout=90_000)
         with page.expect_download() as download_info:
             page.click("[data-testid=report-pdf]")
         path = download_info.value.path()
