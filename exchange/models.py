@@ -42,3 +42,13 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+from exchange.feed_models import (  # noqa: E402,F401  the exchange's file models
+    ClassificationRequest,
+    ExportBatch,
+    ExportRow,
+    FeedMapping,
+    ImportBatch,
+    ImportedRow,
+)
