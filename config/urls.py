@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("exchange.urls")),
+    path("exchange/", include("exchange.page_urls")),
     path("", include("common.urls")),
     path("subjects/", include("subjects.urls")),
     path("records/", include("records.urls")),

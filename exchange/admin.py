@@ -46,3 +46,4 @@ class ApiTokenAdmin(admin.ModelAdmin):
                 self.message_user(request, str(exc.message), messages.ERROR)
                 return
         self.message_user(request, _("%(n)d token(s) revoked.") % {"n": done})
+from exchange import feed_admin  # noqa: E402,F401  the exchange's file tables

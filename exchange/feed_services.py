@@ -237,7 +237,7 @@ def _run(ctx: _Context, rows: list[feeds.FeedRow], *, ledger: bool
         if len(preview) < 50:
             preview.append({"row": row.row_number, "document_number": row.document_number,
                             "name": row.values.get("name", ""), "outcome": outcome,
-                            "outcome_label": RowOutcome(outcome).label,
+                            "outcome_label": str(RowOutcome(outcome).label),
                             "record_type": record.record_type.name if record else ""})
     return {**counts, "rejected": rejected}, preview
 
@@ -371,3 +371,19 @@ def _differs(old: Any, new: Any) -> bool:
         return (old or "").strip() != (new or "").strip()
     return old != new
 
+
+
+@transaction.atomic
+def classification_resolve(*, actor: User, request: ClassificationRequest
+                           ) -> ClassificationRequest:
+    """A clerk has given a feed-created subject its category (on the subject's page); the
+    request is closed with who and when, so the platform can show it was looked at."""
+    permissions.require(permissions.can_edit_subjects(actor), _("classify subjects"))
+    request = ClassificationRequest.objects.select_for_update().get(pk=request.pk)
+    if request.resolved_at is not None:
+        raise Conflict("already_resolved", _("This subject has already been classified."))
+    request.resolved_by, request.resolved_at = actor, clock.now()
+    request.save(update_fields=["resolved_by", "resolved_at"])
+    record_event(actor=actor, action="exchange.classified", target=request.subject,
+                 after={"category": request.subject.category})
+    return request
