@@ -298,7 +298,8 @@ def _apply(ctx: _Context, row: feeds.FeedRow
            ) -> tuple[str, CreditRecord | None, Subject | None]:
     subject = _subject(ctx, row)
     text = " ".join(row.values.get(k, "") for k in ("act", "facts", "content", "remark"))
-    match = ctx.mapper.match(category=row.values.get("category", ""), text=text)
+    match = ctx.mapper.match(category=row.values.get("category", ""), text=text,
+                             act=row.values.get("act", ""))
     if match is None:
         raise ValidationFailed(
             "unmapped", _("No rule of the mapping table matches category %(c)s; an "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exchange.feed_models import FeedMapping
-from records.models import RecordType
+from records.models import Polarity, RecordType
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,19 @@ class Mapper:
         ]
         codes = {r.record_type_code for r in self.rules if r.record_type_code}
         self.types = {t.code: t for t in RecordType.objects.filter(code__in=codes)}
+        polarity = Polarity.BAD if kind == "CF" else Polarity.GOOD
+        self.by_name = {t.name: t for t in RecordType.objects.filter(is_active=True,
+                                                                     polarity=polarity)}
 
-    def match(self, *, category: str, text: str) -> Match | None:
-        """The first rule whose category occurs in the row's category and whose keyword occurs
-        in the row's text; None when no rule matches."""
+    def match(self, *, category: str, text: str, act: str = "") -> Match | None:
+        """A row whose act (违法行为类型 / 许可决定书名称) is exactly the name of a catalogue type
+        of the right polarity is that type: departments that use the catalogue's names, and the
+        platform's own exports, come back as the same type. Otherwise the first rule whose
+        category occurs in the row's category and whose keyword occurs in the row's text;
+        None when no rule matches."""
+        if act in self.by_name:
+            record_type = self.by_name[act]
+            return Match(record_type, record_type.code)
         for rule in self.rules:
             if rule.category and rule.category not in category:
                 continue
