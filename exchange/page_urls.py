@@ -13,4 +13,9 @@ urlpatterns = [
     path("imports/<str:number>/", views.batch_detail, name="batch"),
     path("imports/<str:number>/import/", views.batch_import, name="batch_import"),
     path("imports/<str:number>/errors.xlsx", views.batch_errors, name="batch_errors"),
+    path("exports/", views.export_list, name="exports"),
+    path("exports/<str:number>/", views.export_detail, name="export"),
+    path("exports/<str:number>/file", views.export_download, name="export_file"),
+    path("exports/<str:number>/receipt", views.export_receipt, name="export_receipt"),
+    path("exports/<str:number>/<str:action>/", views.export_action, name="export_action"),
 ]

@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
@@ -29,7 +30,16 @@ from accounts.models import Department, Role, User
 from common.errors import ServiceError
 from common.spreadsheets import Sheet, xlsx_response
 from common.views import apply_service_error, deny_unless, staff_required
-from exchange.feed_models import ClassificationRequest, ImportBatch
+from exchange.exports import (
+    can_export,
+    export_acknowledge,
+    export_mark_sent,
+    export_prepare,
+    export_reject,
+    pending,
+    verify_batch,
+)
+from exchange.feed_models import ClassificationRequest, ExportAction, ExportBatch, ImportBatch
 from exchange.feed_services import import_feed
 
 UPLOAD_DIR = "exchange/uploads"
@@ -181,3 +191,117 @@ def batch_errors(request: HttpRequest, number: str) -> HttpResponse:
     return xlsx_response(f"{batch.number}-errors.xlsx",
                          Sheet(_("Rejected rows"), header, rows, preface=[summary],
                                widths=[8, 18, 80]))
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+class ExportForm(forms.Form):
+    encoding = forms.ChoiceField(label=gettext_lazy("Encoding"),
+                                 choices=[("utf-8", "UTF-8"), ("gbk", "GBK")])
+
+
+class AcknowledgeForm(forms.Form):
+    receipt = forms.FileField(label=gettext_lazy("Receipt file from the receiving platform"))
+    failed_documents = forms.CharField(
+        label=gettext_lazy("Document numbers the receipt names as refused (one a line)"),
+        required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RejectForm(forms.Form):
+    reasons = forms.CharField(label=gettext_lazy("Reasons the platform gave"),
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _export_page(request: HttpRequest, batch: ExportBatch, *, status: int = 200,
+                 **forms_: Any) -> HttpResponse:
+    rows = batch.row_set.select_related("record", "record__subject")[:500]
+    return render(request, "exchange/export_detail.html", {
+        "batch": batch, "rows": rows, "check": verify_batch(batch),
+        "ack_form": forms_.get("ack_form") or AcknowledgeForm(),
+        "reject_form": forms_.get("reject_form") or RejectForm(),
+        "export_form": ExportForm(), "resends": batch.resends.all(),
+    }, status=status)
+
+
+@staff_required
+def export_list(request: HttpRequest) -> HttpResponse:
+    """Export batches and what is waiting to go out; preparing a batch is one POST."""
+    deny_unless(can_export(request.user))
+    form = ExportForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = export_prepare(actor=request.user, encoding=form.cleaned_data["encoding"])
+        except ServiceError as exc:
+            status = apply_service_error(form, exc)
+        else:
+            if batch is None:
+                messages.info(request, _("Nothing is waiting to be exported."))
+                return redirect("exchange:exports")
+            return redirect("exchange:export", number=batch.number)
+    waiting = [(record, ExportAction(action).label) for record, action in pending()]
+    return render(request, "exchange/exports.html", {
+        "form": form, "batches": ExportBatch.objects.select_related("created_by")[:50],
+        "waiting": waiting[:100], "waiting_count": len(waiting)}, status=status)
+
+
+@staff_required
+def export_detail(request: HttpRequest, number: str) -> HttpResponse:
+    deny_unless(can_export(request.user))
+    return _export_page(request, get_object_or_404(ExportBatch, number=number))
+
+
+@staff_required
+def export_download(request: HttpRequest, number: str) -> HttpResponse:
+    """The batch's file, byte for byte as prepared (its SHA-256 is on the page)."""
+    deny_unless(can_export(request.user))
+    batch = get_object_or_404(ExportBatch, number=number)
+    charset = "gbk" if batch.encoding == "gbk" else "utf-8"
+    response = HttpResponse(bytes(batch.content), content_type=f"text/csv; charset={charset}")
+    response["Content-Disposition"] = f'attachment; filename="{batch.file_name}"'
+    return response
+
+
+@staff_required
+@require_POST
+def export_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """sent / acknowledge / reject / resend: one service each."""
+    deny_unless(can_export(request.user))
+    batch = get_object_or_404(ExportBatch, number=number)
+    try:
+        if action == "sent":
+            export_mark_sent(actor=request.user, batch=batch)
+        elif action == "acknowledge":
+            form = AcknowledgeForm(request.POST, request.FILES)
+            if not form.is_valid():
+                return _export_page(request, batch, status=422, ack_form=form)
+            receipt = form.cleaned_data["receipt"]
+            export_acknowledge(actor=request.user, batch=batch, receipt_name=receipt.name,
+                               receipt=receipt.read(),
+                               failed_documents=form.cleaned_data["failed_documents"]
+                               .splitlines())
+        elif action == "reject":
+            form = RejectForm(request.POST)
+            if not form.is_valid():
+                return _export_page(request, batch, status=422, reject_form=form)
+            export_reject(actor=request.user, batch=batch, reasons=form.cleaned_data["reasons"])
+        elif action == "resend":
+            encoding = request.POST.get("encoding") or batch.encoding
+            new = export_prepare(actor=request.user, encoding=encoding, resend_of=batch)
+            return redirect("exchange:export", number=new.number)
+        else:
+            raise Http404
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("exchange:export", number=batch.number)
+
+
+@staff_required
+def export_receipt(request: HttpRequest, number: str) -> HttpResponse:
+    deny_unless(can_export(request.user))
+    batch = get_object_or_404(ExportBatch, number=number)
+    if not batch.receipt:
+        raise Http404
+    response = HttpResponse(bytes(batch.receipt), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{batch.number}-receipt"'
+    return response

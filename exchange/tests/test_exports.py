@@ -186,3 +186,35 @@ def test_round_trip_into_a_fresh_database(decisions, reviewer, tmp_path):
             end) for d, c, n, t, day, a, end, _desc in rows]
     assert got == expected
     assert all(f"违法事实{n}" in row[7] for n, row in enumerate(rows, start=1))
+
+
+def test_export_pages(decisions, reviewer, lead_clerk):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from exchange.feed_models import ExportBatch
+
+    clerk = Client()
+    clerk.force_login(lead_clerk)
+    assert clerk.get("/exchange/exports/").status_code == 403
+    client = Client()
+    client.force_login(reviewer)
+    page = client.get("/exchange/exports/")
+    assert page.status_code == 200 and 'data-testid="waiting-count">3<' in page.content.decode()
+    response = client.post("/exchange/exports/", {"encoding": "gbk"})
+    batch = ExportBatch.objects.get()
+    assert response["Location"] == f"/exchange/exports/{batch.number}/"
+    download = client.get(f"/exchange/exports/{batch.number}/file")
+    assert download.content == bytes(batch.content)
+    client.post(f"/exchange/exports/{batch.number}/sent/")
+    client.post(f"/exchange/exports/{batch.number}/acknowledge/", {
+        "receipt": SimpleUploadedFile("回执.csv", b"ok"),
+        "failed_documents": "县住建罚〔2024〕3号\n"})
+    batch = ExportBatch.objects.get(pk=batch.pk)
+    assert batch.state == ExportState.ACKNOWLEDGED
+    assert batch.row_set.filter(failed=True).count() == 1
+    client.post(f"/exchange/exports/{batch.number}/resend/", {"encoding": "utf-8"})
+    resent = ExportBatch.objects.get(resend_of=batch)
+    assert resent.row_count == 1 and resent.encoding == "utf-8"
+    detail = client.get(f"/exchange/exports/{resent.number}/")
+    assert batch.number in detail.content.decode()
