@@ -15,6 +15,7 @@ is one record. A row whose content differs from the record in force becomes a co
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,53 +108,81 @@ def next_number(prefix: str, model: Any) -> str:
 
 # --- the import -------------------------------------------------------------------------------
 
-class _Context:
+class ImportContext:
     def __init__(self, *, actor: User, source: Department, kind: str, field_set: str,
                  batch: ImportBatch) -> None:
         self.actor, self.source, self.kind, self.field_set = actor, source, kind, field_set
         self.batch = batch
-        self.fields = feeds.FIELD_SETS[(kind, field_set)]
-        self.mapper = Mapper(kind)
+        self.fields = feeds.FIELD_SETS.get((kind, field_set), {})
+        self.mapper = Mapper(kind) if self.fields else None
         self.category = getattr(settings, "EXCHANGE_UNCLASSIFIED_CATEGORY", Category.DEVELOPER)
+
+
+@dataclass
+class Parsed:
+    """A file read and its rows parsed, with how to apply a row and name a refused field."""
+
+    kind: str
+    field_set: str
+    file_format: str
+    encoding: str
+    rows: list[feeds.FeedRow]
+    apply: Callable[[ImportContext, feeds.FeedRow], tuple[str, CreditRecord | None, Subject | None]]
+    column: Callable[[ImportContext, feeds.FeedRow, str | None], str]
+
+
+def _parse_feed(data: bytes) -> Parsed:
+    table = feeds.read_table(data)
+    kind, field_set = feeds.detect_kind_and_set(table.header)
+    rows = list(feeds.parse_rows(table, kind, field_set))
+    return Parsed(kind, field_set, table.file_format, table.encoding, rows, _apply, _column)
 
 
 def import_feed(*, actor: User, source: Department, data: bytes, file_name: str,
                 dry_run: bool = False, keep_preview: bool = False,
                 max_rows: int | None = None) -> ImportResult:
-    """Import (or, with `dry_run`, only try) one 双公示 file from `source`.
+    """Import (or, with `dry_run`, only try) one 双公示 file from `source`."""
+    permissions.require(can_import_feeds(actor, source),
+                        _("import records for %(d)s") % {"d": source.name})
+    return run_import(actor=actor, source=source, data=data, file_name=file_name,
+                      dry_run=dry_run, keep_preview=keep_preview, max_rows=max_rows,
+                      parse=_parse_feed)
+
+
+def run_import(*, actor: User, source: Department, data: bytes, file_name: str,
+               dry_run: bool, keep_preview: bool, max_rows: int | None,
+               parse: Callable[[bytes], Parsed]) -> ImportResult:
+    """The bookkeeping every file import shares (feeds and spreadsheet templates).
 
     A dry run goes through exactly the same code inside a transaction that is rolled back, so
     its counts are the counts a real run would give; `keep_preview` then stores a preview batch
     (counts and errors, no rows) for the page's error report.
     """
-    permissions.require(can_import_feeds(actor, source),
-                        _("import records for %(d)s") % {"d": source.name})
     sha = hashlib.sha256(data).hexdigest()
     try:
-        table = feeds.read_table(data)
-        kind, field_set = feeds.detect_kind_and_set(table.header)
-        rows = list(feeds.parse_rows(table, kind, field_set))
+        parsed = parse(data)
     except feeds.FeedFileError as exc:
         return ImportResult(None, {"rows": 0, "created": 0, "duplicates": 0, "corrections": 0,
                                    "rejected": [exc.as_row()]})
+    rows, kind, field_set = parsed.rows, parsed.kind, parsed.field_set
     if max_rows is not None and len(rows) > max_rows:
         raise ValidationFailed(
             "too_many_rows",
             _("The file has %(n)d rows; at most %(max)d are imported here. Use the command "
               "manage.py import_feed for larger files.") % {"n": len(rows), "max": max_rows},
             field="file")
-    meta = {"kind": kind, "field_set": field_set, "file_format": table.file_format,
-            "encoding": table.encoding}
+    meta = {"kind": kind, "field_set": field_set, "file_format": parsed.file_format,
+            "encoding": parsed.encoding}
     if dry_run:
         with transaction.atomic():
             # A throw-away batch so that subjects created on the way can be marked; rolled back.
             scratch = ImportBatch.objects.create(
                 number=next_number("DRY", ImportBatch), kind=kind, field_set=field_set,
-                file_format=table.file_format, file_name="", file_sha256=sha, source=source,
+                file_format=parsed.file_format, file_name="", file_sha256=sha, source=source,
                 actor=actor, state=ImportBatch.State.PREVIEW, started_at=clock.now())
-            ctx = _Context(actor=actor, source=source, kind=kind, field_set=field_set,
+            ctx = ImportContext(actor=actor, source=source, kind=kind, field_set=field_set,
                            batch=scratch)
-            summary, preview = _run(ctx, rows, ledger=False)
+            summary, preview = _run(ctx, parsed, ledger=False)
             transaction.set_rollback(True)
         batch = None
         if keep_preview:
@@ -162,8 +191,8 @@ def import_feed(*, actor: User, source: Department, data: bytes, file_name: str,
         return ImportResult(batch, summary, preview=preview, **meta)
     batch = _store_batch(actor=actor, source=source, sha=sha, file_name=file_name,
                          state=ImportBatch.State.RUNNING, summary=None, **meta)
-    ctx = _Context(actor=actor, source=source, kind=kind, field_set=field_set, batch=batch)
-    _run(ctx, rows, ledger=True)
+    ctx = ImportContext(actor=actor, source=source, kind=kind, field_set=field_set, batch=batch)
+    _run(ctx, parsed, ledger=True)
     batch = _close_batch(actor=actor, batch=batch)
     return ImportResult(batch, batch.summary(), **meta)
 
@@ -207,23 +236,23 @@ def _close_batch(*, actor: User, batch: ImportBatch) -> ImportBatch:
     return batch
 
 
-def _run(ctx: _Context, rows: list[feeds.FeedRow], *, ledger: bool
+def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool
          ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     counts = {"rows": 0, "created": 0, "duplicates": 0, "corrections": 0}
     rejected: list[dict[str, Any]] = []
     preview: list[dict[str, Any]] = []
-    for row in rows:
+    for row in parsed.rows:
         counts["rows"] += 1
         errors = [rejected_entry(row.row_number, col, reason) for col, reason in row.errors]
         outcome, record, subject = RowOutcome.REJECTED, None, None
         if not errors:
             try:
                 with transaction.atomic():
-                    outcome, record, subject = _apply(ctx, row)
+                    outcome, record, subject = parsed.apply(ctx, row)
                     if ledger:
                         _ledger(ctx, row, outcome, record, subject, [])
             except ServiceError as exc:
-                errors = [rejected_entry(row.row_number, _column(ctx, row, exc.field),
+                errors = [rejected_entry(row.row_number, parsed.column(ctx, row, exc.field),
                                          str(exc.message))]
         if errors:
             rejected.extend(errors)
@@ -242,7 +271,7 @@ def _run(ctx: _Context, rows: list[feeds.FeedRow], *, ledger: bool
     return {**counts, "rejected": rejected}, preview
 
 
-def _column(ctx: _Context, row: feeds.FeedRow, service_field: str | None) -> str:
+def _column(ctx: ImportContext, row: feeds.FeedRow, service_field: str | None) -> str:
     """The file's column a service refusal concerns (the data officer fixes the file)."""
     fields = ctx.fields
     by_service = {
@@ -255,7 +284,7 @@ def _column(ctx: _Context, row: feeds.FeedRow, service_field: str | None) -> str
     return by_service.get(service_field or "", "") or service_field or ""
 
 
-def _ledger(ctx: _Context, row: feeds.FeedRow, outcome: str, record: CreditRecord | None,
+def _ledger(ctx: ImportContext, row: feeds.FeedRow, outcome: str, record: CreditRecord | None,
             subject: Subject | None, errors: list[dict[str, Any]]) -> ImportedRow:
     payload = {k: v for k, v in row.values.items()}
     if errors:
@@ -273,7 +302,7 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
             for k, v in values.items()}
 
 
-def _subject(ctx: _Context, row: feeds.FeedRow) -> Subject:
+def _subject(ctx: ImportContext, row: feeds.FeedRow) -> Subject:
     """The registered subject with the row's code, or a new one marked for classification."""
     person = feeds.is_natural_person(row)
     kind = Subject.Kind.INDIVIDUAL if person else Subject.Kind.ENTERPRISE
@@ -294,7 +323,7 @@ def _subject(ctx: _Context, row: feeds.FeedRow) -> Subject:
     return subject
 
 
-def _apply(ctx: _Context, row: feeds.FeedRow
+def _apply(ctx: ImportContext, row: feeds.FeedRow
            ) -> tuple[str, CreditRecord | None, Subject | None]:
     subject = _subject(ctx, row)
     text = " ".join(row.values.get(k, "") for k in ("act", "facts", "content", "remark"))
@@ -315,7 +344,7 @@ def _apply(ctx: _Context, row: feeds.FeedRow
     return _record(ctx, row, subject, match.record_type)
 
 
-def _licence_fact(ctx: _Context, row: feeds.FeedRow) -> str:
+def _licence_fact(ctx: ImportContext, row: feeds.FeedRow) -> str:
     """A licence kept as a neutral fact: the ledger is its store; a changed licence is a new
     ledger line marked as a correction of the earlier one."""
     previous = (ImportedRow.objects.filter(
@@ -328,43 +357,53 @@ def _licence_fact(ctx: _Context, row: feeds.FeedRow) -> str:
     return RowOutcome.CORRECTION
 
 
-def _record(ctx: _Context, row: feeds.FeedRow, subject: Subject, record_type: Any
+def _record(ctx: ImportContext, row: feeds.FeedRow, subject: Subject, record_type: Any
             ) -> tuple[str, CreditRecord, Subject]:
     decided_on = row.values["decided_on"]
     values = {
         "record_type": record_type, "occurred_on": decided_on, "decided_on": decided_on,
         "description": feeds.description_of(row), "amount": row.values.get("fine"),
     }
-    latest = (CreditRecord.objects.filter(source_department=ctx.source,
-                                          document_number=row.document_number)
-              .exclude(state=RecordState.REJECTED).select_related("record_type")
+    outcome, record = apply_record(
+        actor=ctx.actor, source=ctx.source, subject=subject,
+        document_number=row.document_number, values=values,
+        reason=_("Changed in 双公示 feed %(b)s, row %(r)d")
+        % {"b": ctx.batch.number, "r": row.row_number})
+    return outcome, record, subject
+
+
+def apply_record(*, actor: User, source: Department, subject: Subject, document_number: str,
+                 values: dict[str, Any], reason: str) -> tuple[str, CreditRecord]:
+    """One incoming record, whatever the door: new → submitted for review; the same as the
+    version in force → duplicate; changed → a correction that enters review; refused while an
+    earlier version is still in review, or when the number belongs to another subject."""
+    latest = (CreditRecord.objects.filter(source_department=source,
+                                          document_number=document_number)
+              .exclude(state=RecordState.REJECTED).select_related("record_type", "subject")
               .order_by("-version").first())
     if latest is None:
-        record = record_create(actor=ctx.actor, subject=subject, source_department=ctx.source,
-                               document_number=row.document_number, submit=True, **values)
-        return RowOutcome.CREATED, record, subject
+        record = record_create(actor=actor, subject=subject, source_department=source,
+                               document_number=document_number, submit=True, **values)
+        return RowOutcome.CREATED, record
     if latest.subject_id != subject.pk:
         raise Conflict("subject_mismatch",
                        _("Document number %(n)s is already recorded for another subject "
-                         "(%(s)s).") % {"n": row.document_number, "s": latest.subject.name},
+                         "(%(s)s).") % {"n": document_number, "s": latest.subject.name},
                        field="subject")
     changes = {k: v for k, v in values.items() if _differs(getattr(latest, k), v)}
     if not changes:
-        return RowOutcome.DUPLICATE, latest, subject
+        return RowOutcome.DUPLICATE, latest
     if latest.state == RecordState.REVOKED:
         raise Conflict("revoked", _("The record with document number %(n)s was revoked; a "
                                     "changed row cannot correct it.")
-                       % {"n": row.document_number}, field="document_number")
+                       % {"n": document_number}, field="document_number")
     if latest.state != RecordState.EFFECTIVE:
         raise Conflict("under_review",
                        _("The earlier version of %(n)s is still under review; send the change "
-                         "again after the review.") % {"n": row.document_number},
+                         "again after the review.") % {"n": document_number},
                        field="document_number")
-    number = ctx.batch.number
-    new = record_correct(actor=ctx.actor, record=latest,
-                         reason=_("Changed in 双公示 feed %(b)s, row %(r)d")
-                         % {"b": number, "r": row.row_number}, **changes)
-    return RowOutcome.CORRECTION, new, subject
+    return RowOutcome.CORRECTION, record_correct(actor=actor, record=latest, reason=reason,
+                                                 **changes)
 
 
 def _differs(old: Any, new: Any) -> bool:

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 from accounts import permissions
 from accounts.models import Department, Role, User
 from common.errors import ServiceError
-from common.spreadsheets import Sheet, xlsx_response
+from common.spreadsheets import Sheet, csv_response, xlsx_response
 from common.views import apply_service_error, deny_unless, staff_required
 from exchange.exports import (
     can_export,
@@ -39,8 +39,15 @@ from exchange.exports import (
     pending,
     verify_batch,
 )
-from exchange.feed_models import ClassificationRequest, ExportAction, ExportBatch, ImportBatch
+from exchange.feed_models import (
+    ClassificationRequest,
+    ExportAction,
+    ExportBatch,
+    FeedKind,
+    ImportBatch,
+)
 from exchange.feed_services import import_feed
+from exchange.sheets import import_sheet, template_sheets
 
 UPLOAD_DIR = "exchange/uploads"
 
@@ -167,8 +174,13 @@ def batch_import(request: HttpRequest, number: str) -> HttpResponse:
     preview = get_object_or_404(ImportBatch, number=number, state=ImportBatch.State.PREVIEW)
     data = _stored_upload(preview)
     try:
-        result = import_feed(actor=request.user, source=preview.source, data=data,
-                             file_name=preview.file_name, max_rows=sync_max_rows())
+        if preview.kind in (FeedKind.SUBJECTS, FeedKind.RECORDS):
+            result = import_sheet(actor=request.user, kind=preview.kind, source=preview.source,
+                                  data=data, file_name=preview.file_name,
+                                  max_rows=sync_max_rows())
+        else:
+            result = import_feed(actor=request.user, source=preview.source, data=data,
+                                 file_name=preview.file_name, max_rows=sync_max_rows())
     except ServiceError as exc:
         return render(request, "exchange/batch.html", {
             "batch": preview, "summary": preview.summary(), "error": exc.message,
@@ -305,3 +317,55 @@ def export_receipt(request: HttpRequest, number: str) -> HttpResponse:
     response = HttpResponse(bytes(batch.receipt), content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="{batch.number}-receipt"'
     return response
+
+
+# --- spreadsheet templates ----------------------------------------------------------------------
+
+class SheetUploadForm(FeedUploadForm):
+    kind = forms.ChoiceField(label=gettext_lazy("What the file holds"), choices=[
+        (FeedKind.SUBJECTS, FeedKind.SUBJECTS.label), (FeedKind.RECORDS, FeedKind.RECORDS.label)])
+    field_order = ["kind", "file", "source"]
+
+
+@staff_required
+def sheet_upload(request: HttpRequest) -> HttpResponse:
+    """Subjects or records from a filled-in template: preview first, as for feeds."""
+    deny_unless(can_use_exchange(request.user))
+    form = SheetUploadForm(request.POST or None, request.FILES or None, user=request.user,
+                           initial={"source": request.user.department_id})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            result = import_sheet(actor=request.user, kind=form.cleaned_data["kind"],
+                                  source=form.cleaned_data["source"], data=data,
+                                  file_name=upload.name, dry_run=True, keep_preview=True,
+                                  max_rows=sync_max_rows())
+        except ServiceError as exc:
+            status = apply_service_error(form, exc)
+        else:
+            if result.batch is None:
+                form.add_error("file", result.summary["rejected"][0]["reason"])
+                status = 422
+            else:
+                _keep_upload(data, upload.name)
+                request.session[f"exchange-preview-{result.batch.number}"] = result.preview
+                return redirect("exchange:batch", number=result.batch.number)
+    elif request.method == "POST":
+        status = 422
+    return render(request, "exchange/sheet_upload.html",
+                  {"form": form, "max_rows": sync_max_rows()}, status=status)
+
+
+@staff_required
+def sheet_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    """The empty template with its Chinese header (XLSX with an explanation sheet, or CSV)."""
+    deny_unless(can_use_exchange(request.user))
+    if kind not in (FeedKind.SUBJECTS, FeedKind.RECORDS) or fmt not in ("xlsx", "csv"):
+        raise Http404
+    template, notes = template_sheets(kind)
+    name = {"subjects": "信用主体导入模板", "records": "信用记录导入模板"}[kind]
+    if fmt == "csv":
+        return csv_response(f"{name}.csv", template.header, [])
+    return xlsx_response(f"{name}.xlsx", template, notes)
