@@ -113,6 +113,7 @@ class ImportContext:
                  batch: ImportBatch) -> None:
         self.actor, self.source, self.kind, self.field_set = actor, source, kind, field_set
         self.batch = batch
+        self.subjects: dict[str, Subject] = {}  # code → subject, for the rows already in
         self.fields = feeds.FIELD_SETS.get((kind, field_set), {})
         self.mapper = Mapper(kind) if self.fields else None
         self.category = getattr(settings, "EXCHANGE_UNCLASSIFIED_CATEGORY", Category.DEVELOPER)
@@ -236,39 +237,56 @@ def _close_batch(*, actor: User, batch: ImportBatch) -> ImportBatch:
     return batch
 
 
+CHUNK_ROWS = 500
+
+
 def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool
          ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Apply the rows in chunks: each chunk is one transaction (one commit for hundreds of
+    rows), each row inside it its own savepoint, so a refused row leaves nothing behind and a
+    crash loses at most the uncommitted chunk together with its ledger lines."""
     counts = {"rows": 0, "created": 0, "duplicates": 0, "corrections": 0}
     rejected: list[dict[str, Any]] = []
     preview: list[dict[str, Any]] = []
-    for row in parsed.rows:
-        counts["rows"] += 1
-        errors = [rejected_entry(row.row_number, col, reason) for col, reason in row.errors]
-        outcome, record, subject = RowOutcome.REJECTED, None, None
-        if not errors:
-            try:
-                with transaction.atomic():
-                    outcome, record, subject = parsed.apply(ctx, row)
-                    if ledger:
-                        _ledger(ctx, row, outcome, record, subject, [])
-            except ServiceError as exc:
-                errors = [rejected_entry(row.row_number, parsed.column(ctx, row, exc.field),
-                                         str(exc.message))]
-        if errors:
-            rejected.extend(errors)
-            if ledger:
-                with transaction.atomic():
-                    _ledger(ctx, row, RowOutcome.REJECTED, None, None, errors)
-        else:
-            key = {RowOutcome.CREATED: "created", RowOutcome.FACT: "created",
-                   RowOutcome.DUPLICATE: "duplicates", RowOutcome.CORRECTION: "corrections"}
-            counts[key[outcome]] += 1
-        if len(preview) < 50:
-            preview.append({"row": row.row_number, "document_number": row.document_number,
-                            "name": row.values.get("name", ""), "outcome": outcome,
-                            "outcome_label": str(RowOutcome(outcome).label),
-                            "record_type": record.record_type.name if record else ""})
+    for start in range(0, len(parsed.rows), CHUNK_ROWS):
+        with transaction.atomic():
+            for row in parsed.rows[start:start + CHUNK_ROWS]:
+                _one_row(ctx, parsed, row, ledger, counts, rejected, preview)
     return {**counts, "rejected": rejected}, preview
+
+
+def _one_row(ctx: ImportContext, parsed: Parsed, row: feeds.FeedRow, ledger: bool,
+             counts: dict[str, int], rejected: list[dict[str, Any]],
+             preview: list[dict[str, Any]]) -> None:
+    counts["rows"] += 1
+    errors = [rejected_entry(row.row_number, col, reason) for col, reason in row.errors]
+    outcome, record, subject = RowOutcome.REJECTED, None, None
+    if not errors:
+        try:
+            with transaction.atomic():
+                outcome, record, subject = parsed.apply(ctx, row)
+                if ledger:
+                    _ledger(ctx, row, outcome, record, subject, [])
+        except ServiceError as exc:
+            errors = [rejected_entry(row.row_number, parsed.column(ctx, row, exc.field),
+                                     str(exc.message))]
+        else:
+            if subject is not None:
+                ctx.subjects[subject.code] = subject  # only once its row is in
+    if errors:
+        rejected.extend(errors)
+        if ledger:
+            with transaction.atomic():
+                _ledger(ctx, row, RowOutcome.REJECTED, None, None, errors)
+    else:
+        key = {RowOutcome.CREATED: "created", RowOutcome.FACT: "created",
+               RowOutcome.DUPLICATE: "duplicates", RowOutcome.CORRECTION: "corrections"}
+        counts[key[outcome]] += 1
+    if len(preview) < 50:
+        preview.append({"row": row.row_number, "document_number": row.document_number,
+                        "name": row.values.get("name", ""), "outcome": outcome,
+                        "outcome_label": str(RowOutcome(outcome).label),
+                        "record_type": record.record_type.name if record else ""})
 
 
 def _column(ctx: ImportContext, row: feeds.FeedRow, service_field: str | None) -> str:
@@ -308,7 +326,7 @@ def _subject(ctx: ImportContext, row: feeds.FeedRow) -> Subject:
     kind = Subject.Kind.INDIVIDUAL if person else Subject.Kind.ENTERPRISE
     raw = row.values.get("id_number") if person else row.values.get("uscc")
     checked = validate_subject_code(raw or "", kind=kind)
-    subject = Subject.objects.filter(code=checked.code).first()
+    subject = ctx.subjects.get(checked.code) or Subject.objects.filter(code=checked.code).first()
     if subject is not None:
         return subject
     subject = subject_create(
