@@ -271,3 +271,17 @@ def test_permission_follows_the_record_services(catalogue, source, clerk, lead_c
     result = import_feed(actor=clerk, source=source, data=data, file_name="x.csv")
     assert result.summary["created"] == 1
     assert feed_account(source=source).department == source
+
+
+@pytest.mark.parametrize(("name", "created", "rejected"), [
+    ("shuanggongshi-CF-current-utf8.csv", 4, 0),
+    ("shuanggongshi-CF-with-errors-gbk.csv", 1, 3),
+    ("shuanggongshi-CF-legacy2016-gbk.csv", 2, 0),
+    ("shuanggongshi-XK-current.xlsx", 2, 0),
+])
+def test_the_documented_examples(catalogue, source, clerk, name, created, rejected):
+    from django.conf import settings
+
+    data = (Path(settings.BASE_DIR) / "docs" / "examples" / name).read_bytes()
+    result = import_feed(actor=clerk, source=source, data=data, file_name=name, dry_run=True)
+    assert (result.summary["created"], len(result.summary["rejected"])) == (created, rejected)
