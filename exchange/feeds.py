@@ -283,7 +283,7 @@ def parse_wan_yuan(value: Any) -> Decimal | None:
     return yuan
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -316,7 +316,7 @@ def parse_rows(table: Table, kind: str, field_set: str) -> Iterator[FeedRow]:
                 except ValueError as exc:
                     row.errors.append((code, str(exc)))
             else:
-                row.values[name] = _text(value)
+                row.values[name] = cell_text(value)
         if kind == "CF" and row.values.get("category2"):
             row.values["category"] = "、".join(
                 filter(None, [row.values.get("category", ""), row.values.pop("category2")]))

@@ -15,6 +15,7 @@ urlpatterns = [
     path("imports/<str:number>/errors.xlsx", views.batch_errors, name="batch_errors"),
     path("sheets/", views.sheet_upload, name="sheets"),
     path("sheets/template/<str:kind>.<str:fmt>", views.sheet_template, name="sheet_template"),
+    path("classify/", views.classify_list, name="classify"),
     path("exports/", views.export_list, name="exports"),
     path("exports/<str:number>/", views.export_detail, name="export"),
     path("exports/<str:number>/file", views.export_download, name="export_file"),

@@ -132,7 +132,7 @@ def _read(kind: str, data: bytes) -> Parsed:
             elif name == "amount":
                 row.values[name] = _amount(value, row, titles[name])
             else:
-                row.values[name] = feeds._text(value)
+                row.values[name] = feeds.cell_text(value)
         for name, title, req in COLUMNS[kind]:
             if req and not row.values.get(name) and title not in {c for c, _r in row.errors}:
                 row.errors.append((title, _("This field is required.")))

@@ -46,7 +46,7 @@ from exchange.feed_models import (
     FeedKind,
     ImportBatch,
 )
-from exchange.feed_services import import_feed
+from exchange.feed_services import classification_resolve, import_feed
 from exchange.sheets import import_sheet, template_sheets
 
 UPLOAD_DIR = "exchange/uploads"
@@ -369,3 +369,22 @@ def sheet_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     if fmt == "csv":
         return csv_response(f"{name}.csv", template.header, [])
     return xlsx_response(f"{name}.xlsx", template, notes)
+
+
+# --- subjects created from feeds, waiting for a clerk -----------------------------------------
+
+@staff_required
+def classify_list(request: HttpRequest) -> HttpResponse:
+    """Subjects a feed created from a code the registry did not know: the clerk opens each,
+    sets its category on the subject's own edit page, and closes the entry here."""
+    deny_unless(permissions.can_edit_subjects(request.user))
+    if request.method == "POST":
+        item = get_object_or_404(ClassificationRequest, pk=request.POST.get("request"))
+        try:
+            classification_resolve(actor=request.user, request=item)
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        return redirect("exchange:classify")
+    waiting = (ClassificationRequest.objects.filter(resolved_at__isnull=True)
+               .select_related("subject", "batch")[:500])
+    return render(request, "exchange/classify.html", {"waiting": waiting})

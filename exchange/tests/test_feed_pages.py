@@ -82,3 +82,19 @@ def test_refusals(catalogue, clerk, reviewer, other_department, settings, tmp_pa
                  "big.csv", other_department)
     assert big.status_code == 422 and "import_feed" in big.content.decode()
     assert not ImportBatch.objects.exists()
+
+
+def test_clerk_closes_a_subject_to_classify(catalogue, reviewer, clerk, other_department,
+                                            settings, tmp_path):
+    from exchange.feed_services import import_feed
+
+    import_feed(actor=reviewer, source=other_department, file_name="a.csv",
+                data=ff.csv_file(ff.CF_CURRENT, [ff.penalty(1)], "utf-8"))
+    item = ClassificationRequest.objects.get()
+    client = signed_in(clerk)
+    page = client.get("/exchange/classify/")
+    assert page.status_code == 200 and item.subject.name in page.content.decode()
+    client.post("/exchange/classify/", {"request": item.pk})
+    item = ClassificationRequest.objects.get()
+    assert item.resolved_by == clerk and item.resolved_at is not None
+    assert item.subject.name not in client.get("/exchange/classify/").content.decode()
