@@ -120,6 +120,9 @@ def test_template_downloads_and_page(catalogue, admin_user, lead_department, set
     settings.MEDIA_ROOT = tmp_path
     client = Client()
     client.force_login(admin_user)
+    page = client.get("/exchange/sheets/")
+    assert page.status_code == 200 and "/exchange/sheets/template/subjects.xlsx" in \
+        page.content.decode()
     xlsx = client.get("/exchange/sheets/template/records.xlsx")
     book = load_workbook(io.BytesIO(xlsx.content))
     assert [c.value for c in book.worksheets[0][1]] == RECORD_HEADER
@@ -137,3 +140,5 @@ def test_template_downloads_and_page(catalogue, admin_user, lead_department, set
     report = client.get(f"/exchange/imports/{ImportBatch.objects.get(state='finished').number}"
                         "/errors.xlsx")
     assert report.status_code == 200
+    listing = client.get("/exchange/feeds/").content.decode()
+    assert ImportBatch.objects.get(state="finished").number in listing
