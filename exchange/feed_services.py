@@ -395,10 +395,11 @@ def apply_record(*, actor: User, source: Department, subject: Subject, document_
     """One incoming record, whatever the door: new → submitted for review; the same as the
     version in force → duplicate; changed → a correction that enters review; refused while an
     earlier version is still in review, or when the number belongs to another subject."""
+    # No joins here: with them SQLite may walk the subject table first instead of using the
+    # (source, document number, version) index.
     latest = (CreditRecord.objects.filter(source_department=source,
                                           document_number=document_number)
-              .exclude(state=RecordState.REJECTED).select_related("record_type", "subject")
-              .order_by("-version").first())
+              .exclude(state=RecordState.REJECTED).order_by("-version").first())
     if latest is None:
         record = record_create(actor=actor, subject=subject, source_department=source,
                                document_number=document_number, submit=True, **values)
@@ -408,7 +409,9 @@ def apply_record(*, actor: User, source: Department, subject: Subject, document_
                        _("Document number %(n)s is already recorded for another subject "
                          "(%(s)s).") % {"n": document_number, "s": latest.subject.name},
                        field="subject")
-    changes = {k: v for k, v in values.items() if _differs(getattr(latest, k), v)}
+    changes = {k: v for k, v in values.items()
+               if (latest.record_type_id != v.pk if k == "record_type"
+                   else _differs(getattr(latest, k), v))}
     if not changes:
         return RowOutcome.DUPLICATE, latest
     if latest.state == RecordState.REVOKED:
