@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
@@ -270,6 +270,10 @@ def _one_row(ctx: ImportContext, parsed: Parsed, row: feeds.FeedRow, ledger: boo
         except ServiceError as exc:
             errors = [rejected_entry(row.row_number, parsed.column(ctx, row, exc.field),
                                      str(exc.message))]
+        except DatabaseError as exc:  # a limit no check above knew of; the savepoint is undone
+            errors = [rejected_entry(row.row_number, "",
+                                     _("The database refused this row: %(e)s")
+                                     % {"e": str(exc)[:200]})]
         else:
             if subject is not None:
                 ctx.subjects[subject.code] = subject  # only once its row is in

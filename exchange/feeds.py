@@ -330,6 +330,8 @@ def _check_required(row: FeedRow, fields: dict[str, str]) -> None:
     for name in REQUIRED:
         if fields[name] not in faulty and not row.values.get(name):
             row.errors.append((fields[name], _("This field is required.")))
+    if len(row.values.get("name", "")) > 200:
+        row.errors.append((fields["name"], _("The name is longer than 200 characters.")))
     if len(row.values.get("document_number", "")) > 100:
         row.errors.append((fields["document_number"],
                            _("The document number is longer than 100 characters.")))

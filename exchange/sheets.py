@@ -60,6 +60,10 @@ COLUMNS = {FeedKind.SUBJECTS: SUBJECT_COLUMNS, FeedKind.RECORDS: RECORD_COLUMNS}
 KINDS = {"企业": Subject.Kind.ENTERPRISE, "个人": Subject.Kind.INDIVIDUAL,
          "enterprise": Subject.Kind.ENTERPRISE, "individual": Subject.Kind.INDIVIDUAL}
 DATES = {"established_on", "occurred_on", "decided_on"}
+#: The columns' database limits, checked per row so a long cell is an error, not a crash.
+MAX_LENGTHS = {"code": 30, "name": 200, "legal_representative": 100, "address": 300,
+               "contact_phone": 30, "qualification": 100, "subject_code": 30,
+               "document_number": 100, "level": 20}
 
 
 def _category_names() -> dict[str, str]:
@@ -136,6 +140,9 @@ def _read(kind: str, data: bytes) -> Parsed:
         for name, title, req in COLUMNS[kind]:
             if req and not row.values.get(name) and title not in {c for c, _r in row.errors}:
                 row.errors.append((title, _("This field is required.")))
+            limit = MAX_LENGTHS.get(name)
+            if limit and len(str(row.values.get(name) or "")) > limit:
+                row.errors.append((title, _("At most %(n)d characters.") % {"n": limit}))
         rows.append(row)
     apply = _apply_subject if kind == FeedKind.SUBJECTS else _apply_record
 
@@ -216,7 +223,7 @@ def _apply_record(ctx: ImportContext, row: feeds.FeedRow
     fields = {
         "record_type": record_type, "occurred_on": values["occurred_on"],
         "decided_on": values["decided_on"], "description": values.get("description", ""),
-        "amount": values.get("amount"), "level": values.get("level", "")[:20],
+        "amount": values.get("amount"), "level": values.get("level", ""),
         "internal_note": values.get("internal_note", ""),
     }
     outcome, record = apply_record(

@@ -285,3 +285,11 @@ def test_the_documented_examples(catalogue, source, clerk, name, created, reject
     data = (Path(settings.BASE_DIR) / "docs" / "examples" / name).read_bytes()
     result = import_feed(actor=clerk, source=source, data=data, file_name=name, dry_run=True)
     assert (result.summary["created"], len(result.summary["rejected"])) == (created, rejected)
+
+
+def test_overlong_cells_are_row_errors_not_crashes(tmp_path, catalogue, source):
+    rows = [ff.penalty(1, CF_XDR_MC="长" * 201), ff.penalty(2)]
+    result, _ = run_command(tmp_path, "l.csv", ff.csv_file(ff.CF_CURRENT, rows, "utf-8"),
+                            "--source", source.code)
+    assert [(e["row"], e["field"]) for e in result["rejected"]] == [(2, "CF_XDR_MC")]
+    assert result["created"] == 1
