@@ -107,5 +107,7 @@ bench-api: $(BIN)/.installed-dev
 # full re-grade vs the database's bare GROUP BY vs DuckDB, peak memory and one-subject timing.
 # ARGS="--db sqlite --subjects 100000 --records 1000000" for a smaller run.
 BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/hc_bench
+bench-import: $(BIN)/.installed-dev  # validated 双公示 import vs bare bulk insert; BENCH_ARGS="--rows 100000"
+	$(BIN)/python -m bench.bench_import $(BENCH_ARGS)
 bench-scoring: $(BIN)/.installed-dev
 	BENCH_PG_URL=$(BENCH_PG_URL) $(BIN)/python -m bench.bench_scoring $(ARGS)

@@ -211,8 +211,8 @@ def main(argv: list[str] | None = None) -> None:
     from django.db import connection
     from django.test import Client
 
+    from accounts.api_tokens import token_issue
     from accounts.models import Department, User
-    from exchange.services import token_issue
     from monitoring.models import SnapshotRun
     from monitoring.snapshots import take_snapshot
     from records.models import CreditRecord

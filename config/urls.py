@@ -5,6 +5,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("workbench.api")),
     path("", include("workbench.urls")),
+    path("exchange/", include("exchange.page_urls")),
     path("subjects/", include("subjects.urls")),
     path("records/", include("records.urls")),
     path("scoring/", include("scoring.urls")),

@@ -1,0 +1,213 @@
+"""Benchmark the 双公示 import: validated rows per second against a bare bulk insert of the same
+rows, in the same run and the same database.
+
+    .venv/bin/python -m bench.bench_import --rows 100000
+    make bench-import BENCH_ARGS="--rows 100000"
+    .venv/bin/python -m bench.bench_import --rows 20000 \\
+        --db-url postgres://postgres@127.0.0.1:5432/hc_bench_import
+
+What is timed:
+- validated: `exchange.feed_services.import_feed` on a generated CSV file (current CF set,
+  UTF-8) — decoding, header detection, every row parsed, mapped and validated, the subject looked
+  up, the record entered through `records.services.record_create` (permission check, duplicate
+  check, audit event) in its own transaction, and the import ledger;
+- bare: `CreditRecord.objects.bulk_create` of the same rows (same subjects, types, dates,
+  amounts) for another source department, 5,000 rows per statement, one transaction — no
+  validation, no audit, no ledger.
+The subjects are registered beforehand (bulk), so both sides insert records only.
+
+The database must have "bench" in its name (default: a fresh /tmp/hc_bench_import.sqlite3).
+Peak memory is the process's maximum resident set size. The last line is `RESULT {json}`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+DEFAULT_URL = "sqlite:////tmp/hc_bench_import.sqlite3"
+ROWS_PER_SUBJECT = 5
+CF_HEADER = ["CF_WSH", "CF_XDR_MC", "CF_XDR_LB", "CF_XDR_SHXYM", "CF_FRDB", "CF_WFXW", "CF_SY",
+             "CF_YJ", "CF_CFLB", "CF_NR", "CF_NR_FK", "CF_JDRQ", "CF_CFJG", "BZ"]
+CATEGORIES = [("罚款", "2"), ("警告", ""), ("罚款", "0.5"), ("通报批评", ""), ("没收", "1.2")]
+
+
+def configure(url: str) -> str:
+    """Point Django at a fresh benchmark database; returns the vendor ("sqlite"/"postgresql")."""
+    parsed = urlparse(url)
+    sqlite = parsed.scheme.startswith("sqlite")
+    name = Path(parsed.path).name if sqlite else parsed.path.lstrip("/")
+    if "bench" not in name:
+        sys.exit(f"refusing to use {url!r}: the database name must contain 'bench'")
+    if sqlite:
+        for suffix in ("", "-wal", "-shm"):
+            Path(parsed.path + suffix).unlink(missing_ok=True)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("HC_DATA_DIR", "/tmp/hc_bench_data")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    if not sqlite:
+        call_command("flush", interactive=False, verbosity=0)
+    call_command("loaddata", "record_types", verbosity=0)
+    return connection.vendor
+
+
+def ensure_mapping() -> None:
+    """`flush` empties the data migration's rows too; put the shipped table back."""
+    import importlib
+
+    from django.apps import apps
+
+    from exchange.feed_models import FeedMapping
+
+    if not FeedMapping.objects.exists():
+        module = importlib.import_module("exchange.migrations.0003_feed_mapping_defaults")
+        module.forwards(apps, None)
+
+
+def uscc(n: int) -> str:
+    from subjects.identifiers import org_code_check_char, uscc_check_char
+
+    org = f"{n:08d}"
+    first17 = f"91350100{org}{org_code_check_char(org)}"
+    return first17 + uscc_check_char(first17)
+
+
+def make_rows(count: int) -> list[list[str]]:
+    rows = []
+    for n in range(count):
+        category, fine = CATEGORIES[n % len(CATEGORIES)]
+        subject = n // ROWS_PER_SUBJECT
+        day = 1 + n % 28
+        rows.append([
+            f"基准罚〔2024〕{n}号", f"基准房地产开发有限公司{subject}", "法人及非法人组织",
+            uscc(subject), "王五", "未按规定公示商品房销售信息", f"第{n}号案件事实",
+            "《商品房销售管理办法》第四十二条", category, f"{category}处罚", fine,
+            f"2024-{1 + n % 12:02d}-{day:02d}", "基准县住房和城乡建设局", "",
+        ])
+    return rows
+
+
+def csv_bytes(rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CF_HEADER)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def register_subjects(rows: list[list[str]]) -> None:
+    from subjects.models import Subject, SubjectName
+
+    seen: dict[str, str] = {}
+    for row in rows:
+        seen.setdefault(row[3], row[1])
+    Subject.objects.bulk_create(
+        (Subject(kind="enterprise", code=code, name=name, category="developer")
+         for code, name in seen.items()), batch_size=5000)
+    SubjectName.objects.bulk_create(
+        (SubjectName(subject=s, name=s.name) for s in Subject.objects.all()), batch_size=5000)
+
+
+def bare_insert(rows: list[list[str]], department: object, actor: object) -> float:
+    """The same rows as records with no validation: one bulk statement per 5,000 rows."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.db import transaction
+
+    from records.models import CreditRecord, RecordType
+    from records.rules import publicity_end_date
+    from subjects.models import Subject
+
+    started = time.perf_counter()
+    types = {t.code: t for t in RecordType.objects.all()}
+    by_category = {"罚款": types["penalty_fine"], "警告": types["penalty_warning"],
+                   "通报批评": types["penalty_circulated_criticism"],
+                   "没收": types["penalty_confiscation"]}
+    subjects = dict(Subject.objects.values_list("code", "id"))
+    objects = []
+    for row in rows:
+        decided = dt.date.fromisoformat(row[11])
+        record_type = by_category[row[8]]
+        objects.append(CreditRecord(
+            subject_id=subjects[row[3]], record_type=record_type, occurred_on=decided,
+            decided_on=decided, document_number=row[0], source_department=department,
+            description=row[6], amount=Decimal(row[10]) * 10000 if row[10] else None,
+            publicity_ends_on=publicity_end_date(record_type=record_type, decided_on=decided),
+            state="submitted", created_by=actor, submitted_by=actor,
+        ))
+    with transaction.atomic():
+        CreditRecord.objects.bulk_create(objects, batch_size=5000)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--db-url", default=os.environ.get("BENCH_IMPORT_URL", DEFAULT_URL))
+    args = parser.parse_args()
+    vendor = configure(args.db_url)
+    ensure_mapping()
+
+    from accounts.models import Department
+    from exchange.feed_services import feed_account, import_feed
+    from records.models import CreditRecord
+
+    Department.objects.create(code="lead", name="基准住房保障中心", kind="lead")
+    source = Department.objects.create(code="bench-src", name="基准来源", kind="cooperating")
+    bare_dept = Department.objects.create(code="bench-bare", name="基准裸插入", kind="cooperating")
+    actor = feed_account(source=source)
+
+    rows = make_rows(args.rows)
+    register_subjects(rows)
+    data = csv_bytes(rows)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    started = time.perf_counter()
+    result = import_feed(actor=actor, source=source, data=data, file_name="bench.csv")
+    validated_s = time.perf_counter() - started
+    rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    summary = result.summary
+    assert summary["created"] == args.rows, summary["rejected"][:3]
+
+    bare_s = bare_insert(rows, bare_dept, actor)
+    assert CreditRecord.objects.filter(source_department=bare_dept).count() == args.rows
+
+    validated_rate = args.rows / validated_s
+    bare_rate = args.rows / bare_s
+    figures = {
+        "rows": args.rows, "db": vendor, "validated_s": round(validated_s, 2),
+        "validated_rows_per_s": round(validated_rate, 1), "bare_s": round(bare_s, 2),
+        "bare_rows_per_s": round(bare_rate, 1),
+        "bare_over_validated": round(bare_rate / validated_rate, 1),
+        "peak_rss_mib": round(rss_peak / 1024, 1),
+        "rss_before_import_mib": round(rss_before / 1024, 1),
+        "created": summary["created"], "rejected": len(summary["rejected"]),
+        "python": platform.python_version(), "cpus": os.cpu_count(),
+    }
+    print(f"rows                     {args.rows:>12,}  ({vendor})")
+    print(f"validated import         {validated_s:>10.2f} s  {validated_rate:>10,.0f} rows/s")
+    print(f"bare bulk insert         {bare_s:>10.2f} s  {bare_rate:>10,.0f} rows/s")
+    print(f"bare / validated         {bare_rate / validated_rate:>10.1f} ×")
+    print(f"peak RSS                 {rss_peak / 1024:>10.1f} MiB")
+    print("RESULT " + json.dumps(figures, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,287 @@
+"""Sending the platform's own penalty decisions to the public credit platform (双公示 CF set).
+
+An export batch is numbered, keeps the exact bytes that were sent, one row per record version
+with the row's SHA-256, and a state: prepared → sent → acknowledged (with the receiving
+platform's receipt file, possibly naming rows it refused) or rejected (with its reasons). A data
+officer can therefore prove what was sent and when, and re-send exactly what failed.
+
+What goes out: bad records that are effective (or were, and are now revoked) whose source is one
+of the platform's own departments (lead or cooperating, not an external system: what came from
+信用中国 is not sent back). Each record version goes out once per successful batch:
+- a first version as new ("新增");
+- a later version whose chain was sent before as a correction ("更正", in BZ, with the reason);
+- a revoked record that was sent before as a revocation ("撤销", CF_ZT = 2).
+Rows of a rejected batch, and rows a receipt names as failed, become pending again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from accounts.models import Department, User
+from audit.services import record_event
+from common import clock
+from common.errors import Conflict, ValidationFailed
+from common.spreadsheets import csv_bytes
+from exchange.feed_models import (
+    ExportAction,
+    ExportBatch,
+    ExportRow,
+    ExportState,
+    FeedKind,
+    FeedMapping,
+)
+from exchange.feed_services import next_number
+from records.models import CreditRecord, Polarity, RecordState
+
+CF_EXPORT_HEADER = [
+    "CF_WSH", "CF_XDR_MC", "CF_XDR_LB", "CF_XDR_SHXYM", "CF_XDR_ZJLX", "CF_XDR_ZJHM",
+    "CF_FRDB", "CF_WFXW", "CF_SY", "CF_YJ", "CF_CFLB", "CF_NR", "CF_NR_FK", "CF_JDRQ", "CF_YXQ",
+    "CF_GSJZQ", "CF_CFJG", "CF_SJLY", "CF_ZT", "BZ",
+]
+ENCODINGS = {"utf-8": "utf-8-sig", "gbk": "gbk"}
+STATUS_VALID, STATUS_REVOKED = "1", "2"
+
+
+def can_export(user: User) -> bool:
+    """Sending the platform's decisions out is the lead department's reviewers' and the
+    administrators' (the same people who make records effective)."""
+    return permissions.can_review_records(user)
+
+
+def _live_rows() -> QuerySet[ExportRow]:
+    """Rows that count as sent: not in a rejected batch, not refused by a receipt."""
+    return ExportRow.objects.exclude(batch__state=ExportState.REJECTED).filter(failed=False)
+
+
+def _chain_ids(record: CreditRecord) -> list[int]:
+    ids, current = [], record
+    while current.supersedes_id:
+        ids.append(current.supersedes_id)
+        current = current.supersedes
+    return ids
+
+
+def pending(*, only: set[int] | None = None) -> list[tuple[CreditRecord, str]]:
+    """Every record version waiting to go out, with the action it goes out as.
+
+    Set-based: the database leaves out what was sent already (one anti-join), so the page and
+    the batch stay fast with a million records; only later versions walk their short chain."""
+    own = ~Q(source_department__kind=Department.Kind.EXTERNAL)
+    live = _live_rows()
+    sent = Exists(live.filter(record=OuterRef("pk")))
+    revocation_sent = Exists(live.filter(record=OuterRef("pk"),
+                                         action=ExportAction.REVOCATION))
+    candidates = (
+        CreditRecord.objects.filter(own, record_type__polarity=Polarity.BAD)
+        .alias(sent=sent, revocation_sent=revocation_sent)
+        .filter(Q(state=RecordState.EFFECTIVE, sent=False)
+                | Q(state=RecordState.REVOKED, sent=True, revocation_sent=False))
+        .select_related("record_type", "subject", "source_department", "supersedes")
+        .order_by("decided_on", "id"))
+    if only is not None:
+        candidates = candidates.filter(pk__in=only)
+    out: list[tuple[CreditRecord, str]] = []
+    for record in candidates:
+        if record.state == RecordState.REVOKED:
+            out.append((record, ExportAction.REVOCATION))
+            continue
+        chain = _chain_ids(record) if record.supersedes_id else []
+        earlier_sent = bool(chain) and live.filter(record_id__in=chain).exists()
+        out.append((record, ExportAction.CORRECTION if earlier_sent else ExportAction.NEW))
+    return out
+
+
+def _category_for(record: CreditRecord, categories: dict[str, str]) -> str:
+    """The 处罚类别 a record type goes out as: the category of the mapping rule that brings it
+    in (so a round trip lands on the same type), else 其他."""
+    return categories.get(record.record_type.code, "其他")
+
+
+def _wan(amount: Decimal | None) -> str:
+    if amount is None:
+        return ""
+    return format((amount / Decimal(10000)).normalize(), "f")
+
+
+def row_values(record: CreditRecord, action: str, categories: dict[str, str]) -> list[str]:
+    """One CF row for a record version, in `CF_EXPORT_HEADER` order."""
+    subject = record.subject
+    person = subject.kind == subject.Kind.INDIVIDUAL
+    remark = {ExportAction.NEW: "",
+              ExportAction.CORRECTION: "更正：" + (record.review_comment or ""),
+              ExportAction.REVOCATION: "撤销：" + (record.review_comment or "")}[action]
+    values = {
+        "CF_WSH": record.document_number, "CF_XDR_MC": subject.name,
+        "CF_XDR_LB": "自然人" if person else "法人及非法人组织",
+        "CF_XDR_SHXYM": "" if person else subject.code,
+        "CF_XDR_ZJLX": "身份证" if person else "", "CF_XDR_ZJHM": subject.code if person else "",
+        "CF_FRDB": subject.legal_representative, "CF_WFXW": record.record_type.name,
+        "CF_SY": record.description, "CF_YJ": record.record_type.legal_basis,
+        "CF_CFLB": _category_for(record, categories), "CF_NR": record.record_type.name,
+        "CF_NR_FK": _wan(record.amount), "CF_JDRQ": record.decided_on.isoformat(),
+        "CF_YXQ": record.publicity_ends_on.isoformat(),
+        "CF_GSJZQ": record.publicity_ends_on.isoformat(),
+        "CF_CFJG": record.source_department.name, "CF_SJLY": record.source_department.name,
+        "CF_ZT": STATUS_REVOKED if action == ExportAction.REVOCATION else STATUS_VALID,
+        "BZ": remark.strip("：") if remark.endswith("：") else remark,
+    }
+    return [values[h] for h in CF_EXPORT_HEADER]
+
+
+def row_checksum(values: list[str]) -> str:
+    """SHA-256 over the row's values (UTF-8, unit separator between cells): the same row has
+    the same checksum in the UTF-8 and the GBK file."""
+    return hashlib.sha256("\x1f".join(values).encode()).hexdigest()
+
+
+def _categories() -> dict[str, str]:
+    """record type code → the category of the first (lowest priority number) rule naming it."""
+    out: dict[str, str] = {}
+    for rule in FeedMapping.objects.filter(kind=FeedKind.PENALTY, is_active=True).exclude(
+            category="").order_by("priority", "id"):
+        out.setdefault(rule.record_type_code, rule.category)
+    return out
+
+
+@transaction.atomic
+def export_prepare(*, actor: User, encoding: str = "utf-8",
+                   resend_of: ExportBatch | None = None) -> ExportBatch | None:
+    """Write a new batch with everything pending (or, for a re-send, what failed in
+    `resend_of`); None when nothing is pending."""
+    permissions.require(can_export(actor), _("export decisions"))
+    if encoding not in ENCODINGS:
+        raise ValidationFailed("bad_encoding", _("Choose UTF-8 or GBK."), field="encoding")
+    only = None
+    if resend_of is not None:
+        resend_of = ExportBatch.objects.get(pk=resend_of.pk)  # its state as stored now
+        failed = resend_of.row_set.all() if resend_of.state == ExportState.REJECTED else \
+            resend_of.row_set.filter(failed=True)
+        only = set(failed.values_list("record_id", flat=True))
+        if not only:
+            raise Conflict("nothing_failed", _("Nothing in batch %(b)s failed; there is nothing "
+                                               "to re-send.") % {"b": resend_of.number})
+    items = pending(only=only)
+    if not items:
+        if resend_of is not None:
+            raise Conflict("already_resent", _("Everything that failed in %(b)s has been sent "
+                                               "again since.") % {"b": resend_of.number})
+        return None
+    categories = _categories()
+    rows = [(record, action, row_values(record, action, categories)) for record, action in items]
+    if encoding == "gbk":
+        for n, (record, _action, values) in enumerate(rows, start=2):
+            for column, value in zip(CF_EXPORT_HEADER, values, strict=True):
+                try:
+                    value.encode("gbk")
+                except UnicodeEncodeError:
+                    raise ValidationFailed(
+                        "not_gbk", _("Row %(n)d (%(doc)s), %(col)s has characters GBK cannot "
+                                     "write; export this batch in UTF-8.")
+                        % {"n": n, "doc": record.document_number, "col": column},
+                        field="encoding") from None
+    content = csv_bytes(CF_EXPORT_HEADER, [values for _r, _a, values in rows],
+                        encoding=ENCODINGS[encoding])
+    batch = ExportBatch.objects.create(
+        number=next_number("EXP", ExportBatch), kind=FeedKind.PENALTY, encoding=encoding,
+        content=content, file_sha256=hashlib.sha256(content).hexdigest(), row_count=len(rows),
+        resend_of=resend_of, created_by=actor, created_at=clock.now(),
+    )
+    ExportRow.objects.bulk_create(
+        ExportRow(batch=batch, row_number=n, record=record, action=action,
+                  checksum=row_checksum(values))
+        for n, (record, action, values) in enumerate(rows, start=2)
+    )
+    record_event(actor=actor, action="exchange.export_prepare", target=batch, after={
+        "rows": len(rows), "sha256": batch.file_sha256, "encoding": encoding,
+        "resend_of": resend_of.number if resend_of else None,
+        "actions": {a: sum(1 for _r, act, _v in rows if act == a) for a in ExportAction.values},
+    })
+    return batch
+
+
+def _locked(batch: ExportBatch) -> ExportBatch:
+    return ExportBatch.objects.select_for_update().get(pk=batch.pk)
+
+
+def _require_state(batch: ExportBatch, state: str) -> None:
+    if batch.state != state:
+        raise Conflict("invalid_state", _("Batch %(b)s is %(s)s; the action is not possible "
+                                          "in that state.")
+                       % {"b": batch.number, "s": batch.get_state_display()})
+
+
+@transaction.atomic
+def export_mark_sent(*, actor: User, batch: ExportBatch) -> ExportBatch:
+    """The officer has handed the file to the receiving platform."""
+    permissions.require(can_export(actor), _("export decisions"))
+    batch = _locked(batch)
+    _require_state(batch, ExportState.PREPARED)
+    batch.mark_sent()
+    batch.sent_at = clock.now()
+    batch.save()
+    record_event(actor=actor, action="exchange.export_sent", target=batch,
+                 after={"sha256": batch.file_sha256})
+    return batch
+
+
+@transaction.atomic
+def export_acknowledge(*, actor: User, batch: ExportBatch, receipt_name: str, receipt: bytes,
+                       failed_documents: list[str] | None = None) -> ExportBatch:
+    """The receiving platform's receipt came back; rows it names as refused (by document
+    number) are marked failed and become pending for a re-send."""
+    permissions.require(can_export(actor), _("export decisions"))
+    if not receipt:
+        raise ValidationFailed("required", _("Attach the receipt file."), field="receipt")
+    batch = _locked(batch)
+    _require_state(batch, ExportState.SENT)
+    failed = {d.strip() for d in failed_documents or [] if d.strip()}
+    numbers = set(batch.row_set.values_list("record__document_number", flat=True))
+    unknown = sorted(failed - numbers)
+    if unknown:
+        raise ValidationFailed("unknown_document",
+                               _("These document numbers are not in batch %(b)s: %(d)s")
+                               % {"b": batch.number, "d": "、".join(unknown)},
+                               field="failed_documents")
+    batch.acknowledge()
+    batch.receipt_name, batch.receipt = receipt_name[:200], receipt
+    batch.answered_at = clock.now()
+    batch.save()
+    marked = batch.row_set.filter(record__document_number__in=failed).update(failed=True)
+    record_event(actor=actor, action="exchange.export_acknowledged", target=batch, after={
+        "receipt": receipt_name, "receipt_sha256": hashlib.sha256(receipt).hexdigest(),
+        "failed_rows": marked})
+    return batch
+
+
+@transaction.atomic
+def export_reject(*, actor: User, batch: ExportBatch, reasons: str) -> ExportBatch:
+    """The receiving platform refused the whole file; every row becomes pending again."""
+    permissions.require(can_export(actor), _("export decisions"))
+    if not reasons.strip():
+        raise ValidationFailed("required", _("Give the reasons the platform gave."),
+                               field="reasons")
+    batch = _locked(batch)
+    _require_state(batch, ExportState.SENT)
+    batch.reject()
+    batch.rejection_reasons, batch.answered_at = reasons.strip(), clock.now()
+    batch.save()
+    record_event(actor=actor, action="exchange.export_rejected", target=batch,
+                 after={"reasons": batch.rejection_reasons})
+    return batch
+
+
+def verify_batch(batch: ExportBatch) -> dict[str, Any]:
+    """Recompute the file's SHA-256 against the one recorded: proof the bytes are the ones
+    that were sent."""
+    content = bytes(batch.content)
+    return {"number": batch.number, "sha256": batch.file_sha256,
+            "intact": hashlib.sha256(content).hexdigest() == batch.file_sha256,
+            "rows": batch.row_count}

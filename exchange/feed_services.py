@@ -1,0 +1,454 @@
+"""Importing a 双公示 file: every row through the same subject and record services as a form.
+
+Bookkeeping: a batch is opened (audited), each row is applied in its own transaction together
+with its `ImportedRow` (so a row is either fully in, with its ledger line, or not at all), a
+refused row gets a ledger line with its reason, and the batch's counts are computed from the
+ledger when it closes (audited). A crash half-way leaves a batch "importing" whose ledger says
+exactly which rows are in; importing the file again turns those into duplicates.
+
+Idempotency: a row is identified by (source department, document number), the key the record
+services already enforce, so the same decision entered by form, API or either encoding of a feed
+is one record. A row whose content differs from the record in force becomes a correction
+(`records.services.record_correct`) that enters review like any other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from accounts.models import Department, Role, User
+from accounts.services import department_create, user_create
+from audit.services import record_event
+from common import clock
+from common.errors import Conflict, ServiceError, ValidationFailed
+from exchange import feeds
+from exchange.feed_models import (
+    ClassificationRequest,
+    ImportBatch,
+    ImportedRow,
+    RowOutcome,
+)
+from exchange.mapping import Mapper
+from records.models import CreditRecord, RecordState
+from records.services import record_correct, record_create
+from subjects.identifiers import validate_subject_code
+from subjects.models import Category, Subject
+from subjects.services import subject_create
+
+DEFAULT_SOURCE_CODE = "public-credit-platform"
+
+
+@dataclass
+class ImportResult:
+    batch: ImportBatch | None
+    summary: dict[str, Any]
+    kind: str = ""
+    field_set: str = ""
+    file_format: str = ""
+    encoding: str = ""
+    preview: list[dict[str, Any]] | None = None
+
+
+def rejected_entry(row: int, field: str, reason: str) -> dict[str, Any]:
+    return {"row": row, "field": field, "reason": reason}
+
+
+# --- who imports ------------------------------------------------------------------------------
+
+@transaction.atomic
+def default_source() -> Department:
+    """The public credit platform as a department, created the first time a feed needs it."""
+    department = Department.objects.filter(code=DEFAULT_SOURCE_CODE).first()
+    return department or department_create(
+        actor=None, code=DEFAULT_SOURCE_CODE, name="公共信用信息平台",
+        kind=Department.Kind.EXTERNAL,
+    )
+
+
+@transaction.atomic
+def feed_account(*, source: Department) -> User:
+    """The service account a command-line import acts as: one per source department, a clerk
+    of that department (so it may enter that source's records and nothing else), without a
+    usable password. The audit log names it; reviewers other than it approve what it enters."""
+    username = f"feed-{source.code}"[:150]
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user, _password = user_create(actor=None, username=username, role=Role.CLERK,
+                                      department=source, full_name=f"{source.name} 数据交换")
+        user.set_unusable_password()
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+    return user
+
+
+def can_import_feeds(user: User, source: Department | None = None) -> bool:
+    """Who may import a feed: whoever may enter records for its source department (reviewers
+    and administrators for any source, clerks for their own)."""
+    return permissions.can_submit_records(user, source)
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+def next_number(prefix: str, model: Any) -> str:
+    """`IMP-20261202-0003`: the day's running number (the unique constraint settles a race)."""
+    day = clock.today().strftime("%Y%m%d")
+    stem = f"{prefix}-{day}-"
+    taken = model.objects.filter(number__startswith=stem).count()
+    return f"{stem}{taken + 1:04d}"
+
+
+# --- the import -------------------------------------------------------------------------------
+
+class ImportContext:
+    def __init__(self, *, actor: User, source: Department, kind: str, field_set: str,
+                 batch: ImportBatch) -> None:
+        self.actor, self.source, self.kind, self.field_set = actor, source, kind, field_set
+        self.batch = batch
+        self.subjects: dict[str, Subject] = {}  # code → subject, for the rows already in
+        self.fields = feeds.FIELD_SETS.get((kind, field_set), {})
+        self.mapper = Mapper(kind) if self.fields else None
+        self.category = getattr(settings, "EXCHANGE_UNCLASSIFIED_CATEGORY", Category.DEVELOPER)
+
+
+@dataclass
+class Parsed:
+    """A file read and its rows parsed, with how to apply a row and name a refused field."""
+
+    kind: str
+    field_set: str
+    file_format: str
+    encoding: str
+    rows: list[feeds.FeedRow]
+    apply: Callable[[ImportContext, feeds.FeedRow], tuple[str, CreditRecord | None, Subject | None]]
+    column: Callable[[ImportContext, feeds.FeedRow, str | None], str]
+
+
+def _parse_feed(data: bytes) -> Parsed:
+    table = feeds.read_table(data)
+    kind, field_set = feeds.detect_kind_and_set(table.header)
+    rows = list(feeds.parse_rows(table, kind, field_set))
+    return Parsed(kind, field_set, table.file_format, table.encoding, rows, _apply, _column)
+
+
+def import_feed(*, actor: User, source: Department, data: bytes, file_name: str,
+                dry_run: bool = False, keep_preview: bool = False,
+                max_rows: int | None = None) -> ImportResult:
+    """Import (or, with `dry_run`, only try) one 双公示 file from `source`."""
+    permissions.require(can_import_feeds(actor, source),
+                        _("import records for %(d)s") % {"d": source.name})
+    return run_import(actor=actor, source=source, data=data, file_name=file_name,
+                      dry_run=dry_run, keep_preview=keep_preview, max_rows=max_rows,
+                      parse=_parse_feed)
+
+
+def run_import(*, actor: User, source: Department, data: bytes, file_name: str,
+               dry_run: bool, keep_preview: bool, max_rows: int | None,
+               parse: Callable[[bytes], Parsed]) -> ImportResult:
+    """The bookkeeping every file import shares (feeds and spreadsheet templates).
+
+    A dry run goes through exactly the same code inside a transaction that is rolled back, so
+    its counts are the counts a real run would give; `keep_preview` then stores a preview batch
+    (counts and errors, no rows) for the page's error report.
+    """
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        parsed = parse(data)
+    except feeds.FeedFileError as exc:
+        return ImportResult(None, {"rows": 0, "created": 0, "duplicates": 0, "corrections": 0,
+                                   "rejected": [exc.as_row()]})
+    rows, kind, field_set = parsed.rows, parsed.kind, parsed.field_set
+    if max_rows is not None and len(rows) > max_rows:
+        raise ValidationFailed(
+            "too_many_rows",
+            _("The file has %(n)d rows; at most %(max)d are imported here. Use the command "
+              "manage.py import_feed for larger files.") % {"n": len(rows), "max": max_rows},
+            field="file")
+    meta = {"kind": kind, "field_set": field_set, "file_format": parsed.file_format,
+            "encoding": parsed.encoding}
+    if dry_run:
+        with transaction.atomic():
+            # A throw-away batch so that subjects created on the way can be marked; rolled back.
+            scratch = ImportBatch.objects.create(
+                number=next_number("DRY", ImportBatch), kind=kind, field_set=field_set,
+                file_format=parsed.file_format, file_name="", file_sha256=sha, source=source,
+                actor=actor, state=ImportBatch.State.PREVIEW, started_at=clock.now())
+            ctx = ImportContext(actor=actor, source=source, kind=kind, field_set=field_set,
+                           batch=scratch)
+            summary, preview = _run(ctx, parsed, ledger=False)
+            transaction.set_rollback(True)
+        batch = None
+        if keep_preview:
+            batch = _store_batch(actor=actor, source=source, sha=sha, file_name=file_name,
+                                 state=ImportBatch.State.PREVIEW, summary=summary, **meta)
+        return ImportResult(batch, summary, preview=preview, **meta)
+    batch = _store_batch(actor=actor, source=source, sha=sha, file_name=file_name,
+                         state=ImportBatch.State.RUNNING, summary=None, **meta)
+    ctx = ImportContext(actor=actor, source=source, kind=kind, field_set=field_set, batch=batch)
+    _run(ctx, parsed, ledger=True)
+    batch = _close_batch(actor=actor, batch=batch)
+    return ImportResult(batch, batch.summary(), **meta)
+
+
+@transaction.atomic
+def _store_batch(*, actor: User, source: Department, sha: str, file_name: str, state: str,
+                 summary: dict[str, Any] | None, kind: str, field_set: str, file_format: str,
+                 encoding: str) -> ImportBatch:
+    prefix = "PRE" if state == ImportBatch.State.PREVIEW else "IMP"
+    batch = ImportBatch(
+        number=next_number(prefix, ImportBatch), kind=kind, field_set=field_set,
+        file_format=file_format, encoding=encoding, file_name=file_name[:200],
+        file_sha256=sha, source=source, actor=actor, state=state, started_at=clock.now(),
+    )
+    if summary is not None:
+        batch.rows, batch.created = summary["rows"], summary["created"]
+        batch.duplicates, batch.corrections = summary["duplicates"], summary["corrections"]
+        batch.rejected, batch.finished_at = summary["rejected"], clock.now()
+    batch.save()
+    record_event(actor=actor, action="exchange.preview" if summary else "exchange.import_start",
+                 target=batch, after={"file": batch.file_name, "sha256": sha, "kind": kind,
+                                      "field_set": field_set, "source": source.code})
+    return batch
+
+
+@transaction.atomic
+def _close_batch(*, actor: User, batch: ImportBatch) -> ImportBatch:
+    """Counts from the ledger, so what the batch says is what its rows say."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    counts = dict(batch.row_set.values_list("outcome").annotate(n=Count("id")))
+    batch.created = counts.get(RowOutcome.CREATED, 0) + counts.get(RowOutcome.FACT, 0)
+    batch.duplicates = counts.get(RowOutcome.DUPLICATE, 0)
+    batch.corrections = counts.get(RowOutcome.CORRECTION, 0)
+    rejected = batch.row_set.filter(outcome=RowOutcome.REJECTED).order_by("row_number", "id")
+    batch.rejected = [entry for r in rejected for entry in r.payload.get("_errors", [])]
+    batch.rows = sum(counts.values())
+    batch.state, batch.finished_at = ImportBatch.State.FINISHED, clock.now()
+    batch.save()
+    record_event(actor=actor, action="exchange.import", target=batch,
+                 after={**batch.summary(), "rejected": len(batch.rejected)})
+    return batch
+
+
+CHUNK_ROWS = 500
+
+
+def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool
+         ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Apply the rows in chunks: each chunk is one transaction (one commit for hundreds of
+    rows), each row inside it its own savepoint, so a refused row leaves nothing behind and a
+    crash loses at most the uncommitted chunk together with its ledger lines."""
+    counts = {"rows": 0, "created": 0, "duplicates": 0, "corrections": 0}
+    rejected: list[dict[str, Any]] = []
+    preview: list[dict[str, Any]] = []
+    for start in range(0, len(parsed.rows), CHUNK_ROWS):
+        with transaction.atomic():
+            for row in parsed.rows[start:start + CHUNK_ROWS]:
+                _one_row(ctx, parsed, row, ledger, counts, rejected, preview)
+    return {**counts, "rejected": rejected}, preview
+
+
+def _one_row(ctx: ImportContext, parsed: Parsed, row: feeds.FeedRow, ledger: bool,
+             counts: dict[str, int], rejected: list[dict[str, Any]],
+             preview: list[dict[str, Any]]) -> None:
+    counts["rows"] += 1
+    errors = [rejected_entry(row.row_number, col, reason) for col, reason in row.errors]
+    outcome, record, subject = RowOutcome.REJECTED, None, None
+    if not errors:
+        try:
+            with transaction.atomic():
+                outcome, record, subject = parsed.apply(ctx, row)
+                if ledger:
+                    _ledger(ctx, row, outcome, record, subject, [])
+        except ServiceError as exc:
+            errors = [rejected_entry(row.row_number, parsed.column(ctx, row, exc.field),
+                                     str(exc.message))]
+        except DatabaseError as exc:  # a limit no check above knew of; the savepoint is undone
+            errors = [rejected_entry(row.row_number, "",
+                                     _("The database refused this row: %(e)s")
+                                     % {"e": str(exc)[:200]})]
+        else:
+            if subject is not None:
+                ctx.subjects[subject.code] = subject  # only once its row is in
+    if errors:
+        rejected.extend(errors)
+        if ledger:
+            with transaction.atomic():
+                _ledger(ctx, row, RowOutcome.REJECTED, None, None, errors)
+    else:
+        key = {RowOutcome.CREATED: "created", RowOutcome.FACT: "created",
+               RowOutcome.DUPLICATE: "duplicates", RowOutcome.CORRECTION: "corrections"}
+        counts[key[outcome]] += 1
+    if len(preview) < 50:
+        preview.append({"row": row.row_number, "document_number": row.document_number,
+                        "name": row.values.get("name", ""), "outcome": outcome,
+                        "outcome_label": str(RowOutcome(outcome).label),
+                        "record_type": record.record_type.name if record else ""})
+
+
+def _column(ctx: ImportContext, row: feeds.FeedRow, service_field: str | None) -> str:
+    """The file's column a service refusal concerns (the data officer fixes the file)."""
+    fields = ctx.fields
+    by_service = {
+        "code": feeds.subject_code_column(row, ctx.field_set), "name": fields["name"],
+        "document_number": fields["document_number"], "decided_on": fields["decided_on"],
+        "occurred_on": fields["decided_on"], "amount": fields.get("fine", ""),
+        "record_type": fields["category"], "subject": feeds.subject_code_column(
+            row, ctx.field_set),
+    }
+    return by_service.get(service_field or "", "") or service_field or ""
+
+
+def _ledger(ctx: ImportContext, row: feeds.FeedRow, outcome: str, record: CreditRecord | None,
+            subject: Subject | None, errors: list[dict[str, Any]]) -> ImportedRow:
+    payload = {k: v for k, v in row.values.items()}
+    if errors:
+        payload["_errors"] = errors
+    return ImportedRow.objects.create(
+        batch=ctx.batch, row_number=row.row_number, kind=ctx.kind, source=ctx.source,
+        document_number=row.document_number[:100], content_hash=row.content_hash(),
+        payload=_jsonable(payload), outcome=outcome,
+        reason="; ".join(e["reason"] for e in errors), record=record, subject=subject,
+    )
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if v is not None and not isinstance(v, (str, int, list, dict)) else v)
+            for k, v in values.items()}
+
+
+def _subject(ctx: ImportContext, row: feeds.FeedRow) -> Subject:
+    """The registered subject with the row's code, or a new one marked for classification."""
+    person = feeds.is_natural_person(row)
+    kind = Subject.Kind.INDIVIDUAL if person else Subject.Kind.ENTERPRISE
+    raw = row.values.get("id_number") if person else row.values.get("uscc")
+    checked = validate_subject_code(raw or "", kind=kind)
+    subject = ctx.subjects.get(checked.code) or Subject.objects.filter(code=checked.code).first()
+    if subject is not None:
+        return subject
+    subject = subject_create(
+        actor=ctx.actor, kind=kind, code=checked.code, name=row.values.get("name", ""),
+        category=Category.PRACTITIONER if person else ctx.category,
+        legal_representative=row.values.get("legal_rep", "")[:100],
+    )
+    request = ClassificationRequest.objects.create(
+        subject=subject, batch=ctx.batch, created_at=clock.now())
+    record_event(actor=ctx.actor, action="exchange.classify_request", target=request,
+                 after={"subject": subject.pk, "code": subject.code})
+    return subject
+
+
+def _apply(ctx: ImportContext, row: feeds.FeedRow
+           ) -> tuple[str, CreditRecord | None, Subject | None]:
+    subject = _subject(ctx, row)
+    text = " ".join(row.values.get(k, "") for k in ("act", "facts", "content", "remark"))
+    match = ctx.mapper.match(category=row.values.get("category", ""), text=text,
+                             act=row.values.get("act", ""))
+    if match is None:
+        raise ValidationFailed(
+            "unmapped", _("No rule of the mapping table matches category %(c)s; an "
+                          "administrator adds one.") % {"c": row.values.get("category") or "-"},
+            field="record_type")
+    if match.record_type is None and match.record_type_code:
+        raise ValidationFailed(
+            "unknown_type", _("The mapping table names record type %(t)s, which the catalogue "
+                              "does not have.") % {"t": match.record_type_code},
+            field="record_type")
+    if match.record_type is None:
+        return _licence_fact(ctx, row), None, subject
+    return _record(ctx, row, subject, match.record_type)
+
+
+def _licence_fact(ctx: ImportContext, row: feeds.FeedRow) -> str:
+    """A licence kept as a neutral fact: the ledger is its store; a changed licence is a new
+    ledger line marked as a correction of the earlier one."""
+    previous = (ImportedRow.objects.filter(
+        source=ctx.source, kind=ctx.kind, document_number=row.document_number,
+        outcome__in=[RowOutcome.FACT, RowOutcome.CORRECTION]).order_by("-id").first())
+    if previous is None:
+        return RowOutcome.FACT
+    if previous.content_hash == row.content_hash():
+        return RowOutcome.DUPLICATE
+    return RowOutcome.CORRECTION
+
+
+def _record(ctx: ImportContext, row: feeds.FeedRow, subject: Subject, record_type: Any
+            ) -> tuple[str, CreditRecord, Subject]:
+    decided_on = row.values["decided_on"]
+    values = {
+        "record_type": record_type, "occurred_on": decided_on, "decided_on": decided_on,
+        "description": feeds.description_of(row), "amount": row.values.get("fine"),
+    }
+    outcome, record = apply_record(
+        actor=ctx.actor, source=ctx.source, subject=subject,
+        document_number=row.document_number, values=values,
+        reason=_("Changed in 双公示 feed %(b)s, row %(r)d")
+        % {"b": ctx.batch.number, "r": row.row_number})
+    return outcome, record, subject
+
+
+def apply_record(*, actor: User, source: Department, subject: Subject, document_number: str,
+                 values: dict[str, Any], reason: str) -> tuple[str, CreditRecord]:
+    """One incoming record, whatever the door: new → submitted for review; the same as the
+    version in force → duplicate; changed → a correction that enters review; refused while an
+    earlier version is still in review, or when the number belongs to another subject."""
+    # No joins here: with them SQLite may walk the subject table first instead of using the
+    # (source, document number, version) index.
+    latest = (CreditRecord.objects.filter(source_department=source,
+                                          document_number=document_number)
+              .exclude(state=RecordState.REJECTED).order_by("-version").first())
+    if latest is None:
+        record = record_create(actor=actor, subject=subject, source_department=source,
+                               document_number=document_number, submit=True, **values)
+        return RowOutcome.CREATED, record
+    if latest.subject_id != subject.pk:
+        raise Conflict("subject_mismatch",
+                       _("Document number %(n)s is already recorded for another subject "
+                         "(%(s)s).") % {"n": document_number, "s": latest.subject.name},
+                       field="subject")
+    changes = {k: v for k, v in values.items()
+               if (latest.record_type_id != v.pk if k == "record_type"
+                   else _differs(getattr(latest, k), v))}
+    if not changes:
+        return RowOutcome.DUPLICATE, latest
+    if latest.state == RecordState.REVOKED:
+        raise Conflict("revoked", _("The record with document number %(n)s was revoked; a "
+                                    "changed row cannot correct it.")
+                       % {"n": document_number}, field="document_number")
+    if latest.state != RecordState.EFFECTIVE:
+        raise Conflict("under_review",
+                       _("The earlier version of %(n)s is still under review; send the change "
+                         "again after the review.") % {"n": document_number},
+                       field="document_number")
+    return RowOutcome.CORRECTION, record_correct(actor=actor, record=latest, reason=reason,
+                                                 **changes)
+
+
+def _differs(old: Any, new: Any) -> bool:
+    if isinstance(old, str) or isinstance(new, str):
+        return (old or "").strip() != (new or "").strip()
+    return old != new
+
+
+
+@transaction.atomic
+def classification_resolve(*, actor: User, request: ClassificationRequest
+                           ) -> ClassificationRequest:
+    """A clerk has given a feed-created subject its category (on the subject's page); the
+    request is closed with who and when, so the platform can show it was looked at."""
+    permissions.require(permissions.can_edit_subjects(actor), _("classify subjects"))
+    request = ClassificationRequest.objects.select_for_update().get(pk=request.pk)
+    if request.resolved_at is not None:
+        raise Conflict("already_resolved", _("This subject has already been classified."))
+    request.resolved_by, request.resolved_at = actor, clock.now()
+    request.save(update_fields=["resolved_by", "resolved_at"])
+    record_event(actor=actor, action="exchange.classified", target=request.subject,
+                 after={"category": request.subject.category})
+    return request

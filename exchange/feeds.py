@@ -1,0 +1,367 @@
+"""Reading 双公示 files: encoding, format, kind and field set from the file itself, then each row
+turned into plain values or into errors that name the row, the column and the reason.
+
+Nothing here touches the database: `exchange.feed_services` applies what this module parsed
+through the same subject and record services as a form entry. The field codes are the ones local
+platforms exchange with 信用中国 (current sets, and the 2016 sets older systems still send); both
+sets of a kind map to the same canonical names, so the rest of the platform sees one shape.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils.datetime import from_excel
+
+from common.forms import EARLIEST_DATE, LATEST_DATE, parse_date
+from common.text import clean_line, strip_invisible
+
+CURRENT = "current"
+LEGACY_2016 = "legacy2016"
+
+#: canonical name → column code, per (kind, field set). Columns not listed are read and ignored.
+FIELD_SETS: dict[tuple[str, str], dict[str, str]] = {
+    ("CF", CURRENT): {
+        "name": "CF_XDR_MC", "subject_class": "CF_XDR_LB", "uscc": "CF_XDR_SHXYM",
+        "id_type": "CF_XDR_ZJLX", "id_number": "CF_XDR_ZJHM", "legal_rep": "CF_FRDB",
+        "document_number": "CF_WSH", "act": "CF_WFXW", "facts": "CF_SY", "basis": "CF_YJ",
+        "category": "CF_CFLB", "content": "CF_NR", "fine": "CF_NR_FK",
+        "confiscated": "CF_NR_WFFF", "licence_affected": "CF_NR_ZKDX", "decided_on": "CF_JDRQ",
+        "valid_until": "CF_YXQ", "publicity_until": "CF_GSJZQ", "authority": "CF_CFJG",
+        "authority_code": "CF_CFJGDM", "data_source": "CF_SJLY",
+        "data_source_code": "CF_SJLYDM", "remark": "BZ",
+    },
+    ("CF", LEGACY_2016): {
+        "document_number": "CF_WSH", "act": "CF_CFMC", "category": "CF_CFLB1",
+        "category2": "CF_CFLB2", "facts": "CF_SY", "basis": "CF_YJ", "name": "CF_XDR_MC",
+        "uscc": "CF_XDR_SHXYM", "id_number": "CF_XDR_SFZ", "legal_rep": "CF_FR",
+        "content": "CF_JG", "decided_on": "CF_JDRQ", "authority": "CF_XZJG", "status": "CF_ZT",
+        "region": "DFBM", "timestamp": "SJC", "remark": "BZ",
+    },
+    ("XK", CURRENT): {
+        "name": "XK_XDR_MC", "subject_class": "XK_XDR_LB", "uscc": "XK_XDR_SHXYM",
+        "id_type": "XK_XDR_ZJLX", "id_number": "XK_XDR_ZJHM", "legal_rep": "XK_FRDB",
+        "act": "XK_XKWS", "document_number": "XK_WSH", "category": "XK_XKLB",
+        "licence_name": "XK_XKZS", "licence_number": "XK_XKBH", "content": "XK_NR",
+        "decided_on": "XK_JDRQ", "valid_from": "XK_YXQZ", "valid_until": "XK_YXQZI",
+        "authority": "XK_XKJG", "authority_code": "XK_XKJGDM", "status": "XK_ZT",
+        "data_source": "XK_LYDW", "data_source_code": "XK_LYDWDM", "remark": "BZ",
+    },
+    ("XK", LEGACY_2016): {
+        "document_number": "XK_WSH", "act": "XK_XMMC", "category": "XK_SPLB",
+        "content": "XK_NR", "name": "XK_XDR", "uscc": "XK_XDR_SHXYM", "id_number": "XK_XDR_SFZ",
+        "legal_rep": "XK_FR", "decided_on": "XK_JDRQ", "valid_until": "XK_JZQ",
+        "authority": "XK_XZJG", "status": "XK_ZT", "region": "DFBM", "timestamp": "SJC",
+        "remark": "BZ",
+    },
+}
+
+#: Columns only one field set has: the header's vote decides which set a file uses.
+SET_MARKERS: dict[str, dict[str, set[str]]] = {
+    "CF": {
+        CURRENT: {"CF_CFLB", "CF_NR", "CF_CFJG", "CF_XDR_LB", "CF_FRDB", "CF_XDR_ZJHM",
+                  "CF_WFXW", "CF_NR_FK", "CF_GSJZQ"},
+        LEGACY_2016: {"CF_CFMC", "CF_CFLB1", "CF_CFLB2", "CF_JG", "CF_XZJG", "CF_XDR_SFZ",
+                      "CF_FR", "DFBM", "SJC"},
+    },
+    "XK": {
+        CURRENT: {"XK_XDR_MC", "XK_XKLB", "XK_XKJG", "XK_XDR_LB", "XK_FRDB", "XK_XDR_ZJHM",
+                  "XK_XKWS", "XK_YXQZI"},
+        LEGACY_2016: {"XK_XDR", "XK_XMMC", "XK_SPLB", "XK_XZJG", "XK_XDR_SFZ", "XK_FR",
+                      "XK_JZQ", "DFBM", "SJC"},
+    },
+}
+
+REQUIRED = ("document_number", "name", "decided_on")
+MAX_TEXT = 2000
+
+
+class FeedFileError(Exception):
+    """The file as a whole cannot be read (not CSV/XLSX, unknown header, no document number)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+    def as_row(self) -> dict[str, Any]:
+        return {"row": 1, "field": self.field, "reason": self.reason}
+
+
+@dataclass
+class Table:
+    """A file's header and rows as read, before any meaning is given to them."""
+
+    file_format: str  # "csv" or "xlsx"
+    encoding: str  # "utf-8", "utf-8-sig", "gbk", "gb18030", or "" for XLSX
+    header: list[str]
+    rows: Iterator[tuple[int, list[Any]]]  # (row number as the spreadsheet shows it, cells)
+
+
+@dataclass
+class FeedRow:
+    """A data row in canonical names; `errors` holds (column, reason) for each fault found."""
+
+    row_number: int
+    kind: str
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def document_number(self) -> str:
+        return self.values.get("document_number") or ""
+
+    def content_hash(self) -> str:
+        """SHA-256 over the row's canonical values: the same decision hashes the same whichever
+        encoding, format or field set it arrived in."""
+        body = json.dumps(self.values, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(body.encode()).hexdigest()
+
+
+# --- reading the file -------------------------------------------------------------------------
+
+def detect_encoding(data: bytes) -> str:
+    """UTF-8 with BOM, UTF-8, GBK, else GB18030 (its superset): the first that decodes."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    for encoding in ("utf-8", "gbk", "gb18030"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise FeedFileError("", _("The file is neither UTF-8 nor GBK/GB18030 text nor an XLSX "
+                              "workbook."))
+
+
+def _blank(cells: list[Any]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def read_table(data: bytes) -> Table:
+    """Read CSV (any of the encodings) or XLSX (recognised by its ZIP signature)."""
+    if not data.strip():
+        raise FeedFileError("", _("The file is empty."))
+    if data.startswith(b"PK\x03\x04"):
+        return _read_xlsx(data)
+    encoding = detect_encoding(data)
+    text = data.decode(encoding)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    lines = ((n, row) for n, row in enumerate(reader, start=1) if not _blank(row))
+    try:
+        number, header = next(lines)
+    except StopIteration:
+        raise FeedFileError("", _("The file is empty.")) from None
+    except csv.Error as exc:
+        raise FeedFileError("", _("The file is not valid CSV: %(e)s") % {"e": exc}) from exc
+    return Table("csv", encoding.replace("-sig", "") if encoding == "utf-8-sig" else encoding,
+                 [str(h) for h in header], _csv_rows(lines))
+
+
+def _csv_rows(lines: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        yield from lines
+    except csv.Error as exc:
+        raise FeedFileError("", _("The file is not valid CSV: %(e)s") % {"e": exc}) from exc
+
+
+def _read_xlsx(data: bytes) -> Table:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise FeedFileError("", _("The workbook cannot be opened: %(e)s") % {"e": exc}) from exc
+    sheet = workbook.worksheets[0]
+    lines = ((n, list(row)) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+             if not _blank(list(row)))
+    try:
+        header = next(lines)[1]
+    except StopIteration:
+        raise FeedFileError("", _("The file is empty.")) from None
+    return Table("xlsx", "", ["" if h is None else str(h) for h in header], lines)
+
+
+def normalise_header(name: str) -> str:
+    return strip_invisible(name).strip().upper()
+
+
+def detect_kind_and_set(header: list[str]) -> tuple[str, str]:
+    """XK or CF from the columns' prefixes; current or 2016 from the columns only one set has."""
+    columns = {normalise_header(h) for h in header}
+    penalty = sum(1 for c in columns if c.startswith("CF_"))
+    licence = sum(1 for c in columns if c.startswith("XK_"))
+    if not penalty and not licence:
+        raise FeedFileError("", _("The header has no 双公示 columns (CF_… for penalties, XK_… "
+                                  "for licences)."))
+    if penalty and licence:
+        raise FeedFileError("", _("The header mixes penalty (CF_…) and licence (XK_…) columns; "
+                                  "send them as two files."))
+    kind = "CF" if penalty else "XK"
+    markers = SET_MARKERS[kind]
+    current = len(columns & markers[CURRENT])
+    legacy = len(columns & markers[LEGACY_2016])
+    field_set = LEGACY_2016 if legacy > current else CURRENT
+    fields = FIELD_SETS[(kind, field_set)]
+    for name in ("document_number", "name", "decided_on"):
+        if fields[name] not in columns:
+            raise FeedFileError(fields[name], _("The header lacks the required column %(c)s.")
+                                % {"c": fields[name]})
+    if fields["uscc"] not in columns and fields["id_number"] not in columns:
+        raise FeedFileError(fields["uscc"], _("The header lacks the column of the subject's "
+                                              "code (%(c)s).") % {"c": fields["uscc"]})
+    return kind, field_set
+
+
+# --- values -----------------------------------------------------------------------------------
+
+_DAY_LIKE = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+
+
+def parse_feed_date(value: Any) -> dt.date | None:
+    """A date as feeds carry it: an Excel date cell, an Excel serial number (also as five
+    digits in a CSV), ISO, slashes,
+    dots, 年月日, or a date-time (the time is dropped: the decision date is the day).
+
+    Returns None for an empty cell; raises ValueError with the translated reason otherwise.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, dt.datetime):
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not 1 <= value < 2958466:  # Excel's serial range (1900-01-01 … 9999-12-31)
+            raise ValueError(_("%(v)s is not a date.") % {"v": value})
+        day = from_excel(value).date()
+    else:
+        text = clean_line(str(value))
+        if re.fullmatch(r"\d{5}(\.0+)?", text):  # a date cell saved to CSV as its serial number
+            return parse_feed_date(float(text))
+        head = re.split(r"[T\s](?=\d{1,2}:)", text, maxsplit=1)[0].strip()
+        day = parse_date(head)
+        if day is None:
+            if _DAY_LIKE.match(head):
+                raise ValueError(_("%(v)s is not a real calendar day.") % {"v": text})
+            raise ValueError(_("%(v)s is not a date; write it as 2026-12-02 or 2026/12/02.")
+                             % {"v": text})
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValueError(_("The date must lie between %(start)s and %(end)s.")
+                         % {"start": EARLIEST_DATE.isoformat(), "end": LATEST_DATE.isoformat()})
+    return day
+
+
+def parse_wan_yuan(value: Any) -> Decimal | None:
+    """An amount in 万元 (the 双公示 unit) as yuan with two decimals; None for an empty cell."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(_("%(v)s is not a number.") % {"v": value})
+    text = clean_line(str(value)).replace(",", "").replace("，", "")
+    try:
+        wan = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(_("%(v)s is not a number (amounts are in 万元, e.g. 2.5).")
+                         % {"v": text}) from None
+    if not wan.is_finite():
+        raise ValueError(_("%(v)s is not a number.") % {"v": text})
+    if wan < 0:
+        raise ValueError(_("The amount cannot be negative."))
+    yuan = (wan * 10000).quantize(Decimal("0.01"))
+    if yuan >= Decimal("1e12"):
+        raise ValueError(_("%(v)s 万元 is implausibly large.") % {"v": text})
+    return yuan
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a number typed into a text column (licence number 12345.0)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return strip_invisible(str(value)).strip()[:MAX_TEXT]
+
+
+def parse_rows(table: Table, kind: str, field_set: str) -> Iterator[FeedRow]:
+    """Each data row as a `FeedRow` in canonical names, with every fault it has."""
+    fields = FIELD_SETS[(kind, field_set)]
+    positions = {normalise_header(h): n for n, h in enumerate(table.header)}
+    columns = {name: (code, positions[code]) for name, code in fields.items()
+               if code in positions}
+    for number, cells in table.rows:
+        row = FeedRow(row_number=number, kind=kind)
+        raw = {name: cells[pos] if pos < len(cells) else None
+               for name, (_code, pos) in columns.items()}
+        for name, value in raw.items():
+            code = fields[name]
+            if name in ("decided_on", "valid_from", "valid_until", "publicity_until"):
+                try:
+                    row.values[name] = parse_feed_date(value)
+                except ValueError as exc:
+                    row.errors.append((code, str(exc)))
+            elif name in ("fine", "confiscated"):
+                try:
+                    row.values[name] = parse_wan_yuan(value)
+                except ValueError as exc:
+                    row.errors.append((code, str(exc)))
+            else:
+                row.values[name] = cell_text(value)
+        if kind == "CF" and row.values.get("category2"):
+            row.values["category"] = "、".join(
+                filter(None, [row.values.get("category", ""), row.values.pop("category2")]))
+        row.values.pop("category2", None)
+        _check_required(row, fields)
+        yield row
+
+
+def _check_required(row: FeedRow, fields: dict[str, str]) -> None:
+    faulty = {code for code, _reason in row.errors}
+    for name in REQUIRED:
+        if fields[name] not in faulty and not row.values.get(name):
+            row.errors.append((fields[name], _("This field is required.")))
+    if len(row.values.get("name", "")) > 200:
+        row.errors.append((fields["name"], _("The name is longer than 200 characters.")))
+    if len(row.values.get("document_number", "")) > 100:
+        row.errors.append((fields["document_number"],
+                           _("The document number is longer than 100 characters.")))
+    if not row.values.get("uscc") and not row.values.get("id_number"):
+        row.errors.append((fields.get("uscc") or fields["id_number"],
+                           _("Give the unified social credit code (or, for a natural person, "
+                             "the ID number).")))
+
+
+def is_natural_person(row: FeedRow) -> bool:
+    """自然人 by the subject class, or an ID number without a credit code."""
+    subject_class = row.values.get("subject_class", "")
+    if "自然人" in subject_class:
+        return True
+    return not row.values.get("uscc") and bool(row.values.get("id_number"))
+
+
+def subject_code_column(row: FeedRow, field_set: str) -> str:
+    fields = FIELD_SETS[(row.kind, field_set)]
+    return fields["id_number"] if is_natural_person(row) else fields["uscc"]
+
+
+def description_of(row: FeedRow) -> str:
+    """The record's description, composed from the feed's text columns in their order."""
+    parts = [
+        (_("Act"), row.values.get("act")), (_("Facts"), row.values.get("facts")),
+        (_("Legal basis"), row.values.get("basis")),
+        (_("Category"), row.values.get("category")), (_("Content"), row.values.get("content")),
+        (_("Licence"), " ".join(filter(None, [row.values.get("licence_name"),
+                                             row.values.get("licence_number")]))),
+        (_("Authority"), row.values.get("authority")), (_("Remark"), row.values.get("remark")),
+    ]
+    return "\n".join(f"{label}: {value}" for label, value in parts if value)

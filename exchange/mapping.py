@@ -1,0 +1,61 @@
+"""The mapping table as the importer reads it: 处罚类别/许可类别 and keywords → record type.
+
+The rules are data (`FeedMapping`, edited in the admin, shipped by a data migration); this
+module only decides which rule a row meets, so a department that names its categories
+differently changes the table, not the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from exchange.feed_models import FeedMapping
+from records.models import Polarity, RecordType
+
+
+@dataclass(frozen=True)
+class Rule:
+    category: str
+    keyword: str
+    record_type_code: str
+
+
+@dataclass(frozen=True)
+class Match:
+    """The rule a row met: a record type, or None for a licence kept as a neutral fact."""
+
+    record_type: RecordType | None
+    record_type_code: str
+
+
+class Mapper:
+    """The active rules of one kind, loaded once per file, tried in priority order."""
+
+    def __init__(self, kind: str) -> None:
+        self.rules = [
+            Rule(m.category.strip(), m.keyword.strip(), m.record_type_code.strip())
+            for m in FeedMapping.objects.filter(kind=kind, is_active=True)
+            .order_by("priority", "id")
+        ]
+        codes = {r.record_type_code for r in self.rules if r.record_type_code}
+        self.types = {t.code: t for t in RecordType.objects.filter(code__in=codes)}
+        polarity = Polarity.BAD if kind == "CF" else Polarity.GOOD
+        self.by_name = {t.name: t for t in RecordType.objects.filter(is_active=True,
+                                                                     polarity=polarity)}
+
+    def match(self, *, category: str, text: str, act: str = "") -> Match | None:
+        """A row whose act (违法行为类型 / 许可决定书名称) is exactly the name of a catalogue type
+        of the right polarity is that type: departments that use the catalogue's names, and the
+        platform's own exports, come back as the same type. Otherwise the first rule whose
+        category occurs in the row's category and whose keyword occurs in the row's text;
+        None when no rule matches."""
+        if act in self.by_name:
+            record_type = self.by_name[act]
+            return Match(record_type, record_type.code)
+        for rule in self.rules:
+            if rule.category and rule.category not in category:
+                continue
+            if rule.keyword and rule.keyword not in text:
+                continue
+            return Match(self.types.get(rule.record_type_code), rule.record_type_code)
+        return None

@@ -1,0 +1,391 @@
+"""The data exchange pages: 双公示 upload with preview, import results and error reports.
+
+Thin: each view parses a form, calls one service in `exchange.feed_services`, and renders. A file
+is previewed first (a dry run through the same code, rolled back) and imported only when the
+data officer confirms; the uploaded bytes are kept by checksum between the two steps, so what is
+imported is exactly what was previewed. Files run synchronously up to
+`EXCHANGE_SYNC_MAX_ROWS` rows; larger ones go through `manage.py import_feed`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts import permissions
+from accounts.decorators import staff_required
+from accounts.models import Department, Role, User
+from common.errors import ServiceError
+from common.pages import apply_service_error, deny_unless
+from common.spreadsheets import Sheet, csv_response, xlsx_response
+from exchange.exports import (
+    can_export,
+    export_acknowledge,
+    export_mark_sent,
+    export_prepare,
+    export_reject,
+    pending,
+    verify_batch,
+)
+from exchange.feed_models import (
+    ClassificationRequest,
+    ExportAction,
+    ExportBatch,
+    FeedKind,
+    ImportBatch,
+)
+from exchange.feed_services import classification_resolve, import_feed
+from exchange.sheets import import_sheet, template_sheets
+
+UPLOAD_DIR = "exchange/uploads"
+
+
+def sync_max_rows() -> int:
+    return int(getattr(settings, "EXCHANGE_SYNC_MAX_ROWS", 5000))
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "EXCHANGE_UPLOAD_MAX_BYTES", 50 * 1024 * 1024))
+
+
+def can_use_exchange(user: User) -> bool:
+    """The exchange pages are the lead department's (its clerks and reviewers) and the
+    administrators'; which source a person may import for is asked again per file."""
+    if not permissions.is_staff_member(user) or user.role not in permissions.WRITERS:
+        return False
+    return user.role == Role.ADMIN or (
+        user.department is not None and user.department.kind == Department.Kind.LEAD)
+
+
+def sources_for(user: User) -> list[Department]:
+    return [d for d in Department.objects.filter(is_active=True)
+            if permissions.can_submit_records(user, d)]
+
+
+class FeedUploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("双公示 file (CSV or XLSX)"))
+    source = forms.ModelChoiceField(queryset=Department.objects.none(),
+                                    label=gettext_lazy("Source department"))
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ids = [d.pk for d in sources_for(user)]
+        self.fields["source"].queryset = Department.objects.filter(pk__in=ids)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > max_upload_bytes():
+            raise forms.ValidationError(
+                _("%(name)s is %(size)s; files of at most %(max)s are accepted here.")
+                % {"name": upload.name, "size": filesizeformat(upload.size),
+                   "max": filesizeformat(max_upload_bytes())})
+        if Path(upload.name).suffix.lower() not in (".csv", ".xlsx", ".txt"):
+            raise forms.ValidationError(_("Upload a CSV or XLSX file."))
+        return upload
+
+
+def _keep_upload(data: bytes, name: str) -> str:
+    """Store the uploaded bytes under their checksum (the same file is stored once)."""
+    sha = hashlib.sha256(data).hexdigest()
+    path = f"{UPLOAD_DIR}/{sha}{Path(name).suffix.lower()[:8]}"
+    if not default_storage.exists(path):
+        default_storage.save(path, ContentFile(data))
+    return path
+
+
+def _stored_upload(batch: ImportBatch) -> bytes:
+    path = f"{UPLOAD_DIR}/{batch.file_sha256}{Path(batch.file_name).suffix.lower()[:8]}"
+    if not default_storage.exists(path):
+        raise Http404
+    with default_storage.open(path, "rb") as handle:
+        data = handle.read()
+    if hashlib.sha256(data).hexdigest() != batch.file_sha256:
+        raise Http404
+    return data
+
+
+@staff_required
+def feed_upload(request: HttpRequest) -> HttpResponse:
+    """Upload a 双公示 file: a preview first, nothing written until the officer confirms."""
+    deny_unless(can_use_exchange(request.user))
+    form = FeedUploadForm(request.POST or None, request.FILES or None, user=request.user)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            result = import_feed(actor=request.user, source=form.cleaned_data["source"],
+                                 data=data, file_name=upload.name, dry_run=True,
+                                 keep_preview=True, max_rows=sync_max_rows())
+        except ServiceError as exc:
+            status = apply_service_error(form, exc)
+        else:
+            if result.batch is None:  # the file as a whole could not be read
+                form.add_error("file", result.summary["rejected"][0]["reason"])
+                status = 422
+            else:
+                _keep_upload(data, upload.name)
+                request.session[f"exchange-preview-{result.batch.number}"] = result.preview
+                return redirect("exchange:batch", number=result.batch.number)
+    elif request.method == "POST":
+        status = 422
+    batches = ImportBatch.objects.exclude(state=ImportBatch.State.PREVIEW).select_related(
+        "source", "actor")[:20]
+    waiting = ClassificationRequest.objects.filter(resolved_at__isnull=True).count()
+    return render(request, "exchange/feed_upload.html",
+                  {"form": form, "batches": batches, "waiting": waiting,
+                   "max_rows": sync_max_rows()}, status=status)
+
+
+@staff_required
+def batch_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """A preview (with the button that imports it) or a finished import, with its counts."""
+    deny_unless(can_use_exchange(request.user))
+    batch = get_object_or_404(ImportBatch.objects.select_related("source", "actor"),
+                              number=number)
+    preview = request.session.get(f"exchange-preview-{batch.number}") or []
+    imported = ImportBatch.objects.filter(
+        file_sha256=batch.file_sha256, source=batch.source,
+        state=ImportBatch.State.FINISHED).order_by("-started_at").first()
+    return render(request, "exchange/batch.html", {
+        "batch": batch, "summary": batch.summary(), "preview": preview,
+        "rejected_count": len(batch.rejected), "earlier_import": imported,
+        "is_preview": batch.state == ImportBatch.State.PREVIEW,
+    })
+
+
+@staff_required
+@require_POST
+def batch_import(request: HttpRequest, number: str) -> HttpResponse:
+    """Import the exact bytes that were previewed."""
+    deny_unless(can_use_exchange(request.user))
+    preview = get_object_or_404(ImportBatch, number=number, state=ImportBatch.State.PREVIEW)
+    data = _stored_upload(preview)
+    try:
+        if preview.kind in (FeedKind.SUBJECTS, FeedKind.RECORDS):
+            result = import_sheet(actor=request.user, kind=preview.kind, source=preview.source,
+                                  data=data, file_name=preview.file_name,
+                                  max_rows=sync_max_rows())
+        else:
+            result = import_feed(actor=request.user, source=preview.source, data=data,
+                                 file_name=preview.file_name, max_rows=sync_max_rows())
+    except ServiceError as exc:
+        return render(request, "exchange/batch.html", {
+            "batch": preview, "summary": preview.summary(), "error": exc.message,
+            "is_preview": True, "rejected_count": len(preview.rejected)},
+            status=exc.status)
+    return redirect("exchange:batch", number=result.batch.number)
+
+
+@staff_required
+def batch_errors(request: HttpRequest, number: str) -> HttpResponse:
+    """The rejected rows as an XLSX: row, column, reason, for the sender to fix and resend."""
+    deny_unless(can_use_exchange(request.user))
+    batch = get_object_or_404(ImportBatch, number=number)
+    header = [_("Row"), _("Column"), _("Reason")]
+    rows = [(e["row"], e["field"], e["reason"]) for e in batch.rejected]
+    summary = _("%(file)s: %(rows)d rows, %(created)d created, %(dup)d duplicates, "
+                "%(corr)d corrections, %(rej)d errors") % {
+        "file": batch.file_name, "rows": batch.rows, "created": batch.created,
+        "dup": batch.duplicates, "corr": batch.corrections, "rej": len(batch.rejected)}
+    return xlsx_response(f"{batch.number}-errors.xlsx",
+                         Sheet(_("Rejected rows"), header, rows, preface=[summary],
+                               widths=[8, 18, 80]))
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+class ExportForm(forms.Form):
+    encoding = forms.ChoiceField(label=gettext_lazy("Encoding"),
+                                 choices=[("utf-8", "UTF-8"), ("gbk", "GBK")])
+
+
+class AcknowledgeForm(forms.Form):
+    receipt = forms.FileField(label=gettext_lazy("Receipt file from the receiving platform"))
+    failed_documents = forms.CharField(
+        label=gettext_lazy("Document numbers the receipt names as refused (one a line)"),
+        required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RejectForm(forms.Form):
+    reasons = forms.CharField(label=gettext_lazy("Reasons the platform gave"),
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _export_page(request: HttpRequest, batch: ExportBatch, *, status: int = 200,
+                 **forms_: Any) -> HttpResponse:
+    rows = batch.row_set.select_related("record", "record__subject")[:500]
+    return render(request, "exchange/export_detail.html", {
+        "batch": batch, "rows": rows, "check": verify_batch(batch),
+        "ack_form": forms_.get("ack_form") or AcknowledgeForm(),
+        "reject_form": forms_.get("reject_form") or RejectForm(),
+        "export_form": ExportForm(), "resends": batch.resends.all(),
+    }, status=status)
+
+
+@staff_required
+def export_list(request: HttpRequest) -> HttpResponse:
+    """Export batches and what is waiting to go out; preparing a batch is one POST."""
+    deny_unless(can_export(request.user))
+    form = ExportForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = export_prepare(actor=request.user, encoding=form.cleaned_data["encoding"])
+        except ServiceError as exc:
+            status = apply_service_error(form, exc)
+        else:
+            if batch is None:
+                messages.info(request, _("Nothing is waiting to be exported."))
+                return redirect("exchange:exports")
+            return redirect("exchange:export", number=batch.number)
+    waiting = [(record, ExportAction(action).label) for record, action in pending()]
+    return render(request, "exchange/exports.html", {
+        "form": form, "batches": ExportBatch.objects.select_related("created_by")[:50],
+        "waiting": waiting[:100], "waiting_count": len(waiting)}, status=status)
+
+
+@staff_required
+def export_detail(request: HttpRequest, number: str) -> HttpResponse:
+    deny_unless(can_export(request.user))
+    return _export_page(request, get_object_or_404(ExportBatch, number=number))
+
+
+@staff_required
+def export_download(request: HttpRequest, number: str) -> HttpResponse:
+    """The batch's file, byte for byte as prepared (its SHA-256 is on the page)."""
+    deny_unless(can_export(request.user))
+    batch = get_object_or_404(ExportBatch, number=number)
+    charset = "gbk" if batch.encoding == "gbk" else "utf-8"
+    response = HttpResponse(bytes(batch.content), content_type=f"text/csv; charset={charset}")
+    response["Content-Disposition"] = f'attachment; filename="{batch.file_name}"'
+    return response
+
+
+@staff_required
+@require_POST
+def export_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """sent / acknowledge / reject / resend: one service each."""
+    deny_unless(can_export(request.user))
+    batch = get_object_or_404(ExportBatch, number=number)
+    try:
+        if action == "sent":
+            export_mark_sent(actor=request.user, batch=batch)
+        elif action == "acknowledge":
+            form = AcknowledgeForm(request.POST, request.FILES)
+            if not form.is_valid():
+                return _export_page(request, batch, status=422, ack_form=form)
+            receipt = form.cleaned_data["receipt"]
+            export_acknowledge(actor=request.user, batch=batch, receipt_name=receipt.name,
+                               receipt=receipt.read(),
+                               failed_documents=form.cleaned_data["failed_documents"]
+                               .splitlines())
+        elif action == "reject":
+            form = RejectForm(request.POST)
+            if not form.is_valid():
+                return _export_page(request, batch, status=422, reject_form=form)
+            export_reject(actor=request.user, batch=batch, reasons=form.cleaned_data["reasons"])
+        elif action == "resend":
+            encoding = request.POST.get("encoding") or batch.encoding
+            new = export_prepare(actor=request.user, encoding=encoding, resend_of=batch)
+            return redirect("exchange:export", number=new.number)
+        else:
+            raise Http404
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("exchange:export", number=batch.number)
+
+
+@staff_required
+def export_receipt(request: HttpRequest, number: str) -> HttpResponse:
+    deny_unless(can_export(request.user))
+    batch = get_object_or_404(ExportBatch, number=number)
+    if not batch.receipt:
+        raise Http404
+    response = HttpResponse(bytes(batch.receipt), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{batch.number}-receipt"'
+    return response
+
+
+# --- spreadsheet templates ----------------------------------------------------------------------
+
+class SheetUploadForm(FeedUploadForm):
+    kind = forms.ChoiceField(label=gettext_lazy("What the file holds"), choices=[
+        (FeedKind.SUBJECTS, FeedKind.SUBJECTS.label), (FeedKind.RECORDS, FeedKind.RECORDS.label)])
+    field_order = ["kind", "file", "source"]
+
+
+@staff_required
+def sheet_upload(request: HttpRequest) -> HttpResponse:
+    """Subjects or records from a filled-in template: preview first, as for feeds."""
+    deny_unless(can_use_exchange(request.user))
+    form = SheetUploadForm(request.POST or None, request.FILES or None, user=request.user,
+                           initial={"source": request.user.department_id})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            result = import_sheet(actor=request.user, kind=form.cleaned_data["kind"],
+                                  source=form.cleaned_data["source"], data=data,
+                                  file_name=upload.name, dry_run=True, keep_preview=True,
+                                  max_rows=sync_max_rows())
+        except ServiceError as exc:
+            status = apply_service_error(form, exc)
+        else:
+            if result.batch is None:
+                form.add_error("file", result.summary["rejected"][0]["reason"])
+                status = 422
+            else:
+                _keep_upload(data, upload.name)
+                request.session[f"exchange-preview-{result.batch.number}"] = result.preview
+                return redirect("exchange:batch", number=result.batch.number)
+    elif request.method == "POST":
+        status = 422
+    return render(request, "exchange/sheet_upload.html",
+                  {"form": form, "max_rows": sync_max_rows()}, status=status)
+
+
+@staff_required
+def sheet_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    """The empty template with its Chinese header (XLSX with an explanation sheet, or CSV)."""
+    deny_unless(can_use_exchange(request.user))
+    if kind not in (FeedKind.SUBJECTS, FeedKind.RECORDS) or fmt not in ("xlsx", "csv"):
+        raise Http404
+    template, notes = template_sheets(kind)
+    name = {"subjects": "信用主体导入模板", "records": "信用记录导入模板"}[kind]
+    if fmt == "csv":
+        return csv_response(f"{name}.csv", template.header, [])
+    return xlsx_response(f"{name}.xlsx", template, notes)
+
+
+# --- subjects created from feeds, waiting for a clerk -----------------------------------------
+
+@staff_required
+def classify_list(request: HttpRequest) -> HttpResponse:
+    """Subjects a feed created from a code the registry did not know: the clerk opens each,
+    sets its category on the subject's own edit page, and closes the entry here."""
+    deny_unless(permissions.can_edit_subjects(request.user))
+    if request.method == "POST":
+        item = get_object_or_404(ClassificationRequest, pk=request.POST.get("request"))
+        try:
+            classification_resolve(actor=request.user, request=item)
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        return redirect("exchange:classify")
+    waiting = (ClassificationRequest.objects.filter(resolved_at__isnull=True)
+               .select_related("subject", "batch")[:500])
+    return render(request, "exchange/classify.html", {"waiting": waiting})
