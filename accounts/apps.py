@@ -11,6 +11,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
+        from accounts import permissions  # noqa: F401  registers the object rules with `rules`
         from accounts.models import User
 
         post_save.connect(_role_group_follows_role, sender=User,
