@@ -70,6 +70,15 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def permission_matrix(request: HttpRequest) -> HttpResponse:
+    """Role × action as the role groups hold it, with the rule each action adds beyond the role
+    (both read from the code's tables and rules by `accounts.permissions.matrix`)."""
+    _admin_only(request)
+    return render(request, "accounts/permission_matrix.html",
+                  {"roles": Role.choices, "rows": permissions.matrix()})
+
+
+@login_required
 def staff_create(request: HttpRequest) -> HttpResponse:
     _admin_only(request)
     form = StaffCreateForm(request.POST or None)

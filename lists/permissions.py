@@ -2,7 +2,8 @@
 
 They are attached to the django-fsm transitions (`permission=`) so the state machine itself
 says who may fire each transition, and `lists.workflows.advance` asks them before acting. They
-build on `accounts.permissions`, the single place roles are interpreted:
+are names for `accounts.permissions` rules (roles in `accounts.roles`), the single place roles
+are interpreted:
 
 * handling a case (proposing, serving the notice, recording a statement, registering an
   objection or repair request) is for those who may enter records for the case's department
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from accounts import permissions as account_permissions
+from accounts.permissions import allowed
 
 if TYPE_CHECKING:
     from accounts.models import Department, User
@@ -25,17 +26,17 @@ if TYPE_CHECKING:
 
 def can_propose(user: User | None, department: Department | None = None) -> bool:
     """Enter a list proposal, a sanction or a typical case for `department`."""
-    return user is not None and account_permissions.can_submit_records(user, department)
+    return allowed(user, "lists.propose_entries", department)
 
 
 def can_handle(entry: Any, user: User | None) -> bool:
     """Act for the department that carries the case (clerks of it, reviewers, administrators)."""
-    return user is not None and account_permissions.can_submit_records(user, entry.department)
+    return allowed(user, "lists.handle_entries", entry)
 
 
 def can_decide(entry: Any, user: User | None) -> bool:
     """Decide on a case: the lead department's reviewers and administrators."""
-    return user is not None and account_permissions.can_review_records(user)
+    return allowed(user, "lists.decide_entries", entry)
 
 
 def system_only(entry: Any, user: User | None) -> bool:
@@ -54,4 +55,4 @@ def decider_or_system(entry: Any, user: User | None) -> bool:
 
 
 def can_view_lists(user: User | None) -> bool:
-    return user is not None and account_permissions.is_staff_member(user)
+    return allowed(user, "lists.view_lists")

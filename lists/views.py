@@ -26,14 +26,13 @@ from accounts.models import User
 from common import clock
 from common.errors import ServiceError
 from common.pages import deny_unless
-from lists import forms, selectors, services
+from lists import forms, selectors, services, workflows
 from lists import permissions as p
 from lists.models import (
     BLACK_OPEN_STATES,
     RED_OPEN_STATES,
     BlackListEntry,
     BlackState,
-    CaseState,
     IndustrySanction,
     KeyState,
     KeySupervisionEntry,
@@ -42,7 +41,6 @@ from lists.models import (
     RedListEntry,
     RedState,
     RepairRequest,
-    SanctionState,
     TypicalCase,
 )
 from records.models import CreditRecord
@@ -55,7 +53,13 @@ class Action:
     label: Any
     form: type[django_forms.Form]
     run: Callable[[Any, User, dict[str, Any]], Any]
+    #: the FSM transition the action fires, or (with `who`) the step it records something in
+    step: str
     danger: bool = False
+    #: for an action that fires no transition: who may take it (replaces the step's predicate)
+    who: Callable[[Any, User | None], bool] | None = None
+    #: a condition beyond state and role, e.g. "an objection is pending"
+    when: Callable[[Any], bool] | None = None
 
 
 def _pending(entry: Any, model: type[Model]) -> Any:
@@ -67,89 +71,129 @@ def _pending(entry: Any, model: type[Model]) -> Any:
     return found
 
 
+def _objection_pending(entry: Any) -> bool:
+    return entry.objections.filter(state=Objection.State.PENDING).exists()
+
+
+def _no_objection_pending(entry: Any) -> bool:
+    """One objection is handled at a time (`services.objection_file`)."""
+    return not _objection_pending(entry)
+
+
+def _repair_pending(entry: Any) -> bool:
+    return entry.repair_requests.filter(state=RepairRequest.State.PENDING).exists()
+
+
+def _no_repair_pending(entry: Any) -> bool:
+    return not _repair_pending(entry)
+
+
 ACTIONS: dict[str, dict[str, Action]] = {
     "black": {
         "notify": Action(gettext_lazy("Serve the notice of intended listing"), forms.EmptyForm,
-                         lambda e, u, d: services.black_notify(actor=u, entry=e)),
+                         lambda e, u, d: services.black_notify(actor=u, entry=e),
+                         step="notify"),
         "statement": Action(gettext_lazy("Record the statement and defence"),
                             forms.StatementForm,
                             lambda e, u, d: services.black_record_statement(
-                                actor=u, entry=e, statement=d["statement"], final=d["final"])),
+                                actor=u, entry=e, statement=d["statement"], final=d["final"]),
+                            step="begin_review", who=p.can_handle),
         "begin_review": Action(gettext_lazy("Start the review"), forms.EmptyForm,
-                               lambda e, u, d: services.black_begin_review(actor=u, entry=e)),
+                               lambda e, u, d: services.black_begin_review(actor=u, entry=e),
+                               step="begin_review"),
         "decide": Action(gettext_lazy("Decide to list"), forms.BlackDecideForm,
-                         lambda e, u, d: services.black_decide(actor=u, entry=e, **d)),
+                         lambda e, u, d: services.black_decide(actor=u, entry=e, **d),
+                         step="decide"),
         "dismiss": Action(gettext_lazy("Decide not to list"), forms.ReasonsForm,
-                          lambda e, u, d: services.black_dismiss(actor=u, entry=e, **d)),
+                          lambda e, u, d: services.black_dismiss(actor=u, entry=e, **d),
+                          step="dismiss"),
         "withdraw": Action(gettext_lazy("Withdraw the proposal"), forms.ReasonForm,
                            lambda e, u, d: services.black_withdraw(actor=u, entry=e, **d),
-                           danger=True),
+                           danger=True,
+                           step="withdraw"),
         "publish": Action(pgettext_lazy("publicity", "Publish"), forms.EmptyForm,
-                          lambda e, u, d: services.black_publish(actor=u, entry=e)),
+                          lambda e, u, d: services.black_publish(actor=u, entry=e),
+                          step="publish"),
         "objection": Action(gettext_lazy("Register an objection"), forms.ObjectionForm,
-                            lambda e, u, d: services.objection_file(actor=u, entry=e, **d)),
+                            lambda e, u, d: services.objection_file(actor=u, entry=e, **d),
+                            step="suspend", when=_no_objection_pending),
         "objection_answer": Action(
             gettext_lazy("Answer the objection"), forms.ObjectionAnswerForm,
             lambda e, u, d: services.objection_decide(
                 actor=u, objection=_pending(e, Objection), upheld=d["upheld"] == "yes",
-                reply=d["reply"])),
+                reply=d["reply"]),
+            step="void", when=_objection_pending),
         "repair": Action(gettext_lazy("Register a credit-repair request"),
                          forms.RepairRequestForm,
-                         lambda e, u, d: services.repair_request(actor=u, entry=e, **d)),
+                         lambda e, u, d: services.repair_request(actor=u, entry=e, **d),
+                         step="repair", who=p.can_handle, when=_no_repair_pending),
         "repair_decide": Action(
             gettext_lazy("Decide the credit-repair request"), forms.RepairDecideForm,
             lambda e, u, d: services.repair_decide(
                 actor=u, request=_pending(e, RepairRequest), approve=d["approve"] == "yes",
-                reasons=d["reasons"])),
+                reasons=d["reasons"]),
+            step="repair", when=_repair_pending),
     },
     "red": {
         "review": Action(gettext_lazy("Review the nomination"), forms.RedReviewForm,
                          lambda e, u, d: services.red_review(
                              actor=u, entry=e, admit=d["admit"] == "yes",
-                             comment=d["comment"])),
+                             comment=d["comment"]),
+                         step="admit"),
         "objection": Action(gettext_lazy("Register an objection"), forms.ObjectionForm,
-                            lambda e, u, d: services.objection_file(actor=u, entry=e, **d)),
+                            lambda e, u, d: services.objection_file(actor=u, entry=e, **d),
+                            step="suspend", when=_no_objection_pending),
         "objection_answer": Action(
             gettext_lazy("Answer the objection"), forms.ObjectionAnswerForm,
             lambda e, u, d: services.objection_decide(
                 actor=u, objection=_pending(e, Objection), upheld=d["upheld"] == "yes",
-                reply=d["reply"])),
+                reply=d["reply"]),
+            step="void", when=_objection_pending),
         "decide": Action(gettext_lazy("Decide on the commendation"), forms.RedDecideForm,
                          lambda e, u, d: services.red_decide(
                              actor=u, entry=e, commend=d["commend"] == "yes",
                              commendation=d["commendation"],
                              commendation_text=d["commendation_text"],
-                             decision_number=d["decision_number"], reasons=d["reasons"])),
+                             decision_number=d["decision_number"], reasons=d["reasons"]),
+                         step="decide"),
         "publish": Action(pgettext_lazy("publicity", "Publish"), forms.EmptyForm,
-                          lambda e, u, d: services.red_publish(actor=u, entry=e)),
+                          lambda e, u, d: services.red_publish(actor=u, entry=e),
+                          step="publish"),
         "release": Action(gettext_lazy("Lift the suspension"), forms.ReasonForm,
-                          lambda e, u, d: services.red_release(actor=u, entry=e, **d)),
+                          lambda e, u, d: services.red_release(actor=u, entry=e, **d),
+                          step="release"),
         "remove": Action(gettext_lazy("Remove from the red list"), forms.ReasonForm,
                          lambda e, u, d: services.red_remove(actor=u, entry=e, **d),
-                         danger=True),
+                         danger=True,
+                         step="remove"),
     },
     "sanction": {
         "notify": Action(gettext_lazy("Serve the notice of intended sanction"), forms.EmptyForm,
-                         lambda e, u, d: services.sanction_notify(actor=u, sanction=e)),
+                         lambda e, u, d: services.sanction_notify(actor=u, sanction=e),
+                         step="notify"),
         "statement": Action(gettext_lazy("Record the statement and defence"),
                             forms.StatementForm,
                             lambda e, u, d: services.sanction_record_statement(
                                 actor=u, sanction=e, statement=d["statement"],
-                                final=d["final"])),
+                                final=d["final"]),
+                            step="decide", who=p.can_handle),
         "decide": Action(gettext_lazy("Decide the sanction"), forms.CommentForm,
-                         lambda e, u, d: services.sanction_decide(actor=u, sanction=e, **d)),
+                         lambda e, u, d: services.sanction_decide(actor=u, sanction=e, **d),
+                         step="decide"),
         "reject": Action(pgettext_lazy("sanction proposal", "Reject"), forms.CommentForm,
                          lambda e, u, d: services.sanction_reject(actor=u, sanction=e, **d),
-                         danger=True),
+                         danger=True,
+                         step="reject"),
         "revoke": Action(gettext_lazy("Revoke"), forms.ReasonForm,
                          lambda e, u, d: services.sanction_revoke(actor=u, sanction=e, **d),
-                         danger=True),
+                         danger=True,
+                         step="revoke"),
     },
     "case": {
         name: Action(label, forms.CommentForm,
                      lambda e, u, d, name=name: services.case_transition(
                          actor=u, case=e, action=name, comment=d["comment"]),
-                     danger=name == "withdraw")
+                     step=name, danger=name == "withdraw")
         for name, label in (
             ("submit", gettext_lazy("Submit for review")),
             ("return_to_author", gettext_lazy("Return to the author")),
@@ -164,50 +208,12 @@ MODELS: dict[str, type[Model]] = {"black": BlackListEntry, "red": RedListEntry,
 
 
 def available_actions(kind: str, entry: Any, user: User) -> list[str]:
-    """The actions to offer `user` on `entry` now (the services decide for real)."""
-    handle, decide = p.can_handle(entry, user), p.can_decide(entry, user)
-    s = entry.state
-    acts: list[str] = []
-    if kind == "black":
-        repair_pending = s == BlackState.IN_FORCE and entry.repair_requests.filter(
-            state=RepairRequest.State.PENDING).exists()
-        objection_pending = entry.objections.filter(state=Objection.State.PENDING).exists()
-        acts += {
-            BlackState.PROPOSED: ["notify", "withdraw"] if handle else [],
-            BlackState.NOTIFIED: ["statement", "begin_review", "withdraw"] if handle else [],
-            BlackState.UNDER_REVIEW: (["decide", "dismiss"] if decide else [])
-            + (["withdraw"] if handle else []),
-            BlackState.DECIDED: ["publish"] if decide else [],
-            BlackState.PUBLICITY: (["objection"] if handle and not objection_pending else [])
-            + (["objection_answer"] if decide and objection_pending else []),
-            BlackState.IN_FORCE: (["objection"] if handle and not objection_pending else [])
-            + (["objection_answer"] if decide and objection_pending else [])
-            + (["repair"] if handle and not repair_pending else [])
-            + (["repair_decide"] if decide and repair_pending else []),
-            BlackState.SUSPENDED: ["objection_answer"] if decide else [],
-        }.get(s, [])
-    elif kind == "red":
-        acts += {
-            RedState.NOMINATED: ["review"] if decide else [],
-            RedState.PUBLICITY: ["objection"] if handle else [],
-            RedState.SUSPENDED: ["objection_answer"] if decide else [],
-            RedState.ON_HOLD: ["release"] if decide else [],
-            RedState.AWAITING_DECISION: ["decide"] if decide else [],
-            RedState.DECIDED: ["publish"] if decide else [],
-        }.get(s, [])
-        if decide and s in [*RED_OPEN_STATES, RedState.IN_FORCE, RedState.ON_HOLD]:
-            acts.append("remove")
-    elif kind == "sanction":
-        acts += {SanctionState.PROPOSED: (["notify"] if handle else [])
-                 + (["reject"] if decide else []),
-                 SanctionState.NOTIFIED: (["statement"] if handle else [])
-                 + (["decide", "reject"] if decide else []),
-                 SanctionState.DECIDED: ["revoke"] if decide else []}.get(s, [])
-    elif kind == "case":
-        acts += {CaseState.DRAFT: ["submit"] if handle else [],
-                 CaseState.SUBMITTED: ["publish", "return_to_author"] if decide else [],
-                 CaseState.PUBLISHED: ["withdraw"] if decide else []}.get(s, [])
-    return acts
+    """The actions to offer `user` on `entry` now: those whose step the state machine allows
+    (`lists.workflows.offers`) and whose pending-request condition holds. Only a convenience:
+    the services decide for real."""
+    return [name for name, spec in ACTIONS[kind].items()
+            if workflows.offers(entry, user, spec.step, spec.who)
+            and (spec.when is None or spec.when(entry))]
 
 
 def _detail_url(kind: str, pk: int) -> str:

@@ -8,6 +8,7 @@ a 403 naming the step. `describe(Model)` lists the machine for documentation and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -72,6 +73,22 @@ def available(entry: models.Model, user: User | None) -> list[str]:
         t.name for t in _transitions(type(entry))
         if str(t.source) in (entry.state, "*") and t.has_perm(entry, user)
     ]
+
+
+def offers(entry: models.Model, user: User | None, step: str,
+           who: Callable[[Any, User | None], bool] | None = None) -> bool:
+    """Whether a page should offer `user` the action that belongs to transition `step` now.
+
+    An action that fires `step` is offered exactly when the machine would let `user` fire it
+    (the entry's state is one of its sources and its permission predicate says yes). An action
+    that records something within the step without firing it (a statement during the statement
+    period, a repair request against an entry in force) passes `who`, the predicate that
+    replaces the transition's own: it is offered in the step's source states to those `who`
+    allows. Either way the states come from the machine, never from a second table.
+    """
+    if who is None:
+        return step in available(entry, user)
+    return entry.state in allowed_sources(type(entry), step) and who(entry, user)
 
 
 def describe(model: type[models.Model]) -> list[tuple[str, str, str, str]]:
