@@ -16,7 +16,7 @@ from common.errors import PermissionDeniedError
 if TYPE_CHECKING:
     from accounts.models import User
 
-STAFF_ROLES = set(Role.values)
+STAFF_ROLES = set(Role.values) - {Role.ENTERPRISE}  # an enterprise sees /my/ only
 WRITERS = {Role.ADMIN, Role.LEAD_REVIEWER, Role.CLERK}
 REVIEWERS = {Role.ADMIN, Role.LEAD_REVIEWER}
 UNMASK_ROLES = {Role.ADMIN, Role.LEAD_REVIEWER, Role.WINDOW_OFFICER, Role.AUDITOR}
