@@ -4,11 +4,30 @@ expect a refusal on every route except the public site and its own /my/."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
 import pytest
 from django.test import Client
-from django.urls import get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver
 
-from workbench.tests.test_anonymous import _concrete, _routes
+FILLERS = {"int": "1", "str": "x", "slug": "x", "path": "x",
+           "uuid": "00000000-0000-0000-0000-000000000000"}
+
+
+def _routes(patterns: list, prefix: str = "") -> Iterator[str]:
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _routes(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            yield route
+
+
+def _concrete(route: str) -> str:
+    return "/" + re.sub(r"<(?:(\w+):)?\w+>", lambda m: FILLERS.get(m.group(1) or "str", "x"),
+                        route).lstrip("^").rstrip("$")
+
 
 #: Routes an enterprise may open: its own door, the public site, signing in and out, switching
 #: language, the password change its one-time password forces (and the second-factor check,
