@@ -38,7 +38,7 @@ class MultipleFileField(forms.FileField):
 
 
 class ObjectionForm(forms.Form):
-    ground = forms.ChoiceField(label=_("Ground"), choices=Objection.Ground.choices)
+    ground = forms.ChoiceField(label=_("Objection ground"), choices=Objection.Ground.choices)
     reasons = CleanCharField(label=_("Reasons"), widget=TEXT, multiline=True)
     evidence = MultipleFileField(label=_("Evidence files (PDF, OFD, PNG, JPEG)"), required=False)
 

@@ -28,7 +28,7 @@ class EnterpriseAccount(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting for verification")
         VERIFIED = "verified", _("Verified")
-        REFUSED = "refused", _("Refused")
+        REFUSED = "refused", _("Verification refused")
 
     user = models.OneToOneField(USER, on_delete=models.PROTECT, related_name="enterprise_account")
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT,
@@ -82,8 +82,8 @@ class Appeal(models.Model):
                                   on_delete=models.PROTECT, related_name="appeals")
     grade = models.CharField(_("grade objected to"), max_length=20, blank=True)
     grade_as_of = models.DateField(null=True, blank=True)
-    ground = models.CharField(_("ground"), max_length=12, choices=Objection.Ground.choices,
-                              default=Objection.Ground.FACTS)
+    ground = models.CharField(_("objection ground"), max_length=12,
+                              choices=Objection.Ground.choices, default=Objection.Ground.FACTS)
     reasons = models.TextField(_("reasons"))
     filed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     filed_on = models.DateField(_("filed on"))
