@@ -40,7 +40,8 @@ class Department(models.Model):
 
 
 class Role(models.TextChoices):
-    """The six staff roles; what each may do is decided in `accounts.permissions`."""
+    """The six staff roles and the enterprise self-service role; what each may do is decided in
+    `accounts.permissions` (an enterprise account is never a staff member)."""
 
     ADMIN = "admin", _("Administrator")
     LEAD_REVIEWER = "lead_reviewer", _("Lead reviewer")
@@ -48,6 +49,7 @@ class Role(models.TextChoices):
     WINDOW_OFFICER = "window_officer", _("Window officer")
     LEADER = "leader", _("Leader (read only)")
     AUDITOR = "auditor", _("Auditor")
+    ENTERPRISE = "enterprise", _("Enterprise (self-service, no staff page)")
 
 
 class User(AbstractUser):

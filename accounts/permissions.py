@@ -32,7 +32,7 @@ from common.errors import PermissionDeniedError
 if TYPE_CHECKING:
     from accounts.models import User
 
-STAFF_ROLES = set(Role.values)
+STAFF_ROLES = set(Role.values) - {Role.ENTERPRISE}  # an enterprise sees /my/ only
 
 
 def is_staff_member(user: User | None) -> bool:

@@ -71,6 +71,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.AUDITOR: frozenset(
         _EVERY_ROLE | {"accounts.see_all_departments", "accounts.unmask_personal_data",
                        "audit.read_audit", "approvals.oversee_checks"}),
+    # An enterprise account holds no staff permission: it sees its own subject on /my/ only.
+    Role.ENTERPRISE: frozenset(),
 }
 
 

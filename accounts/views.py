@@ -44,7 +44,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
         user = services.password_change(user=user, new_password=form.cleaned_data["new_password1"])
         update_session_auth_hash(request, user)
         messages.success(request, _("Your password has been changed."))
-        return redirect("home")
+        # an enterprise account's home is /my/ (it may open no workbench page)
+        return redirect("appeals:my" if user.role == "enterprise" else "home")
     status = 400 if request.method == "POST" else 200
     return render(request, "common/password_change.html",
                   {"form": form, "forced": user.must_change_password}, status=status)

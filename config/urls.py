@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from portal.views import my_report
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("workbench.api")),
@@ -14,6 +16,8 @@ urlpatterns = [
     path("approvals/", include("approvals.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("verify/checks/", include("approvals.public_urls")),
+    path("my/report/", my_report, name="my_report"),  # portal's report, for an enterprise
+    path("", include("appeals.urls")),  # /my/ (enterprises) and /appeals/ (staff queues)
     path("public/", include("portal.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -108,7 +108,7 @@ def issue_credit_report(*, actor: Any, subject: Subject, as_of: dt.date | None =
     Staff issue it on the subject's behalf; an earlier report of the same subject that is still
     valid is marked superseded, so whoever verifies it learns that a newer one exists.
     """
-    if not portal_permissions.can_issue_reports(actor):
+    if not portal_permissions.can_issue_reports(actor, subject):
         raise PermissionDeniedError("forbidden", _("You are not allowed to do this."))
     today = clock.today()
     as_of = as_of or today

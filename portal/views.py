@@ -24,6 +24,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import staff_required
+from appeals.views import enterprise_required
 from common import clock
 from common.errors import NotFound, ServiceError
 from common.spreadsheets import Sheet, csv_response, xlsx_response
@@ -427,3 +428,22 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The document has been revoked."))
     return redirect(reverse("subjects:detail", args=[document.subject_id]) + "#credit-report")
+
+
+# --- an enterprise's own credit report (/my/report/, mounted by config/urls.py) ---------------
+@enterprise_required
+@require_POST
+def my_report(request: HttpRequest, subject: Subject) -> HttpResponse:
+    """An enterprise issues and downloads its own credit report, as of today."""
+    try:
+        document = services.issue_credit_report(actor=request.user, subject=subject)
+    except ServiceError as exc:
+        return HttpResponse(str(exc.message), status=exc.status)
+    pdf = reports.credit_report_pdf(
+        document=document,
+        verify_url=request.build_absolute_uri(reverse("portal:verify", args=[document.token])))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="credit-report-{document.as_of:%Y%m%d}-{document.pk}.pdf"')
+    response["Cache-Control"] = "no-store"
+    return response

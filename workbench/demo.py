@@ -961,3 +961,138 @@ def seed(
         record_event(actor=None, action="demo.seed", target_type="demo", target_id=str(seed),
                      after=counts)
     return counts
+
+
+# --- lists, enterprise accounts, objections and repair (first start) --------------------------
+#: Demo enterprise accounts: username → what the account shows.
+DEMO_ENTERPRISES = ("qiye_black", "qiye_repair", "qiye_repaired", "qiye_red")
+
+
+def _demo_repairable_records(as_of: dt.date, *, exclude: set[int], count: int) -> list[Any]:
+    """Bad records in publicity whose credit repair is open on `as_of`, of distinct enterprises
+    (the records app's own refusal decides, so the demo never shows a repair the rules forbid)."""
+    from records.models import CreditRecord, RecordState
+    from records.services import repair_refusal
+
+    found: list[Any] = []
+    seen = set(exclude)
+    qs = (CreditRecord.objects.filter(
+        state=RecordState.EFFECTIVE, record_type__polarity="bad",
+        record_type__repairable=True, publicity_ends_on__gte=as_of,
+        subject__kind="enterprise").select_related("record_type", "subject")
+        .order_by("decided_on", "pk"))
+    for record in qs[:2000]:
+        if record.subject_id in seen or repair_refusal(record=record, as_of=as_of):
+            continue
+        seen.add(record.subject_id)
+        found.append(record)
+        if len(found) == count:
+            break
+    return found
+
+
+def seed_self_service(*, as_of: dt.date) -> dict[str, str]:
+    """Give the demo county what a newcomer expects to see on every list and self-service page:
+    list entries of every kind in every state (`lists.demo.seed_list_examples`), enterprise
+    accounts with objections and credit-repair applications open and decided, a signed credit
+    commitment and an account waiting for verification, all through the services (validated,
+    dated by the rules, audited). Returns each new enterprise account's one-time password.
+
+    Does nothing once demo enterprise accounts exist.
+    """
+    import secrets
+
+    from accounts.models import User
+    from appeals import selectors as appeal_selectors
+    from appeals import services as appeal_services
+    from appeals.models import AppealTarget, EnterpriseAccount
+    from common import clock
+    from lists import services as list_services
+    from lists.demo import seed_list_examples
+    from subjects.models import Subject
+
+    if EnterpriseAccount.objects.filter(user__username__in=DEMO_ENTERPRISES).exists():
+        return {}
+    made = seed_list_examples(as_of=as_of)
+    reviewer_a = User.objects.get(username="reviewer_a")
+    reviewer_b = User.objects.get(username="reviewer_b")
+    passwords: dict[str, str] = {}
+
+    def account(username: str, subject: Any, contact: str) -> User:
+        acc, password = appeal_services.account_create_verified(
+            actor=reviewer_a, username=username, subject=subject, contact_name=contact,
+            contact_phone="13800000000")
+        passwords[username] = password
+        return acc.user
+
+    with clock.frozen_at(as_of):
+        listed = [e.subject for e in made.get("black", [])]
+        black_subject = made["black"][3].subject if made.get("black") else None
+        red_subject = made["red"][1].subject if made.get("red") else None
+        repairs = _demo_repairable_records(
+            as_of, exclude={s.pk for s in listed} | ({red_subject.pk} if red_subject else set()),
+            count=2)
+        if black_subject is not None:
+            # a black-listed enterprise: an objection to a record waits; its grade objection
+            # was answered; it signed a credit commitment online
+            user = account("qiye_black", black_subject, "王经理")
+            record = appeal_selectors.records_in_publicity(subject=black_subject).first()
+            if record is not None:
+                appeal_services.appeal_file(
+                    actor=user, target=AppealTarget.RECORD, record=record,
+                    reasons="该处罚所依据的材料系代理机构提交，本单位已提交说明材料。")
+            try:
+                grade = appeal_services.appeal_file(
+                    actor=user, target=AppealTarget.GRADE,
+                    reasons="信用等级计算未考虑本单位已整改的情况。")
+                appeal_services.appeal_answer(
+                    actor=reviewer_b, appeal=grade, accept=False,
+                    answer="经核查，信用等级按已生效的信用记录和公布的评价标准计算，异议不成立。")
+            except Conflict:
+                pass  # no grade, or its objection period is over
+            appeal_services.commitment_sign(actor=user, signer="王经理（总经理）", accept=True)
+        if red_subject is not None:
+            # a red-list nominee objected to its own publicity step; answered, it resumes
+            user = account("qiye_red", red_subject, "李主任")
+            appeal = appeal_services.appeal_file(
+                actor=user, target=AppealTarget.RED, black_entry=None,
+                red_entry=made["red"][1], reasons="公示的表彰事由表述不准确。")
+            appeal_services.appeal_answer(actor=reviewer_b, appeal=appeal, accept=False,
+                                          answer="表彰事由依据提名材料表述，异议不成立。")
+        if len(repairs) >= 1:
+            # credit repair applied for and waiting for the lead department's decision
+            user = account("qiye_repair", repairs[0].subject, "张会计")
+            appeal_services.repair_apply(
+                actor=user, record=repairs[0], proof="罚款已全额缴纳，违法行为已整改到位。",
+                commitment="本单位承诺依法诚信经营，如违反承诺愿承担相应责任。")
+        if len(repairs) >= 2:
+            # credit repair granted: the record's publicity ended, the grade was updated
+            user = account("qiye_repaired", repairs[1].subject, "赵总")
+            application = appeal_services.repair_apply(
+                actor=user, record=repairs[1], proof="已履行处罚决定并完成整改。",
+                commitment="本单位承诺依法诚信经营，如违反承诺愿承担相应责任。")
+            list_services.repair_decide(actor=reviewer_b, request=application.request,
+                                        approve=True,
+                                        reasons="已纠正失信行为、履行法定义务并作出信用修复承诺。")
+        # an enterprise registered online and waits for verification
+        waiting = (Subject.objects.filter(kind="enterprise", enterprise_accounts__isnull=True)
+                   .exclude(pk__in=[s.pk for s in listed]).order_by("-pk").first())
+        if waiting is not None:
+            appeal_services.account_register(
+                username="qiye_waiting", password=secrets.token_urlsafe(16),
+                subject_code=waiting.code, contact_name="孙经理", contact_phone="13900000000")
+    return passwords
+
+
+def demo_staff_passwords() -> dict[str, str]:
+    """Give each demo staff account a one-time password (changed at first sign-in) and return
+    them to be printed once; accounts that already have a usable password are left alone."""
+    from accounts.models import User
+    from accounts.services import password_reset
+
+    passwords = {}
+    for username, *_rest in USERS:
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is not None and not user.has_usable_password():
+            passwords[username] = password_reset(actor=None, user=user)
+    return passwords

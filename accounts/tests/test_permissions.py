@@ -140,7 +140,8 @@ def restores_language() -> Iterator[None]:
 def test_roles_and_kinds_are_named_in_chinese() -> None:
     with translation.override("zh-hans"):
         assert [str(label) for label in Role.labels] == [
-            "系统管理员", "牵头科室审核员", "录入员", "窗口工作人员", "领导（只读）", "审计员"]
+            "系统管理员", "牵头科室审核员", "录入员", "窗口工作人员", "领导（只读）", "审计员",
+            "企业（自助服务，无工作台权限）"]
         assert [str(label) for label in Department.Kind.labels] == [
             "牵头科室", "协同单位", "外部系统或机构"]
 

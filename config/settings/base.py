@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "lists",
     "exchange",
     "approvals",
+    "appeals",
     "portal",
     "monitoring",
     "workbench",

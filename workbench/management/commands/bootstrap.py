@@ -41,6 +41,7 @@ class Command(BaseCommand):
             call_command("seed_demo", no_progress=True)
             call_command("regrade")
             call_command("process_deadlines")  # key-supervision entries for the demo county
+            self._demo_cases_and_passwords()
         lead = Department.objects.filter(kind=Department.Kind.LEAD).first()
         if lead is None:
             lead = department_create(actor=None, code="lead", name="住房保障中心",
@@ -53,6 +54,22 @@ class Command(BaseCommand):
                 f"    user:     {user.username}\n"
                 f"    password: {password}   (one-time: you must change it at first login)\n"
             ))
+
+    def _demo_cases_and_passwords(self) -> None:
+        """List cases, enterprise self-service cases, and the demo accounts' one-time passwords
+        (printed once, on the first start; each must be changed at first sign-in)."""
+        from common import clock
+        from workbench.demo import demo_staff_passwords, seed_self_service
+
+        self.stdout.write("Seeding list cases, enterprise accounts, objections and repairs…")
+        enterprises = seed_self_service(as_of=clock.today())
+        staff = demo_staff_passwords()
+        accounts = {**staff, **enterprises}
+        lines = [f"    {name:<14} {password}" for name, password in accounts.items()]
+        if lines:
+            self.stdout.write(self.style.WARNING(
+                "\n  Demo accounts (one-time passwords, shown only now; staff sign in at /login/,"
+                " enterprises at /my/login/):\n" + "\n".join(lines) + "\n"))
 
 
 def ensure_data_dir() -> None:
