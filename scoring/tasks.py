@@ -10,13 +10,16 @@ those batches; the previous batches stay current throughout.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.permissions import require
 from common import clock, jobs
 from common.models import JobRun
 from scoring import engine
+from scoring.permissions import can_manage_models
 
 #: A building batch older than this, left by a re-grade that was not a job (the `regrade`
 #: command killed mid-way), is swept by the next full re-grade job.
@@ -35,6 +38,21 @@ def full_regrade(*, run: JobRun, as_of: str | None = None, category: str | None 
         progress=lambda pct: jobs.report(run, progress=pct))
     jobs.report(run, batches=[b.pk for b in batches])
     return sum(b.subject_count for b in batches)
+
+
+def start_full_regrade(*, actor: Any, as_of: dt.date | None = None,
+                       category: str | None = None) -> JobRun:
+    """Queue a full re-grade asked for from the workbench; returns its run at once.
+
+    Refused (`Conflict`) while another full re-grade is queued or running. The engine's switch
+    writes the audit event when the batches become current.
+    """
+    require(can_manage_models(actor), _("re-grade subjects"))
+    args: dict[str, Any] = {"as_of": (as_of or clock.today()).isoformat(),
+                            "actor_id": getattr(actor, "pk", None)}
+    if category:
+        args["category"] = category
+    return jobs.enqueue("scoring.full_regrade", actor=actor, **args)
 
 
 def clean_after_abandoned_run(run: JobRun) -> None:
