@@ -71,6 +71,27 @@ def register(name: str, *, label: Any, func: Callable[..., int | None], lock: st
     return spec
 
 
+def register_command(name: str, *, command: str, label: Any, every: int | None = None,
+                     daily_key: bool = False, lock: str = "") -> JobSpec:
+    """Register a management command as a job (a statistics snapshot, a report, an import), so
+    it is scheduled, logged and retried like any other: its arguments are the command's options
+    (`enqueue(name, as_of="2026-12-02", **options)` calls `call_command(command, **options)`),
+    and a command that wants to show progress may accept a `job_run` option."""
+
+    def run_command(*, run: JobRun, as_of: str | None = None, **options: Any) -> int | None:
+        from django.core.management import call_command, get_commands, load_command_class
+
+        app = get_commands()[command]
+        parser = load_command_class(app, command).create_parser("manage.py", command)
+        if any(a.dest == "job_run" for a in parser._actions):
+            options["job_run"] = run
+        result = call_command(command, **options)
+        return int(result) if isinstance(result, str) and result.isdigit() else None
+
+    return register(name, label=label, func=run_command, every=every, daily_key=daily_key,
+                    lock=lock or name)
+
+
 def registered() -> dict[str, JobSpec]:
     return dict(_registry)
 

@@ -113,3 +113,22 @@ def test_the_scheduler_queues_the_deadline_job_once_a_day(db, counting_handler):
         _run_queued()
     assert counting_handler == [DAY, DAY + dt.timedelta(days=1)]
     assert JobRun.objects.filter(job="process_deadlines", status="succeeded").count() == 2
+
+
+def test_a_management_command_can_be_registered_as_a_scheduled_job(db):
+    """How the statistics snapshot (or a report, an import) joins the schedule: one line in its
+    app's tasks module; it is exclusive, logged and due by its period like the others."""
+    spec = jobs.register_command("test.check", command="check", label="check", every=86400)
+    try:
+        assert spec.lock == "test.check"
+        with clock.frozen_at(at(DAY, 3)):
+            started = [r for r in jobs.run_schedule() if r.job == "test.check"]
+            assert len(started) == 1
+            with pytest.raises(Conflict):            # one at a time
+                jobs.enqueue("test.check")
+            _run_queued()
+            assert JobRun.objects.get(job="test.check").status == "succeeded"
+        with clock.frozen_at(at(DAY, 9)):             # not due again within its period
+            assert not [r for r in jobs.run_schedule() if r.job == "test.check"]
+    finally:
+        jobs._registry.pop("test.check", None)
