@@ -48,11 +48,11 @@ messages: $(BIN)/.installed system-deps
 	  $(BIN)/python manage.py compilemessages --ignore=.venv -v0; fi
 
 # Start the platform on its embedded default: SQLite in ./var (or HC_DATA_DIR), demo data on
-# first start, an administrator with a printed one-time password, gunicorn + WhiteNoise.
+# first start, an administrator with a printed one-time password; then three supervised processes
+# (run_platform): gunicorn + WhiteNoise, the job worker and the scheduler. Ctrl-C stops all three.
 run: $(BIN)/.installed messages
 	$(BIN)/python manage.py bootstrap
-	$(BIN)/gunicorn -c gunicorn.conf.py config.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
-	  --access-logfile - --graceful-timeout 10
+	$(BIN)/python manage.py run_platform --bind $(HOST):$(PORT) --workers $(WORKERS)
 
 # The whole suite on SQLite, then on PostgreSQL (PG_URL; the tests create and drop their own
 # database). Without PostgreSQL the second half is skipped loudly, except in CI (CI=1).

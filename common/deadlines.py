@@ -49,12 +49,15 @@ def registered() -> dict[str, Handler]:
     return dict(_handlers)
 
 
-def run_deadlines(*, as_of: dt.date | None = None) -> JobRun:
+def run_deadlines(*, as_of: dt.date | None = None, run: JobRun | None = None) -> JobRun:
     """Run every registered handler for `as_of` (default today); one failing handler does not
-    stop the others, and the failure is recorded for the monitoring dashboard."""
+    stop the others, and the failure is recorded for the monitoring dashboard. `run`: the
+    background job's own log row (`common.tasks.deadline_job`), else a new one is written."""
     as_of = as_of or clock.today()
     # the run's own times are real; only the handlers see `as_of` as today
-    run = JobRun.objects.create(job="process_deadlines", started_at=clock.now(), as_of=as_of)
+    if run is None:
+        run = JobRun.objects.create(job="process_deadlines", started_at=clock.now(),
+                                    as_of=as_of, status="running")
     context = nullcontext() if as_of == clock.today() else clock.frozen_at(as_of)
     summary: dict[str, int | str] = {}
     errors: list[str] = []
@@ -68,5 +71,6 @@ def run_deadlines(*, as_of: dt.date | None = None) -> JobRun:
                 errors.append(f"{name}:\n{traceback.format_exc()}")
     run.finished_at, run.summary = clock.now(), summary
     run.ok, run.error = not errors, "\n".join(errors)
+    run.status = "succeeded" if run.ok else "failed"
     run.save()
     return run

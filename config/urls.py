@@ -2,8 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal.views import my_report
+from workbench import health
 
 urlpatterns = [
+    # probes: outside the login gate, nothing private (workbench/health.py)
+    path("healthz", health.healthz, name="healthz"),
+    path("metrics", health.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("workbench.api")),
     path("", include("workbench.urls")),

@@ -9,12 +9,16 @@ Full re-grade (DESIGN.md "Storage and scale"; issue 3 "The engine"):
    `INSERT … SELECT` never runs in parallel): the record pass as a parallel
    `CREATE UNLOGGED TABLE … AS`, then one `INSERT … SELECT` of the subject pass over it, the
    scratch table dropped — all in one transaction, so a failure leaves nothing behind;
-3. one short transaction marks the batch complete, moves the category's `CurrentBatch`
-   pointer, re-grades the few subjects whose records changed while the batch was building
-   (so an approval made during the build is not lost), and writes the audit event.
+3. one short transaction marks every batch of the run complete, moves each category's
+   `CurrentBatch` pointer (all categories at once, or none), re-grades the few subjects whose
+   records changed while the batch was building (so an approval made during the build is not
+   lost), and writes the audit event.
 
-A crash in step 2 rolls the insert back and leaves the batch *failed* and the pointer where it
-was, so readers keep the previous grades. Readers follow the pointer, so they see the old batch
+A crash in step 2 or 3 rolls back and leaves the batches *failed* (their rows deleted) and the
+pointers where they were, so readers keep the previous grades. A run killed outright (the
+process gone) leaves its batches *building*; `fail_unfinished_batches` marks them failed and
+empties them — at worker start for a job (`scoring.tasks`), and at the next full re-grade for
+batches older than a day. Readers follow the pointer, so they see the old batch
 or the new one, never a mix.
 
 Incremental re-grade (`regrade_subject`) runs the same compiled statement restricted to one
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -152,11 +157,55 @@ def _switch(*, batch: EvaluationBatch, actor: object, since_seq: int) -> None:
             )
 
 
+def fail_unfinished_batches(*, batch_ids: list[int] | None = None,
+                            started_before: dt.datetime | None = None,
+                            reason: str = "") -> int:
+    """Mark failed, and empty, batches a killed re-grade left in *building*.
+
+    Either the given batches (a job whose worker died names its own, `scoring.tasks`) or every
+    building batch started before `started_before` (the next full re-grade's sweep for runs
+    that were not jobs). Their rows are deleted: a failed batch is never read, and a province's
+    worth of orphan rows must not accumulate. No pointer ever named a building batch, so
+    readers are unaffected. Returns how many batches were failed.
+    """
+    building = EvaluationBatch.objects.filter(status=BatchStatus.BUILDING)
+    if batch_ids is not None:
+        building = building.filter(pk__in=batch_ids)
+    elif started_before is not None:
+        building = building.filter(started_at__lt=started_before)
+    else:
+        raise ValueError("name the batches or a start time")
+    ids = list(building.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        n = EvaluationBatch.objects.filter(pk__in=ids, status=BatchStatus.BUILDING).update(
+            status=BatchStatus.FAILED, finished_at=clock.now(),
+            error=reason or "interrupted before it was complete")
+        Evaluation.objects.filter(batch_id__in=ids).delete()
+    logger.warning("failed %d unfinished batch(es): %s", n, ids)
+    return n
+
+
+def _switch_all(*, batches: list[EvaluationBatch], actor: object, since_seq: int) -> None:
+    """Switch every batch of one re-grade in ONE transaction: readers see all the categories on
+    the new batches or all on the old ones, never a mix (issue 13)."""
+    with transaction.atomic():
+        for batch in batches:
+            _switch(batch=batch, actor=actor, since_seq=since_seq)
+
+
 def regrade_many(*, models: list[ScoringModel], as_of: dt.date | None = None,
-                 actor: object = None, simulation: bool = False) -> list[EvaluationBatch]:
+                 actor: object = None, simulation: bool = False,
+                 on_building: Callable[[list[int]], None] | None = None,
+                 progress: Callable[[int], None] | None = None) -> list[EvaluationBatch]:
     """Re-grade several categories (one model each) with one scan of the records.
 
-    Returns the new batches, complete and (unless `simulation`) current.
+    Returns the new batches, complete and (unless `simulation`) current — all of them or none:
+    the switch is one transaction, and a failure anywhere marks every batch of the run failed
+    and deletes its rows. `on_building(batch_ids)` is told the new batches as soon as they
+    exist (a background job keeps them, to clean up if its worker dies); `progress(percent)`
+    is told how far the run got.
     """
     as_of = as_of or clock.today()
     categories = [m.category for m in models]
@@ -179,25 +228,31 @@ def regrade_many(*, models: list[ScoringModel], as_of: dt.date | None = None,
                 triggered_by=actor if getattr(actor, "pk", None) else None)
             for model in models
         ]
+    ids = [b.pk for b in batches]
+    if on_building:
+        on_building(ids)
+    if progress:
+        progress(10)
     plans = [Plan(spec=spec_of(m), batch_id=b.pk) for m, b in zip(models, batches, strict=True)]
-    statements = regrade_statements(
-        plans=plans, catalogue=load_catalogue(), as_of=as_of, vendor=connection.vendor,
-        table=Evaluation._meta.db_table, scratch=f"scoring_regrade_{batches[0].pk}")
     try:
+        statements = regrade_statements(
+            plans=plans, catalogue=load_catalogue(), as_of=as_of, vendor=connection.vendor,
+            table=Evaluation._meta.db_table, scratch=f"scoring_regrade_{batches[0].pk}")
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # one sort of a few million small rows: in memory rather than spilled to disk
                 cursor.execute("SET LOCAL work_mem = %s", [WORK_MEM])
-            for sql in statements:
+            for n, sql in enumerate(statements, start=1):
                 cursor.execute(sql)
+                if progress:
+                    progress(10 + 70 * n // len(statements))
+        _switch_all(batches=batches, actor=actor, since_seq=since_seq)
     except Exception as exc:
-        logger.exception("re-grade failed: %s", [b.pk for b in batches])
-        with transaction.atomic():
-            EvaluationBatch.objects.filter(pk__in=[b.pk for b in batches]).update(
-                status=BatchStatus.FAILED, finished_at=clock.now(), error=str(exc)[:2000])
+        logger.exception("re-grade failed: %s", ids)
+        fail_unfinished_batches(batch_ids=ids, reason=str(exc)[:2000])
         raise
-    for batch in batches:
-        _switch(batch=batch, actor=actor, since_seq=since_seq)
+    if progress:
+        progress(100)
     return batches
 
 
@@ -208,14 +263,17 @@ def regrade(*, model: ScoringModel, as_of: dt.date | None = None, actor: object 
 
 
 def regrade_in_effect(*, as_of: dt.date | None = None, categories: list[str] | None = None,
-                      actor: object = None) -> list[EvaluationBatch]:
+                      actor: object = None,
+                      on_building: Callable[[list[int]], None] | None = None,
+                      progress: Callable[[int], None] | None = None) -> list[EvaluationBatch]:
     """Re-grade each category with its published model in effect at the date (one scan)."""
     as_of = as_of or clock.today()
     wanted = categories or [c for c, _label in Subject._meta.get_field("category").choices]
     models = [m for c in wanted if (m := model_in_effect(category=c, as_of=as_of))]
     if not models:
         return []
-    return regrade_many(models=models, as_of=as_of, actor=actor)
+    return regrade_many(models=models, as_of=as_of, actor=actor, on_building=on_building,
+                        progress=progress)
 
 
 def regrade_subject(*, subject: Subject, actor: object = None,

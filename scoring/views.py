@@ -28,6 +28,7 @@ from scoring.models import (
     ScoringModel,
 )
 from scoring.permissions import can_manage_models
+from scoring.tasks import start_full_regrade
 
 
 def _source_error(form: ModelSourceForm, exc: ServiceError) -> int:
@@ -198,23 +199,22 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_required
 def regrade(request: HttpRequest) -> HttpResponse:
+    """Start a full re-grade as a background job and show its progress at once (issue 13): the
+    job runs in the worker, survives the browser closing, and a second one is refused while it
+    is queued or running."""
     deny_unless(can_manage_models(request.user))
     form = RegradeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Check the date and category."))
         return redirect("scoring:batches")
     try:
-        batches = services.regrade_now(actor=request.user, as_of=form.cleaned_data["as_of"],
-                                       category=form.cleaned_data["category"] or None)
+        run = start_full_regrade(actor=request.user, as_of=form.cleaned_data["as_of"],
+                                 category=form.cleaned_data["category"] or None)
     except ServiceError as exc:
         messages.error(request, str(exc.message))
         return redirect("scoring:batches")
-    if not batches:
-        messages.warning(request, _("No published model is in effect; nothing was graded."))
-    else:
-        messages.success(request, _("%(n)d batch(es) computed and switched.")
-                         % {"n": len(batches)})
-    return redirect("scoring:batches")
+    messages.success(request, _("The re-grade has started; this page follows its progress."))
+    return redirect("jobs:detail", pk=run.pk)
 
 
 @staff_required

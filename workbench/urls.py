@@ -14,4 +14,6 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("", include("accounts.urls")),
     path("audit/", include("workbench.audit_urls")),
+    # before any `monitoring/` include, so the monitoring app's own URLs cannot shadow it
+    path("monitoring/jobs/", include("workbench.jobs_urls")),
 ]

@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django_tasks",
+    "django_tasks_db",
+    "django_prometheus",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -75,6 +78,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.RequestSizeLimitMiddleware",
@@ -89,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -199,9 +204,25 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# The embedded scheduler (gunicorn.conf.py starts `manage.py run_scheduler`): seconds between
-# two runs of the deadline job.
+# Background jobs (common.jobs) through Django's Tasks API. The embedded default queues them in
+# the database (django-tasks-db): `manage.py run_worker` (started by `make run`, or on any other
+# machine that reaches the database) runs them. HC_TASKS_BACKEND=immediate runs each job inline
+# in the process that starts it (no worker; a page waits for the job).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[env.str("HC_TASKS_BACKEND", default="database")]}}
+# The scheduler (`manage.py run_scheduler`): seconds between two attempts of the deadline job
+# (it runs once per day; a failed day is tried again after this interval).
 HC_DEADLINE_INTERVAL = env.int("HC_DEADLINE_INTERVAL", default=3600)
+# A running job whose worker gave no sign of life for this many seconds is marked failed.
+HC_JOB_STALE_SECONDS = env.int("HC_JOB_STALE_SECONDS", default=300)
+# /healthz answers 503 when the deadline job has not succeeded for this many hours.
+HC_HEALTH_DEADLINE_HOURS = env.int("HC_HEALTH_DEADLINE_HOURS", default=26)
+# /metrics (Prometheus) answers only these client addresses or networks; others get 404.
+HC_METRICS_ALLOWED = env.list("HC_METRICS_ALLOWED", default=[
+    "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"])
 
 LOGGING = {
     "version": 1,

@@ -78,11 +78,24 @@ def test_what_if_page(client, graded_subject, shipped, reviewer, make_subject):
 
 
 def test_batch_pages_and_regrade(client, graded_subject, reviewer):
+    """The button queues a background job and shows its progress page at once; the worker
+    (here: `common.jobs.execute`, what the worker calls) computes and switches the batch."""
+    from common import jobs
+    from common.models import JobRun
+
     client.force_login(reviewer)
     with clock.frozen_at(AS_OF):
         response = client.post(reverse("scoring:regrade"),
                                {"as_of": "2027-06-30", "category": "property_service"})
-    assert response.status_code == 302
+    run = JobRun.objects.get(job="scoring.full_regrade")
+    assert response.status_code == 302 and response.url == reverse("jobs:detail", args=[run.pk])
+    assert run.status == "queued"
+    progress = client.get(response.url).content.decode()
+    assert 'data-testid="job-progress"' in progress and "job_progress.js" in progress
+    with clock.frozen_at(AS_OF):
+        assert jobs.execute(run.pk) == "succeeded"
+    status = client.get(reverse("jobs:status", args=[run.pk])).json()
+    assert status["finished"] and status["progress"] == 100 and status["rows"] >= 1
     page = client.get(reverse("scoring:batches")).content.decode()
     assert "property-composite:1" in page
     from scoring.models import EvaluationBatch

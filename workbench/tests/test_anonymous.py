@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 PUBLIC_PREFIXES = (
     "login/", "logout/", "i18n/", "admin/", "api/v1/", "public/", "static/",
     "my/login/", "my/register/",  # the enterprise sign-in and registration
+    "healthz", "metrics",   # probes: nothing private (workbench/tests/test_jobs_health.py)
 )
 FILLERS = {
     "int": "1", "str": "x", "slug": "x", "path": "x",
