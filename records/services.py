@@ -285,6 +285,7 @@ def record_reject(*, actor: User, record: CreditRecord, comment: str) -> CreditR
     record_event(actor=actor, action="record.reject", target=record,
                  before={"state": RecordState.SUBMITTED},
                  after={"state": record.state, "comment": record.review_comment})
+    record_state_changed.send(sender=CreditRecord, record=record)
     return record
 
 

@@ -4,6 +4,7 @@ records importing them (DESIGN.md: an app imports only from apps to its left).""
 from django.dispatch import Signal
 
 # Sent inside the service's transaction whenever a record becomes effective, is superseded by a
-# correction, or is revoked: receivers (e.g. the scoring app's incremental re-grade) run in the
-# same request and the same transaction. Arguments: record (CreditRecord).
+# correction, is revoked, or is returned (rejected) to its clerk: receivers (e.g. the scoring
+# app's incremental re-grade, the workbench's notification) run in the same request and the same
+# transaction. Arguments: record (CreditRecord).
 record_state_changed = Signal()
