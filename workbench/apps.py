@@ -16,10 +16,10 @@ class WorkbenchConfig(AppConfig):
 
     def ready(self) -> None:
         from common.deadlines import register
-        from records.signals import record_state_changed
+        from records.signals import record_returned
         from workbench import notify
 
         register("workbench.notify_due", lambda as_of: notify.notify_due(as_of=as_of),
                  stage=NOTIFY_STAGE)
-        record_state_changed.connect(notify.record_returned,
+        record_returned.connect(notify.record_returned,
                                      dispatch_uid="workbench.record_returned")

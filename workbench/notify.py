@@ -7,7 +7,7 @@ they are); this module sits at the top and reads them all. Two producers:
   day's moves): a due-process step of the black or red list, an objection's reply or a
   credit-repair decision falling due within `NOTICE_WORKING_DAYS` working days (or already
   overdue), an objection waiting for an answer, and a commitment (容缺受理承诺) about to expire.
-- `record_returned`, a receiver of `records.signals.record_state_changed`: the clerk who entered a
+- `record_returned`, a receiver of `records.signals.record_returned`: the clerk who entered a
   record is told at once when a reviewer returns it.
 
 Only those who may act are told: the lead department's reviewers for list steps, objections and
@@ -197,7 +197,7 @@ def notify_due(*, as_of: dt.date) -> int:
 
 def record_returned(sender: Any, record: CreditRecord, **kwargs: Any) -> None:
     """Tell the clerk who entered a record, at once, that a reviewer returned it (rejected it
-    with a comment to fix). Connected to `records.signals.record_state_changed`; the e-mail
+    with a comment to fix). Connected to `records.signals.record_returned`; the e-mail
     leaves after the rejecting transaction commits."""
     if record.state != RecordState.REJECTED or record.created_by_id is None:
         return
