@@ -109,3 +109,43 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Notification(models.Model):
+    """A message telling one staff member that something needs them (a step due, an objection
+    waiting, a commitment about to expire, a record returned), shown under the bell and sent by
+    e-mail once.
+
+    `accounts` sits low in the flow and cannot import the apps whose events these are, so a
+    notification stores only what the bell shows: its kind, title and the page to open. `key`
+    names the event ("step:black:12:under_review:2026-12-07"): one row per (user, key) — the
+    unique constraint is what makes a second run of the producer, or two at once, tell nobody
+    twice.
+    """
+
+    class Kind(models.TextChoices):
+        STEP_DUE = "step_due", _("Due-process step due")
+        OBJECTION = "objection", _("Objection waiting")
+        COMMITMENT_DUE = "commitment_due", _("Commitment about to expire")
+        RECORD_RETURNED = "record_returned", _("Record returned")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=200)
+    title = models.CharField(_("title"), max_length=300)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_event"),
+        ]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -27,7 +27,7 @@ from common.errors import Conflict, PermissionDeniedError, ValidationFailed
 from records import rules
 from records.models import CreditRecord, Evidence, RecordState, RecordType
 from records.rules import publicity_end_date
-from records.signals import record_state_changed
+from records.signals import record_returned, record_state_changed
 from subjects.models import Subject
 
 CONTENT_FIELDS = (
@@ -285,6 +285,7 @@ def record_reject(*, actor: User, record: CreditRecord, comment: str) -> CreditR
     record_event(actor=actor, action="record.reject", target=record,
                  before={"state": RecordState.SUBMITTED},
                  after={"state": record.state, "comment": record.review_comment})
+    record_returned.send(sender=CreditRecord, record=record)
     return record
 
 

@@ -224,6 +224,20 @@ HC_HEALTH_DEADLINE_HOURS = env.int("HC_HEALTH_DEADLINE_HOURS", default=26)
 HC_METRICS_ALLOWED = env.list("HC_METRICS_ALLOWED", default=[
     "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"])
 
+# E-mail for notifications (workbench.notify): the console backend by default (messages go to
+# the server's log); set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the SMTP
+# variables to send real mail. SITE_URL makes the links in a message absolute.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="credit-platform@localhost")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

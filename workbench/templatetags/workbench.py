@@ -79,3 +79,29 @@ def mask_personal(value: Any, key: str = "") -> Any:
         if key in _PHONE_KEYS and len(value) > 4:
             return "*" * (len(value) - 4) + value[-4:]
     return value
+
+
+@register.simple_tag(takes_context=True)
+def waiting(context: Any) -> dict[str, int]:
+    """What waits for the signed-in person, for the top bar's badges: records to review, list
+    steps due within three working days (or overdue) for those who decide them, unread
+    notifications. COUNT queries only, computed once per request."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if request is None or not permissions.is_staff_member(user):
+        return {}
+    cached = getattr(request, "_hc_waiting", None)
+    if cached is None:
+        from accounts.notifications import unread_count
+        from common import clock
+        from records.selectors import pending_reviews
+        from workbench.notify import due_step_count
+
+        may_review = permissions.can_review_records(user)
+        cached = {
+            "reviews": pending_reviews(user=user).count() if may_review else 0,
+            "due_steps": due_step_count(as_of=clock.today()) if may_review else 0,
+            "notifications": unread_count(user=user),
+        }
+        request._hc_waiting = cached
+    return cached
