@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import LenientDateField
+from subjects.masking import mask_subject
 from subjects.models import Category, Subject
 from subjects.qualifications import catalogue, names_for
 
@@ -68,11 +69,16 @@ class SubjectEditForm(_SubjectDetailsForm):
     status = forms.ChoiceField(label=_("Status"), choices=Subject.Status.choices)
     field_order = ["name", "category", "status"]
 
-    def __init__(self, *args: Any, subject: Subject, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, subject: Subject, unmask: bool = True,
+                 **kwargs: Any) -> None:
+        # Someone who may not see personal data in full edits it masked: the masked value,
+        # sent back unchanged, is not a change (`changed_data` compares with the initial).
+        shown = ({"address": subject.address, "contact_phone": subject.contact_phone}
+                 if unmask else mask_subject(subject))
         kwargs.setdefault("initial", {
             "name": subject.name, "category": subject.category, "status": subject.status,
-            "legal_representative": subject.legal_representative, "address": subject.address,
-            "contact_phone": subject.contact_phone, "qualification": subject.qualification,
+            "legal_representative": subject.legal_representative, "address": shown["address"],
+            "contact_phone": shown["contact_phone"], "qualification": subject.qualification,
             "established_on": subject.established_on,
             "employer_code": subject.employer.code if subject.employer else "",
         })

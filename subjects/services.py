@@ -14,7 +14,7 @@ from accounts.models import User
 from audit.services import record_event, snapshot
 from common import clock
 from common.errors import Conflict, ValidationFailed
-from subjects import qualifications
+from subjects import masking, qualifications
 from subjects.identifiers import validate_subject_code
 from subjects.models import Category, Subject, SubjectName
 
@@ -129,11 +129,27 @@ def subject_confirm_code(*, actor: User, subject: Subject) -> Subject:
 
 
 @transaction.atomic
+def subject_reveal_personal_data(*, actor: User, subject: Subject,
+                                 purpose: str = "") -> dict[str, str]:
+    """The subject's personal fields in full (ID number, address, phone) for a role allowed to
+    see them, auditing the view with the fields shown (《个人信息保护法》 第五十一条).
+
+    Nothing masked, nothing to audit: an enterprise without a contact phone shows everything
+    to everyone already.
+    """
+    fields = masking.masked_fields(subject)
+    full = {f: getattr(subject, f) for f in masking.PERSONAL_FIELDS}
+    if not fields:
+        return full
+    permissions.require(permissions.can_unmask_personal_data(actor),
+                        _("see full personal data"))
+    record_event(actor=actor, action="subject.unmask", target=subject,
+                 after={"purpose": purpose, "fields": fields})
+    return full
+
+
 def subject_reveal_code(*, actor: User, subject: Subject, purpose: str = "") -> str:
-    """Return an individual's full ID number to a role allowed to see it, auditing the view."""
+    """An individual's full ID number (the reveal of every personal field, audited as such)."""
     if subject.kind != Subject.Kind.INDIVIDUAL:
         return subject.code
-    permissions.require(permissions.can_unmask_personal_data(actor), _("see full ID numbers"))
-    record_event(actor=actor, action="subject.unmask", target=subject,
-                 after={"purpose": purpose})
-    return subject.code
+    return subject_reveal_personal_data(actor=actor, subject=subject, purpose=purpose)["code"]
