@@ -13,17 +13,16 @@ from decimal import Decimal
 
 import pytest
 import schemathesis
+from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, Phase, settings
 
 from accounts.api_tokens import token_issue
 from accounts.models import Scope
 from common.api import api
-from config.wsgi import application
+from exchange.tests.conftest import ID_NUMBER, USCC
 from records.models import RecordType
 from subjects.services import subject_create
 from workbench import api as _mounted  # noqa: F401  (every router mounted on `api`)
-
-from .conftest import ID_NUMBER, USCC
 
 # Every check schemathesis runs by default except `positive_data_acceptance`: a syntactically
 # valid code with a wrong check character is schema-valid and rightly refused with 422.
@@ -56,7 +55,7 @@ def bearer(db, admin_user, other_department) -> dict[str, str]:
 # The schema the server publishes at /api/v1/openapi.json, built without a request (collection
 # happens before the test database exists); requests then go to the WSGI app in-process.
 schema = schemathesis.openapi.from_dict(json.loads(json.dumps(api.get_openapi_schema())))
-schema.app = application
+schema.app = get_wsgi_application()
 
 
 @schema.parametrize()
