@@ -11,16 +11,17 @@ through the API's handlers: 422 for a malformed code (the identifier check's own
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from accounts.api_auth import TokenAuth
-from approvals.models import Via
+from approvals.models import MatterKind, MeasureKind, Via
 from approvals.selectors import active_matters, check_payload, subject_by_code
 from approvals.services import credit_check
 from common.api.schemas import PLAIN_TEXT, ErrorOut
+from subjects.models import Category, Subject
 
 # Scope values the lead adds to exchange.models.Scope (plain strings here so this module does not
 # depend on that edit): CHECKS_RUN = "checks:run", MATTERS_READ = "matters:read".
@@ -44,7 +45,7 @@ class MaterialOut(Schema):
 class MatterOut(Schema):
     code: str
     name: str
-    kind: str
+    kind: MatterKind
     kind_label: str
     subject_categories: list[str]
     legal_basis: str
@@ -70,17 +71,17 @@ class Asker(Schema):
 class SubjectPart(Schema):
     name: str
     code: str = Field(description="ID numbers of individuals are masked.")
-    kind: str
-    category: str
+    kind: Subject.Kind
+    category: Category
     category_label: str
-    status: str
+    status: Subject.Status
     status_label: str
 
 
 class MatterPart(Schema):
     code: str
     name: str
-    kind: str
+    kind: MatterKind
     kind_label: str
     allows_commitment: bool
     promised_days: int
@@ -100,7 +101,7 @@ class GradePart(Schema):
 
 
 class ListPart(Schema):
-    kind: str = Field(description="red, black or key (key supervision).")
+    kind: Literal["red", "black", "key"] = Field(description="key = key supervision.")
     label: str
     reference: str
     since: str | None
@@ -157,7 +158,7 @@ class EligibilityOut(Schema):
 class MeasureOut(Schema):
     code: str
     name: str
-    kind: str = Field(description="incentive or restriction.")
+    kind: MeasureKind
     legal_basis: str
     reasons: list[Reason]
 

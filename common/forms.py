@@ -10,13 +10,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from common.limits import EARLIEST_DATE, LATEST_DATE
 from common.text import clean_line, strip_invisible
 
-#: Earliest and latest dates a record, decision or plan may carry. The USCC system began in
-#: 2015 but older penalties and licences are still carried by feeds; nothing in the sector
-#: predates the People's Republic's first housing rules.
-EARLIEST_DATE = dt.date(1949, 10, 1)
-LATEST_DATE = dt.date(2099, 12, 31)
+__all__ = ["EARLIEST_DATE", "LATEST_DATE", "CleanCharField", "DateInput", "LenientDateField",
+           "check_date_range", "parse_date"]
+
 
 _DATE_FORMS = (
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),

@@ -27,3 +27,9 @@ def clean_line(text: str) -> str:
     """A one-line value (name, code, document number): invisible characters and the line
     breaks removed, surrounding blanks (including the ideographic space) trimmed."""
     return re.sub(r"[\r\n\t]+", " ", strip_invisible(text)).strip(" \u3000")
+
+
+def clean_text(text: str) -> str:
+    """A multi-line value (description, reason): invisible characters removed, line breaks
+    kept, surrounding blanks trimmed."""
+    return strip_invisible(text).strip(" \t\r\n\u3000")

@@ -26,11 +26,11 @@ from exchange.schemas import (
     SubjectSummary,
 )
 from exchange.selectors import record_type_for_input, subject_for_input
-from exchange.services import api_reveal_subject_code
+from exchange.services import api_reveal_personal_data
 from records.selectors import records_for_subject
 from records.services import record_create
 from subjects.models import Category, Subject
-from subjects.selectors import former_names, get_subject, search_subjects
+from subjects.selectors import all_subjects, former_names, get_subject, search_subjects
 from subjects.services import subject_create
 
 router = Router()
@@ -45,7 +45,7 @@ def _token(request: HttpRequest) -> ApiToken:
           response={201: SubjectCreatedOut, **ERRORS}, summary="Register a credit subject")
 def create_subject(request: HttpRequest, payload: SubjectIn) -> Status:
     token = _token(request)
-    category = payload.category.strip()
+    category = str(payload.category)
     kind = payload.kind or (
         Subject.Kind.INDIVIDUAL if category == Category.PRACTITIONER else Subject.Kind.ENTERPRISE
     )
@@ -59,27 +59,33 @@ def create_subject(request: HttpRequest, payload: SubjectIn) -> Status:
         contact_phone=payload.contact_phone, qualification=payload.qualification,
         established_on=payload.established_on, employer=employer,
     )
-    # The caller just sent the code; it sees it in full only if it may read ID numbers anyway.
-    full = subject.code if Scope.PERSONAL_DATA in token.scopes else None
-    out = SubjectOut.build(subject, former=[], code=full)
+    # The caller just sent the values; it sees them in full only if it may read personal data.
+    out = SubjectOut.build(subject, former=[], full=Scope.PERSONAL_DATA in token.scopes)
     # stored "; "-joined, and a message may itself contain "; ": kept whole, not split
     out["warnings"] = [subject.code_warning] if subject.code_warning else []
     return Status(201, out)
 
 
 @router.get("/subjects", auth=TokenAuth(Scope.SUBJECTS_READ), tags=["subjects"],
-         response={200: SubjectPage, **ERRORS}, summary="Search subjects by name or code")
+         response={200: SubjectPage, **ERRORS},
+         summary="List subjects, or search them by name or code")
 def list_subjects(
     request: HttpRequest,
-    q: str = Query(..., min_length=1, max_length=100, pattern=PLAIN_TEXT,
-                   description="Whole code, or part of a current or former name."),
+    q: str = Query("", max_length=100, pattern=PLAIN_TEXT,
+                   description="Whole code, or part of a current or former name; "
+                               "empty or absent: every subject, by name."),
     category: Category | None = None,
     kind: Subject.Kind | None = None,
     page: int = Query(1, ge=1, le=MAX_PAGE),
     page_size: int = Query(20, ge=1, le=MAX_PAGE_SIZE),
 ) -> dict:
-    subjects, total = search_subjects(q=q, category=category, kind=kind, limit=page_size,
-                                      offset=(page - 1) * page_size)
+    offset = (page - 1) * page_size
+    if q.strip():
+        subjects, total = search_subjects(q=q, category=category, kind=kind, limit=page_size,
+                                          offset=offset)
+    else:
+        subjects, total = all_subjects(category=category, kind=kind, limit=page_size,
+                                       offset=offset)
     return {"items": [SubjectSummary.build(s) for s in subjects], "total": total,
             "page": page, "page_size": page_size}
 
@@ -90,15 +96,15 @@ def read_subject(
     request: HttpRequest,
     code: str = Path(..., max_length=64, pattern=PLAIN_TEXT),
     purpose: str = Query("", max_length=200, pattern=PLAIN_TEXT,
-                         description="Why the full ID number is read (kept in the audit log)."),
+                         description="Why personal data is read (kept in the audit log)."),
 ) -> dict:
-    """Individuals' ID numbers come masked unless the token has `personal:read` (audited)."""
+    """Personal data (an individual's ID number and address, a phone) comes masked unless the
+    token has `personal:read` (each such read audited)."""
     token = _token(request)
     subject = get_subject(code=code)
-    full = None
-    if subject.kind == Subject.Kind.INDIVIDUAL and Scope.PERSONAL_DATA in token.scopes:
-        full = api_reveal_subject_code(token=token, subject=subject, purpose=purpose)
-    return SubjectOut.build(subject, former=former_names(subject=subject), code=full)
+    full = Scope.PERSONAL_DATA in token.scopes and api_reveal_personal_data(
+        token=token, subject=subject, purpose=purpose)
+    return SubjectOut.build(subject, former=former_names(subject=subject), full=full)
 
 
 # --- records ----------------------------------------------------------------------------------

@@ -9,21 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from ninja import Field, Schema
 
 from common.api.schemas import (
     Amount,
     LongText,
+    PlausibleDate,
+    RequiredText40,
+    RequiredText64,
+    RequiredText100,
+    RequiredText200,
     Text20,
     Text30,
-    Text40,
     Text64,
     Text100,
-    Text200,
     Text300,
 )
-from records.models import CreditRecord
+from records.models import CreditRecord, Polarity, RecordState, Severity
+from subjects.masking import mask_subject
 from subjects.models import Category, Subject, SubjectName
 
 
@@ -32,14 +37,15 @@ class SubjectIn(Schema):
     kind: Subject.Kind | None = Field(
         None, description="Derived from the category when omitted (practitioner → individual)."
     )
-    code: Text64 = Field(description="USCC for enterprises, resident ID number for individuals.")
-    name: Text200
-    category: Text20 = Field(description="One of: " + ", ".join(Category.values))
+    code: RequiredText64 = Field(
+        description="USCC for enterprises, resident ID number for individuals.")
+    name: RequiredText200
+    category: Category
     legal_representative: Text100 = ""
     address: Text300 = ""
     contact_phone: Text30 = ""
     qualification: Text100 = ""
-    established_on: dt.date | None = None
+    established_on: PlausibleDate | None = None
     employer_code: Text64 | None = Field(
         None, description="Code of the employing enterprise (practitioners only)."
     )
@@ -53,11 +59,11 @@ class FormerName(Schema):
 
 class SubjectSummary(Schema):
     code: str = Field(description="ID numbers of individuals are masked.")
-    kind: str
+    kind: Subject.Kind
     name: str
-    category: str
+    category: Category
     category_label: str
-    status: str
+    status: Subject.Status
     status_label: str
 
     @staticmethod
@@ -74,7 +80,8 @@ class SubjectOut(SubjectSummary):
     code_masked: bool = Field(description="True when `code` is shown masked.")
     former_names: list[FormerName]
     legal_representative: str
-    address: str
+    address: str = Field(description="An individual's address is masked like the code.")
+    contact_phone: str = Field(description="Masked unless the token has `personal:read`.")
     qualification: str
     established_on: dt.date | None
     employer_code: str | None
@@ -85,20 +92,21 @@ class SubjectOut(SubjectSummary):
 
     @staticmethod
     def build(  # type: ignore[override]
-        subject: Subject, *, former: list[SubjectName], code: str | None = None
+        subject: Subject, *, former: list[SubjectName], full: bool = False
     ) -> dict:
-        """`code` is the full code when the caller may see it (and its reading was audited)."""
+        """Personal fields in full only when `full` (the caller may see them and the reading
+        was audited by `exchange.services.api_reveal_personal_data`)."""
         out = SubjectSummary.build(subject)
-        shown = code or subject.display_code
+        shown = ({"code": subject.code, "address": subject.address,
+                  "contact_phone": subject.contact_phone} if full else mask_subject(subject))
         out.update(
-            code=shown, code_masked=shown != subject.code,
+            code=shown["code"], code_masked=shown["code"] != subject.code,
             former_names=[
                 {"name": n.name, "valid_from": n.valid_from, "valid_until": n.valid_until}
                 for n in former
             ],
             legal_representative=subject.legal_representative,
-            # an individual's address is personal data: only with the full code
-            address=subject.address if subject.kind == Subject.Kind.ENTERPRISE or code else "",
+            address=shown["address"], contact_phone=shown["contact_phone"],
             qualification=subject.qualification, established_on=subject.established_on,
             employer_code=subject.employer.code if subject.employer_id else None,
             code_warning=subject.code_warning,
@@ -123,11 +131,11 @@ class SubjectPage(Schema):
 
 # --- records ----------------------------------------------------------------------------------
 class RecordIn(Schema):
-    subject_code: Text64
-    record_type: Text40 = Field(description="Code of a type in the record catalogue.")
-    occurred_on: dt.date
-    decided_on: dt.date
-    document_number: Text100
+    subject_code: RequiredText64
+    record_type: RequiredText40 = Field(description="Code of a type in the record catalogue.")
+    occurred_on: PlausibleDate
+    decided_on: PlausibleDate
+    document_number: RequiredText100
     description: LongText = ""
     amount: Amount | None = None
     level: Text20 = ""
@@ -138,8 +146,8 @@ class RecordIn(Schema):
 class RecordTypeOut(Schema):
     code: str
     name: str
-    polarity: str
-    severity: str
+    polarity: Polarity
+    severity: Severity | Literal[""] = Field(description="Empty for good records.")
 
 
 class DepartmentOut(Schema):
@@ -162,7 +170,7 @@ class RecordOut(Schema):
     level: str
     is_public: bool
     publicity_ends_on: dt.date
-    state: str
+    state: RecordState
     state_label: str
     version: int
     submitted_at: dt.datetime | None

@@ -64,7 +64,7 @@ def max_upload_bytes() -> int:
 def can_use_exchange(user: User) -> bool:
     """The exchange pages are the lead department's (its clerks and reviewers) and the
     administrators'; which source a person may import for is asked again per file."""
-    if not permissions.is_staff_member(user) or user.role not in permissions.WRITERS:
+    if not permissions.can_submit_records(user):  # a writer's role (clerk, reviewer, admin)
         return False
     return user.role == Role.ADMIN or (
         user.department is not None and user.department.kind == Department.Kind.LEAD)

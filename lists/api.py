@@ -55,7 +55,7 @@ class EntryOut(Schema):
 
 
 class ListOut(Schema):
-    kind: str
+    kind: Literal["red", "black", "key"]
     in_force: list[EntryOut]
     total_in_force: int
     in_progress: list[EntryOut] | None = None

@@ -8,10 +8,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, Role, User
-from common.forms import LenientDateField
+from common.forms import CleanCharField, LenientDateField
+from common.limits import COMMENT, LONG_TEXT
 from records.models import CreditRecord, Polarity, RecordType
 from records.selectors import active_record_types
 from records.services import CONTENT_FIELDS
+
+
+def _max(field: str) -> int:
+    """The column's own length: the form, the API schema and the database agree."""
+    return CreditRecord._meta.get_field(field).max_length
+
 
 PUBLIC_CHOICES = [("", _("As the catalogue says")), ("yes", _("Yes")), ("no", _("No"))]
 
@@ -43,15 +50,15 @@ class RecordForm(forms.Form):
     record_type = forms.TypedChoiceField(label=_("Record type"), coerce=int)
     occurred_on = LenientDateField(label=_("Occurred on"))
     decided_on = LenientDateField(label=_("Decided on"))
-    document_number = forms.CharField(label=_("Document number"), max_length=100)
+    document_number = CleanCharField(label=_("Document number"), max_length=_max("document_number"))
     source_department = forms.ModelChoiceField(
         label=_("Source department"), queryset=Department.objects.filter(is_active=True)
     )
-    description = forms.CharField(label=_("Description"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
+    description = CleanCharField(label=_("Description"), required=False, multiline=True,
+                                 max_length=LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3}))
     amount = forms.DecimalField(label=_("Amount (yuan)"), required=False, max_digits=14,
                                 decimal_places=2)
-    level = forms.CharField(label=_("Level"), max_length=20, required=False)
+    level = CleanCharField(label=_("Level"), max_length=_max("level"), required=False)
     publicity_months = forms.IntegerField(
         label=_("Publicity period (months)"), required=False, min_value=0, max_value=120,
         help_text=_("Fixed by the finding authority within the legal range; empty = the "
@@ -59,8 +66,9 @@ class RecordForm(forms.Form):
     penalty_months = forms.IntegerField(
         label=_("The penalty's own period (months)"), required=False, min_value=0,
         max_value=120, help_text=_("E.g. a suspension: the publicity is never shorter."))
-    internal_note = forms.CharField(
-        label=_("Internal note"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+    internal_note = CleanCharField(
+        label=_("Internal note"), required=False, multiline=True, max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Never disclosed."),
     )
     is_public = forms.ChoiceField(label=_("Disclose publicly"), required=False,
@@ -115,8 +123,8 @@ class RecordForm(forms.Form):
 class CorrectionForm(RecordForm):
     """A new version of an effective record: same decision (document number), a stated reason."""
 
-    reason = forms.CharField(label=_("Reason for the correction"),
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = CleanCharField(label=_("Reason for the correction"), multiline=True,
+                            max_length=COMMENT, widget=forms.Textarea(attrs={"rows": 2}))
     field_order = ["reason"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -125,12 +133,14 @@ class CorrectionForm(RecordForm):
 
 
 class CommentForm(forms.Form):
-    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000,
+    comment = CleanCharField(label=_("Comment"), required=False, max_length=COMMENT,
+                             multiline=True,
                               widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000,
+    reason = CleanCharField(label=_("Reason"), required=False, max_length=COMMENT,
+                            multiline=True,
                              widget=forms.Textarea(attrs={"rows": 2}))
 
 

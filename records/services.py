@@ -24,6 +24,7 @@ from accounts.models import Department, User
 from audit.services import record_event, snapshot
 from common import clock
 from common.errors import Conflict, PermissionDeniedError, ValidationFailed
+from common.text import clean_line, clean_text
 from records import rules
 from records.models import CreditRecord, Evidence, RecordState, RecordType
 from records.rules import publicity_end_date
@@ -130,7 +131,7 @@ def record_create(
                                field="source_department")
     permissions.require(permissions.can_submit_records(actor, department),
                         _("enter records for %(d)s") % {"d": department.name})
-    document_number = document_number.strip()
+    document_number = clean_line(document_number)
     _validate_content(record_type=record_type, occurred_on=occurred_on, decided_on=decided_on,
                       document_number=document_number, amount=amount)
     _validate_publicity(record_type=record_type, months=publicity_months,
@@ -143,8 +144,8 @@ def record_create(
     record = CreditRecord(
         subject=subject, record_type=record_type, occurred_on=occurred_on,
         decided_on=decided_on, document_number=document_number, source_department=department,
-        description=description.strip(), amount=amount, level=level.strip(),
-        internal_note=internal_note.strip(),
+        description=clean_text(description), amount=amount, level=clean_line(level),
+        internal_note=clean_text(internal_note),
         is_public=record_type.is_public if is_public is None else is_public,
         publicity_ends_on=publicity_end_date(record_type=record_type, decided_on=decided_on,
                                              months=publicity_months),
@@ -193,7 +194,7 @@ def record_update_draft(*, actor: User, record: CreditRecord, **changes: Any) ->
                                % {"f": ", ".join(sorted(unknown))}, field=sorted(unknown)[0])
     before = snapshot(record)
     for key, value in changes.items():
-        setattr(record, key, value.strip() if isinstance(value, str) else value)
+        setattr(record, key, clean_text(value) if isinstance(value, str) else value)
     _validate_content(record_type=record.record_type, occurred_on=record.occurred_on,
                       decided_on=record.decided_on, document_number=record.document_number,
                       amount=record.amount)
@@ -312,7 +313,7 @@ def record_correct(
         raise ValidationFailed("unknown_field", _("These fields cannot be changed: %(f)s.")
                                % {"f": ", ".join(sorted(unknown))}, field=sorted(unknown)[0])
     values = {name: getattr(old, name) for name in CONTENT_FIELDS}
-    values.update({k: v.strip() if isinstance(v, str) else v for k, v in changes.items()})
+    values.update({k: clean_text(v) if isinstance(v, str) else v for k, v in changes.items()})
     values["document_number"] = old.document_number  # the decision it corrects is the same one
     _validate_content(record_type=values["record_type"], occurred_on=values["occurred_on"],
                       decided_on=values["decided_on"], document_number=values["document_number"],

@@ -7,9 +7,16 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import LenientDateField
+from common.forms import CleanCharField, LenientDateField
+from subjects.masking import mask_subject
 from subjects.models import Category, Subject
 from subjects.qualifications import catalogue, names_for
+
+
+def _max(field: str) -> int:
+    """The column's own length: the form, the API schema and the database agree."""
+    return Subject._meta.get_field(field).max_length
+
 
 ENTERPRISE_CATEGORIES = [c for c in Category.choices if c[0] != Category.PRACTITIONER]
 
@@ -32,19 +39,20 @@ class SubjectSearchForm(forms.Form):
 class _SubjectDetailsForm(forms.Form):
     """Fields shared by registration and editing."""
 
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = CleanCharField(label=_("Name"), max_length=_max("name"))
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    legal_representative = forms.CharField(
-        label=_("Legal representative"), max_length=100, required=False
+    legal_representative = CleanCharField(
+        label=_("Legal representative"), max_length=_max("legal_representative"), required=False
     )
-    address = forms.CharField(label=_("Address"), max_length=300, required=False)
-    contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
+    address = CleanCharField(label=_("Address"), max_length=_max("address"), required=False)
+    contact_phone = CleanCharField(label=_("Contact phone"), max_length=_max("contact_phone"),
+                                   required=False)
     qualification = forms.ChoiceField(
         label=_("Qualification"), required=False, choices=qualifications_choices,
         help_text=_("From the qualification catalogue of the subject's category."))
     established_on = LenientDateField(label=_("Established / registered on"), required=False)
-    employer_code = forms.CharField(
-        label=_("Employer's credit code"), max_length=30, required=False,
+    employer_code = CleanCharField(
+        label=_("Employer's credit code"), max_length=64, required=False,
         help_text=_("For practitioners: the unified social credit code of their employer."),
     )
 
@@ -54,8 +62,8 @@ class SubjectCreateForm(_SubjectDetailsForm):
         label=_("Kind"), choices=Subject.Kind.choices, widget=forms.RadioSelect,
         initial=Subject.Kind.ENTERPRISE,
     )
-    code = forms.CharField(
-        label=_("Code"), max_length=40,
+    code = CleanCharField(
+        label=_("Code"), max_length=64,
         help_text=_("Unified social credit code (enterprises) or resident ID number "
                     "(individuals), 18 characters."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
@@ -68,11 +76,16 @@ class SubjectEditForm(_SubjectDetailsForm):
     status = forms.ChoiceField(label=_("Status"), choices=Subject.Status.choices)
     field_order = ["name", "category", "status"]
 
-    def __init__(self, *args: Any, subject: Subject, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, subject: Subject, unmask: bool = True,
+                 **kwargs: Any) -> None:
+        # Someone who may not see personal data in full edits it masked: the masked value,
+        # sent back unchanged, is not a change (`changed_data` compares with the initial).
+        shown = ({"address": subject.address, "contact_phone": subject.contact_phone}
+                 if unmask else mask_subject(subject))
         kwargs.setdefault("initial", {
             "name": subject.name, "category": subject.category, "status": subject.status,
-            "legal_representative": subject.legal_representative, "address": subject.address,
-            "contact_phone": subject.contact_phone, "qualification": subject.qualification,
+            "legal_representative": subject.legal_representative, "address": shown["address"],
+            "contact_phone": shown["contact_phone"], "qualification": subject.qualification,
             "established_on": subject.established_on,
             "employer_code": subject.employer.code if subject.employer else "",
         })

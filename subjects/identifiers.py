@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from common import clock
 from common.errors import ValidationFailed
+from common.text import strip_invisible
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]
@@ -65,9 +66,10 @@ class CheckedCode:
 def normalise(raw: str) -> str:
     """Strip spaces (including full-width ones) and upper-case: codes are often typed or pasted.
 
-    NFKC folds full-width letters and digits (Ａ, １, typed with a Chinese input method) to ASCII.
+    NFKC folds full-width letters and digits (Ａ, １, typed with a Chinese input method) to ASCII;
+    invisible and bidirectional controls (U+200B, U+202E) pasted along are stripped first.
     """
-    text = unicodedata.normalize("NFKC", str(raw or ""))
+    text = unicodedata.normalize("NFKC", strip_invisible(str(raw or "")))
     return "".join(text.split()).upper()
 
 

@@ -112,6 +112,15 @@ def _page(
     return page, (total if total <= SEARCH_COUNT_CAP else None)
 
 
+def all_subjects(
+    *, category: str | None = None, kind: str | None = None, limit: int = 20, offset: int = 0,
+) -> tuple[list[Subject], int | None]:
+    """Every subject, by name then id (a stable order for paging), with the same capped count
+    as a search: the collection other systems page through."""
+    qs = _filtered(Subject.objects.order_by("name", "pk"), category, kind)
+    return _page(qs, limit, offset)
+
+
 def search_subjects(
     *,
     q: str,

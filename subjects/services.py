@@ -14,7 +14,9 @@ from accounts.models import User
 from audit.services import record_event, snapshot
 from common import clock
 from common.errors import Conflict, ValidationFailed
-from subjects import qualifications
+from common.limits import EARLIEST_DATE, LATEST_DATE
+from common.text import clean_line
+from subjects import masking, qualifications
 from subjects.identifiers import validate_subject_code
 from subjects.models import Category, Subject, SubjectName
 
@@ -44,6 +46,15 @@ def _check_fields(*, kind: str, name: str, category: str, status: str | None = N
                                field="status")
 
 
+def _check_established_on(value: dt.date | None) -> None:
+    """The plausible range every door shares (`common.limits`): no `0001-01-01` typo."""
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationFailed(
+            "date_range", _("The date must lie between %(start)s and %(end)s.")
+            % {"start": EARLIEST_DATE.isoformat(), "end": LATEST_DATE.isoformat()},
+            field="established_on")
+
+
 @transaction.atomic
 def subject_create(
     *, actor: User, kind: str, code: str, name: str, category: str,
@@ -57,6 +68,10 @@ def subject_create(
     warning kept on the subject until a reviewer confirms it (`subject_confirm_code`).
     """
     permissions.require(permissions.can_edit_subjects(actor), _("register subjects"))
+    name, legal_representative, address, contact_phone, qualification = (
+        clean_line(v) for v in (name, legal_representative, address, contact_phone,
+                                qualification))
+    _check_established_on(established_on)
     _check_fields(kind=kind, name=name, category=category)  # first: the kind picks the code rule
     checked = validate_subject_code(code, kind=kind)
     qualifications.require_listed(category=category, qualification=qualification)
@@ -65,9 +80,9 @@ def subject_create(
                        _("A subject with code %(code)s is already registered.")
                        % {"code": checked.code}, field="code")
     subject = Subject(
-        kind=kind, code=checked.code, name=name.strip(), category=category,
-        legal_representative=legal_representative.strip(), address=address.strip(),
-        contact_phone=contact_phone.strip(), qualification=qualification.strip(),
+        kind=kind, code=checked.code, name=name, category=category,
+        legal_representative=legal_representative, address=address,
+        contact_phone=contact_phone, qualification=qualification,
         established_on=established_on, employer=employer,
         code_warning="; ".join(checked.warnings),
     )
@@ -96,7 +111,8 @@ def subject_update(*, actor: User, subject: Subject, **changes: Any) -> Subject:
     before = snapshot(subject)
     old_name = subject.name
     for key, value in changes.items():
-        setattr(subject, key, value.strip() if isinstance(value, str) else value)
+        setattr(subject, key, clean_line(value) if isinstance(value, str) else value)
+    _check_established_on(subject.established_on)
     _check_fields(kind=subject.kind, name=subject.name, category=subject.category,
                   status=subject.status)
     if subject.qualification != before.get("qualification") or "category" in changes:
@@ -129,11 +145,27 @@ def subject_confirm_code(*, actor: User, subject: Subject) -> Subject:
 
 
 @transaction.atomic
+def subject_reveal_personal_data(*, actor: User, subject: Subject,
+                                 purpose: str = "") -> dict[str, str]:
+    """The subject's personal fields in full (ID number, address, phone) for a role allowed to
+    see them, auditing the view with the fields shown (《个人信息保护法》 第五十一条).
+
+    Nothing masked, nothing to audit: an enterprise without a contact phone shows everything
+    to everyone already.
+    """
+    fields = masking.masked_fields(subject)
+    full = {f: getattr(subject, f) for f in masking.PERSONAL_FIELDS}
+    if not fields:
+        return full
+    permissions.require(permissions.can_unmask_personal_data(actor),
+                        _("see full personal data"))
+    record_event(actor=actor, action="subject.unmask", target=subject,
+                 after={"purpose": purpose, "fields": fields})
+    return full
+
+
 def subject_reveal_code(*, actor: User, subject: Subject, purpose: str = "") -> str:
-    """Return an individual's full ID number to a role allowed to see it, auditing the view."""
+    """An individual's full ID number (the reveal of every personal field, audited as such)."""
     if subject.kind != Subject.Kind.INDIVIDUAL:
         return subject.code
-    permissions.require(permissions.can_unmask_personal_data(actor), _("see full ID numbers"))
-    record_event(actor=actor, action="subject.unmask", target=subject,
-                 after={"purpose": purpose})
-    return subject.code
+    return subject_reveal_personal_data(actor=actor, subject=subject, purpose=purpose)["code"]

@@ -6,6 +6,7 @@ appears in a URL, a server log or browser history.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -19,20 +20,23 @@ from accounts import permissions
 from accounts.decorators import staff_required
 from common.errors import ServiceError
 from common.pages import apply_service_error, deny_unless
-from subjects import panels, services
+from subjects import masking, panels, services
 from subjects.forms import SubjectCreateForm, SubjectEditForm, SubjectSearchForm
 from subjects.identifiers import normalise, validate_subject_code
 from subjects.models import Subject
 from subjects.selectors import former_names, get_subject, search_subjects
 
 PAGE_SIZE = 20
+ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 
 @staff_required
+@require_http_methods(["GET", "POST"])
 def subject_list(request: HttpRequest) -> HttpResponse:
     """Search by whole code or any part of a current or former name; recent ones when empty.
 
-    Also answers POST, which the page's script uses when the query looks like a whole code,
-    so that ID numbers searched for stay out of URLs.
+    The search form posts (with or without JavaScript), and its pager posts too, so that an ID
+    number searched for never lands in a URL, a server log or browser history. GET with `q`
+    still answers, for links to a name search.
     """
     data = request.POST if request.method == "POST" else request.GET
     form = SubjectSearchForm(data)
@@ -40,7 +44,7 @@ def subject_list(request: HttpRequest) -> HttpResponse:
     q = form.cleaned_data.get("q", "")
     category = form.cleaned_data.get("category") or None
     try:
-        page_no = max(1, int(request.GET.get("page", "1")))
+        page_no = max(1, int(data.get("page", "1")))
     except ValueError:
         page_no = 1
     if q:
@@ -54,9 +58,12 @@ def subject_list(request: HttpRequest) -> HttpResponse:
         page_no = 1
     has_next = len(subjects) == PAGE_SIZE and (total is None or total > page_no * PAGE_SIZE)
     context = {
-        "form": form, "q": q, "subjects": subjects, "total": total, "page_no": page_no,
+        "form": form, "q": q, "category": category or "", "subjects": subjects,
+        "total": total, "page_no": page_no, "prev_page": page_no - 1, "next_page": page_no + 1,
         "has_prev": page_no > 1 and bool(q), "has_next": has_next and bool(q),
-        "hide_query": request.method == "POST",
+        "posted": request.method == "POST",
+        # a whole ID number searched for is not echoed into the page either
+        "hide_query": bool(ID_NUMBER.match(normalise(q))),
         "can_edit": permissions.can_edit_subjects(request.user),
     }
     return render(request, "subjects/list.html", context)
@@ -134,7 +141,7 @@ def check_code(request: HttpRequest) -> JsonResponse:
 
 
 def _detail(request: HttpRequest, subject: Subject, *, status: int = 200,
-            **extra: Any) -> HttpResponse:
+            revealed: dict[str, str] | None = None, **extra: Any) -> HttpResponse:
     user = request.user
     context = {
         "subject": subject,
@@ -142,7 +149,10 @@ def _detail(request: HttpRequest, subject: Subject, *, status: int = 200,
         "practitioners": subject.practitioners.order_by("name")[:50],
         "can_edit": permissions.can_edit_subjects(user),
         "can_add_record": permissions.can_submit_records(user),
-        "can_unmask": subject.kind == Subject.Kind.INDIVIDUAL
+        # personal fields as this viewer sees them: masked unless just revealed (and audited)
+        "shown": revealed or masking.mask_subject(subject),
+        "revealed": bool(revealed),
+        "can_unmask": bool(masking.masked_fields(subject))
         and permissions.can_unmask_personal_data(user),
         "can_confirm": subject.needs_code_confirmation and permissions.can_review_records(user),
         "subject_panels": panels.templates(),
@@ -163,15 +173,17 @@ def subject_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def reveal_code(request: HttpRequest, pk: int) -> HttpResponse:
-    """Show an individual's full ID number once, after auditing who asked and why."""
+    """Show the subject's personal data (ID number, address, phone) in full once, after
+    auditing who asked and why."""
     deny_unless(permissions.can_unmask_personal_data(request.user))
     subject = get_object_or_404(Subject, pk=pk)
     purpose = request.POST.get("purpose", "").strip()[:200]
     try:
-        code = services.subject_reveal_code(actor=request.user, subject=subject, purpose=purpose)
+        full = services.subject_reveal_personal_data(actor=request.user, subject=subject,
+                                                     purpose=purpose)
     except ServiceError as exc:
         return _detail(request, subject, status=exc.status, action_error=exc.message)
-    return _detail(request, subject, revealed_code=code)
+    return _detail(request, subject, revealed=full)
 
 
 @staff_required
@@ -193,7 +205,8 @@ def subject_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit details; a new name is kept in the name history by the service."""
     deny_unless(permissions.can_edit_subjects(request.user))
     subject = get_object_or_404(Subject.objects.select_related("employer"), pk=pk)
-    form = SubjectEditForm(request.POST or None, subject=subject)
+    form = SubjectEditForm(request.POST or None, subject=subject,
+                           unmask=permissions.can_unmask_personal_data(request.user))
     status = 200
     if request.method == "POST":
         status = 400

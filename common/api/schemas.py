@@ -8,11 +8,15 @@ does not: the API must answer the same on both).
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
 from ninja import Field, Schema
 from pydantic import AfterValidator
+
+from common.limits import COMMENT, EARLIEST_DATE, LATEST_DATE, LONG_TEXT
+from common.text import strip_invisible
 
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 100_000  # keeps OFFSET inside a 64-bit integer on every database
@@ -20,15 +24,23 @@ MAX_PAGE = 100_000  # keeps OFFSET inside a 64-bit integer on every database
 PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
 
 
-def _no_control_characters(value: str) -> str:
-    """NUL and other C0 controls (tab and newlines aside) never belong in a record or a name."""
-    if any(ord(c) < 32 and c not in "\t\r\n" for c in value):
-        raise ValueError("control characters are not allowed")
+def _clean_text(value: str) -> str:
+    """Invisible and bidirectional control characters (U+202E, U+200B, NUL, …) are stripped,
+    exactly as the web forms and the services strip them (`common.text.strip_invisible`):
+    the same input gets the same answer at every door."""
+    return strip_invisible(value)
+
+
+def _plausible_date(value: dt.date) -> dt.date:
+    """The web forms' date range (`common.limits`), so `0001-01-01` is refused here too."""
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"the date must lie between {EARLIEST_DATE} and {LATEST_DATE}")
     return value
 
 
-_clean = AfterValidator(_no_control_characters)
-# Strings of at most N characters without control characters (N = the column's length).
+_clean = AfterValidator(_clean_text)
+# Strings of at most N characters, cleaned (N = the column's length); `Required*` ones must not
+# be empty (the server refuses an empty name or code, so the schema says so too).
 Text20 = Annotated[str, Field(max_length=20), _clean]
 Text30 = Annotated[str, Field(max_length=30), _clean]
 Text40 = Annotated[str, Field(max_length=40), _clean]
@@ -36,7 +48,13 @@ Text64 = Annotated[str, Field(max_length=64), _clean]
 Text100 = Annotated[str, Field(max_length=100), _clean]
 Text200 = Annotated[str, Field(max_length=200), _clean]
 Text300 = Annotated[str, Field(max_length=300), _clean]
-LongText = Annotated[str, Field(max_length=10_000), _clean]
+RequiredText40 = Annotated[str, Field(min_length=1, max_length=40), _clean]
+RequiredText64 = Annotated[str, Field(min_length=1, max_length=64), _clean]
+RequiredText100 = Annotated[str, Field(min_length=1, max_length=100), _clean]
+RequiredText200 = Annotated[str, Field(min_length=1, max_length=200), _clean]
+LongText = Annotated[str, Field(max_length=LONG_TEXT), _clean]
+Comment = Annotated[str, Field(max_length=COMMENT), _clean]
+PlausibleDate = Annotated[dt.date, AfterValidator(_plausible_date)]
 Amount = Annotated[Decimal, Field(max_digits=14, decimal_places=2, allow_inf_nan=False)]
 
 

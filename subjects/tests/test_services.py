@@ -253,7 +253,7 @@ def test_reveal_code_is_audited_for_allowed_roles(
     assert (event.action, event.actor_id, event.target_id) == (
         "subject.unmask", actor.pk, str(subject.pk)
     )
-    assert event.after == {"purpose": "信用核查"}
+    assert event.after == {"purpose": "信用核查", "fields": ["code"]}
     assert counts() == (1, 1, 2)
 
 

@@ -186,7 +186,7 @@ def test_reveal_shows_number_and_is_audited(client: Client, reviewer: User, pers
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
     event = AuditEvent.objects.get(action="subject.unmask")
     assert event.actor_id == reviewer.pk and event.target_id == str(person.pk)
-    assert event.after == {"purpose": "核查"}
+    assert event.after == {"purpose": "核查", "fields": ["code"]}
 
 
 def test_code_warning_confirmed_by_reviewer_only(client: Client, clerk: User, reviewer: User):

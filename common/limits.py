@@ -1,0 +1,23 @@
+"""Input limits every door shares (web form, API, import), so one input gets one answer.
+
+Lengths of one-line values are the database columns' own `max_length` (forms and API schemas
+read them from the model field); the limits here are for free text stored in unbounded
+`TextField`s, where the database sets no limit and a 1 MB paste would otherwise reach PDFs and
+pages. Dates are checked against `EARLIEST_DATE`/`LATEST_DATE` by `common.forms.check_date_range`
+and by the API's `common.api.schemas.PlausibleDate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+#: A record's description, an internal note, a listing's facts or reasons: a few pages at most.
+LONG_TEXT = 10_000
+#: A reviewer's comment, a reason for rejecting, revoking or correcting.
+COMMENT = 2_000
+
+#: Earliest and latest dates a record, decision or plan may carry. The USCC system began in
+#: 2015 but older penalties and licences are still carried by feeds; nothing in the sector
+#: predates the People's Republic's first housing rules.
+EARLIEST_DATE = dt.date(1949, 10, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
