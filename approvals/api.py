@@ -227,7 +227,7 @@ def run_credit_check(
                         description="Matter code, see GET /matters."),
 ) -> dict[str, Any]:
     token = request.auth  # type: ignore[attr-defined]
-    subject = subject_by_code(code=code)
+    subject = subject_by_code(code=code, with_evaluation=True)
     check = credit_check(actor=token.user, subject=subject, matter_code=matter, via=Via.API,
                          token_label=f"{token.name} ({token.prefix})")
     return check_payload(check=check)

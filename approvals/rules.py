@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from approvals.caching import ProcessCache, invalidate_on
 from approvals.models import Matter, Parameter
 from common.workdays import add_working_days
 
@@ -23,9 +24,15 @@ DEFAULTS: dict[str, tuple[int, str]] = {
 }
 
 
+_parameters = ProcessCache("parameters")
+invalidate_on(_parameters, Parameter)
+
+
 def parameter(code: str) -> int:
-    """The administrator's value for `code`, else the shipped default."""
-    stored = Parameter.objects.filter(code=code).values_list("value", flat=True).first()
+    """The administrator's value for `code`, else the shipped default (kept per process:
+    `approvals.caching`)."""
+    stored = _parameters.get(code, lambda: Parameter.objects.filter(code=code)
+                             .values_list("value", flat=True).first())
     return int(stored) if stored is not None else DEFAULTS[code][0]
 
 

@@ -9,15 +9,25 @@ querysets of `lists.selectors` (both to the left of approvals in the flow); `gra
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, Q, QuerySet, Value
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from approvals import permissions
+from approvals.caching import ProcessCache, clear_all, invalidate_on
 from approvals.measures import Facts, GradeFacts, MeasureDef, RuleBook, RuleDef
 from approvals.models import (
     CheckMeasure,
@@ -25,7 +35,9 @@ from approvals.models import (
     CommitmentState,
     CreditCheck,
     Matter,
+    MatterMaterial,
     Measure,
+    Rule,
     RuleSet,
     RuleSetStatus,
 )
@@ -33,9 +45,11 @@ from approvals.rules import commitment_due_soon_until
 from common import clock
 from common.errors import NotFound, ValidationFailed
 from records.models import CreditRecord, Polarity, RecordState
+from scoring.models import CurrentBatch, Evaluation, EvaluationBatch, ScoringModel
 from subjects.identifiers import looks_like_code, normalise, validate_subject_code
 from subjects.models import Subject
 from subjects.selectors import search_subjects
+from supervision.models import SupervisionMeasure
 
 MAX_CHOICES = 20
 
@@ -68,11 +82,27 @@ def _format_error(raw: str) -> ValidationFailed | None:
     return errors[Subject.Kind.INDIVIDUAL if individual else Subject.Kind.ENTERPRISE]
 
 
-def subject_by_code(*, code: str) -> Subject:
+def with_current_evaluation(qs: QuerySet[Subject]) -> QuerySet[Subject]:
+    """Subjects annotated with their row in their category's current batch (`ev_batch`,
+    `ev_grade`, `ev_score`, `ev_as_of`; all None without one), so the check reads the subject
+    and its grade in one query (`grade_facts` uses them)."""
+    current = CurrentBatch.objects.filter(category=OuterRef(OuterRef("category"))).values(
+        "batch_id")[:1]
+    row = Evaluation.objects.filter(subject=OuterRef("pk"), batch_id=Subquery(current)).order_by()
+    return qs.annotate(**{f"ev_{name}": Subquery(row.values(field)[:1])
+                          for name, field in (("batch", "batch_id"), ("grade", "grade"),
+                                              ("score", "score"), ("as_of", "as_of"))})
+
+
+def subject_by_code(*, code: str, with_evaluation: bool = False) -> Subject:
     """The subject registered under `code`; a malformed code is a 422 naming what is wrong
-    (the identifier check's code, e.g. `bad_check_character`), a well-formed unknown one 404."""
+    (the identifier check's code, e.g. `bad_check_character`), a well-formed unknown one 404.
+    `with_evaluation` reads its current evaluation in the same query (`with_current_evaluation`)."""
     normalised = normalise(code)
-    found = list(Subject.objects.filter(code=normalised).order_by()[:1]) if normalised else []
+    qs = Subject.objects.filter(code=normalised).order_by()
+    if with_evaluation:
+        qs = with_current_evaluation(qs)
+    found = list(qs[:1]) if normalised else []
     if found:
         return found[0]
     error = _format_error(code)
@@ -89,14 +119,14 @@ def _code_attempt(term: str) -> bool:
     return text.isascii() and text.isalnum() and any(c.isdigit() for c in text)
 
 
-def resolve_subject(*, code_or_name: str) -> Subject:
+def resolve_subject(*, code_or_name: str, with_evaluation: bool = False) -> Subject:
     """A whole code → that subject; a name → the one subject whose current or former name it
     is exactly, else `SubjectChoiceRequired` with every subject whose names contain it."""
     term = " ".join(str(code_or_name or "").split())
     if not term:
         raise ValidationFailed("required", _("Enter a code or a name."), field="code")
     if looks_like_code(term) or _code_attempt(term):
-        return subject_by_code(code=term)
+        return subject_by_code(code=term, with_evaluation=with_evaluation)
     candidates, _total = search_subjects(q=term, limit=MAX_CHOICES)
     if not candidates:
         raise NotFound("subject_not_found", _("No credit subject with this name was found."),
@@ -107,21 +137,25 @@ def resolve_subject(*, code_or_name: str) -> Subject:
     raise SubjectChoiceRequired(candidates)
 
 
-_CATALOGUE_TTL = 60.0  # seconds a worker reuses catalogue rows (edited rarely, in the admin)
-_matters: dict[str, tuple[float, Matter | None]] = {}
+# Catalogue rows a check reads every time, kept per process (`approvals.caching`: dropped on
+# save in this process, expired after a minute in the others).
+_matters = ProcessCache("matters")
+invalidate_on(_matters, Matter, MatterMaterial)
+_rule_sets = ProcessCache("rule_sets")
+invalidate_on(_rule_sets, RuleSet)
+_books = ProcessCache("rule_books")
+invalidate_on(_books, RuleSet, Rule, Measure)
+_grade_measures = ProcessCache("grade_measures")
+invalidate_on(_grade_measures, SupervisionMeasure)
+_batches = ProcessCache("batches")
+invalidate_on(_batches, ScoringModel)
 
 
 def matter_by_code(*, code: str) -> Matter:
-    """The active matter with this code (a worker reuses it for up to a minute)."""
+    """The active matter with this code (kept per process, see `_matters`)."""
     code = str(code or "").strip()
-    cached = _matters.get(code)
-    if cached is not None and time.monotonic() - cached[0] < _CATALOGUE_TTL:
-        matter = cached[1]
-    else:
-        matter = Matter.objects.filter(code=code, is_active=True).order_by().first()
-        if len(_matters) > 1000:
-            _matters.clear()
-        _matters[code] = (time.monotonic(), matter)
+    matter = _matters.get(code, lambda: Matter.objects.filter(code=code, is_active=True)
+                          .order_by().first())
     if matter is None:
         raise NotFound("matter_not_found", _("No matter with this code is in the catalogue."),
                        field="matter")
@@ -133,9 +167,48 @@ def active_matters() -> QuerySet[Matter]:
 
 
 # --- facts -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _BatchInfo:
+    as_of: dt.date
+    model_label: str
+    model_name: str
+    grade_names: tuple[str, ...]
+
+
+def _batch_info(batch_id: int) -> _BatchInfo:
+    """A batch's date and its model's label and parsed grade list, kept per process (a built
+    batch never changes; a model edit drops the cache)."""
+    def load() -> _BatchInfo:
+        batch = EvaluationBatch.objects.select_related("model").get(pk=batch_id)
+        model = batch.model
+        grades = (model.spec or {}).get("grades", [])
+        return _BatchInfo(as_of=batch.as_of, model_label=f"{model.code}:{model.version}",
+                          model_name=model.name, grade_names=tuple(g["name"] for g in grades))
+
+    return _batches.get(batch_id, load)
+
+
+def _grade_from(*, grade: str, score: Any, as_of: dt.date | None, batch_id: int) -> GradeFacts:
+    info = _batch_info(batch_id)
+    names = info.grade_names
+    rank = names.index(grade) if grade in names else None
+    return GradeFacts(
+        grade=grade, score=str(score), rank=rank,
+        lowest=rank is None or rank == len(names) - 1, grade_names=names,
+        batch_id=batch_id, batch_as_of=info.as_of, evaluated_as_of=as_of or info.as_of,
+        model_label=info.model_label, model_name=info.model_name,
+    )
+
+
 def grade_facts(*, subject: Subject) -> GradeFacts | None:
-    """Adapter over `scoring.selectors.current_evaluation` (returns the evaluation, or a tuple
-    (evaluation, batch, model)); the rank is the grade's place in the model's grade list."""
+    """The subject's grade in its category's current batch. Read from the annotations of
+    `with_current_evaluation` when the subject carries them (no query), else adapter over
+    `scoring.selectors.current_evaluation`; the rank is the grade's place in the model's list."""
+    if hasattr(subject, "ev_batch"):
+        if subject.ev_batch is None:
+            return None
+        return _grade_from(grade=subject.ev_grade, score=subject.ev_score,
+                           as_of=subject.ev_as_of, batch_id=subject.ev_batch)
     from scoring.selectors import current_evaluation
 
     found: Any = current_evaluation(subject=subject)
@@ -158,8 +231,43 @@ def grade_facts(*, subject: Subject) -> GradeFacts | None:
     )
 
 
-def list_memberships(*, subject: Subject) -> list[dict[str, Any]]:
-    """Red, black and key-supervision entries in force for the subject.
+def _tagged(qs: QuerySet, tag: str) -> QuerySet:
+    return qs.order_by().annotate(probe=Value(tag, output_field=CharField())).values_list("probe")
+
+
+def _list_probes(subject: Subject) -> list[QuerySet]:
+    from lists import selectors as lists_selectors
+
+    return [_tagged(lists_selectors.in_force(kind).filter(subject=subject), PROBE_LISTS)
+            for kind in ("black", "red", "key")]
+
+
+def _commitment_probe(subject: Subject) -> QuerySet:
+    return _tagged(Commitment.objects.filter(
+        subject=subject, state__in=[CommitmentState.OPEN, CommitmentState.BREACHED]),
+        PROBE_COMMITMENTS)
+
+
+PROBE_LISTS = "~lists"
+PROBE_COMMITMENTS = "~commitments"
+
+
+def probe_subject(*, subject: Subject, as_of: dt.date) -> set[str]:
+    """One UNION query telling which of the rarely present facts the subject has at all: an
+    entry on a list (`PROBE_LISTS`), an open or breached commitment (`PROBE_COMMITMENTS`), and
+    the codes of the eligibility conditions that may hold (`lists.eligibility`). Nearly every
+    subject has none, so the check reads those facts in full only where the probe found rows."""
+    from lists.eligibility import condition_probes
+
+    probes = [*_list_probes(subject), _commitment_probe(subject),
+              *condition_probes(subject_id=subject.pk, as_of=as_of)]
+    return {tag for (tag,) in probes[0].union(*probes[1:])}
+
+
+def list_memberships(*, subject: Subject, probed: set[str] | None = None
+                     ) -> list[dict[str, Any]]:
+    """Red, black and key-supervision entries in force for the subject (`probed`: the answer of
+    `probe_subject`, which spares the query when the subject is on no list).
 
     Adapter: `lists.selectors` offers in-force querysets per list (`red_in_force`, …) but no
     per-subject selector yet; when it does, this is the one function to switch over.
@@ -171,9 +279,11 @@ def list_memberships(*, subject: Subject) -> list[dict[str, Any]]:
 
     # One UNION query tells whether the subject is on any list at all (almost never): only then
     # are the entries read in full.
-    probe = [lists_selectors.in_force(kind).filter(subject=subject).order_by()
-             .values_list("subject_id") for kind in ("black", "red", "key")]
-    if not list(probe[0].union(*probe[1:], all=True)[:1]):
+    if probed is None:
+        probe = _list_probes(subject)
+        if not list(probe[0].union(*probe[1:], all=True)[:1]):
+            return []
+    elif PROBE_LISTS not in probed:
         return []
     out: list[dict[str, Any]] = []
     for e in lists_selectors.black_in_force().filter(subject=subject):
@@ -219,11 +329,16 @@ def effective_bad_records(*, subject: Subject) -> list[dict[str, Any]]:
              "department": r["source_department__name"]} for r in rows]
 
 
-def commitment_warnings(*, subject: Subject, as_of: dt.date) -> list[dict[str, Any]]:
+def commitment_warnings(*, subject: Subject, as_of: dt.date, probed: set[str] | None = None
+                        ) -> list[dict[str, Any]]:
     """What checks must show about the subject's commitments before any record is effective:
-    a breach waiting for review, and a commitment already past its deadline."""
+    a breach waiting for review, and a commitment already past its deadline (`probed` as in
+    `list_memberships`)."""
     warnings: list[dict[str, Any]] = []
-    if not Commitment.objects.filter(subject=subject, state__in=[
+    if probed is not None:
+        if PROBE_COMMITMENTS not in probed:
+            return warnings
+    elif not Commitment.objects.filter(subject=subject, state__in=[
             CommitmentState.OPEN, CommitmentState.BREACHED]).order_by().values("pk")[:1]:
         return warnings  # the common case: no open or breached commitment at all
     rows = (Commitment.objects.filter(subject=subject)
@@ -257,59 +372,59 @@ def supervision_measures(*, subject: Subject, grade: GradeFacts | None) -> tuple
     from supervision.models import UNGRADED
     from supervision.selectors import measures_for
 
-    row = measures_for(category=subject.category, grade=grade.grade if grade else UNGRADED)
-    return tuple(row.incentives) + tuple(row.restrictions) if row else ()
+    key = (subject.category, grade.grade if grade else UNGRADED)
+
+    def load() -> tuple[str, ...]:
+        row = measures_for(category=key[0], grade=key[1])
+        return tuple(row.incentives) + tuple(row.restrictions) if row else ()
+
+    return _grade_measures.get(key, load)
 
 
-def ineligible_incentives(*, subject: Subject, as_of: dt.date
+def ineligible_incentives(*, subject: Subject, as_of: dt.date, probed: set[str] | None = None
                           ) -> dict[str, tuple[dict[str, Any], ...]]:
     """incentive code → the eligibility conditions refusing it (`lists.eligibility`: bad record
-    in force, sanction, key supervision, black list, broken commitment), as plain dicts."""
+    in force, sanction, key supervision, black list, broken commitment), as plain dicts
+    (`probed`: only the conditions `probe_subject` found rows for are evaluated)."""
     from lists.eligibility import refused_incentives
 
     return {code: tuple(r.as_dict() for r in found)
-            for code, found in refused_incentives(subject_id=subject.pk, as_of=as_of).items()}
+            for code, found in refused_incentives(subject_id=subject.pk, as_of=as_of,
+                                                  holding=probed).items()}
 
 
-def gather_facts(*, subject: Subject, as_of: dt.date) -> tuple[Facts, list[dict[str, Any]]]:
-    """The facts the rules read and the bad records in force (for the check's summary)."""
+def gather_facts(*, subject: Subject, as_of: dt.date
+                 ) -> tuple[Facts, list[dict[str, Any]], set[str]]:
+    """The facts the rules read, the bad records in force (for the check's summary) and the
+    probe's answer (`probe_subject`, for `commitment_warnings`).
+
+    A clean subject read with `with_current_evaluation` costs three queries: the probe, the
+    bad records, and the subject with its grade before this; catalogue rows come from the
+    per-process caches."""
     grade = grade_facts(subject=subject)
     records = effective_bad_records(subject=subject)
+    probed = probe_subject(subject=subject, as_of=as_of)
     known = subject.established_on or (subject.created_at.date() if subject.created_at else None)
     facts = Facts(as_of=as_of, category=subject.category, known_since=known, grade=grade,
-                  lists=tuple(list_memberships(subject=subject)), bad_records=tuple(records),
-                  ineligible=ineligible_incentives(subject=subject, as_of=as_of),
+                  lists=tuple(list_memberships(subject=subject, probed=probed)),
+                  bad_records=tuple(records),
+                  ineligible=ineligible_incentives(subject=subject, as_of=as_of, probed=probed),
                   grade_measures=supervision_measures(subject=subject, grade=grade))
-    return facts, records
+    return facts, records, probed
 
 
 # --- the rule book ----------------------------------------------------------------------------
-_BOOK_TTL = 60.0  # seconds a worker reuses a loaded rule book (published sets never change)
-_books: dict[int, tuple[float, RuleBook]] = {}
-
-
-_rule_sets: dict[dt.date, tuple[float, RuleSet | None]] = {}
-
-
 def forget_rule_books() -> None:
-    """Drop cached rule books, rule sets and matters (catalogue edits; tests)."""
-    _books.clear()
-    _rule_sets.clear()
-    _matters.clear()
+    """Drop every cached catalogue row: rule books, rule sets, matters, grade measures, batches,
+    settings (bulk catalogue edits that send no signals; tests)."""
+    clear_all()
 
 
 def current_rule_set(*, as_of: dt.date) -> RuleSet:
-    """The published rule set in effect on `as_of` (a worker reuses the answer for a minute)."""
-    cached = _rule_sets.get(as_of)
-    if cached is not None and time.monotonic() - cached[0] < _BOOK_TTL:
-        rule_set = cached[1]
-    else:
-        rule_set = (RuleSet.objects.filter(status=RuleSetStatus.PUBLISHED,
-                                           effective_from__lte=as_of)
-                    .order_by("-effective_from", "-version").first())
-        if len(_rule_sets) > 100:
-            _rule_sets.clear()
-        _rule_sets[as_of] = (time.monotonic(), rule_set)
+    """The published rule set in effect on `as_of` (kept per process, see `_rule_sets`)."""
+    rule_set = _rule_sets.get(as_of, lambda: (
+        RuleSet.objects.filter(status=RuleSetStatus.PUBLISHED, effective_from__lte=as_of)
+        .order_by("-effective_from", "-version").first()))
     if rule_set is None:
         raise NotFound("no_rule_set", _("No published rule set is in effect; the credit check "
                                         "cannot derive measures."))
@@ -317,11 +432,12 @@ def current_rule_set(*, as_of: dt.date) -> RuleSet:
 
 
 def rule_book(*, rule_set: RuleSet) -> RuleBook:
-    """The rules of a published set with their measures, as plain data (cached for a minute
-    per worker: a published set is frozen, only measure wording can change in the admin)."""
-    cached = _books.get(rule_set.pk)
-    if cached is not None and time.monotonic() - cached[0] < _BOOK_TTL:
-        return cached[1]
+    """The rules of a published set with their measures, as plain data (kept per process, see
+    `_books`: a published set is frozen, only measure wording can change in the admin)."""
+    return _books.get(rule_set.pk, lambda: _load_rule_book(rule_set))
+
+
+def _load_rule_book(rule_set: RuleSet) -> RuleBook:
     measures: dict[str, MeasureDef] = {}
     for m in Measure.objects.filter(is_active=True).prefetch_related("cancels"):
         measures[m.code] = MeasureDef(
@@ -335,10 +451,8 @@ def rule_book(*, rule_set: RuleSet) -> RuleBook:
                 measures=tuple(m.code for m in r.measures.all()), legal_basis=r.legal_basis)
         for r in rule_set.rules.prefetch_related("matters", "measures").order_by("sort", "code")
     )
-    book = RuleBook(rule_set_id=rule_set.pk, label=rule_set.label, name=rule_set.name,
+    return RuleBook(rule_set_id=rule_set.pk, label=rule_set.label, name=rule_set.name,
                     rules=rules, measures=measures)
-    _books[rule_set.pk] = (time.monotonic(), book)
-    return book
 
 
 # --- checks as users see them -----------------------------------------------------------------

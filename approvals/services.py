@@ -157,7 +157,7 @@ def credit_check(
     account_permissions.require(permissions.can_run_checks(actor), _("run credit checks"))
     matter = matter_by_code(code=matter_code)
     if subject is None:
-        subject = resolve_subject(code_or_name=code_or_name)
+        subject = resolve_subject(code_or_name=code_or_name, with_evaluation=True)
     if matter.subject_categories and subject.category not in matter.subject_categories:
         raise ValidationFailed(
             "matter_not_for_category",
@@ -168,11 +168,11 @@ def credit_check(
     as_of = clock.today()
     book = rule_book(rule_set=current_rule_set(as_of=as_of))
     with translation.override(OFFICIAL_LANGUAGE):
-        facts, records = gather_facts(subject=subject, as_of=as_of)
+        facts, records, probed = gather_facts(subject=subject, as_of=as_of)
         derivation = derive(facts=facts, book=book, matter={
             "code": matter.code, "kind": matter.kind,
             "allows_commitment": matter.allows_commitment})
-        warnings = commitment_warnings(subject=subject, as_of=as_of)
+        warnings = commitment_warnings(subject=subject, as_of=as_of, probed=probed)
         if subject.status != Subject.Status.ACTIVE:
             warnings.append({"code": "subject_status", "commitment": "",
                              "message": _("The subject's status is %(status)s.")

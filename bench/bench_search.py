@@ -10,6 +10,12 @@ contain "bench", so the workbench's ./var database can never be the target), loa
 with the search indexes dropped, builds them through migration 0002 (timed), then times each
 query through `search_subjects` and through the same code with the name match replaced by a
 plain `LIKE '%q%'` scan. It checks that both return the same page and count.
+
+Then, as users meet it, each query under `--concurrency` threads (16: the issue's concurrent
+users; each thread its own database connection) for `--seconds` each, with p50/p95 latency, and
+the one-character query's p95 over the narrow four-character one's. Staff search (subjects page,
+API) and the public portal search both call `search_subjects`, so this one figure serves both.
+The last line is `RESULT {json}` with these figures.
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
+import json
 import os
 import platform
 import random
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -323,6 +331,37 @@ def median_ms(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
+def concurrent_ms(fn: Callable[[], Any], threads: int, seconds: float) -> dict[str, float]:
+    """Latencies of `fn` called back to back by `threads` threads for `seconds`."""
+    from django.db import connections
+
+    times: list[float] = []
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def worker() -> None:
+        fn()  # each thread's own connection opened and warmed outside the timing
+        mine = []
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            fn()
+            mine.append((time.perf_counter() - t0) * 1000)
+        with lock:
+            times.extend(mine)
+        connections.close_all()
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    times.sort()
+    if not times:
+        return {"n": 0, "p50_ms": 0.0, "p95_ms": 0.0}
+    return {"n": len(times), "p50_ms": round(times[len(times) // 2], 2),
+            "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 2)}
+
+
 def explain(term: str) -> None:
     """Print the plan of the indexed name match, to see which index serves it."""
     from django.db import connection
@@ -348,6 +387,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="keep an already filled database of the same size")
     parser.add_argument("--explain", action="store_true", help="print query plans")
+    parser.add_argument("--concurrency", type=int, default=16,
+                        help="concurrent users for the p95 phase (0: skip it)")
+    parser.add_argument("--seconds", type=float, default=5.0,
+                        help="seconds of load per query in the p95 phase")
+    parser.add_argument("--no-scan", action="store_true",
+                        help="skip the plain LIKE scan reference (slow at a million subjects)")
     args = parser.parse_args(argv)
 
     url = args.database_url
@@ -396,6 +441,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nmedian of {args.runs} runs, search_subjects(limit=20) incl. capped count\n{header}")
     for label, q in queries:
         indexed, result = median_ms(lambda q=q: search_subjects(q=q), args.runs)
+        if args.no_scan:
+            total = "1000+" if result[1] is None else result[1]
+            print(f"{label:<24}{indexed:>11.2f}{'—':>10}{'—':>9}{total:>7}")
+            continue
         if label == "exact code":
             with without_index():
                 scan, base = median_ms(lambda q=q: baseline_code(q), args.runs)
@@ -410,6 +459,26 @@ def main(argv: list[str] | None = None) -> None:
     if args.explain:
         for _label, q in queries[1:]:
             explain(q)
+    figures: dict[str, dict[str, float]] = {}
+    if args.concurrency:
+        print(f"\n{args.concurrency} concurrent users, {args.seconds:g} s per query, "
+              f"search_subjects(limit=20); load average {os.getloadavg()[0]:.1f}")
+        print(f"{'query':<24}{'p50 ms':>9}{'p95 ms':>9}{'calls':>8}")
+        connection.close()
+        for label, q in queries:
+            figures[label] = concurrent_ms(lambda q=q: search_subjects(q=q), args.concurrency,
+                                           args.seconds)
+            f = figures[label]
+            print(f"{label:<24}{f['p50_ms']:>9.2f}{f['p95_ms']:>9.2f}{f['n']:>8,}")
+    p95 = {label: f["p95_ms"] for label, f in figures.items()}
+    broad, narrow = p95.get("1 char  鑫"), p95.get("4 chars 嘉和物业")
+    print("RESULT " + json.dumps({
+        "db": connection.vendor, "subjects": args.subjects, "concurrency": args.concurrency,
+        "p95_ms": p95, "p95_max_ms": max(p95.values()) if p95 else None,
+        "broad_over_narrow_p95": round(broad / narrow, 2) if broad and narrow else None,
+        "load_avg": os.getloadavg(), "machine": f"{platform.platform()}, {os.cpu_count()} CPUs",
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
+        ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -121,6 +121,47 @@ def all_subjects(
     return _page(qs, limit, offset)
 
 
+def _is_broad(sql: str, params: list[str]) -> bool:
+    """True when more than SEARCH_COUNT_CAP names match: the index is read for at most that many
+    rows, unordered, so the answer costs the same for a common character as for a rare name."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT {SEARCH_COUNT_CAP + 1}) AS m", params)
+        return cursor.fetchone()[0] > SEARCH_COUNT_CAP
+
+
+def _first_page_of_broad(
+    term: str, category: str | None, kind: str | None, limit: int
+) -> list[Subject] | None:
+    """The first page of a query matching very many names, without ordering every match.
+
+    Same order as the general path (current name starting with `term`, then containing it, by
+    name): names starting with `term` form one range of the name index (the databases compare
+    names by code point: SQLite's binary collation, PostgreSQL's C collation), and names merely
+    containing a common term are dense, so walking the index in name order finds a page after a
+    few hundred rows. Only for terms without letter case (Chinese names; an ASCII letter would
+    need case folding the index cannot do). None when these two tiers do not fill the page (the
+    rest would be subjects matched only by a former name): the caller falls back to the general
+    path.
+    """
+    if term.lower() != term.upper() or connection.vendor not in ("sqlite", "postgresql"):
+        return None
+    limit = max(1, min(int(limit), SEARCH_MAX_LIMIT))
+    after = term[:-1] + chr(ord(term[-1]) + 1)  # first string above every name starting with term
+    base = _filtered(Subject.objects.all(), category, kind)
+    prefix = list(base.filter(name__gte=term, name__lt=after, name__startswith=term)
+                  .order_by("name", "pk")[:limit])
+    page = prefix
+    if len(page) < limit:
+        page += list(base.filter(name__contains=term)
+                     .exclude(name__gte=term, name__lt=after)
+                     .order_by("name", "pk")[: limit - len(page)])
+    if len(page) < limit:
+        return None
+    for subject in page:
+        subject.search_rank = RANK_PREFIX if subject.name.startswith(term) else RANK_CURRENT
+    return page
+
+
 def search_subjects(
     *,
     q: str,
@@ -134,6 +175,9 @@ def search_subjects(
     Ordered: whole-code match, current name starting with q, current name containing q, then
     subjects matched only by a former name; by name within each group. Each returned subject
     carries `search_rank` (RANK_* above). The count is exact up to SEARCH_COUNT_CAP, else None.
+    A query matching more names than that answers its first page from the name index without
+    ordering every match (`_first_page_of_broad`): a one-character query costs about what a
+    narrow one does (issue 14).
     """
     term = " ".join(str(q or "").split())  # trims and collapses ASCII and full-width spaces
     if not term:
@@ -146,6 +190,10 @@ def search_subjects(
         return _page(_filtered(qs, category, kind), limit, offset)
 
     sql, params = _name_match_sql(term)
+    if offset == 0 and _is_broad(sql, params):
+        first = _first_page_of_broad(term, category, kind, limit)
+        if first is not None:
+            return first, None  # more than SEARCH_COUNT_CAP names match: not counted
     qs = (
         Subject.objects.filter(pk__in=RawSQL(sql, params))
         .annotate(

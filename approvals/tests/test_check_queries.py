@@ -1,0 +1,131 @@
+"""How many queries a credit check costs, so the check path cannot quietly regress (issue 14):
+the subject with its grade in one query, the facts in two more, catalogue rows from the
+per-process caches, and no count that grows with the subject's records or list entries. Also
+that the caches are dropped when what they copy is saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from approvals.models import Parameter
+from approvals.selectors import commitment_warnings, gather_facts, subject_by_code
+from approvals.services import credit_check
+from common import clock
+from lists.models import KeySupervisionEntry
+
+from .conftest import MONDAY
+
+pytestmark = pytest.mark.django_db
+
+MATTER = "property_service_filing"
+# The whole check, writes included: subject + grade, bad records, one probe; then the counter,
+# the snapshot, its measures and its audit event, plus the portal's verification document
+# (a post_save receiver of the portal app, with its own audit event). Reads are 3 of these.
+CHECK_QUERIES = 22
+
+
+def _warm(window_officer, subject) -> None:
+    """One check fills the per-process caches (rule book, matter, batch, grade measures)."""
+    credit_check(actor=window_officer, code_or_name=subject.code, matter_code=MATTER)
+
+
+def test_reads_of_a_clean_subject_take_three_queries(graded, good_subject, window_officer,
+                                                     django_assert_num_queries):
+    graded(MONDAY)
+    with clock.frozen_at(MONDAY):
+        _warm(window_officer, good_subject)
+        with django_assert_num_queries(1):
+            subject = subject_by_code(code=good_subject.code, with_evaluation=True)
+            assert subject.ev_grade == "AA"
+        with django_assert_num_queries(2):  # bad records + the probe (lists, commitments,
+            facts, _records, probed = gather_facts(subject=subject, as_of=MONDAY)  # conditions)
+            assert commitment_warnings(subject=subject, as_of=MONDAY, probed=probed) == []
+    assert facts.grade.grade == "AA" and facts.lists == () and facts.ineligible == {}
+    assert "green_channel" in facts.grade_measures
+
+
+def test_whole_check_has_a_query_ceiling(graded, good_subject, window_officer,
+                                         django_assert_max_num_queries):
+    graded(MONDAY)
+    with clock.frozen_at(MONDAY):
+        _warm(window_officer, good_subject)
+        with django_assert_max_num_queries(CHECK_QUERIES):
+            check = credit_check(actor=window_officer, code_or_name=good_subject.code,
+                                 matter_code=MATTER)
+    assert check.grade == "AA" and check.number.endswith("000002")
+
+
+def _count(window_officer, subject) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        credit_check(actor=window_officer, code_or_name=subject.code, matter_code=MATTER)
+    return len(ctx.captured_queries)
+
+
+def test_query_count_does_not_grow_with_records_or_list_entries(
+        graded, make_subject, make_record, blacklist, window_officer):
+    """A subject with twenty bad records and a black-list entry (lowest grade, so also under
+    key supervision), then with thirty and a second entry: the same number of queries."""
+    subject = make_subject("福州多记录物业有限公司")
+    day = MONDAY - dt.timedelta(days=30)
+
+    def add(n: int) -> None:
+        for _i in range(n):
+            make_record(subject, "property_fee_violation", decided_on=day)
+        blacklist(subject, since=day)
+
+    def count() -> int:
+        with clock.frozen_at(MONDAY):
+            _warm(window_officer, subject)
+            return _count(window_officer, subject)
+
+    add(20)
+    graded(MONDAY)
+    add(1)  # entering a record after the lowest grade puts the subject under key supervision
+    graded(MONDAY)
+    assert KeySupervisionEntry.objects.filter(subject=subject).exists()
+    few = count()
+    add(10)
+    graded(MONDAY)
+    many = count()
+    with clock.frozen_at(MONDAY):
+        check = credit_check(actor=window_officer, code_or_name=subject.code,
+                             matter_code=MATTER)
+    assert check.result["bad_records"]["count"] == 31
+    assert {m["kind"] for m in check.result["lists"]} >= {"black", "key"}
+    assert many == few
+
+
+def test_measure_table_edit_reaches_the_next_check(graded, good_subject, window_officer,
+                                                   reviewer):
+    """The grade → measures row is cached per process and dropped when it is saved."""
+    from supervision.models import SupervisionMeasure
+
+    graded(MONDAY)
+    with clock.frozen_at(MONDAY):
+        before = credit_check(actor=window_officer, code_or_name=good_subject.code,
+                              matter_code=MATTER)
+        assert "green_channel" in [m["code"] for m in before.result["measures"]]
+        row = SupervisionMeasure.objects.get(category=good_subject.category, grade="AA")
+        row.incentives = []
+        row.save()
+        after = credit_check(actor=window_officer, code_or_name=good_subject.code,
+                             matter_code=MATTER)
+    reasons = {r["rule"] for m in after.result["measures"] if m["code"] == "green_channel"
+               for r in m["reasons"]}
+    assert "grade-measures" not in reasons
+
+
+def test_setting_edit_reaches_the_next_check(graded, good_subject, window_officer):
+    graded(MONDAY)
+    with clock.frozen_at(MONDAY):
+        first = credit_check(actor=window_officer, code_or_name=good_subject.code,
+                             matter_code=MATTER)
+        Parameter.objects.create(code="feedback_days", value=1)
+        second = credit_check(actor=window_officer, code_or_name=good_subject.code,
+                              matter_code=MATTER)
+    assert second.feedback_due_on < first.feedback_due_on

@@ -1,0 +1,62 @@
+"""A query matching very many names answers its first page from the name index without
+ordering (or counting) every match, and returns the very page the general path would (issue 14:
+a one-character query within twice a narrow one)."""
+
+from __future__ import annotations
+
+import pytest
+
+from subjects import selectors
+from subjects.models import Category
+from subjects.selectors import RANK_CURRENT, RANK_PREFIX, search_subjects
+
+from .test_selectors import add_subject
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def many(db) -> None:
+    for i in range(6):
+        add_subject(f"鑫{i}置业有限公司")  # starts with the term
+        add_subject(f"福州{i}鑫源物业有限公司", category=Category.PROPERTY_SERVICE)  # contains it
+    add_subject("永盛建设有限公司", former=("鑫旧名建设有限公司",))  # only a former name
+    add_subject("华润置业有限公司")  # no match
+
+
+def _general(monkeypatch, **kwargs):
+    with monkeypatch.context() as m:
+        m.setattr(selectors, "_is_broad", lambda sql, params: False)
+        return search_subjects(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"q": "鑫", "limit": 5}, {"q": "鑫", "limit": 9},
+    {"q": "鑫", "limit": 4, "category": Category.PROPERTY_SERVICE},
+])
+def test_broad_first_page_is_the_general_page(many, monkeypatch, kwargs):
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 3)
+    broad, total = search_subjects(**kwargs)
+    general, _total = _general(monkeypatch, **kwargs)
+    assert total is None  # more than the cap: not counted
+    assert [(s.pk, s.search_rank) for s in broad] == [(s.pk, s.search_rank) for s in general]
+    assert {s.search_rank for s in broad} <= {RANK_PREFIX, RANK_CURRENT}
+
+
+def test_broad_query_reads_no_more_than_a_page(many, monkeypatch, django_assert_max_num_queries):
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 3)
+    with django_assert_max_num_queries(3):  # the capped probe, the prefix range, the rest
+        found, _total = search_subjects(q="鑫", limit=8)
+    assert [s.name for s in found][:6] == [f"鑫{i}置业有限公司" for i in range(6)]
+
+
+def test_page_the_tiers_cannot_fill_falls_back(many, monkeypatch):
+    """A page that needs the former-name match comes from the general path, same as before."""
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 3)
+    found, total = search_subjects(q="鑫", limit=20)
+    assert [s.name for s in found][-1] == "永盛建设有限公司" and total == 13
+
+
+def test_narrow_query_still_counts(many):
+    found, total = search_subjects(q="鑫源", limit=2)
+    assert len(found) == 2 and total == 6
