@@ -9,8 +9,10 @@ Order of computation (REFERENCE.md §0.2 "score = base + bonus (capped) − dedu
 only inside its validity window; §1.7 for the grade function):
 
 1. base score; subject indicators (fixed basic information, years in business, qualification);
-2. each effective record decided on or before the date is assigned to the *first* item that
-   matches its type; it counts only inside that item's window, with that item's decay;
+2. each effective record decided on or before the date and still in its publicity (a record
+   whose publicity ended, or that was repaired or revoked, counts for nothing) is assigned to
+   the *first* item that matches its type; it counts only inside that item's window
+   intersected with its publicity, with that item's decay;
 3. item caps, then group caps (a cap clamps the sum to [-cap, +cap]);
 4. overall floor and ceiling;
 5. grade: a fixing veto (一票否决) first, in file order; else the no-records grade; else the
@@ -108,11 +110,22 @@ def cap_clamp(value: int, cap: int | None) -> int:
 
 # --- single facts --------------------------------------------------------------------------------
 
+def in_publicity(record: RecordFacts, as_of: dt.date) -> bool:
+    """The record is decided and still publicly disclosed on `as_of` (its last day included).
+
+    Only such a record can count for anything in a grade (plan 三(四); 发改委令第58号: a record
+    whose publicity has ended, or that was repaired or revoked, is no longer used); the SQL
+    engine applies the same filter (`Compiler.could_count`).
+    """
+    return record.state == "effective" and record.decided_on <= as_of <= record.publicity_ends_on
+
+
 def window_contains(window: Window, record: RecordFacts, as_of: dt.date) -> bool:
-    if record.decided_on > as_of:
+    """The record is inside `window` on `as_of`: a month window intersected with publicity."""
+    if not in_publicity(record, as_of):
         return False
     if window.is_publicity:
-        return as_of <= record.publicity_ends_on
+        return True
     return dates.in_months_window(decided_on=record.decided_on, months=window.months or 0,
                                   as_of=as_of)
 
@@ -224,7 +237,7 @@ def evaluate_subject(
         lines.append(Contribution(None, indicator.code, indicator.name, to_points(pts),
                                   to_points(pts), kind="indicator"))
 
-    effective = sorted((r for r in records if r.state == "effective" and r.decided_on <= as_of),
+    effective = sorted((r for r in records if in_publicity(r, as_of)),
                        key=lambda r: (r.decided_on, r.id))
     item_sums = {item.code: 0 for item in spec.items}
     item_lines: dict[str, list[Contribution]] = {item.code: [] for item in spec.items}

@@ -250,6 +250,12 @@ def install_shipped_models(*, publish: bool = True, directory: Path = SHIPPED_DI
 
     A deployment step, not a person's decision, so it runs as "system" and (with `publish`)
     publishes directly; the audit log says so (action scoring.model_install).
+
+    Models are installed by code. A shipped model whose code was renamed (e.g. to a neutral
+    code without a city's name) would otherwise leave the old code published beside it, two
+    models applying to one category; so, when publishing, every model of a shipped category
+    that the deployment itself published (`published_by` empty) under a code no longer shipped
+    is retired (`_retire_unshipped`). A model an administrator published is never touched.
     """
     installed: list[ScoringModel] = []
     for path in sorted(directory.glob("*.toml")):
@@ -278,7 +284,29 @@ def install_shipped_models(*, publish: bool = True, directory: Path = SHIPPED_DI
         record_event(actor=None, action="scoring.model_install", target=model,
                      after={**snapshot(model, AUDIT_FIELDS), "file": path.name})
         installed.append(model)
+    if publish:
+        _retire_unshipped(installed)
     return installed
+
+
+def _retire_unshipped(installed: list[ScoringModel]) -> None:
+    """Retire deployment-published models of the shipped categories whose code is no longer
+    shipped (a renamed shipped model), each audited as scoring.model_install."""
+    by_category = {m.category: m for m in installed if m.status == ModelStatus.PUBLISHED}
+    codes = {m.code for m in installed}
+    now = clock.now()
+    stale = ScoringModel.objects.select_for_update().filter(
+        category__in=list(by_category), status=ModelStatus.PUBLISHED, published_by__isnull=True
+    ).exclude(code__in=codes)
+    for previous in stale:
+        successor = by_category[previous.category]
+        previous.retire()
+        previous.retired_at = now
+        previous.save(update_fields=["status", "retired_at", "updated_at"])
+        record_event(actor=None, action="scoring.model_install", target=previous,
+                     before={"status": ModelStatus.PUBLISHED},
+                     after={"status": previous.status, "replaced_by": successor.label,
+                            "reason": "shipped model code renamed"})
 
 
 # --- what-if -------------------------------------------------------------------------------------

@@ -263,19 +263,16 @@ class Compiler:
         return None if ids >= set(self.catalogue) else ids
 
     def could_count(self) -> str:
-        """Records outside every window can count for nothing: skip them before any work.
+        """Only a record still in its publicity can count for anything: the record filter.
 
-        A record counts only inside a window (its publicity, or N months from its decision)
-        or as a bad record still in publicity; so one that is past its publicity and older
-        than the longest month window of any rule is dropped by a plain column comparison.
+        A grade never counts a record whose publicity has ended (plan 三(四), 发改委令第58号:
+        a record no longer disclosed is no longer used), whatever the rule's `window`: a month
+        window ("N months from the decision") is intersected with the publicity period, so a
+        12-month window never outlives a six-month publicity. Revoked and repaired records are
+        already left out by `state = 'effective'` (a repair ends the publicity that day).
+        The evaluator applies the same filter (`scoring.evaluator.in_publicity`).
         """
-        months = [rule.window.months for plan in self.plans
-                  for rule in (*plan.spec.items, *plan.spec.vetoes)
-                  if rule.window.months is not None]
-        if not months:
-            return f"r.publicity_ends_on >= {self.today}"
-        cut = dates.earliest_decision_in_window(as_of=self.as_of, months=max(months))
-        return f"(r.publicity_ends_on >= {self.today} OR r.decided_on >= {self.d.date(cut)})"
+        return f"r.publicity_ends_on >= {self.today}"
 
     # -- the record pass --
     def lanes(self) -> list[list[int]]:

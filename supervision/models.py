@@ -78,17 +78,18 @@ class SupervisionMeasure(models.Model):
     shipped scoring model is mapped onto the four credit-risk classes of 国市监信发〔2022〕6号
     with the county ratios (A ≤5 %, B 5–20 %, C 21–60 %, D 61–100 %):
 
-    ==========  ============================  ==================  ==================
-    risk class  property_service (§1.7)      developer (天津)     brokerage (宿州)
-    ==========  ============================  ==================  ==================
-    A  3–5 %    AAA 3 %/0, AA 5 %/0           A 5 %/0             优秀 3 %/0
-    B 10–20 %   A 10 %/1, B 20 %/1            B 10 %/1, C 20 %/1  良好 10 %/1, 合格 20 %/1
-    C  60 %     C 60 %/1                      D 60 %/1            失信警告 60 %/1
-    D 100 %     BLACKLIST 100 %/2             E 100 %/2           失信 100 %/2
-    ==========  ============================  ==================  ==================
+    ==========  ============================  ===================  ===================
+    risk class  property-composite            developer-composite  brokerage-composite
+    ==========  ============================  ===================  ===================
+    A  3–5 %    AAA 3 %/0, AA 5 %/0           A 5 %/0              优秀 3 %/0
+    B 10–20 %   A 10 %/1, B 20 %/1            B 10 %/1, C 20 %/1   良好 10 %/1, 合格 20 %/1
+    C  60 %     C 60 %/1                      D 60 %/1             失信警告 60 %/1
+    D 100 %     D (严重失信) 100 %/2          E 100 %/2            失信 100 %/2
+    ==========  ============================  ===================  ===================
 
-    (ratio / inspections per year). The lowest grade is the black list / 严重失信 class: 北海
-    "at least 1 spot check every 6 months" gives 100 % per half-year plan and 2 per year.
+    (ratio / inspections per year). The lowest grade is the 严重失信 class (a grade of the
+    model, never the black list itself, which `lists` shows beside the grade): 100 % per
+    half-year plan and 2 per year.
     Generic rule for a new model's grades: best grade(s) → A, middle grades → B, a warning
     grade → C, the veto / 严重失信 grade → D. Every category also has an UNGRADED row (B, 20 %).
     """

@@ -90,7 +90,7 @@ def refused(result) -> set[str]:
     # lowest grade (and a veto grade counts as lowest)
     (dataclasses.replace(BASE, grade=grade("C"), known_since=dt.date(2025, 1, 1)), FILING,
      set(), {"strict_review", "no_accept_with_missing"}, False),
-    (dataclasses.replace(BASE, grade=grade("BLACKLIST"), known_since=dt.date(2025, 1, 1)),
+    (dataclasses.replace(BASE, grade=grade("D"), known_since=dt.date(2025, 1, 1)),
      FILING, set(), {"strict_review", "no_accept_with_missing"}, False),
     # a general bad record decided in the window: no 容缺 by the clean rule, but no restriction
     (dataclasses.replace(BASE, grade=grade("A"), bad_records=(

@@ -67,7 +67,7 @@ def test_the_lowest_grade_enters_and_a_better_grade_leaves(db, subject, other_su
 
 
 def test_a_veto_only_grade_counts_as_the_lowest(db, subject):
-    batch({subject: "BLACKLIST"}, as_of=dt.date(2026, 3, 1))
+    batch({subject: "D"}, as_of=dt.date(2026, 3, 1))
     with clock.frozen_at(MONDAY):
         run_deadlines(as_of=MONDAY)
-    assert _open(subject)[KeyRule.LOWEST_GRADE].grade == "BLACKLIST"
+    assert _open(subject)[KeyRule.LOWEST_GRADE].grade == "D"

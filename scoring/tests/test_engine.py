@@ -50,7 +50,7 @@ def test_regrade_writes_a_complete_batch_and_switches_the_pointer(graded):
     assert batch.status == BatchStatus.COMPLETE and batch.subject_count == 3
     assert batch.finished_at is not None and not batch.is_simulation
     assert grades(batch) == {"清白物业": ("80.00", "AA", ""), "受罚物业": ("70.00", "A", ""),
-                             "黑名单物业": ("60.00", "BLACKLIST", "severe-blacklist")}
+                             "黑名单物业": ("60.00", "D", "severe-blacklist")}
     assert CurrentBatch.objects.get(category="property_service").batch == batch
     # every category with a published model, in one run; brokerage has no subjects: empty batch
     assert set(graded["batches"]) == set(Category.values)  # every category has a model
@@ -216,6 +216,6 @@ def test_management_commands(record_types, make_subject):
                  stdout=out)
     assert "property-composite:1 as of 2026-06-30: 1 subjects (AA 1)" in out.getvalue()
     out = io.StringIO()
-    call_command("regrade", "--as-of", "2026-06-30", "--model", "developer-tianjin:1",
+    call_command("regrade", "--as-of", "2026-06-30", "--model", "developer-composite:1",
                  stdout=out)
-    assert "developer-tianjin:1 as of 2026-06-30: 0 subjects" in out.getvalue()
+    assert "developer-composite:1 as of 2026-06-30: 0 subjects" in out.getvalue()

@@ -60,15 +60,15 @@ def test_history_matrix_and_distribution(shipped, make_subject, make_record):
     first = engine.regrade(model=shipped["property_service"], as_of=AS_OF)
     # a year later the bad records' publicity has ended; the commendations still count
     second = engine.regrade(model=shipped["property_service"], as_of=dt.date(2027, 6, 30))
-    # 77 A | 85 AAA | 69.5 B (bad) | 57 C | BLACKLIST | 89 AAA
+    # 77 A | 85 AAA | 69.5 B (bad) | 57 C | D | 89 AAA
     assert grade_distribution(batch=first) == [("AAA", 2), ("A", 1), ("B", 1), ("C", 1),
-                                               ("BLACKLIST", 1)]
-    # 77 A | 85 AAA | 77.5 A | 60 B | BLACKLIST | 89 AAA
+                                               ("D", 1)]
+    # 77 A | 85 AAA | 77.5 A | 60 B | D | 89 AAA
     assert grade_distribution(batch=second) == [("AAA", 2), ("A", 2), ("B", 1),
-                                                ("BLACKLIST", 1)]
+                                                ("D", 1)]
     matrix = migration_matrix(from_batch=first, to_batch=second)
     assert matrix == {("AAA", "AAA"): 2, ("A", "A"): 1, ("B", "A"): 1, ("C", "B"): 1,
-                      ("BLACKLIST", "BLACKLIST"): 1}
+                      ("D", "D"): 1}
     history = grade_history(subject=subjects[3])
     assert [(e.batch, e.grade, e.score) for e in history] == [
         (second, "B", Decimal("60.00")), (first, "C", Decimal("57.00"))]

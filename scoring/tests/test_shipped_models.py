@@ -58,7 +58,7 @@ def test_composite_grade_boundaries(shipped, make_subject, make_record, score, b
     (["penalty_confiscation", "penalty_confiscation"], "60.00", "B", ""),
     (["penalty_confiscation", "penalty_confiscation", "complaint_verified",
       "commendation_provincial", "commendation_county"], "59.50", "C", ""),
-    (["maintenance_fund_misuse"], "60.00", "BLACKLIST", "severe-blacklist"),
+    (["maintenance_fund_misuse"], "60.00", "D", "severe-blacklist"),
     (["commendation_national"] * 3, "86.00", "AAA", ""),
 ])
 def test_composite_hand_worked(shipped, make_subject, make_record, records, score, grade, veto):
@@ -98,13 +98,13 @@ def test_composite_counts_only_effective_records_in_their_publicity(
     assert (result.score, result.grade, result.has_bad_record) == (Decimal("80.00"), "AA", False)
 
 
-# --- Tianjin developer 1000-point scale (§1.5) ---------------------------------------------------
+# --- developer 1000-point scale (developer-composite) ----------------------------------------
 
 @pytest.mark.parametrize(("score", "grade"), [
     ("1000", "A"), ("850", "A"), ("849.99", "B"), ("700", "B"), ("699.99", "C"), ("550", "C"),
     ("549.99", "D"), ("400", "D"), ("399.99", "E"), ("0", "E"),
 ])
-def test_tianjin_grade_boundaries(shipped, make_subject, make_record, score, grade):
+def test_developer_grade_boundaries(shipped, make_subject, make_record, score, grade):
     spec = spec_of(shipped["developer"])
     assert grade_of(spec, make_subject, make_record, score=score, bad=True) == (grade, "")
 
@@ -119,7 +119,7 @@ def test_tianjin_grade_boundaries(shipped, make_subject, make_record, score, gra
     (["judgement_defaulter", "fraud", "penalty_warning"], "350.00", "E", ""),
     (["accident_larger"], "600.00", "E", "accident-veto"),            # 一票否决
 ])
-def test_tianjin_hand_worked(shipped, make_subject, make_record, records, score, grade, veto):
+def test_developer_hand_worked(shipped, make_subject, make_record, records, score, grade, veto):
     """基本信息 600 + 开发经营 (一级 100 + >=5 years 100) = 800; 良好 up to 200; − 不良."""
     subject = make_subject("developer", established_on=ESTABLISHED,
                            qualification="房地产开发企业一级资质")
@@ -129,7 +129,7 @@ def test_tianjin_hand_worked(shipped, make_subject, make_record, records, score,
     assert (str(result.score), result.grade, result.veto) == (score, grade, veto)
 
 
-def test_tianjin_operation_indicators(shipped, make_subject):
+def test_developer_operation_indicators(shipped, make_subject):
     subject = make_subject("developer", established_on=dt.date(2023, 3, 1),
                            qualification="房地产开发企业二级资质")
     result = evaluate_both(spec_of(shipped["developer"]), subject, AS_OF)
@@ -139,13 +139,13 @@ def test_tianjin_operation_indicators(shipped, make_subject):
     assert (result.score, result.grade) == (Decimal("715.00"), "B")   # 600 + 75 + 40
 
 
-# --- 宿州 brokerage (§1.6) ------------------------------------------------------------
+# --- brokerage (brokerage-composite) ------------------------------------------------------------
 
 @pytest.mark.parametrize(("score", "grade"), [
     ("100", "优秀"), ("99.99", "良好"), ("80", "良好"), ("79.99", "合格"), ("70", "合格"),
     ("69.99", "失信警告"), ("60", "失信警告"), ("59.99", "失信"),
 ])
-def test_suzhou_grade_boundaries(shipped, make_subject, make_record, score, grade):
+def test_brokerage_grade_boundaries(shipped, make_subject, make_record, score, grade):
     spec = spec_of(shipped["brokerage"])
     assert grade_of(spec, make_subject, make_record, score=score, bad=False) == (grade, "")
 
@@ -163,7 +163,7 @@ def test_suzhou_grade_boundaries(shipped, make_subject, make_record, score, grad
      "57.00", "失信", ""),
     ([("judgement_defaulter", None)], "70.00", "失信", "severe"),
 ])
-def test_suzhou_hand_worked(shipped, make_subject, make_record, records, score, grade, veto):
+def test_brokerage_hand_worked(shipped, make_subject, make_record, records, score, grade, veto):
     """基准分 80 + 优良 (cap 30) − 不良; fines by amount (1万/3万 brackets)."""
     subject = make_subject("brokerage")
     for code, amount in records:
@@ -172,7 +172,7 @@ def test_suzhou_hand_worked(shipped, make_subject, make_record, records, score, 
     assert (str(result.score), result.grade, result.veto) == (score, grade, veto)
 
 
-def test_suzhou_records_count_for_twelve_months(shipped, make_subject, make_record):
+def test_brokerage_records_count_for_twelve_months(shipped, make_subject, make_record):
     subject = make_subject("brokerage")
     make_record(subject, "penalty_circulated_criticism", decided_on=dt.date(2025, 6, 30))
     make_record(subject, "penalty_circulated_criticism", decided_on=dt.date(2025, 6, 29))

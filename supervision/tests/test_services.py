@@ -46,7 +46,7 @@ POPULATION = [
     ("A", 25, 3),  # 10%: 2.5 → 3 (half up)
     ("B", 20, 4),  # 20%
     ("C", 9, 5),  # 60%: 5.4 → 5
-    ("BLACKLIST", 3, 3),  # 100% (北海: every black-listed subject each half-year)
+    ("D", 3, 3),  # 100% (北海: every black-listed subject each half-year)
     (UNGRADED, 6, 1),  # 20%: 1.2 → 1; nobody is exempt from sampling
 ]
 
@@ -140,7 +140,7 @@ def test_verification_detects_tampering(population, pool, reviewer, tamper) -> N
         InspectionPlan.objects.filter(pk=plan.pk).update(seed=plan.seed + 1)
     elif tamper == "input":  # someone rewrites the snapshot so a subject "was" another grade
         data = plan.draw_input
-        data["candidates"][0][1] = "BLACKLIST"
+        data["candidates"][0][1] = "D"
         InspectionPlan.objects.filter(pk=plan.pk).update(draw_input=data)
     result = plan_verify(plan=plan)
     assert not result.ok
@@ -167,7 +167,7 @@ def test_avoidance_rules_respected(population, pool, reviewer) -> None:
 def hopeless(population, pool, reviewer) -> Subject:
     """A black-listed subject (always drawn) with every unit but one, and one inspector of that
     last unit, avoided: one eligible inspector is left where two are needed."""
-    lonely = population["BLACKLIST"][0]
+    lonely = population["D"][0]
     for unit in ["市场股", "物业股", "执法大队"]:
         conflict_rule_create(actor=reviewer, kind=ConflictRule.Kind.UNIT, subject=lonely,
                              unit_name=unit, reason="回避")
@@ -203,7 +203,7 @@ def test_avoidance_never_violated_random_pools(make_subjects, grade, measures, r
     try:
         with transaction.atomic():
             subjects = make_subjects(data.draw(st.integers(3, 12)))
-            grade({s: data.draw(st.sampled_from(["AAA", "B", "BLACKLIST"])) for s in subjects})
+            grade({s: data.draw(st.sampled_from(["AAA", "B", "D"])) for s in subjects})
             pool = InspectorPool.objects.create(name="随机库")
             inspectors = [
                 Inspector.objects.create(pool=pool, name=f"员{n}",
@@ -278,7 +278,7 @@ def test_ungraded_category_draws_at_the_ungraded_ratio(make_subjects, measures, 
 def test_publish_hides_individual_codes(make_subjects, grade, measures, pool, reviewer) -> None:
     people = make_subjects(5, category="practitioner", kind="individual")
     firms = make_subjects(3)
-    grade(dict.fromkeys(firms, "BLACKLIST"))
+    grade(dict.fromkeys(firms, "D"))
     plan = _draw(reviewer, category="practitioner")  # UNGRADED 20% of 5 → 1
     with clock.frozen_at(TODAY):
         plan_publish(actor=reviewer, plan=plan, public_note="依据《双随机一公开工作细则》")
@@ -349,7 +349,7 @@ def test_result_checks(published, population, pool, reviewer, clerk, leader) -> 
 
 
 def test_measures_for(measures) -> None:
-    measure = selectors.measures_for(category="property_service", grade="BLACKLIST")
+    measure = selectors.measures_for(category="property_service", grade="D")
     assert measure.sampling_ratio == Decimal("1") and measure.inspection_per_year >= 2
     assert "key_supervision" in measure.restrictions and "241号" in measure.legal_basis
     assert selectors.measures_for(category="property_service", grade="ZZZ") is None
@@ -399,7 +399,7 @@ def test_a_rejected_result_can_be_entered_again(published, clerk, second_reviewe
 def test_as_of_picks_the_batch_in_force_then(make_subjects, grade, measures, pool,
                                              reviewer) -> None:
     firms = make_subjects(10)
-    old = grade(dict.fromkeys(firms, "BLACKLIST"), as_of=dt.date(2025, 1, 1))
+    old = grade(dict.fromkeys(firms, "D"), as_of=dt.date(2025, 1, 1))
     new = grade(dict.fromkeys(firms, "AAA"), as_of=dt.date(2025, 3, 1))
     assert _draw(reviewer).batch == new
     plan = _draw(reviewer, as_of=dt.date(2025, 2, 1))

@@ -28,7 +28,7 @@ def _client(user) -> Client:
 @pytest.fixture
 def setting(make_subjects, grade, measures, pool, record_types):
     firms = make_subjects(20)
-    grade({f: ("BLACKLIST" if n < 4 else "A") for n, f in enumerate(firms)})
+    grade({f: ("D" if n < 4 else "A") for n, f in enumerate(firms)})
     people = make_subjects(10, category="practitioner", kind="individual")
     return firms, people
 
@@ -55,7 +55,7 @@ def test_pages_render_for_readers(setting, reviewer, leader) -> None:
     assert client.get(reverse("supervision:plan_draw")).status_code == 403
     assert client.post(reverse("supervision:plan_publish", args=[plan.pk])).status_code == 403
     measures_page = client.get(reverse("supervision:measures")).content.decode()
-    assert "BLACKLIST" in measures_page and "100%" in measures_page
+    assert "D" in measures_page and "100%" in measures_page
 
 
 def test_draw_verify_publish_through_the_workbench(setting, reviewer) -> None:

@@ -22,19 +22,19 @@ from supervision.draw import (
 from supervision.services import plan_draw, plan_verify
 
 RATIOS = {"AAA": Decimal("0.03"), "AA": Decimal("0.05"), "A": Decimal("0.1"),
-          "C": Decimal("0.6"), "BLACKLIST": Decimal("1")}
-ORDER = ("AAA", "AA", "A", "C", "BLACKLIST")
+          "C": Decimal("0.6"), "D": Decimal("1")}
+ORDER = ("AAA", "AA", "A", "C", "D")
 
 
 def _input(key=()) -> DrawInput:
     candidates = [(n, "AA") for n in range(1, 41)] + [(n, "A") for n in range(41, 51)] \
-        + [(51, "BLACKLIST"), (52, "C")]
+        + [(51, "D"), (52, "C")]
     return DrawInput.build(candidates=candidates, ratios=RATIOS, inspectors=range(100, 106),
                            grade_order=ORDER, key_supervision=key)
 
 
 def test_strictest_stratum_is_the_highest_ratio():
-    assert strictest_stratum(_input()) == "BLACKLIST"
+    assert strictest_stratum(_input()) == "D"
     tied = DrawInput.build(candidates=[(1, "A")], ratios={"A": Decimal(1), "B": Decimal(1)},
                            inspectors=[1, 2], grade_order=("A", "B"))
     assert strictest_stratum(tied) == "B"   # among equal ratios, the worse grade
@@ -44,12 +44,12 @@ def test_strictest_stratum_is_the_highest_ratio():
 def test_key_supervision_subject_always_drawn_in_the_strictest_stratum(seed):
     plain = {d.subject_id for d in draw(_input(), seed)}
     keyed = _input(key=[7])                      # an AA subject under key supervision
-    assert strata(keyed)["BLACKLIST"] == [7, 51] and 7 not in strata(keyed)["AA"]
+    assert strata(keyed)["D"] == [7, 51] and 7 not in strata(keyed)["AA"]
     items = {d.subject_id: d for d in draw(keyed, seed)}
-    assert 7 in items and items[7].stratum == "BLACKLIST" and items[7].grade == "AA"
-    assert len(items) == len(plain) + 1          # AA 39 × 5 % still 2; BLACKLIST now 2 of 2
+    assert 7 in items and items[7].stratum == "D" and items[7].grade == "AA"
+    assert len(items) == len(plain) + 1          # AA 39 × 5 % still 2; D now 2 of 2
     summary = {s.grade: (s.population, s.drawn) for s in summarise(keyed)}
-    assert summary["BLACKLIST"] == (2, 2) and summary["AA"] == (39, 2)
+    assert summary["D"] == (2, 2) and summary["AA"] == (39, 2)
 
 
 def test_each_stratum_follows_its_ratio_rounded_half_up_at_least_one():
@@ -81,11 +81,11 @@ def test_rounding_and_key_subjects_are_recorded_with_the_draw_and_v1_stays_verif
 def test_scenario_key_supervision_subject_drawn_in_the_strictest_stratum(
         make_subjects, grade, measures, pool, reviewer):
     """A property company graded AA (sampled at 5 %) enters key supervision; every plan drawn
-    afterwards, whatever the seed, inspects it in the BLACKLIST stratum (100 %), and the plan
+    afterwards, whatever the seed, inspects it in the D stratum (100 %), and the plan
     verifies from its recorded seed."""
     subjects = make_subjects(60)
     grade({s: "AA" for s in subjects[:40]} | {s: "A" for s in subjects[40:59]}
-          | {subjects[59]: "BLACKLIST"})
+          | {subjects[59]: "D"})
     target = subjects[3]
     day = dt.date(2026, 3, 2)
     seeds_without = []
@@ -106,6 +106,6 @@ def test_scenario_key_supervision_subject_drawn_in_the_strictest_stratum(
         assert plan.draw_input["key_supervision"] == [target.pk]
         assert plan.draw_input["rounding"] == ROUNDING
         summary = {row["grade"]: row for row in plan.summary}
-        assert summary["BLACKLIST"]["population"] == 2 and summary["BLACKLIST"]["drawn"] == 2
+        assert summary["D"]["population"] == 2 and summary["D"]["drawn"] == 2
         assert summary["AA"]["population"] == 39
         assert plan_verify(plan=plan).ok

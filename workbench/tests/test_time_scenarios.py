@@ -162,12 +162,12 @@ def test_a_black_list_entry_that_expires_ends_every_consequence_that_day(
     subject = graded
     entry = _listed(clerk, reviewer, subject, on=START)
     grade_listed, keys, lists_seen = _consequences(subject)
-    assert grade_listed == "BLACKLIST"  # the model's own veto label (its grade list)
+    assert grade_listed == "D"  # the model's own veto label (its grade list)
     assert "black_list" in keys and "black" in lists_seen
     last = entry.effective_until
     assert entry.listing_record.publicity_ends_on == last  # its record ends with it
     day(last)
-    assert _consequences(subject)[0] == "BLACKLIST"
+    assert _consequences(subject)[0] == "D"
     assert refreshed(entry).state == BlackState.IN_FORCE
     day(last + dt.timedelta(days=1))
     entry = refreshed(entry)
@@ -235,7 +235,7 @@ def test_an_objection_rejected_twice_keeps_the_dates_fixed(graded, clerk, review
     assert refreshed(entry).state == BlackState.IN_FORCE
     entry = refreshed(entry)
     assert (entry.publicity_ends_on, entry.effective_from, entry.effective_until) == fixed
-    assert grade(subject) == "BLACKLIST"  # punishes again from the rejection
+    assert grade(subject) == "D"  # punishes again from the rejection
     day(fixed[2] + dt.timedelta(days=1))  # and ends on the day fixed at the start
     assert refreshed(entry).state == BlackState.EXPIRED
 
@@ -274,7 +274,7 @@ def test_a_severe_record_repaired_ends_key_supervision_and_listings_resting_on_i
     subject = graded
     record = enter(clerk, reviewer, subject, "fraud", on=START)  # severe: minimum 1 year
     assert "severe_record" in key_open(subject)
-    assert grade(subject) == "BLACKLIST"  # the model's veto
+    assert grade(subject) == "D"  # the model's veto
     with clock.frozen_at(dt.date(2027, 1, 15)), pytest.raises(Conflict) as refused:
         services.repair_request(actor=clerk, record=record, proof="x", commitment="y")
     assert "2027-01-16" in str(refused.value.message)
