@@ -35,7 +35,8 @@ def _concrete(route: str) -> str:
 #: sign-in and sign-out pages (every other admin page sends to its sign-in).
 ENTERPRISE_PREFIXES = ("my/", "public/", "login/", "logout/", "i18n/", "static/",
                        "verify/", "account/password/", "account/second-factor/verify/",
-                       "admin/login/", "admin/logout/", "api/v1/")
+                       "admin/login/", "admin/logout/", "api/v1/",
+                       "healthz", "metrics")  # probes: nothing private, same for everyone
 
 ROUTES = sorted({_concrete(r) for r in _routes(get_resolver().url_patterns)
                  if not r.startswith(ENTERPRISE_PREFIXES) and "(?P" not in r})
