@@ -1,8 +1,7 @@
 """Seed red-list nomination criteria per category, matching the shipped scoring models' top
-grades (scoring/models_shipped): 宿州 brokerage "优秀" → 红名单; 荣成-style AAA → 红名单 for
-property services; the Tianjin developer scale's A. Three consecutive evaluations and no bad
-record for 36 months follow 国发〔2016〕33号 ("连续三年无不良信用记录", [M]). Data: administrators
-edit or deactivate them.
+grades. Three consecutive evaluations and no bad record for 36 months follow 国发〔2016〕33号
+("连续三年无不良信用记录"). Data: administrators edit or deactivate them (0005 rewrites the
+legal bases of databases seeded by an earlier version of this migration).
 """
 
 from django.db import migrations
