@@ -15,14 +15,19 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from common.spreadsheets import neutralise
 from supervision.models import InspectionPlan
 from supervision.selectors import plan_items, public_plan_rows
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+def _append(ws: Worksheet, values: list[object]) -> None:
+    """Every cell through the platform's one rule for spreadsheet text (`common.spreadsheets`):
+    a subject named `=HYPERLINK(…)` is written as text, never as a live formula."""
+    ws.append([neutralise(value) for value in values])
 
 
 def _header(ws: Worksheet, titles: list[str]) -> None:
-    ws.append(titles)
+    _append(ws, titles)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     ws.freeze_panes = f"A{ws.max_row + 1}"
@@ -44,15 +49,15 @@ def public_workbook(*, plan: InspectionPlan) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = _("Public plan")[:31]
-    ws.append([plan.name])
+    _append(ws, [plan.name])
     ws["A1"].font = Font(bold=True, size=13)
     if plan.public_note:
-        ws.append([plan.public_note])
-    ws.append([])
+        _append(ws, [plan.public_note])
+    _append(ws, [])
     _header(ws, [_("No."), _("Subject"), _("Unified social credit code"), _("Inspection from"),
                  _("Inspection until"), _("Inspectors")])
     for row in public_plan_rows(plan=plan):
-        ws.append([row.position, row.subject_name, row.subject_code, row.date_from, row.date_to,
+        _append(ws, [row.position, row.subject_name, row.subject_code, row.date_from, row.date_to,
                    row.inspectors])
     for cells in ws.iter_rows(min_col=4, max_col=5):
         for cell in cells:
@@ -79,7 +84,7 @@ def internal_workbook(*, plan: InspectionPlan) -> bytes:
         if record is not None:
             result = (_("Passed") if record.record_type.code == "inspection_good"
                       else pgettext("inspection result", "Failed"))
-        ws.append([
+        _append(ws, [
             item.position, item.subject.name, item.subject.display_code, item.grade,
             "、".join(p.name for p in people), "、".join(p.unit_name for p in people), result,
             record.document_number if record else "",
@@ -104,11 +109,11 @@ def internal_workbook(*, plan: InspectionPlan) -> bytes:
         (_("Internal note"), plan.internal_note),
     ]
     for label, value in facts:
-        info.append([label, value])
-    info.append([])
+        _append(info, [label, value])
+    _append(info, [])
     _header(info, [_("Grade"), pgettext("count column", "Subjects"), _("Sampling ratio"),
                    _("Drawn")])
     for row in plan.summary:
-        info.append([row["grade"], row["population"], float(row["ratio"]), row["drawn"]])
+        _append(info, [row["grade"], row["population"], float(row["ratio"]), row["drawn"]])
     _widths(info, [24, 70, 16, 10])
     return _save(wb)

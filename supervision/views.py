@@ -19,9 +19,10 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import staff_required
 from common.errors import ServiceError
 from common.pages import apply_service_error, deny_unless
+from common.spreadsheets import XLSX_CONTENT_TYPE
 from subjects.models import Category
 from supervision import access, selectors, services
-from supervision.export import XLSX_CONTENT_TYPE, internal_workbook, public_workbook
+from supervision.export import internal_workbook, public_workbook
 from supervision.forms import (
     ConflictForm,
     DrawForm,
