@@ -20,6 +20,9 @@ BEFORE_THE_MOVE = [("accounts", "0001_initial"), ("exchange", "0001_initial")]
 PLAINTEXT = "hc_0ld70ken_" + "s" * 43
 
 
+# serialized_rollback: the test migrates the whole schema back and forth; its closing flush must
+# leave the database for the next transactional test exactly as the serialized ones expect it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.usefixtures("_audit_flushable")
 def test_a_token_issued_before_the_move_still_authenticates() -> None:
     executor = MigrationExecutor(connection)
