@@ -91,6 +91,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     PostgreSQL, and CI fails if PostgreSQL is missing."""
     from django.conf import settings
 
+    # Known interaction, not yet understood: on PostgreSQL the serialized-rollback test that
+    # follows the enterprise browser scenario fails to restore content types. Run that scenario
+    # last until the cause is found (closing note of 2026-12-02).
+    last = [i for i in items if "appeals/tests/test_browser.py" in i.nodeid]
+    items[:] = [i for i in items if i not in last] + last
     if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (real concurrent transactions)")
