@@ -372,6 +372,7 @@ class _Lines:
                 counters[name] = counters.get(name, 0) + 1
                 current = (name, counters[name])
                 self.lines.setdefault(current, number)
+                self.lines.setdefault((name,), number)  # the array itself: its first entry
                 continue
             if m := _HEADER_TABLE.match(text):
                 parts = m.group(1).split(".")
