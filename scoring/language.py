@@ -423,8 +423,9 @@ def _problem(message: str, *at: str | int, more: Sequence[tuple[Path, str]] = ()
                                {"message": str(message), "at": at, "more": tuple(more)})
 
 
-def _unpack(exc: PydanticCustomError) -> Found:
-    ctx = exc.context or {}
+def _unpack(ctx: dict[str, Any] | None) -> Found:
+    """The (sub-path, message) pairs a `_problem` carries in its context."""
+    ctx = ctx or {}
     return [(ctx["at"], ctx["message"]), *ctx["more"]]
 
 
@@ -442,7 +443,7 @@ class _Found:
         try:
             return validate(value)
         except PydanticCustomError as exc:
-            self.problems.extend(((*at, *sub), message) for sub, message in _unpack(exc))
+            self.problems.extend(((*at, *sub), msg) for sub, msg in _unpack(exc.context))
             return None
 
     def raise_any(self) -> None:
@@ -455,9 +456,7 @@ def _located(error: ErrorDetails) -> Found:
     """(path, message) for one pydantic error; pydantic's own checks get our wording."""
     loc = tuple(error["loc"])
     if error["type"] == _PROBLEM:
-        ctx = error.get("ctx") or {}
-        first = [(ctx["at"], ctx["message"])]
-        return [((*loc, *at), message) for at, message in first + list(ctx["more"])]
+        return [((*loc, *at), message) for at, message in _unpack(error.get("ctx"))]
     return [(loc, _builtin_message(error, loc))]
 
 
@@ -489,10 +488,8 @@ def _nested(adapter: TypeAdapter[Any], value: Any) -> Any:
     try:
         return adapter.validate_python(value)
     except ValidationError as exc:
-        found = _Found()
-        found.problems = [p for error in exc.errors() for p in _located(error)]
-        found.raise_any()
-        raise  # pragma: no cover - raise_any raised
+        (at, message), *more = [p for error in exc.errors() for p in _located(error)]
+        raise _problem(message, *at, more=more) from None
 
 
 # --- value types: each TOML value becomes what the evaluators compute with ----------------------
@@ -688,6 +685,7 @@ def _distinct_years(pairs: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]
     return tuple(sorted(pairs, reverse=True))
 
 
+# The value types of the language: a field declares one and gets its check and its message.
 Text = Annotated[str, PlainValidator(_text(200))]
 LongText = Annotated[str, PlainValidator(_text(2000))]
 GradeName = Annotated[str, PlainValidator(_text(20))]
@@ -791,8 +789,8 @@ def _merged(found: _Found, exc: ValidationError) -> ValidationError:
     for error in exc.errors():
         kind: str | PydanticCustomError = error["type"]
         if kind == _PROBLEM:
-            ctx = error.get("ctx") or {}
-            kind = _problem(ctx["message"], *ctx["at"], more=ctx["more"])
+            (at, message), *more = _unpack(error.get("ctx"))
+            kind = _problem(message, *at, more=more)
         detail = InitErrorDetails(type=kind, loc=error["loc"], input=error["input"])
         if "ctx" in error and not isinstance(kind, PydanticCustomError):
             detail["ctx"] = error["ctx"]
