@@ -578,41 +578,36 @@ def _strings(choices: tuple[str, ...] | None = None) -> Callable[[Any], tuple[st
     return validate
 
 
-def _catalogue(info: ValidationInfo) -> dict[str, tuple[str, str, str]] | None:
-    return (info.context or {}).get("catalogue")
+def _unknown(codes: Sequence[str], known: Callable[[dict[str, Any]], set[str]] | None,
+             info: ValidationInfo, message: Callable[[], str], *, keyed: bool = False) -> None:
+    """Report codes the record catalogue (given at upload, `info.context`) does not know;
+    `keyed`: each at its own key (a table of points by type)."""
+    catalogue = (info.context or {}).get("catalogue")
+    if catalogue is None:
+        return
+    names = set(catalogue) if known is None else known(catalogue)
+    found = _Found()
+    for code in codes:
+        if code not in names:
+            found.add(message() % {"code": code}, *([code] if keyed else []))
+    found.raise_any()
 
 
 def _record_types(value: Any, info: ValidationInfo) -> tuple[str, ...]:
-    """Record-type codes; unknown ones are reported when the catalogue is given."""
     codes = _strings()(value)
-    catalogue = _catalogue(info)
-    found = _Found()
-    for code in codes:
-        if catalogue is not None and code not in catalogue:
-            found.add(_("unknown record type %(code)s") % {"code": code})
-    found.raise_any()
+    _unknown(codes, None, info, lambda: _("unknown record type %(code)s"))
     return codes
 
 
 def _record_groups(value: Any, info: ValidationInfo) -> tuple[str, ...]:
     codes = _strings()(value)
-    catalogue = _catalogue(info)
-    known = {g for g, _p, _s in (catalogue or {}).values()}
-    found = _Found()
-    for code in codes:
-        if catalogue is not None and code not in known:
-            found.add(_("unknown record-type group %(code)s") % {"code": code})
-    found.raise_any()
+    _unknown(codes, lambda catalogue: {g for g, _p, _s in catalogue.values()}, info,
+             lambda: _("unknown record-type group %(code)s"))
     return codes
 
 
 def _typed_points(points: dict[str, int], info: ValidationInfo) -> dict[str, int]:
-    catalogue = _catalogue(info)
-    found = _Found()
-    for code in points:
-        if catalogue is not None and code not in catalogue:
-            found.add(_("unknown record type %(code)s") % {"code": code}, code)
-    found.raise_any()
+    _unknown(list(points), None, info, lambda: _("unknown record type %(code)s"), keyed=True)
     return points
 
 
