@@ -755,20 +755,27 @@ class KeyRule:
 class _Table(BaseModel):
     """A TOML table: only the declared keys (a typo must not switch a rule off).
 
-    `key_rules` are checked on the keys as written, whether or not their values are valid, so
-    an entry missing its points is reported in the same pass as a wrong number in it.
+    `key_rules` (and `check_written`) are checked on the table as written, whether or not its
+    values are valid, so an entry missing its points is reported in the same pass as a wrong
+    number in it: pydantic alone would run a table's own checks only once its values pass.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     key_rules: ClassVar[tuple[KeyRule, ...]] = ()
 
+    @classmethod
+    def check_written(cls, table: dict[str, Any], found: _Found) -> None:
+        """Rules on the table as written, checked whether or not its values are valid."""
+        for rule in cls.key_rules:
+            if rule.broken(table):
+                found.add(rule.message())
+
     @model_validator(mode="wrap")
     @classmethod
-    def _with_key_rules(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+    def _with_written_rules(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
         found = _Found()
-        for rule in cls.key_rules if isinstance(data, dict) else ():
-            if rule.broken(data):
-                found.add(rule.message())
+        if isinstance(data, dict):
+            cls.check_written(data, found)
         try:
             table = handler(data)
         except ValidationError as exc:
@@ -779,7 +786,7 @@ class _Table(BaseModel):
 
 def _merged(found: _Found, exc: ValidationError) -> ValidationError:
     """`found` (at the table) followed by the errors of its keys, as one ValidationError."""
-    details = [InitErrorDetails(type=_problem(message, *at), loc=at, input=None)
+    details = [InitErrorDetails(type=_problem(message), loc=at, input=None)
                for at, message in found.problems]
     for error in exc.errors():
         kind: str | PydanticCustomError = error["type"]
@@ -991,7 +998,7 @@ class GradingTable(_Table):
 
 
 class Document(_Table):
-    """The whole model document; cross-references are checked once every table is valid."""
+    """The whole model document: its tables, and the references between them."""
 
     model: ModelTable
     score: ScoreTable = Field(default_factory=ScoreTable)
@@ -1003,47 +1010,13 @@ class Document(_Table):
     grading: GradingTable = Field(default_factory=GradingTable)
     veto: list[VetoEntry] = []
 
-    @model_validator(mode="after")
-    def _references(self) -> Document:
-        found = _Found()
-        self._unique_codes(found)
-        self._known_groups(found)
-        self._known_grades(found)
-        found.raise_any()
-        return self
-
-    def _known_groups(self, found: _Found) -> None:
-        groups = {g.code for g in self.group}
-        for kind, entries in (("indicator", self.indicator), ("item", self.item)):
-            for n, entry in enumerate(entries):
-                if entry.group and entry.group not in groups:
-                    found.add(_("no [[group]] has the code %(code)s") % {"code": entry.group},
-                              kind, n, "group")
-
-    def _known_grades(self, found: _Found) -> None:
-        grades = {g.name for g in self.grade}
-        if self.grading.no_records and self.grading.no_records not in grades:
-            found.add(_("must be one of the grades"), "grading", "no_records")
-        for n, veto in enumerate(self.veto):
-            if veto.floor and veto.floor not in grades:
-                found.add(_("must be one of the grades"), "veto", n, "floor")
-
-    def _unique_codes(self, found: _Found) -> None:
-        """Rule codes name explanation lines: unique across the document, never reserved."""
-        seen: dict[str, Path] = {}
-        tables: tuple[tuple[str, Sequence[Any]], ...] = (
-            ("group", self.group), ("indicator", self.indicator), ("item", self.item),
-            ("veto", self.veto))
-        for kind, entries in tables:
-            for n, entry in enumerate(entries):
-                if entry.code in RESERVED_CODES:
-                    found.add(_("%(code)s is reserved") % {"code": entry.code}, kind, n, "code")
-                elif entry.code in seen:
-                    found.add(_("the code %(code)s is already used by %(other)s")
-                              % {"code": entry.code, "other": _label(seen[entry.code])},
-                              kind, n, "code")
-                else:
-                    seen[entry.code] = (kind, n + 1)
+    @classmethod
+    def check_written(cls, table: dict[str, Any], found: _Found) -> None:
+        """References between tables, read leniently from the document as written: a value
+        that is not valid is reported by its own check and left out here."""
+        _unique_codes(table, found)
+        _known_groups(table, found)
+        _known_grades(table, found)
 
     def spec(self) -> Spec:
         model, score = self.model, self.score
@@ -1055,6 +1028,63 @@ class Document(_Table):
             indicators=tuple(i.rule() for i in self.indicator),
             items=tuple(i.rule() for i in self.item), vetoes=tuple(v.rule() for v in self.veto),
             grades=tuple(g.rule() for g in self.grade), no_records_grade=self.grading.no_records)
+
+
+def _written(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """The entries of a top-level array as written (an entry that is not a table: empty)."""
+    entries = doc.get(kind)
+    if not isinstance(entries, list):
+        return []
+    return [entry if isinstance(entry, dict) else {} for entry in entries]
+
+
+def _word(table: Any, key: str) -> str:
+    """A key's text as written; "" when it is not text."""
+    value = table.get(key) if isinstance(table, dict) else None
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _codes(doc: dict[str, Any], kind: str) -> list[str]:
+    """The entries' valid codes as written ("" for an invalid or missing one)."""
+    return [code if CODE_RE.match(code) else "" for code in
+            (_word(entry, "code") for entry in _written(doc, kind))]
+
+
+def _unique_codes(doc: dict[str, Any], found: _Found) -> None:
+    """Rule codes name explanation lines: unique across the document, never reserved."""
+    seen: dict[str, Path] = {}
+    for kind in ("group", "indicator", "item", "veto"):
+        for n, code in enumerate(_codes(doc, kind)):
+            if code in RESERVED_CODES:
+                found.add(_("%(code)s is reserved") % {"code": code}, kind, n, "code")
+            elif code in seen:
+                found.add(_("the code %(code)s is already used by %(other)s")
+                          % {"code": code, "other": _label(seen[code])}, kind, n, "code")
+            elif code:
+                seen[code] = (kind, n + 1)
+
+
+def _known_groups(doc: dict[str, Any], found: _Found) -> None:
+    groups = set(_codes(doc, "group"))
+    for kind in ("indicator", "item"):
+        for n, entry in enumerate(_written(doc, kind)):
+            group = _word(entry, "group")
+            if group and group not in groups:
+                found.add(_("no [[group]] has the code %(code)s") % {"code": group},
+                          kind, n, "group")
+
+
+def _known_grades(doc: dict[str, Any], found: _Found) -> None:
+    grades = {_word(grade, "name") for grade in _written(doc, "grade")} - {""}
+    if not grades:
+        return
+    no_records = _word(doc.get("grading"), "no_records")
+    if no_records and no_records not in grades:
+        found.add(_("must be one of the grades"), "grading", "no_records")
+    for n, veto in enumerate(_written(doc, "veto")):
+        floor = _word(veto, "floor")
+        if floor and floor not in grades:
+            found.add(_("must be one of the grades"), "veto", n, "floor")
 
 
 _TABLES: dict[str, type[_Table]] = {

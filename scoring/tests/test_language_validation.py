@@ -3,9 +3,8 @@
 `test_language.py` holds the messages kept identical. These tests pin what changed on purpose:
 a group reference must be a string (a list used to crash the upload, `0` was accepted); a
 missing `[model]` table is one problem, not one per missing key; rules about which keys go
-together are reported in the same pass as wrong values; references between tables (groups,
-grades, codes) are checked once every table is valid on its own. And no error of pydantic's
-own wording ever reaches an administrator.
+together, and references between tables, are reported in the same pass as wrong values; and
+no error of pydantic's own wording ever reaches an administrator.
 """
 
 from __future__ import annotations
@@ -49,11 +48,16 @@ def test_key_rules_are_reported_with_wrong_values():
     ]
 
 
-def test_references_wait_until_every_table_is_valid():
+def test_references_are_checked_beside_wrong_values():
     source = MINIMAL.replace("cap = 20", 'cap = -20\ngroup = "bonus"')
-    assert problems(source) == ["line 12, item[1].cap: must be a non-negative number"]
-    assert problems(source.replace("cap = -20", "cap = 20")) == [
-        "line 13, item[1].group: no [[group]] has the code bonus"]
+    assert problems(source) == ["line 12, item[1].cap: must be a non-negative number",
+                                "line 13, item[1].group: no [[group]] has the code bonus"]
+
+
+def test_an_invalid_code_is_reported_once():
+    source = MINIMAL + '\n[[group]]\ncode = "Bad"\nname = "g"\n'
+    assert problems(source) == [
+        "line 22, group[1].code: must be lower-case letters, digits, '-' or '_'"]
 
 
 def test_tables_and_arrays_of_the_wrong_shape():
