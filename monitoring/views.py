@@ -21,7 +21,7 @@ from common.errors import ServiceError
 from common.models import JobStatus
 from common.pages import apply_service_error, deny_unless
 from common.spreadsheets import Sheet, csv_response, xlsx_response
-from monitoring import access, selectors, tables
+from monitoring import access, drilldowns, selectors, tables
 from monitoring.forms import FilterForm, ReportForm
 from monitoring.models import Report
 from monitoring.tasks import start_report
@@ -121,6 +121,46 @@ def _reports_page(request: HttpRequest, form: ReportForm, status: int = 200) -> 
         "reports": Report.objects.select_related("created_by").defer("pdf", "xlsx", "data"),
         "runs": selectors.report_runs() if can_generate else [], "form": form,
         "can_generate": can_generate}, status=status)
+
+
+@staff_required
+def entries(request: HttpRequest, what: str) -> HttpResponse:
+    """Drill-down: the list entries, measures returned, commitments or inspected subjects behind
+    one number of the dashboard, with its filters; paged, or whole as CSV/XLSX (`?export=`)."""
+    deny_unless(access.can_read_statistics(request.user))
+    drill = drilldowns.DRILLS.get(what)
+    if drill is None:
+        raise Http404
+    form, filters = _filters(request)
+    params = {k: request.GET.get(k, "") for k in drilldowns.PARAMS}
+    try:
+        items = drill.queryset(filters, params)
+    except LookupError:
+        raise Http404 from None
+    title, described = str(drill.title), drill.describe(params)
+    export = request.GET.get("export")
+    if export in {"csv", "xlsx"}:
+        rows = [drill.row(obj) for obj in items[:drilldowns.EXPORT_MAX]]
+        if export == "csv":
+            return csv_response(f"{what}.csv", drill.header(), rows)
+        return xlsx_response(f"{what}.xlsx", Sheet(tables.sheet_title(1, title), drill.header(),
+                                                   rows, preface=[title, described]))
+    page = _page(request, items)
+    return render(request, "monitoring/drill_entries.html", {
+        "title": title, "described": described, "header": drill.header(),
+        "rows": [(drill.subject_of(obj), [tables.cell_text(v) for v in drill.row(obj)])
+                 for obj in page.object_list],
+        "page": page, "query": request.GET.urlencode(), "form": form,
+        "dashboard_query": _dashboard_query(request), "export_max": drilldowns.EXPORT_MAX})
+
+
+def _dashboard_query(request: HttpRequest) -> str:
+    """The dashboard's own filters from a drill-down's query (back to the same view)."""
+    query = request.GET.copy()
+    for key in (*drilldowns.PARAMS, "page", "export"):
+        if key != "category":
+            query.pop(key, None)
+    return query.urlencode()
 
 
 @staff_required
