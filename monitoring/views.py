@@ -115,11 +115,18 @@ def records(request: HttpRequest) -> HttpResponse:
         "form": form, "page": _page(request, items, count), "query": request.GET.urlencode()})
 
 
+def _with_kind(runs: list[Any]) -> list[Any]:
+    kinds = dict(Report.Kind.choices)
+    for run in runs:
+        run.kind_label = kinds.get(run.args.get("kind"), "")
+    return runs
+
+
 def _reports_page(request: HttpRequest, form: ReportForm, status: int = 200) -> HttpResponse:
     can_generate = access.can_generate_reports(request.user)   # they follow the report jobs
     return render(request, "monitoring/reports.html", {
         "reports": Report.objects.select_related("created_by").defer("pdf", "xlsx", "data"),
-        "runs": selectors.report_runs() if can_generate else [], "form": form,
+        "runs": _with_kind(selectors.report_runs()) if can_generate else [], "form": form,
         "can_generate": can_generate}, status=status)
 
 
