@@ -21,3 +21,10 @@ COMMENT = 2_000
 #: predates the People's Republic's first housing rules.
 EARLIEST_DATE = dt.date(1949, 10, 1)
 LATEST_DATE = dt.date(2099, 12, 31)
+
+#: Rows one list page may export (`common.exports`): a county's lists fit many times over; a
+#: bigger extract is a data-exchange export, with its own batch and checksums.
+EXPORT_ROWS = 50_000
+#: Records one batch review may decide (`records.services.records_review_batch`): a full queue
+#: page and more, while each item's own transaction, lock and audit event keep a batch short.
+REVIEW_BATCH = 200

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Department, Role, User
 from common.forms import CleanCharField, LenientDateField
 from common.limits import COMMENT, LONG_TEXT
-from records.models import CreditRecord, Polarity, RecordType
+from records.models import CreditRecord, Polarity, RecordState, RecordType, Severity
 from records.selectors import active_record_types
 from records.services import CONTENT_FIELDS
 
@@ -149,3 +149,51 @@ class EvidenceForm(forms.Form):
         label=_("Evidence file"), help_text=_("PDF, OFD, PNG or JPEG."),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.ofd,.png,.jpg,.jpeg"}),
     )
+
+
+AGE_CHOICES = [("", _("Any age")), ("3", _("Waiting 3 days or more")),
+               ("7", _("Waiting 7 days or more")), ("15", _("Waiting 15 days or more")),
+               ("30", _("Waiting 30 days or more"))]
+
+
+class ReviewFilterForm(forms.Form):
+    """The review queue's filters (GET, so the page, its pager and its exports share them)."""
+
+    department = forms.ModelChoiceField(label=_("Source department"), required=False,
+                                        queryset=Department.objects.order_by("code"))
+    record_type = forms.ModelChoiceField(label=_("Record type"), required=False,
+                                         queryset=RecordType.objects.order_by("code"))
+    severity = forms.ChoiceField(label=_("Severity"), required=False,
+                                 choices=[("", "---------"), *Severity.choices])
+    source = forms.ChoiceField(label=_("Source"), required=False,
+                               choices=[("", "---------"), *Department.Kind.choices])
+    age = forms.TypedChoiceField(label=_("Time in queue"), required=False, choices=AGE_CHOICES,
+                                 coerce=int, empty_value=None)
+    submitted_by = forms.ModelChoiceField(
+        label=_("Submitted by"), required=False,
+        queryset=User.objects.filter(
+            pk__in=CreditRecord.objects.filter(state=RecordState.SUBMITTED)
+            .values("submitted_by")).order_by("username"))
+
+    def filters(self) -> dict[str, Any]:
+        """The keyword arguments of `records.selectors.review_queue` (invalid ones dropped)."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else (
+            getattr(self, "cleaned_data", {}))  # an invalid filter is dropped, the rest kept
+        return {
+            "department": data.get("department"), "record_type": data.get("record_type"),
+            "severity": data.get("severity") or "", "source": data.get("source") or "",
+            "older_than_days": data.get("age"), "submitted_by": data.get("submitted_by"),
+        }
+
+
+class BatchReviewForm(forms.Form):
+    """批量通过 / 批量退回: the ticked records, the decision, one reason for all."""
+
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Return"))])
+    reason = CleanCharField(label=_("Reason (required to return)"), required=False,
+                            max_length=COMMENT, multiline=True,
+                            widget=forms.Textarea(attrs={"rows": 2}))
+
+    def ids(self) -> list[int]:
+        """The ticked record ids (anything that is not a number is ignored)."""
+        return [int(v) for v in self.data.getlist("ids") if str(v).isdigit()][:10_000]

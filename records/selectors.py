@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
 
 from accounts import permissions
-from accounts.models import User
+from accounts.models import Department, User
 from common import clock
 from records.models import CreditRecord, RecordState, RecordType
 from subjects.models import Subject
@@ -36,6 +38,32 @@ def pending_reviews(*, user: User) -> QuerySet[CreditRecord]:
         .exclude(Q(submitted_by=user) | Q(created_by=user))
         .order_by("submitted_at")
     )
+
+
+def review_queue(
+    *, user: User, department: Department | None = None, record_type: RecordType | None = None,
+    severity: str = "", source: str = "", older_than_days: int | None = None,
+    submitted_by: User | None = None,
+) -> QuerySet[CreditRecord]:
+    """The reviewer's queue (`pending_reviews`) narrowed by the queue page's filters.
+
+    `source` is the kind of the source department (lead, cooperating unit, external system);
+    `older_than_days` keeps what was submitted at least that many days ago (by the clock).
+    """
+    qs = pending_reviews(user=user)
+    if department is not None:
+        qs = qs.filter(source_department=department)
+    if record_type is not None:
+        qs = qs.filter(record_type=record_type)
+    if severity:
+        qs = qs.filter(record_type__severity=severity)
+    if source:
+        qs = qs.filter(source_department__kind=source)
+    if older_than_days:
+        qs = qs.filter(submitted_at__lte=clock.now() - dt.timedelta(days=older_than_days))
+    if submitted_by is not None:
+        qs = qs.filter(submitted_by=submitted_by)
+    return qs.order_by("submitted_at", "pk")
 
 
 def my_drafts(*, user: User) -> QuerySet[CreditRecord]:
