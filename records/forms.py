@@ -13,6 +13,7 @@ from common.limits import COMMENT, LONG_TEXT
 from records.models import CreditRecord, Polarity, RecordState, RecordType, Severity
 from records.selectors import active_record_types
 from records.services import CONTENT_FIELDS
+from subjects.models import Subject
 
 
 def _max(field: str) -> int:
@@ -197,3 +198,34 @@ class BatchReviewForm(forms.Form):
     def ids(self) -> list[int]:
         """The ticked record ids (anything that is not a number is ignored)."""
         return [int(v) for v in self.data.getlist("ids") if str(v).isdigit()][:10_000]
+
+
+class RecordListFilterForm(forms.Form):
+    """The records list's filters (GET: the page, its pager and its exports share them)."""
+
+    subject = forms.ModelChoiceField(queryset=Subject.objects.all(), required=False,
+                                     widget=forms.HiddenInput)
+    document_number = CleanCharField(label=_("Document number"), required=False,
+                                     max_length=_max("document_number"))
+    state = forms.ChoiceField(label=_("State"), required=False,
+                              choices=[("", "---------"), *RecordState.choices])
+    polarity = forms.ChoiceField(label=_("Polarity"), required=False,
+                                 choices=[("", "---------"), *Polarity.choices])
+    record_type = forms.ModelChoiceField(label=_("Record type"), required=False,
+                                         queryset=RecordType.objects.order_by("code"))
+    department = forms.ModelChoiceField(label=_("Source department"), required=False,
+                                        queryset=Department.objects.order_by("code"))
+    decided_from = LenientDateField(label=_("Decided from"), required=False)
+    decided_to = LenientDateField(label=_("Decided until"), required=False)
+
+    def filters(self) -> dict[str, Any]:
+        """The keyword arguments of `records.selectors.record_list` (invalid ones dropped)."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else (
+            getattr(self, "cleaned_data", {}))
+        return {
+            "subject": data.get("subject"), "state": data.get("state") or "",
+            "polarity": data.get("polarity") or "", "record_type": data.get("record_type"),
+            "department": data.get("department"), "decided_from": data.get("decided_from"),
+            "decided_to": data.get("decided_to"),
+            "document_number": data.get("document_number") or "",
+        }

@@ -66,6 +66,34 @@ def review_queue(
     return qs.order_by("submitted_at", "pk")
 
 
+def record_list(
+    *, user: User, subject: Subject | None = None, state: str = "", polarity: str = "",
+    record_type: RecordType | None = None, department: Department | None = None,
+    decided_from: dt.date | None = None, decided_to: dt.date | None = None,
+    document_number: str = "",
+) -> QuerySet[CreditRecord]:
+    """The records list page: what this user may see (`visible_records`), narrowed by its
+    filters, newest decision first."""
+    qs = visible_records(user=user).select_related("submitted_by")
+    if subject is not None:
+        qs = qs.filter(subject=subject)
+    if state:
+        qs = qs.filter(state=state)
+    if polarity:
+        qs = qs.filter(record_type__polarity=polarity)
+    if record_type is not None:
+        qs = qs.filter(record_type=record_type)
+    if department is not None:
+        qs = qs.filter(source_department=department)
+    if decided_from:
+        qs = qs.filter(decided_on__gte=decided_from)
+    if decided_to:
+        qs = qs.filter(decided_on__lte=decided_to)
+    if document_number:
+        qs = qs.filter(document_number__icontains=document_number)
+    return qs.order_by("-decided_on", "-pk")
+
+
 def my_drafts(*, user: User) -> QuerySet[CreditRecord]:
     return visible_records(user=user).filter(state=RecordState.DRAFT, created_by=user)
 

@@ -33,6 +33,7 @@ from records.forms import (
     EvidenceForm,
     ReasonForm,
     RecordForm,
+    RecordListFilterForm,
     ReviewFilterForm,
 )
 from records.models import CreditRecord, Evidence, RecordState
@@ -312,6 +313,22 @@ RECORD_COLUMNS = (
     Column(gettext_lazy("Submitted by"), lambda r: str(r.submitted_by or ""), 14),
     Column(gettext_lazy("Submitted at"), lambda r: r.submitted_at, 18),
 )
+
+
+@staff_required
+def record_list(request: HttpRequest) -> HttpResponse:
+    """Every record this user may see (clerks: their department's), filtered; exportable."""
+    filters = RecordListFilterForm(request.GET or None)
+    records = selectors.record_list(user=request.user, **filters.filters())
+    fmt = requested_format(request)
+    if fmt:
+        return export_response(request, fmt=fmt, rows=records, columns=RECORD_COLUMNS,
+                               title=_("Credit records"), name="credit-records")
+    page = Paginator(records, 30).get_page(request.GET.get("page"))
+    return render(request, "records/list.html", {
+        "page": page, "filters": filters, "subject": filters.filters()["subject"],
+        "filtered": any(filters.filters().values()),
+    })
 
 
 def _queue_page(request: HttpRequest, *, status: int = 200, batch_form: Any = None,
