@@ -166,7 +166,7 @@ class ReviewFilterForm(forms.Form):
                                          queryset=RecordType.objects.order_by("code"))
     severity = forms.ChoiceField(label=_("Severity"), required=False,
                                  choices=[("", "---------"), *Severity.choices])
-    source = forms.ChoiceField(label=_("Source"), required=False,
+    source = forms.ChoiceField(label=_("Kind of source"), required=False,
                                choices=[("", "---------"), *Department.Kind.choices])
     age = forms.TypedChoiceField(label=_("Time in queue"), required=False, choices=AGE_CHOICES,
                                  coerce=int, empty_value=None)
