@@ -34,7 +34,9 @@ from lists.models import (
     RED_OPEN_STATES,
     BlackListEntry,
     BlackState,
+    CaseState,
     IndustrySanction,
+    KeyRule,
     KeyState,
     KeySupervisionEntry,
     NoticeDocument,
@@ -42,6 +44,7 @@ from lists.models import (
     RedListEntry,
     RedState,
     RepairRequest,
+    SanctionState,
     TypicalCase,
 )
 from records.models import CreditRecord
@@ -320,7 +323,7 @@ BLACK_COLUMNS = (
     Column(gettext_lazy("Department"), lambda e: e.department.name, 20),
     Column(gettext_lazy("Decided on"), lambda e: e.decided_on, 12),
     Column(gettext_lazy("Valid"), lambda e: _period(e.effective_from, e.effective_until), 24),
-    Column(gettext_lazy("State"), lambda e: e.get_state_display(), 12),
+    Column(gettext_lazy("State"), lambda e: e.state, 12, choices=BlackState.choices),
 )
 RED_COLUMNS = (
     Column("#", lambda e: e.pk, 8),
@@ -329,14 +332,15 @@ RED_COLUMNS = (
     Column(gettext_lazy("Nominated"), lambda e: " · ".join(
         str(v) for v in (e.get_source_display(), e.criterion.name if e.criterion else "") if v),
         28),
-    Column(gettext_lazy("Commendation"), lambda e: e.get_commendation_display(), 14),
+    Column(gettext_lazy("Commendation"), lambda e: e.commendation, 14,
+           choices=RedListEntry._meta.get_field("commendation").choices),
     Column(gettext_lazy("Valid"), lambda e: _period(e.effective_from, e.effective_until), 24),
-    Column(gettext_lazy("State"), lambda e: e.get_state_display(), 12),
+    Column(gettext_lazy("State"), lambda e: e.state, 12, choices=RedState.choices),
 )
 KEY_COLUMNS = (
     Column(gettext_lazy("Subject"), lambda e: e.subject.name, 32),
     Column(gettext_lazy("Code"), lambda e: e.subject.display_code, 22),
-    Column(gettext_lazy("Rule"), lambda e: e.get_rule_display(), 20),
+    Column(gettext_lazy("Rule"), lambda e: e.rule, 20, choices=KeyRule.choices),
     Column(gettext_lazy("Why"), lambda e: e.reason, 40),
     Column(gettext_lazy("Entered on"), lambda e: e.entered_on, 12),
     Column(gettext_lazy("Ended on"), lambda e: e.ended_on, 12),
@@ -346,18 +350,19 @@ SANCTION_COLUMNS = (
     Column("#", lambda e: e.pk, 8),
     Column(gettext_lazy("Subject"), lambda e: e.subject.name, 32),
     Column(gettext_lazy("Code"), lambda e: e.subject.display_code, 22),
-    Column(gettext_lazy("Sanction"), lambda e: e.get_kind_display(), 16),
-    Column(gettext_lazy("Scope"), lambda e: e.get_scope_display(), 14),
+    Column(gettext_lazy("Sanction"), lambda e: e.kind, 16, choices=IndustrySanction.Kind.choices),
+    Column(gettext_lazy("Scope"), lambda e: e.scope, 14, choices=IndustrySanction.Scope.choices),
     Column(gettext_lazy("Decided on"), lambda e: e.decided_on, 12),
-    Column(gettext_lazy("State"), lambda e: e.get_state_display(), 12),
+    Column(gettext_lazy("State"), lambda e: e.state, 12, choices=SanctionState.choices),
 )
 CASE_COLUMNS = (
     Column("#", lambda e: e.pk, 8),
     Column(gettext_lazy("Title"), lambda e: e.title, 40),
-    Column(pgettext_lazy("typical case", "Kind"), lambda e: e.get_kind_display(), 14),
+    Column(pgettext_lazy("typical case", "Kind"), lambda e: e.kind, 14,
+           choices=TypicalCase.Kind.choices),
     Column(gettext_lazy("Subjects"), lambda e: [s.name for s in e.subjects.all()], 40),
     Column(gettext_lazy("Published on"), lambda e: e.published_on, 12),
-    Column(gettext_lazy("State"), lambda e: e.get_state_display(), 12),
+    Column(gettext_lazy("State"), lambda e: e.state, 12, choices=CaseState.choices),
 )
 
 

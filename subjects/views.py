@@ -27,7 +27,7 @@ from common.pages import apply_service_error, deny_unless
 from subjects import masking, panels, services
 from subjects.forms import SubjectCreateForm, SubjectEditForm, SubjectSearchForm
 from subjects.identifiers import normalise, validate_subject_code
-from subjects.models import Subject
+from subjects.models import Category, Subject
 from subjects.selectors import SEARCH_MAX_LIMIT, former_names, get_subject, search_subjects
 
 PAGE_SIZE = 20
@@ -37,8 +37,8 @@ ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 SUBJECT_COLUMNS = (
     Column(gettext_lazy("Name"), lambda s: s.name, 36),
     Column(gettext_lazy("Code"), lambda s: s.display_code, 22),
-    Column(gettext_lazy("Category"), lambda s: s.get_category_display(), 16),
-    Column(gettext_lazy("Status"), lambda s: s.get_status_display(), 10),
+    Column(gettext_lazy("Category"), lambda s: s.category, 16, choices=Category.choices),
+    Column(gettext_lazy("Status"), lambda s: s.status, 10, choices=Subject.Status.choices),
 )
 
 
