@@ -215,6 +215,8 @@ class RecordListFilterForm(forms.Form):
                                          queryset=RecordType.objects.order_by("code"))
     department = forms.ModelChoiceField(label=_("Source department"), required=False,
                                         queryset=Department.objects.order_by("code"))
+    source = forms.ChoiceField(label=_("Kind of source"), required=False,
+                               choices=[("", "---------"), *Department.Kind.choices])
     decided_from = LenientDateField(label=_("Decided from"), required=False)
     decided_to = LenientDateField(label=_("Decided until"), required=False)
 
@@ -225,7 +227,8 @@ class RecordListFilterForm(forms.Form):
         return {
             "subject": data.get("subject"), "state": data.get("state") or "",
             "polarity": data.get("polarity") or "", "record_type": data.get("record_type"),
-            "department": data.get("department"), "decided_from": data.get("decided_from"),
+            "department": data.get("department"), "source": data.get("source") or "",
+            "decided_from": data.get("decided_from"),
             "decided_to": data.get("decided_to"),
             "document_number": data.get("document_number") or "",
         }

@@ -69,11 +69,12 @@ def review_queue(
 def record_list(
     *, user: User, subject: Subject | None = None, state: str = "", polarity: str = "",
     record_type: RecordType | None = None, department: Department | None = None,
-    decided_from: dt.date | None = None, decided_to: dt.date | None = None,
+    source: str = "", decided_from: dt.date | None = None, decided_to: dt.date | None = None,
     document_number: str = "",
 ) -> QuerySet[CreditRecord]:
     """The records list page: what this user may see (`visible_records`), narrowed by its
-    filters, newest decision first."""
+    filters, newest decision first. `source` is the kind of the source department, as in
+    `review_queue`."""
     qs = visible_records(user=user).select_related("submitted_by")
     if subject is not None:
         qs = qs.filter(subject=subject)
@@ -85,6 +86,8 @@ def record_list(
         qs = qs.filter(record_type=record_type)
     if department is not None:
         qs = qs.filter(source_department=department)
+    if source:
+        qs = qs.filter(source_department__kind=source)
     if decided_from:
         qs = qs.filter(decided_on__gte=decided_from)
     if decided_to:

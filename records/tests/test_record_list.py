@@ -95,6 +95,7 @@ def test_filters_and_export_hold_the_same_rows(client, reviewer, archive, firm, 
         "?polarity=good": ["c"],
         f"?record_type={award.pk}": ["c"],
         f"?department={other_department.pk}": ["b", "a"],
+        "?source=lead": ["d", "c"],
         "?decided_from=2024-02-01&decided_to=2024/3/31": ["c", "b"],
         "?document_number=罚": ["d", "b", "a"],
     }
