@@ -69,6 +69,11 @@ def test_reviewer_ticks_the_page_and_approves_in_one_batch(
             assert "罚〔2026〕99号" in refused and "须由其他审核员审核" in refused
             assert "已通过 5 条记录" in page.content()
             page.screenshot(path=str(RESULTS / "review-queue-batch-done.png"), full_page=True)
+            page.goto(f"{base}/records/?state=effective")
+            assert page.locator("[data-testid=record-count]").inner_text() == "5"
+            assert page.locator("[data-testid=export-csv]").get_attribute("href") == (
+                "?state=effective&export=csv")
+            page.screenshot(path=str(RESULTS / "records-list.png"), full_page=True)
     finally:
         context.close()
     assert CreditRecord.objects.filter(state=RecordState.EFFECTIVE).count() == 5
