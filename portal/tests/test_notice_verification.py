@@ -123,3 +123,20 @@ def test_sanction_notice_and_decision_are_verifiable_until_revoked(acme, clerk, 
         assert _status(notice_path) == "valid" and _status(decision_path) == "valid"
         list_services.sanction_revoke(actor=reviewer, sanction=sanction, reason="复议撤销")
         assert _status(notice_path) == "revoked" and _status(decision_path) == "revoked"
+
+
+def test_the_red_list_announcement_is_verifiable_and_lifted_by_an_upheld_objection(
+        acme, clerk, reviewer):
+    with clock.frozen_at(START):
+        entry = list_services.red_nominate(actor=clerk, subject=acme, reasons="连续三年守信经营。")
+        entry = list_services.red_review(actor=reviewer, entry=entry, admit=True)
+        notice = NoticeDocument.objects.get(red_entry=entry, kind="red_announcement")
+        path, token = _link(notice)
+        assert VerifiableDocument.objects.get(token=token).kind == DocumentKind.RED_DECISION
+        assert _status(path) == "valid"
+        objection = list_services.objection_file(actor=clerk, entry=entry, objector="匿名群众",
+                                                 grounds="该企业存在未公开的违法行为。")
+        assert _status(path) == "suspended"
+        list_services.objection_decide(actor=reviewer, objection=objection, upheld=True,
+                                       reply="经核查，异议成立。")
+        assert _status(path) == "revoked"
