@@ -73,11 +73,12 @@ def register(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            account = services.account_register(**form.cleaned_data)
+            services.account_register(**form.cleaned_data)
         except ServiceError as exc:
             status = apply_service_error(form, exc)
         else:
-            return render(request, "appeals/my_registered.html", {"account": account})
+            # nothing of the account in the answer: it must not differ with the code
+            return render(request, "appeals/my_registered.html", {})
     return render(request, "appeals/my_register.html", {"form": form}, status=status)
 
 
