@@ -137,6 +137,36 @@ AUTHENTICATION_BACKENDS = [
     # object-level rules (accounts.permissions): user.has_perm(perm, obj) asks them
     "rules.permissions.ObjectPermissionBackend",
 ]
+# Enterprises' sign-in through the province's unified identity service (OpenID Connect, with
+# mozilla-django-oidc; appeals/oidc.py). Off by default; HC_OIDC_ENABLED=1 switches it on and
+# then needs the endpoints and the client registered with the provider.
+HC_OIDC_ENABLED = env.bool("HC_OIDC_ENABLED", default=False)
+HC_OIDC_ISSUER = env.str("HC_OIDC_ISSUER", default="")  # the ID token's `iss`, checked if set
+HC_OIDC_CODE_CLAIM = env.str("HC_OIDC_CODE_CLAIM", default="uscc")  # the verified code's claim
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("HC_OIDC_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("HC_OIDC_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("HC_OIDC_USERINFO_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("HC_OIDC_JWKS_ENDPOINT", default="") or None
+OIDC_RP_CLIENT_ID = env.str("HC_OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("HC_OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SIGN_ALGO = env.str("HC_OIDC_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("HC_OIDC_SCOPES", default="openid profile")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env.int("HC_OIDC_TIMEOUT", default=10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "appeals:oidc_callback"
+if HC_OIDC_ENABLED:
+    _missing = [name for name, value in (
+        ("HC_OIDC_AUTHORIZATION_ENDPOINT", OIDC_OP_AUTHORIZATION_ENDPOINT),
+        ("HC_OIDC_TOKEN_ENDPOINT", OIDC_OP_TOKEN_ENDPOINT),
+        ("HC_OIDC_CLIENT_ID", OIDC_RP_CLIENT_ID),
+        ("HC_OIDC_CLIENT_SECRET", OIDC_RP_CLIENT_SECRET),
+        ("HC_OIDC_JWKS_ENDPOINT", OIDC_OP_JWKS_ENDPOINT or OIDC_RP_SIGN_ALGO.startswith("HS")),
+    ) if not value]
+    if _missing:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"HC_OIDC_ENABLED=1 needs {', '.join(_missing)}")
+    AUTHENTICATION_BACKENDS.insert(-1, "appeals.oidc.EnterpriseOIDCBackend")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
      "OPTIONS": {"min_length": 10}},
