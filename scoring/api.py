@@ -12,10 +12,12 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from ninja import Path, Router, Schema, Status
 
 from accounts.api_auth import TokenAuth
 from accounts.models import Scope
+from common.api import tags
 from common.api.schemas import ErrorOut
 from scoring import selectors
 from scoring.engine import spec_of
@@ -59,13 +61,16 @@ class EvaluationOut(Schema):
     matches_stored: bool
 
 
-router = Router(tags=["evaluation"])
+router = Router(tags=[tags.EVALUATION])
 
 
 @router.get("/subjects/{code}/evaluation", auth=TokenAuth(Scope.SUBJECTS_READ),
             response={200: EvaluationOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
                       422: ErrorOut},
-            summary="A subject's current grade, score and the contributions that make it")
+            summary=_lazy("A subject's current grade, score and the contributions that make it"),
+            description=_lazy("Grade in the category's current batch, with every contribution "
+                              "line (record, rule, raw points, decay, cap applied) summing "
+                              "exactly to the score."))
 def subject_evaluation(
     request: HttpRequest, code: str = Path(..., max_length=64, pattern=PLAIN_TEXT)
 ) -> Status:
