@@ -15,15 +15,20 @@ from approvals import forms
 from approvals.models import CheckMeasure, CreditCheck
 from approvals.services import credit_check
 from common import clock
-from common.forms import CleanCharField
-from common.limits import LONG_TEXT
+from common.form_limits_testing import (
+    ONE_MB,
+    RLO,
+    ZWSP,
+    form_classes,
+    limit_failures,
+    text_fields,
+    unbounded_fields,
+)
 
 from .conftest import MONDAY, login
 
 pytestmark = pytest.mark.django_db
 FILING = "property_service_filing"
-ONE_MB = "x" * 1_000_000  # 1 MB: under the request size limit, so it reaches the form
-RLO, ZWSP = "\u202e", "\u200b"
 
 
 @pytest.fixture
@@ -34,55 +39,24 @@ def check(graded, good_subject, window_officer) -> CreditCheck:
                             matter_code=FILING)
 
 
-def _form_classes() -> list[type[django_forms.Form]]:
-    return [c for _name, c in inspect.getmembers(forms, inspect.isclass)
-            if issubclass(c, django_forms.Form) and c.__module__ == forms.__name__]
-
-
 def _build(cls: type[django_forms.Form], data: dict[str, Any] | None, check: CreditCheck
            ) -> django_forms.Form:
     wants_check = "check" in inspect.signature(cls.__init__).parameters
     return cls(data, check=check) if wants_check else cls(data)
 
 
-def _text_fields(form: django_forms.Form) -> list[str]:
-    return [name for name, field in form.fields.items()
-            if isinstance(field, django_forms.CharField)]
-
-
 def test_every_text_field_of_every_approvals_form_is_bounded_and_cleaned(check) -> None:
-    classes = _form_classes()
+    classes = form_classes(forms)
     assert {c.__name__ for c in classes} >= {"CheckForm", "CommitmentForm", "FulfilForm",
                                              "FeedbackForm", "VerifyForm"}
-    seen = 0
-    for cls in classes:
-        form = _build(cls, None, check)
-        for name in _text_fields(form):
-            field = form.fields[name]
-            seen += 1
-            assert isinstance(field, CleanCharField), f"{cls.__name__}.{name}"
-            assert field.max_length and field.max_length <= LONG_TEXT, f"{cls.__name__}.{name}"
-    assert seen >= 7  # the feedback form's reason per measure included
+    built = [_build(cls, None, check) for cls in classes]
+    assert sum(len(text_fields(f)) for f in built) >= 7  # a reason per measure included
+    assert {type(f).__name__: unbounded_fields(f) for f in built if unbounded_fields(f)} == {}
 
 
-@pytest.mark.parametrize("cls", _form_classes(), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", form_classes(forms), ids=lambda c: c.__name__)
 def test_a_1mb_text_and_invisible_controls_posted_to_each_field(cls, check) -> None:
-    for name in _text_fields(_build(cls, None, check)):
-        big = _build(cls, {name: ONE_MB}, check)
-        assert big.is_valid() is False
-        assert "max_length" in [e.code for e in big.errors.as_data()[name]], name
-
-        only_controls = _build(cls, {name: RLO + ZWSP}, check)
-        only_controls.is_valid()
-        if only_controls.fields[name].required:
-            assert [e.code for e in only_controls.errors.as_data()[name]] == ["required"], name
-        else:
-            assert only_controls.cleaned_data[name] == "", name
-
-        mixed = _build(cls, {name: f"甲{RLO}乙{ZWSP}丙"}, check)
-        mixed.is_valid()
-        assert name not in mixed.errors, (name, mixed.errors.get(name))
-        assert mixed.cleaned_data[name] == "甲乙丙", name
+    assert limit_failures(lambda data: _build(cls, data, check)) == []
 
 
 def test_check_page_finds_a_subject_typed_with_controls(window_officer, graded,

@@ -12,21 +12,21 @@ from django import forms as django_forms
 from django.test import Client
 from django.urls import reverse
 
-from common.forms import CleanCharField
-from common.limits import LONG_TEXT
+from common.form_limits_testing import (
+    ONE_MB,
+    RLO,
+    ZWSP,
+    form_classes,
+    limit_failures,
+    text_fields,
+    unbounded_fields,
+)
 from lists import forms
 from lists.models import BlackListEntry, BlacklistGround, TypicalCase
 
-ONE_MB = "x" * 1_000_000  # 1 MB: under the request size limit, so it reaches the form
-RLO, ZWSP = "\u202e", "\u200b"
 #: fields whose own clean_<field> looks the value up (checked through the pages below)
 LOOKED_UP = {("SubjectPickForm", "code"), ("CaseForm", "subject_codes"),
              ("CaseForm", "record_numbers")}
-
-
-def _form_classes() -> list[type[django_forms.Form]]:
-    return [c for _name, c in inspect.getmembers(forms, inspect.isclass)
-            if issubclass(c, django_forms.Form) and c.__module__ == forms.__name__]
 
 
 def _build(cls: type[django_forms.Form], data: dict[str, Any] | None, subject: Any
@@ -35,45 +35,18 @@ def _build(cls: type[django_forms.Form], data: dict[str, Any] | None, subject: A
     return cls(data, subject=subject) if wants_subject else cls(data)
 
 
-def _text_fields(form: django_forms.Form) -> list[str]:
-    return [name for name, field in form.fields.items()
-            if isinstance(field, django_forms.CharField)]
-
-
 def test_every_text_field_of_every_lists_form_is_bounded_and_cleaned(subject) -> None:
-    classes = _form_classes()
+    classes = form_classes(forms)
     assert len(classes) >= 15  # the scan sees the module's forms
-    seen = 0
-    for cls in classes:
-        form = _build(cls, None, subject)
-        for name in _text_fields(form):
-            field = form.fields[name]
-            seen += 1
-            assert isinstance(field, CleanCharField), f"{cls.__name__}.{name}"
-            assert field.max_length and field.max_length <= LONG_TEXT, f"{cls.__name__}.{name}"
-    assert seen >= 30
+    built = [_build(cls, None, subject) for cls in classes]
+    assert sum(len(text_fields(f)) for f in built) >= 30
+    assert {type(f).__name__: unbounded_fields(f) for f in built if unbounded_fields(f)} == {}
 
 
-@pytest.mark.parametrize("cls", _form_classes(), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", form_classes(forms), ids=lambda c: c.__name__)
 def test_a_1mb_text_and_invisible_controls_posted_to_each_field(cls, subject) -> None:
-    for name in _text_fields(_build(cls, None, subject)):
-        big = _build(cls, {name: ONE_MB}, subject)
-        assert big.is_valid() is False and name in big.errors, name
-        assert "max_length" in [e.code for e in big.errors.as_data()[name]], name
-
-        only_controls = _build(cls, {name: RLO + ZWSP}, subject)
-        only_controls.is_valid()
-        if only_controls.fields[name].required:
-            assert [e.code for e in only_controls.errors.as_data()[name]] == ["required"], name
-        else:
-            assert only_controls.cleaned_data[name] == "", name
-
-        if (cls.__name__, name) in LOOKED_UP:
-            continue
-        mixed = _build(cls, {name: f"甲{RLO}乙{ZWSP}丙"}, subject)
-        mixed.is_valid()
-        assert name not in mixed.errors, (name, mixed.errors.get(name))
-        assert mixed.cleaned_data[name] == "甲乙丙", name
+    looked_up = {field for form, field in LOOKED_UP if form == cls.__name__}
+    assert limit_failures(lambda data: _build(cls, data, subject), looked_up=looked_up) == []
 
 
 def test_black_list_proposal_page_refuses_a_1mb_text_and_strips_controls(
