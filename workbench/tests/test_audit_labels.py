@@ -165,3 +165,21 @@ def test_home_page_events_are_labelled(client: Client, admin_user: User) -> None
     client.force_login(admin_user)
     body = client.get(reverse("home")).content.decode()
     assert "department.create" not in body
+
+
+@pytest.mark.django_db
+def test_admin_changelist_shows_and_filters_by_labels(client: Client, admin_user: User) -> None:
+    with transaction.atomic():
+        record_event(actor=admin_user, action="api_token.revoke",
+                     target_type="accounts.apitoken", target_id="1")
+    client.force_login(admin_user)
+    response = client.get("/admin/audit/auditevent/")
+    assert response.status_code == 200, response.status_code
+    body = response.content.decode()
+    assert "吊销接口令牌" in body
+    table = body.split('id="result_list"', 1)[1].split("</table>", 1)[0]
+    assert "api_token.revoke" not in table
+    assert '<a href="?action=api_token.revoke">吊销接口令牌</a>' in body  # the filter, in words
+    revoked = client.get("/admin/audit/auditevent/", {"action": "api_token.revoke"})
+    issued = client.get("/admin/audit/auditevent/", {"action": "api_token.issue"})
+    assert revoked.context["cl"].result_count >= 1 and issued.context["cl"].result_count == 0
