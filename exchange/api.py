@@ -21,6 +21,7 @@ from exchange.schemas import (
     RecordIn,
     RecordOut,
     RecordPage,
+    RecordsLookupIn,
     SubjectCreatedOut,
     SubjectIn,
     SubjectOut,
@@ -97,6 +98,15 @@ def list_subjects(
             "page": page, "page_size": page_size}
 
 
+def _deprecate_id_number_in_path(response: HttpResponse, subject: Subject,
+                                 successor: str = LOOKUP_PATH) -> None:
+    """An individual's ID number in a path still answers, marked deprecated (RFC 9745) with a
+    Link to the lookup that takes the number in its body."""
+    if subject.kind == Subject.Kind.INDIVIDUAL:
+        response["Deprecation"] = "true"
+        response["Link"] = f'<{successor}>; rel="alternate"; type="application/json"'
+
+
 def _subject_answer(request: HttpRequest, *, code: str, purpose: str) -> tuple[Subject, dict]:
     """One subject by its code; personal data unmasked only for a token with `personal:read`,
     each such read audited with its purpose."""
@@ -136,10 +146,7 @@ def read_subject(
                          description=_("Why personal data is read (kept in the audit log).")),
 ) -> dict:
     subject, body = _subject_answer(request, code=code, purpose=purpose)
-    if subject.kind == Subject.Kind.INDIVIDUAL:
-        # RFC 9745 Deprecation header; the successor takes the number in its body
-        response["Deprecation"] = "true"
-        response["Link"] = f'<{LOOKUP_PATH}>; rel="alternate"; type="application/json"'
+    _deprecate_id_number_in_path(response, subject)
     return body
 
 
@@ -163,19 +170,38 @@ def create_record(request: HttpRequest, payload: RecordIn) -> Status:
     return Status(201, RecordOut.build(record))
 
 
-@router.get("/subjects/{code}/records", auth=TokenAuth(Scope.RECORDS_READ), tags=[tags.RECORDS],
-            response={200: RecordPage, **ERRORS}, summary=_("A subject's records, newest first"),
-            description=_("Only what the token's service account may see (its own "
-                          "department's records)."))
-def list_subject_records(
-    request: HttpRequest,
-    code: str = Path(..., max_length=64, pattern=PLAIN_TEXT),
-    page: int = Query(1, ge=1, le=MAX_PAGE),
-    page_size: int = Query(20, ge=1, le=MAX_PAGE_SIZE),
-) -> dict:
+def _records_page(request: HttpRequest, subject: Subject, *, page: int, page_size: int
+                  ) -> dict:
     """Only what the token's service account may see (its own department's records)."""
-    subject = get_subject(code=code)
     qs = records_for_subject(subject=subject, user=_token(request).user)
     offset = (page - 1) * page_size
     return {"items": [RecordOut.build(r) for r in qs[offset:offset + page_size]],
             "total": qs.count(), "page": page, "page_size": page_size}
+
+
+# Declared before `/subjects/{code}/records`, whose path would take "lookup" for a code.
+@router.post("/subjects/lookup/records", auth=TokenAuth(Scope.RECORDS_READ),
+             tags=[tags.RECORDS], response={200: RecordPage, **ERRORS},
+             summary=_("A subject's records, looked up by code or ID number"),
+             description=_("As GET /subjects/{code}/records, with the code (an individual's "
+                           "ID number included) in the JSON body, so it appears in no URL."))
+def lookup_subject_records(request: HttpRequest, payload: RecordsLookupIn) -> dict:
+    return _records_page(request, get_subject(code=payload.code), page=payload.page,
+                         page_size=payload.page_size)
+
+
+@router.get("/subjects/{code}/records", auth=TokenAuth(Scope.RECORDS_READ), tags=[tags.RECORDS],
+            response={200: RecordPage, **ERRORS}, summary=_("A subject's records, newest first"),
+            description=_("Only what the token's service account may see (its own "
+                          "department's records). An individual's ID number in this path is "
+                          "deprecated: use POST /subjects/lookup/records."))
+def list_subject_records(
+    request: HttpRequest,
+    response: HttpResponse,
+    code: str = Path(..., max_length=64, pattern=PLAIN_TEXT),
+    page: int = Query(1, ge=1, le=MAX_PAGE),
+    page_size: int = Query(20, ge=1, le=MAX_PAGE_SIZE),
+) -> dict:
+    subject = get_subject(code=code)
+    _deprecate_id_number_in_path(response, subject, f"{LOOKUP_PATH}/records")
+    return _records_page(request, subject, page=page, page_size=page_size)

@@ -16,6 +16,8 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from common.api.schemas import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
     Amount,
     LongText,
     PlausibleDate,
@@ -60,6 +62,14 @@ class LookupIn(Schema):
         description=_("Unified social credit code or resident ID number (whole)."))
     purpose: Text200 = Field(
         "", description=_("Why personal data is read (kept in the audit log)."))
+
+
+# The body of `POST /subjects/lookup/records`: the code in the body, the page as in the GET.
+class RecordsLookupIn(Schema):
+    code: RequiredText64 = Field(
+        description=_("Unified social credit code or resident ID number (whole)."))
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
 
 
 class FormerName(Schema):

@@ -3,10 +3,14 @@ individual's ID number is in no URL; the GET by code keeps working, deprecated f
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 from django.test import Client
 
 from accounts.models import Scope
 from audit.models import AuditEvent
+from records.services import record_create
 
 from .conftest import ID_NUMBER, USCC, Api
 
@@ -79,3 +83,30 @@ def test_lookup_is_documented(db):
     fields = schema["components"]["schemas"]["LookupIn"]
     assert fields["required"] == ["code"] and fields["properties"]["code"]["minLength"] == 1
     assert "/subjects/lookup" in schema["paths"]["/api/v1/subjects/{code}"]["get"]["description"]
+
+
+def test_records_looked_up_with_the_code_in_the_body(api, person, fine_type, clerk):
+    for i in range(3):
+        record_create(actor=clerk, subject=person, record_type=fine_type,
+                      occurred_on=dt.date(2024, 1, 1), decided_on=dt.date(2024, 2, 1 + i),
+                      document_number=f"罚-p{i}")
+    response = api.post(f"{LOOKUP}/records", {"code": ID_NUMBER, "page_size": 2})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["total"] == 3 and len(body["items"]) == 2 and body["page_size"] == 2
+    assert body["items"][0]["subject_code"] == "1101**********002X"
+    assert ID_NUMBER not in json.dumps(body)
+    path = api.get(f"/api/v1/subjects/{ID_NUMBER}/records", page_size=2)
+    assert path.json() == body and path["Deprecation"] == "true"
+    assert path["Link"].startswith(f"<{LOOKUP}/records>")
+    assert api.post(f"{LOOKUP}/records", {"code": ID_NUMBER, "page_size": 500}
+                    ).status_code == 422
+
+
+def test_evaluation_looked_up_with_the_code_in_the_body(api, person):
+    response = api.post(f"{LOOKUP}/evaluation", {"code": ID_NUMBER})
+    assert response.status_code == 404  # graded by no batch yet: the same answer as the GET
+    assert response.json()["error"]["code"] == "not_graded"
+    path = api.get(f"/api/v1/subjects/{ID_NUMBER}/evaluation")
+    assert path.json() == response.json() and path["Deprecation"] == "true"
+    assert api.post(f"{LOOKUP}/evaluation", {"code": ""}).status_code == 422

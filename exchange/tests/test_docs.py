@@ -15,6 +15,7 @@ def test_openapi_lists_every_endpoint(db):
     paths = schema["paths"]
     assert set(paths) == {
         "/api/v1/subjects", "/api/v1/subjects/lookup", "/api/v1/subjects/{code}",
+        "/api/v1/subjects/lookup/records", "/api/v1/subjects/lookup/evaluation",
         "/api/v1/records",
         "/api/v1/subjects/{code}/records", "/api/v1/lists/{kind}",
         "/api/v1/credit-check", "/api/v1/matters", "/api/v1/subjects/{code}/evaluation",
