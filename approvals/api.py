@@ -14,12 +14,14 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
 from accounts.api_auth import TokenAuth
 from approvals.models import MatterKind, MeasureKind, Via
 from approvals.selectors import active_matters, check_payload, subject_by_code
 from approvals.services import credit_check
+from common.api import tags
 from common.api.schemas import PLAIN_TEXT, ErrorOut
 from subjects.models import Category, Subject
 
@@ -30,15 +32,15 @@ SCOPE_MATTERS = "matters:read"
 
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
-router = Router(tags=["credit checks"])
+router = Router(tags=[tags.CREDIT_CHECKS])
 
 
 # --- schemas -----------------------------------------------------------------------------------
 class MaterialOut(Schema):
     code: str
     name: str
-    essential: bool = Field(description="Essential materials must be complete; the others may "
-                                        "be missing on a written commitment (容缺受理).")
+    essential: bool = Field(description=_("Essential materials must be complete; the others may "
+                                        "be missing on a written commitment (容缺受理)."))
     why_optional: str
 
 
@@ -49,9 +51,9 @@ class MatterOut(Schema):
     kind_label: str
     subject_categories: list[str]
     legal_basis: str
-    promised_days: int = Field(description="Promised processing time in working days.")
+    promised_days: int = Field(description=_("Promised processing time in working days."))
     allows_commitment: bool
-    commitment_days: int | None = Field(description="Default days to supply missing materials.")
+    commitment_days: int | None = Field(description=_("Default days to supply missing materials."))
     materials: list[MaterialOut]
 
 
@@ -70,7 +72,7 @@ class Asker(Schema):
 
 class SubjectPart(Schema):
     name: str
-    code: str = Field(description="ID numbers of individuals are masked.")
+    code: str = Field(description=_("ID numbers of individuals are masked."))
     kind: Subject.Kind
     category: Category
     category_label: str
@@ -90,18 +92,18 @@ class MatterPart(Schema):
 class GradePart(Schema):
     grade: str
     score: str
-    rank: int | None = Field(description="0 = the model's best grade; null for a veto grade.")
+    rank: int | None = Field(description=_("0 = the model's best grade; null for a veto grade."))
     lowest: bool
-    grades: list[str] = Field(description="The model's grades, best first.")
+    grades: list[str] = Field(description=_("The model's grades, best first."))
     batch: int
     batch_as_of: str
     evaluated_as_of: str
-    model: str = Field(description="Scoring model code:version.")
+    model: str = Field(description=_("Scoring model code:version."))
     model_name: str
 
 
 class ListPart(Schema):
-    kind: Literal["red", "black", "key"] = Field(description="key = key supervision.")
+    kind: Literal["red", "black", "key"] = Field(description=_("key: key supervision."))
     label: str
     reference: str
     since: str | None
@@ -126,7 +128,8 @@ class BadRecords(Schema):
 
 
 class Warning_(Schema):
-    code: str = Field(description="breach_pending_review, commitment_overdue, subject_status.")
+    code: str = Field(description=_("One of: breach_pending_review, commitment_overdue, "
+                                    "subject_status."))
     commitment: str
     message: str
 
@@ -139,20 +142,21 @@ class Reason(Schema):
 
 
 class RefusalReason(Reason):
-    measure: str = Field(description="The restriction that refused the incentive.")
+    measure: str = Field(description=_("The restriction that refused the incentive."))
     measure_name: str
-    condition: str = Field("", description="The eligibility condition that refused it, if any.")
-    until: str | None = Field(None, description="First day the condition no longer holds.")
+    condition: str = Field("", description=_("The eligibility condition that refused it, if any."))
+    until: str | None = Field(None, description=_("First day the condition no longer holds."))
 
 
 class EligibilityOut(Schema):
-    condition: str = Field(description="bad_record_in_force, sanction_pending_or_decided, "
-                                       "key_supervision, black_list, commitment_broken.")
+    condition: str = Field(description=_("One of: bad_record_in_force, "
+                                         "sanction_pending_or_decided, key_supervision, "
+                                         "black_list, commitment_broken."))
     name: str
     why: str
     basis: str
-    until: str | None = Field(None, description="First day the condition no longer holds.")
-    incentives: list[str] = Field(description="The incentives it refuses.")
+    until: str | None = Field(None, description=_("First day the condition no longer holds."))
+    incentives: list[str] = Field(description=_("The incentives it refuses."))
 
 
 class MeasureOut(Schema):
@@ -178,7 +182,7 @@ class RuleSetPart(Schema):
 
 
 class CreditCheckOut(Schema):
-    number: str = Field(description="The check's number, verifiable on the platform.")
+    number: str = Field(description=_("The check's number, verifiable on the platform."))
     checked_at: str
     as_of: str
     asked_by: Asker
@@ -186,11 +190,11 @@ class CreditCheckOut(Schema):
     matter: MatterPart
     grade: GradePart | None
     lists: list[ListPart]
-    bad_records: BadRecords = Field(description="Effective bad records still disclosed.")
+    bad_records: BadRecords = Field(description=_("Effective bad records still disclosed."))
     warnings: list[Warning_]
     eligibility: list[EligibilityOut] = Field(
-        [], description="Conditions that refuse incentives (green channel, 容缺受理, incentive "
-                        "points, red-list nomination), each with its rule.")
+        [], description=_("Conditions that refuse incentives (green channel, 容缺受理, incentive "
+                        "points, red-list nomination), each with its rule."))
     measures: list[MeasureOut]
     refused: list[RefusedOut]
     accept_with_missing: AcceptWithMissing
@@ -211,20 +215,22 @@ def _matter_out(matter: Any) -> dict[str, Any]:
 
 
 @router.get("/matters", auth=TokenAuth(SCOPE_MATTERS), response={200: MatterList, **ERRORS},
-            summary="The matters catalogue with codes and materials")
+            summary=_("The matters catalogue with codes and materials"))
 def list_matters(request: HttpRequest) -> dict[str, Any]:
     return {"items": [_matter_out(m) for m in active_matters()]}
 
 
 @router.get("/credit-check", auth=TokenAuth(SCOPE_CHECKS),
             response={200: CreditCheckOut, **ERRORS},
-            summary="Run a credit check for a subject and a matter (stored, numbered)")
+            summary=_("Run a credit check for a subject and a matter"),
+            description=_("The check is stored and numbered; its number can be verified on "
+                          "the platform."))
 def run_credit_check(
     request: HttpRequest,
     code: str = Query(..., min_length=1, max_length=64, pattern=PLAIN_TEXT,
-                      description="USCC or resident ID number (whole)."),
+                      description=_("USCC or resident ID number (whole).")),
     matter: str = Query(..., min_length=1, max_length=60, pattern=PLAIN_TEXT,
-                        description="Matter code, see GET /matters."),
+                        description=_("Matter code, see GET /matters.")),
 ) -> dict[str, Any]:
     token = request.auth  # type: ignore[attr-defined]
     subject = subject_by_code(code=code, with_evaluation=True)

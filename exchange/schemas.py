@@ -11,9 +11,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from common.api.schemas import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
     Amount,
     LongText,
     PlausibleDate,
@@ -25,6 +29,7 @@ from common.api.schemas import (
     Text30,
     Text64,
     Text100,
+    Text200,
     Text300,
 )
 from records.models import CreditRecord, Polarity, RecordState, Severity
@@ -35,10 +40,10 @@ from subjects.models import Category, Subject, SubjectName
 # --- subjects ---------------------------------------------------------------------------------
 class SubjectIn(Schema):
     kind: Subject.Kind | None = Field(
-        None, description="Derived from the category when omitted (practitioner → individual)."
+        None, description=_("Derived from the category when omitted (practitioner → individual).")
     )
     code: RequiredText64 = Field(
-        description="USCC for enterprises, resident ID number for individuals.")
+        description=_("USCC for enterprises, resident ID number for individuals."))
     name: RequiredText200
     category: Category
     legal_representative: Text100 = ""
@@ -47,8 +52,24 @@ class SubjectIn(Schema):
     qualification: Text100 = ""
     established_on: PlausibleDate | None = None
     employer_code: Text64 | None = Field(
-        None, description="Code of the employing enterprise (practitioners only)."
+        None, description=_("Code of the employing enterprise (practitioners only).")
     )
+
+
+# The body of `POST /subjects/lookup`: the code travels in the body, never in a URL.
+class LookupIn(Schema):
+    code: RequiredText64 = Field(
+        description=_("Unified social credit code or resident ID number (whole)."))
+    purpose: Text200 = Field(
+        "", description=_("Why personal data is read (kept in the audit log)."))
+
+
+# The body of `POST /subjects/lookup/records`: the code in the body, the page as in the GET.
+class RecordsLookupIn(Schema):
+    code: RequiredText64 = Field(
+        description=_("Unified social credit code or resident ID number (whole)."))
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
 
 
 class FormerName(Schema):
@@ -58,7 +79,7 @@ class FormerName(Schema):
 
 
 class SubjectSummary(Schema):
-    code: str = Field(description="ID numbers of individuals are masked.")
+    code: str = Field(description=_("ID numbers of individuals are masked."))
     kind: Subject.Kind
     name: str
     category: Category
@@ -77,11 +98,11 @@ class SubjectSummary(Schema):
 
 
 class SubjectOut(SubjectSummary):
-    code_masked: bool = Field(description="True when `code` is shown masked.")
+    code_masked: bool = Field(description=_("True when `code` is shown masked."))
     former_names: list[FormerName]
     legal_representative: str
-    address: str = Field(description="An individual's address is masked like the code.")
-    contact_phone: str = Field(description="Masked unless the token has `personal:read`.")
+    address: str = Field(description=_("An individual's address is masked like the code."))
+    contact_phone: str = Field(description=_("Masked unless the token has `personal:read`."))
     qualification: str
     established_on: dt.date | None
     employer_code: str | None
@@ -117,13 +138,13 @@ class SubjectOut(SubjectSummary):
 
 
 class SubjectCreatedOut(SubjectOut):
-    warnings: list[str] = Field(description="Accepted, but a reviewer must confirm (e.g. code).")
+    warnings: list[str] = Field(description=_("Accepted, but a reviewer must confirm (e.g. code)."))
 
 
 class SubjectPage(Schema):
     items: list[SubjectSummary]
     total: int | None = Field(
-        description="Number of matches; null when there are more than can be counted cheaply."
+        description=_("Number of matches; null when there are more than can be counted cheaply.")
     )
     page: int
     page_size: int
@@ -132,22 +153,22 @@ class SubjectPage(Schema):
 # --- records ----------------------------------------------------------------------------------
 class RecordIn(Schema):
     subject_code: RequiredText64
-    record_type: RequiredText40 = Field(description="Code of a type in the record catalogue.")
+    record_type: RequiredText40 = Field(description=_("Code of a type in the record catalogue."))
     occurred_on: PlausibleDate
     decided_on: PlausibleDate
     document_number: RequiredText100
     description: LongText = ""
     amount: Amount | None = None
     level: Text20 = ""
-    is_public: bool | None = Field(None, description="Defaults to the record type's setting.")
-    submit: bool = Field(True, description="Submit for review at once (else kept as a draft).")
+    is_public: bool | None = Field(None, description=_("Defaults to the record type's setting."))
+    submit: bool = Field(True, description=_("Submit for review at once (else kept as a draft)."))
 
 
 class RecordTypeOut(Schema):
     code: str
     name: str
     polarity: Polarity
-    severity: Severity | Literal[""] = Field(description="Empty for good records.")
+    severity: Severity | Literal[""] = Field(description=_("Empty for good records."))
 
 
 class DepartmentOut(Schema):
@@ -157,6 +178,9 @@ class DepartmentOut(Schema):
 
 class RecordOut(Schema):
     """A record as the API shows it; the internal note and reviewers' comments never leave."""
+
+    model_config = ConfigDict(json_schema_extra={"description": _(
+        "A record as the API shows it; the internal note and reviewers' comments never leave.")})
 
     id: int
     subject_code: str

@@ -11,12 +11,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts import permissions as account_permissions
 from audit.services import record_event
 from common import clock
 from common.errors import PermissionDeniedError, ValidationFailed
 from lists.models import NoticeDocument
 from portal import conf, selectors
-from portal import permissions as portal_permissions
 from portal.models import NOTICE_KINDS, DocumentKind, VerifiableDocument
 from subjects.models import Subject
 
@@ -150,7 +150,7 @@ def issue_credit_report(*, actor: Any, subject: Subject, as_of: dt.date | None =
     Staff issue it on the subject's behalf; an earlier report of the same subject that is still
     valid is marked superseded, so whoever verifies it learns that a newer one exists.
     """
-    if not portal_permissions.can_issue_reports(actor, subject):
+    if not account_permissions.can_issue_reports(actor, subject):
         raise PermissionDeniedError("forbidden", _("You are not allowed to do this."))
     today = clock.today()
     as_of = as_of or today
@@ -176,7 +176,7 @@ def issue_credit_report(*, actor: Any, subject: Subject, as_of: dt.date | None =
 def revoke_document(*, actor: Any, document: VerifiableDocument, reason: str
                     ) -> VerifiableDocument:
     """Revoke an issued document (issued in error, or its basis was quashed)."""
-    if not portal_permissions.can_revoke_documents(actor):
+    if not account_permissions.can_revoke_documents(actor):
         raise PermissionDeniedError("forbidden", _("You are not allowed to do this."))
     if not (reason or "").strip():
         raise ValidationFailed("reason_required", _("Give the reason."), field="reason")

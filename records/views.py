@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.decorators import staff_required
+from audit.actions import action_label
 from audit.selectors import events_for
 from audit.services import record_event
 from common.errors import ServiceError
@@ -40,19 +41,6 @@ from records.models import CreditRecord, Evidence, Polarity, RecordState, Severi
 from records.selectors import visible_records
 from subjects.models import Subject
 
-ACTION_LABELS = {
-    "record.create": gettext_lazy("Entered"),
-    "record.update": gettext_lazy("Draft edited"),
-    "record.submit": gettext_lazy("Submitted for review"),
-    "record.approve": gettext_lazy("Approved"),
-    "record.reject": gettext_lazy("Rejected"),
-    "record.correct": gettext_lazy("Correction proposed"),
-    "record.superseded": gettext_lazy("Superseded by a correction"),
-    "record.revoke": gettext_lazy("Revoked"),
-    "record.evidence": gettext_lazy("Evidence attached"),
-    "record.evidence_view": gettext_lazy("Evidence opened"),
-}
-
 
 def _visible(request: HttpRequest, pk: int) -> CreditRecord:
     """The record if this user may see it; 404 otherwise (existence is not disclosed)."""
@@ -72,7 +60,7 @@ def _detail(request: HttpRequest, record: CreditRecord, *, status: int = 200,
     correction = (CreditRecord.objects.filter(supersedes=record)
                   .exclude(state=RecordState.REJECTED).order_by("-version").first())
     events = [
-        {"event": e, "label": ACTION_LABELS.get(e.action, e.action)}
+        {"event": e, "label": action_label(e.action)}
         for e in events_for(target_type="records.creditrecord", target_id=str(record.pk))
         .order_by("seq")
     ]
