@@ -153,6 +153,7 @@ class RecordTypeOut(Schema):
 class DepartmentOut(Schema):
     code: str
     name: str
+    source_kind: str = Field(description="government, rating_agency or association.")
 
 
 class RecordOut(Schema):
@@ -185,7 +186,8 @@ class RecordOut(Schema):
                             "severity": rt.severity},
             "occurred_on": record.occurred_on, "decided_on": record.decided_on,
             "document_number": record.document_number,
-            "source_department": {"code": dept.code, "name": dept.name},
+            "source_department": {"code": dept.code, "name": dept.name,
+                                  "source_kind": dept.source_kind},
             "description": record.description, "amount": record.amount, "level": record.level,
             "is_public": record.is_public, "publicity_ends_on": record.publicity_ends_on,
             "state": record.state, "state_label": str(record.get_state_display()),

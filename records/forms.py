@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Department, Role, User
 from common.forms import CleanCharField, LenientDateField
 from common.limits import COMMENT, LONG_TEXT
-from records.models import CreditRecord, Polarity, RecordType
+from records.models import CreditRecord, Polarity, RecordState, RecordType
 from records.selectors import active_record_types
 from records.services import CONTENT_FIELDS
 
@@ -149,3 +149,16 @@ class EvidenceForm(forms.Form):
         label=_("Evidence file"), help_text=_("PDF, OFD, PNG or JPEG."),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.ofd,.png,.jpg,.jpeg"}),
     )
+
+
+class RecordFilterForm(forms.Form):
+    """The records list's filters (GET): every field optional, an invalid value is ignored."""
+
+    source = forms.ModelChoiceField(
+        label=_("Source department"), required=False,
+        queryset=Department.objects.order_by("kind", "code"), empty_label=_("All"))
+    source_kind = forms.ChoiceField(
+        label=_("Kind of source"), required=False,
+        choices=[("", _("All")), *Department.SourceKind.choices])
+    state = forms.ChoiceField(label=_("State"), required=False,
+                              choices=[("", _("All")), *RecordState.choices])

@@ -21,6 +21,23 @@ def visible_records(*, user: User) -> QuerySet[CreditRecord]:
     return qs.filter(source_department_id=user.department_id)
 
 
+def filtered_records(
+    *, user: User, source_department_id: int | None = None, source_kind: str = "",
+    state: str = "",
+) -> QuerySet[CreditRecord]:
+    """The records list: what this user may see, narrowed by source (one department, or every
+    source of a kind: government department, rating agency, industry association) and state;
+    newest entry first (the primary key's index serves the page)."""
+    qs = visible_records(user=user)
+    if source_department_id:
+        qs = qs.filter(source_department_id=source_department_id)
+    if source_kind:
+        qs = qs.filter(source_department__source_kind=source_kind)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("-id")
+
+
 def records_for_subject(*, subject: Subject, user: User) -> QuerySet[CreditRecord]:
     """A subject's whole archive as this user may see it, newest decision first."""
     return visible_records(user=user).filter(subject=subject).order_by("-decided_on", "-id")

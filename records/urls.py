@@ -6,6 +6,7 @@ from records import views
 
 app_name = "records"
 urlpatterns = [
+    path("", views.record_list, name="list"),
     path("new/", views.record_create, name="create"),
     path("reviews/", views.review_queue, name="reviews"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),

@@ -24,9 +24,16 @@ from audit.services import record_event
 from common.errors import ServiceError
 from common.pages import apply_service_error, deny_unless
 from records import services
-from records.forms import CommentForm, CorrectionForm, EvidenceForm, ReasonForm, RecordForm
+from records.forms import (
+    CommentForm,
+    CorrectionForm,
+    EvidenceForm,
+    ReasonForm,
+    RecordFilterForm,
+    RecordForm,
+)
 from records.models import CreditRecord, Evidence, RecordState
-from records.selectors import pending_reviews, visible_records
+from records.selectors import filtered_records, pending_reviews, visible_records
 from subjects.models import Subject
 
 ACTION_LABELS = {
@@ -295,3 +302,21 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     queue = pending_reviews(user=request.user).select_related("submitted_by")
     page = Paginator(queue, 30).get_page(request.GET.get("page"))
     return render(request, "records/reviews.html", {"page": page})
+
+
+@staff_required
+def record_list(request: HttpRequest) -> HttpResponse:
+    """Every record this user may see, filterable by source department, kind of source (a
+    rating agency's or an industry association's records apart from a department's) and state."""
+    form = RecordFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    department = filters.get("source")
+    records = filtered_records(
+        user=request.user, source_department_id=department.pk if department else None,
+        source_kind=filters.get("source_kind") or "", state=filters.get("state") or "",
+    )
+    page = Paginator(records, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "records/list.html",
+                  {"page": page, "form": form, "query": query.urlencode()})
