@@ -108,6 +108,8 @@ class Scope(models.TextChoices):
     CHECKS_RUN = "checks:run", _("Run credit checks")
     MATTERS_READ = "matters:read", _("Read the matters catalogue")
     STATISTICS_READ = "statistics:read", _("Read statistics (monitoring overview)")
+    CHANGES_READ = "changes:read", _("Follow the change feed (records and list decisions)")
+    IMPORTS_WRITE = "imports:write", _("Import feeds and record spreadsheets")
 
 
 class ApiToken(models.Model):

@@ -9,6 +9,7 @@ API object, its error bodies and docs are `common.api`; token authentication is
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Path, Query, Router, Status
 
 from accounts.api_auth import TokenAuth
@@ -16,6 +17,7 @@ from accounts.models import ApiToken, Scope
 from common.api import ERRORS
 from common.api.schemas import MAX_PAGE, MAX_PAGE_SIZE, PLAIN_TEXT
 from exchange.schemas import (
+    ChangePage,
     RecordIn,
     RecordOut,
     RecordPage,
@@ -25,8 +27,8 @@ from exchange.schemas import (
     SubjectPage,
     SubjectSummary,
 )
-from exchange.selectors import record_type_for_input, subject_for_input
-from exchange.services import api_reveal_personal_data
+from exchange.selectors import MAX_CHANGES, changes_after, record_type_for_input, subject_for_input
+from exchange.services import api_reveal_personal_data, sequence_changes
 from records.selectors import records_for_subject
 from records.services import record_create
 from subjects.models import Category, Subject
@@ -139,3 +141,22 @@ def list_subject_records(
     offset = (page - 1) * page_size
     return {"items": [RecordOut.build(r) for r in qs[offset:offset + page_size]],
             "total": qs.count(), "page": page, "page_size": page_size}
+
+
+# --- the change feed ------------------------------------------------------------------------------
+@router.get("/changes", auth=TokenAuth(Scope.CHANGES_READ), tags=["changes"],
+            response={200: ChangePage, **ERRORS},
+            summary=_("Changes since a cursor: records and list decisions, in order"))
+def list_changes(
+    request: HttpRequest,
+    cursor: str = Query("", max_length=64, pattern=PLAIN_TEXT,
+                        description="The next_cursor (or an item's cursor) of an earlier answer; "
+                                    "empty: from the first change."),
+    limit: int = Query(100, ge=1, le=MAX_CHANGES),
+) -> dict:
+    """Records that took effect, were corrected, revoked or repaired, and black-, red- and
+    key-supervision list decisions (entries, suspensions, exits), oldest first. Resume with
+    `next_cursor`: every change comes once, in the order the platform committed it, including
+    changes whose transactions finished after later ones. ID numbers are masked."""
+    sequence_changes()
+    return changes_after(cursor=cursor, limit=limit)

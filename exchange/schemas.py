@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -201,3 +201,28 @@ class RecordPage(Schema):
     total: int
     page: int
     page_size: int
+
+
+# --- the change feed -----------------------------------------------------------------------------
+class ChangeOut(Schema):
+    cursor: str = Field(description="Opaque; pass it as `cursor` to read what came after.")
+    kind: Literal["record", "black", "red", "key"]
+    action: str = Field(description=(
+        "record.created, record.corrected (a new version took effect; `data.supersedes` is the "
+        "old one), record.superseded, record.revoked, record.repaired, record.updated "
+        "(publicity changed); black.decided, black.publicity, black.in_force, black.suspended, "
+        "black.void, black.expired, black.repaired; red.decided, red.in_force, red.on_hold, "
+        "red.expired, red.removed, red.void; key.in_force, key.ended."))
+    object_id: int = Field(description="The record's or the list entry's id.")
+    occurred_at: dt.datetime
+    data: dict[str, Any] = Field(description=(
+        "The record (record_id, version, supersedes, subject {code (ID numbers masked), name, "
+        "kind, category}, record_type, document_number, source_department, dates, state, "
+        "is_public, amount) or the list entry (entry_id, subject, state, decision number and "
+        "dates; key: rule, entered_on, ended_on) as it was at that change."))
+
+
+class ChangePage(Schema):
+    items: list[ChangeOut]
+    next_cursor: str = Field(description="Resume from here (unchanged when nothing was new).")
+    has_more: bool = Field(description="More changes are waiting: read again at once.")
