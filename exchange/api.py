@@ -8,16 +8,24 @@ API object, its error bodies and docs are `common.api`; token authentication is
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from ninja import Path, Query, Router, Status
+from ninja import File, Form, Path, Query, Router, Status, UploadedFile
 
 from accounts.api_auth import TokenAuth
-from accounts.models import ApiToken, Scope
-from common.api import ERRORS
-from common.api.schemas import MAX_PAGE, MAX_PAGE_SIZE, PLAIN_TEXT
+from accounts.models import ApiToken, Department, Scope
+from common.api import ERRORS, error_response
+from common.api.schemas import MAX_PAGE, MAX_PAGE_SIZE, PLAIN_TEXT, ErrorOut
+from common.errors import NotFound, ValidationFailed
+from common.models import JobRun, JobStatus
 from exchange.schemas import (
     ChangePage,
+    ImportJobOut,
+    ImportSummaryOut,
     RecordIn,
     RecordOut,
     RecordPage,
@@ -29,6 +37,8 @@ from exchange.schemas import (
 )
 from exchange.selectors import MAX_CHANGES, changes_after, record_type_for_input, subject_for_input
 from exchange.services import api_reveal_personal_data, sequence_changes
+from exchange.tasks import FEED, JOB, run_file_import, start_file_import
+from exchange.views import max_upload_bytes, sync_max_rows
 from records.selectors import records_for_subject
 from records.services import record_create
 from subjects.models import Category, Subject
@@ -160,3 +170,94 @@ def list_changes(
     changes whose transactions finished after later ones. ID numbers are masked."""
     sequence_changes()
     return changes_after(cursor=cursor, limit=limit)
+
+
+# --- imports --------------------------------------------------------------------------------------
+IMPORT_SUFFIXES = (".csv", ".xlsx", ".txt")
+UPLOAD_FILE = File(..., description="A 双公示 file (CSV in UTF-8/GBK, or XLSX) or a filled-in "
+                                    "template.")
+
+
+def _source_for(token: ApiToken, code: str) -> Department:
+    """The source the file's rows come from: the token's own department unless another is
+    named (the service then asks whether the token's account may import for it)."""
+    if not code.strip():
+        return token.department
+    source = Department.objects.filter(code=code.strip(), is_active=True).first()
+    if source is None:
+        raise ValidationFailed("unknown_source", gettext("No active department has the code "
+                                                         "%(c)s.") % {"c": code}, field="source")
+    return source
+
+
+def _job_out(run: JobRun) -> dict[str, Any]:
+    summary = run.summary or {}
+    result = summary.get("result")
+    error = None
+    if run.status == JobStatus.FAILED:
+        # The job's own message when it refused the file; never a traceback.
+        error = summary.get("error_message") or gettext(
+            "The import stopped with an error; it was logged.")
+    return {
+        "number": run.pk, "status": run.status, "progress": run.progress,
+        "dry_run": bool((run.args or {}).get("dry_run")),
+        "result": {**result, "batch": summary.get("batch")} if result is not None else None,
+        "error": error, "enqueued_at": run.enqueued_at, "finished_at": run.finished_at,
+    }
+
+
+@router.post("/imports", auth=TokenAuth(Scope.IMPORTS_WRITE), tags=["imports"],
+             response={200: ImportSummaryOut, 202: ImportJobOut, 413: ErrorOut, **ERRORS},
+             summary=_("Import a 双公示 feed or a spreadsheet template (dry run possible)"))
+def create_import(
+    request: HttpRequest,
+    file: UploadedFile = UPLOAD_FILE,
+    kind: Literal["feed", "records", "subjects"] = Form(
+        FEED, description="feed: a 双公示 file (CF or XK, detected from the header); records or "
+                          "subjects: the platform's spreadsheet template."),
+    dry_run: bool = Form(False, description="Validate and count everything, write nothing."),
+    source: str = Form("", max_length=32, pattern=PLAIN_TEXT,
+                       description="Code of the source department; default: the token's."),
+) -> Any:
+    """The same import as the upload page and `manage.py import_feed --json`: every row through
+    the same validation and review. A file of at most `EXCHANGE_SYNC_MAX_ROWS` rows is imported
+    at once (200, the summary); a larger one becomes a background job (202 with its number; ask
+    `GET /api/v1/imports/{number}`). A file over `EXCHANGE_UPLOAD_MAX_BYTES` is refused with
+    413, like a request over `REQUEST_MAX_BYTES`."""
+    token = _token(request)
+    if file.size > max_upload_bytes():
+        return error_response(
+            request, status=413, code="file_too_large", field="file",
+            message=gettext("%(name)s is %(size)s; files of at most %(max)s are accepted "
+                            "here.") % {"name": file.name, "size": filesizeformat(file.size),
+                                        "max": filesizeformat(max_upload_bytes())})
+    if not (file.name or "").lower().endswith(IMPORT_SUFFIXES):
+        raise ValidationFailed("unsupported_file", gettext("Upload a CSV or XLSX file."),
+                               field="file")
+    department = _source_for(token, source)
+    data = file.read()
+    try:
+        result = run_file_import(actor=token.user, kind=kind, source=department, data=data,
+                                 file_name=file.name, dry_run=dry_run, max_rows=sync_max_rows())
+    except ValidationFailed as exc:
+        if exc.code != "too_many_rows":
+            raise
+        run = start_file_import(actor=token.user, kind=kind, source=department, data=data,
+                                file_name=file.name, dry_run=dry_run)
+        return Status(202, _job_out(run))
+    if not result.kind:  # the file as a whole could not be read
+        first = result.summary["rejected"][0]
+        raise ValidationFailed("unreadable_file", first["reason"], field="file")
+    return {**result.summary, "batch": result.batch.number if result.batch else None}
+
+
+@router.get("/imports/{number}", auth=TokenAuth(Scope.IMPORTS_WRITE), tags=["imports"],
+            response={200: ImportJobOut, **ERRORS},
+            summary=_("An import job: status, progress and result"))
+def read_import(request: HttpRequest, number: int = Path(..., ge=1, le=2**62)) -> Any:
+    """Only the jobs this token started."""
+    run = JobRun.objects.filter(pk=number, job=JOB, triggered_by=_token(request).user).first()
+    if run is None:
+        raise NotFound("import_not_found", gettext("This token started no import job with "
+                                                   "this number."), field="number")
+    return _job_out(run)

@@ -226,3 +226,32 @@ class ChangePage(Schema):
     items: list[ChangeOut]
     next_cursor: str = Field(description="Resume from here (unchanged when nothing was new).")
     has_more: bool = Field(description="More changes are waiting: read again at once.")
+
+
+# --- imports --------------------------------------------------------------------------------------
+class RejectedRow(Schema):
+    row: int = Field(description="Row number in the file (the header is row 1).")
+    field: str = Field(description="The column refused (e.g. CF_JDRQ), or `file`.")
+    reason: str
+
+
+class ImportSummaryOut(Schema):
+    """The same object as `manage.py import_feed --json`, with the batch number."""
+
+    rows: int
+    created: int
+    duplicates: int
+    corrections: int
+    rejected: list[RejectedRow]
+    batch: str | None = Field(None, description="The import batch (null for a dry run).")
+
+
+class ImportJobOut(Schema):
+    number: int = Field(description="The job number: `GET /api/v1/imports/{number}`.")
+    status: Literal["queued", "running", "succeeded", "failed"]
+    progress: int = Field(description="0–100.")
+    dry_run: bool
+    result: ImportSummaryOut | None = Field(None, description="When the job has succeeded.")
+    error: str | None = Field(None, description="Why the job failed.")
+    enqueued_at: dt.datetime | None
+    finished_at: dt.datetime | None
