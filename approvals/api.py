@@ -212,14 +212,14 @@ def _matter_out(matter: Any) -> dict[str, Any]:
 
 
 @router.get("/matters", auth=TokenAuth(SCOPE_MATTERS), response={200: MatterList, **ERRORS},
-            summary="The matters catalogue with codes and materials")
+            summary=_("The matters catalogue with codes and materials"))
 def list_matters(request: HttpRequest) -> dict[str, Any]:
     return {"items": [_matter_out(m) for m in active_matters()]}
 
 
 @router.get("/credit-check", auth=TokenAuth(SCOPE_CHECKS),
             response={200: CreditCheckOut, **ERRORS},
-            summary="Run a credit check for a subject and a matter (stored, numbered)")
+            summary=_("Run a credit check for a subject and a matter (stored, numbered)"))
 def run_credit_check(
     request: HttpRequest,
     code: str = Query(..., min_length=1, max_length=64, pattern=PLAIN_TEXT,

@@ -54,7 +54,7 @@ def _token(request: HttpRequest) -> ApiToken:
 
 # --- subjects ---------------------------------------------------------------------------------
 @router.post("/subjects", auth=TokenAuth(Scope.SUBJECTS_WRITE), tags=["subjects"],
-          response={201: SubjectCreatedOut, **ERRORS}, summary="Register a credit subject")
+          response={201: SubjectCreatedOut, **ERRORS}, summary=_("Register a credit subject"))
 def create_subject(request: HttpRequest, payload: SubjectIn) -> Status:
     token = _token(request)
     category = str(payload.category)
@@ -80,7 +80,7 @@ def create_subject(request: HttpRequest, payload: SubjectIn) -> Status:
 
 @router.get("/subjects", auth=TokenAuth(Scope.SUBJECTS_READ), tags=["subjects"],
          response={200: SubjectPage, **ERRORS},
-         summary="List subjects, or search them by name or code")
+         summary=_("List subjects, or search them by name or code"))
 def list_subjects(
     request: HttpRequest,
     q: str = Query("", max_length=100, pattern=PLAIN_TEXT,
@@ -103,7 +103,7 @@ def list_subjects(
 
 
 @router.get("/subjects/{code}", auth=TokenAuth(Scope.SUBJECTS_READ), tags=["subjects"],
-         response={200: SubjectOut, **ERRORS}, summary="One subject with its former names")
+         response={200: SubjectOut, **ERRORS}, summary=_("One subject with its former names"))
 def read_subject(
     request: HttpRequest,
     code: str = Path(..., max_length=64, pattern=PLAIN_TEXT),
@@ -121,7 +121,7 @@ def read_subject(
 
 # --- records ----------------------------------------------------------------------------------
 @router.post("/records", auth=TokenAuth(Scope.RECORDS_WRITE), tags=["records"],
-          response={201: RecordOut, **ERRORS}, summary="Submit a credit record for review")
+          response={201: RecordOut, **ERRORS}, summary=_("Submit a credit record for review"))
 def create_record(request: HttpRequest, payload: RecordIn) -> Status:
     """The record enters the same review as a clerk's entry; the token never approves it."""
     token = _token(request)
@@ -138,7 +138,7 @@ def create_record(request: HttpRequest, payload: RecordIn) -> Status:
 
 
 @router.get("/subjects/{code}/records", auth=TokenAuth(Scope.RECORDS_READ), tags=["records"],
-         response={200: RecordPage, **ERRORS}, summary="A subject's records, newest first")
+         response={200: RecordPage, **ERRORS}, summary=_("A subject's records, newest first"))
 def list_subject_records(
     request: HttpRequest,
     code: str = Path(..., max_length=64, pattern=PLAIN_TEXT),

@@ -60,3 +60,15 @@ def test_wrong_method_and_unknown_path_answer_in_the_error_shape(db):
         response = client.post(url)
         assert response.status_code == 404, url
         assert response.json()["error"]["code"] == "not_found"
+
+
+def test_exchange_and_check_endpoints_have_chinese_summaries(db):
+    schema = Client().get("/api/v1/openapi.json").json()
+    ours = [p for p in schema["paths"] if p.split("/")[3] in {
+        "subjects", "records", "changes", "imports", "credit-check", "matters"}
+        and not p.endswith("/evaluation")]  # the scoring app's
+    assert len(ours) == 10
+    for path in ours:
+        for operation in schema["paths"][path].values():
+            summary = operation["summary"]
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in summary), (path, summary)
