@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from accounts.api_auth import TokenAuth
@@ -258,7 +258,7 @@ class BulkCheckOut(Schema):
 
 
 @router.post("/credit-check/bulk", auth=TokenAuth(SCOPE_CHECKS),
-             response={200: BulkCheckOut, **ERRORS},
+             response={200: BulkCheckOut, 400: ErrorOut, **ERRORS},
              summary=_("Credit checks of many subjects in one call (each stored, numbered)"))
 def run_credit_check_bulk(request: HttpRequest, payload: BulkCheckIn) -> dict[str, Any]:
     """Each subject is checked as by `GET /credit-check` and answered with its own numbered

@@ -12,8 +12,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from ninja import File, Form, Path, Query, Router, Status, UploadedFile
 
 from accounts.api_auth import TokenAuth
@@ -185,7 +184,7 @@ def _source_for(token: ApiToken, code: str) -> Department:
         return token.department
     source = Department.objects.filter(code=code.strip(), is_active=True).first()
     if source is None:
-        raise ValidationFailed("unknown_source", gettext("No active department has the code "
+        raise ValidationFailed("unknown_source", _("No active department has the code "
                                                          "%(c)s.") % {"c": code}, field="source")
     return source
 
@@ -196,7 +195,7 @@ def _job_out(run: JobRun) -> dict[str, Any]:
     error = None
     if run.status == JobStatus.FAILED:
         # The job's own message when it refused the file; never a traceback.
-        error = summary.get("error_message") or gettext(
+        error = summary.get("error_message") or _(
             "The import stopped with an error; it was logged.")
     return {
         "number": run.pk, "status": run.status, "progress": run.progress,
@@ -228,11 +227,11 @@ def create_import(
     if file.size > max_upload_bytes():
         return error_response(
             request, status=413, code="file_too_large", field="file",
-            message=gettext("%(name)s is %(size)s; files of at most %(max)s are accepted "
+            message=_("%(name)s is %(size)s; files of at most %(max)s are accepted "
                             "here.") % {"name": file.name, "size": filesizeformat(file.size),
                                         "max": filesizeformat(max_upload_bytes())})
     if not (file.name or "").lower().endswith(IMPORT_SUFFIXES):
-        raise ValidationFailed("unsupported_file", gettext("Upload a CSV or XLSX file."),
+        raise ValidationFailed("unsupported_file", _("Upload a CSV or XLSX file."),
                                field="file")
     department = _source_for(token, source)
     data = file.read()
@@ -258,6 +257,6 @@ def read_import(request: HttpRequest, number: int = Path(..., ge=1, le=2**62)) -
     """Only the jobs this token started."""
     run = JobRun.objects.filter(pk=number, job=JOB, triggered_by=_token(request).user).first()
     if run is None:
-        raise NotFound("import_not_found", gettext("This token started no import job with "
+        raise NotFound("import_not_found", _("This token started no import job with "
                                                    "this number."), field="number")
     return _job_out(run)
