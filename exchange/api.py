@@ -8,8 +8,11 @@ API object, its error bodies and docs are `common.api`; token authentication is
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Literal
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -21,6 +24,8 @@ from common.api import ERRORS, error_response
 from common.api.schemas import MAX_PAGE, MAX_PAGE_SIZE, PLAIN_TEXT, ErrorOut
 from common.errors import NotFound, ValidationFailed
 from common.models import JobRun, JobStatus
+from exchange.feed_models import ImportBatch
+from exchange.feed_services import import_feed
 from exchange.schemas import (
     ChangePage,
     ImportJobOut,
@@ -36,7 +41,8 @@ from exchange.schemas import (
 )
 from exchange.selectors import MAX_CHANGES, changes_after, record_type_for_input, subject_for_input
 from exchange.services import api_reveal_personal_data, sequence_changes
-from exchange.tasks import FEED, JOB, run_file_import, start_file_import
+from exchange.sheets import import_sheet
+from exchange.tasks import JOB, start_import, upload_path
 from exchange.views import max_upload_bytes, sync_max_rows
 from records.selectors import records_for_subject
 from records.services import record_create
@@ -173,6 +179,7 @@ def list_changes(
 
 # --- imports --------------------------------------------------------------------------------------
 IMPORT_SUFFIXES = (".csv", ".xlsx", ".txt")
+FEED = "feed"  # a 双公示 file (CF or XK, detected from its header)
 UPLOAD_FILE = File(..., description="A 双公示 file (CSV in UTF-8/GBK, or XLSX) or a filled-in "
                                     "template.")
 
@@ -190,19 +197,39 @@ def _source_for(token: ApiToken, code: str) -> Department:
 
 
 def _job_out(run: JobRun) -> dict[str, Any]:
-    summary = run.summary or {}
-    result = summary.get("result")
+    """A background import as the API shows it: its counts are the batch's own (the same
+    summary as `import_feed --json`), read from the batch the job wrote."""
+    number = (run.summary or {}).get("batch")
+    batch = ImportBatch.objects.filter(number=number).first() if number else None
     error = None
     if run.status == JobStatus.FAILED:
-        # The job's own message when it refused the file; never a traceback.
-        error = summary.get("error_message") or _(
+        # The job's own reason when it refused the file (`JobFailed`); never a traceback.
+        error = run.error if run.error and not run.error.startswith("Traceback") else _(
             "The import stopped with an error; it was logged.")
     return {
         "number": run.pk, "status": run.status, "progress": run.progress,
-        "dry_run": bool((run.args or {}).get("dry_run")),
-        "result": {**result, "batch": summary.get("batch")} if result is not None else None,
+        "result": {**batch.summary(), "batch": batch.number} if batch is not None else None,
         "error": error, "enqueued_at": run.enqueued_at, "finished_at": run.finished_at,
     }
+
+
+def _import_now(*, actor: Any, kind: str, source: Department, data: bytes, file_name: str,
+                dry_run: bool) -> Any:
+    """The synchronous door: the very services of the upload page and `import_feed`."""
+    if kind == FEED:
+        return import_feed(actor=actor, source=source, data=data, file_name=file_name,
+                           dry_run=dry_run, max_rows=sync_max_rows())
+    return import_sheet(actor=actor, kind=kind, source=source, data=data, file_name=file_name,
+                        dry_run=dry_run, max_rows=sync_max_rows())
+
+
+def _keep(data: bytes, file_name: str) -> str:
+    """Store the bytes where the background import reads them; returns their checksum."""
+    sha = hashlib.sha256(data).hexdigest()
+    path = upload_path(sha, file_name)
+    if not default_storage.exists(path):
+        default_storage.save(path, ContentFile(data))
+    return sha
 
 
 @router.post("/imports", auth=TokenAuth(Scope.IMPORTS_WRITE), tags=["imports"],
@@ -220,8 +247,9 @@ def create_import(
 ) -> Any:
     """The same import as the upload page and `manage.py import_feed --json`: every row through
     the same validation and review. A file of at most `EXCHANGE_SYNC_MAX_ROWS` rows is imported
-    at once (200, the summary); a larger one becomes a background job (202 with its number; ask
-    `GET /api/v1/imports/{number}`). A file over `EXCHANGE_UPLOAD_MAX_BYTES` is refused with
+    (or dry-run) at once (200, the summary); a larger one is imported as a background job (202
+    with its number; ask `GET /api/v1/imports/{number}`; 409 while another background import
+    runs; no dry run of a large file). A file over `EXCHANGE_UPLOAD_MAX_BYTES` is refused with
     413, like a request over `REQUEST_MAX_BYTES`."""
     token = _token(request)
     if file.size > max_upload_bytes():
@@ -236,13 +264,20 @@ def create_import(
     department = _source_for(token, source)
     data = file.read()
     try:
-        result = run_file_import(actor=token.user, kind=kind, source=department, data=data,
-                                 file_name=file.name, dry_run=dry_run, max_rows=sync_max_rows())
+        result = _import_now(actor=token.user, kind=kind, source=department, data=data,
+                             file_name=file.name, dry_run=dry_run)
     except ValidationFailed as exc:
         if exc.code != "too_many_rows":
             raise
-        run = start_file_import(actor=token.user, kind=kind, source=department, data=data,
-                                file_name=file.name, dry_run=dry_run)
+        if dry_run:  # as on the upload page: a large file is not previewed
+            raise ValidationFailed(
+                "too_many_rows_for_dry_run",
+                _("A dry run is offered for files of at most %(max)d rows; import this file "
+                  "(its bad rows are reported and never imported) or send a part of it.")
+                % {"max": sync_max_rows()}, field="dry_run") from exc
+        sha = _keep(data, file.name)
+        run = start_import(actor=token.user, kind=kind, source=department, sha256=sha,
+                           file_name=file.name[:200])
         return Status(202, _job_out(run))
     if not result.kind:  # the file as a whole could not be read
         first = result.summary["rejected"][0]

@@ -250,7 +250,6 @@ class ImportJobOut(Schema):
     number: int = Field(description="The job number: `GET /api/v1/imports/{number}`.")
     status: Literal["queued", "running", "succeeded", "failed"]
     progress: int = Field(description="0–100.")
-    dry_run: bool
     result: ImportSummaryOut | None = Field(None, description="When the job has succeeded.")
     error: str | None = Field(None, description="Why the job failed.")
     enqueued_at: dt.datetime | None

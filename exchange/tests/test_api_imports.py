@@ -93,6 +93,8 @@ def test_a_large_file_becomes_a_job_with_status_progress_and_result(settings, ca
     assert response.status_code == 202, response.content
     job = response.json()
     assert (job["status"], job["progress"], job["result"]) == ("queued", 0, None)
+    busy = post(plaintext, data)  # one background import at a time
+    assert busy.status_code == 409 and busy.json()["error"]["code"] == "job_running"
     assert not CreditRecord.objects.exists()  # nothing inside the request
     assert get(plaintext, job["number"]).json()["status"] == "queued"
 
@@ -119,8 +121,18 @@ def test_a_failed_job_says_why_without_a_traceback(settings, catalogue, importer
         path.write_bytes(b"changed")  # the kept file no longer matches its checksum
     assert jobs.execute(number) == "failed"
     failed = get(plaintext, number).json()
-    assert failed["status"] == "failed"
-    assert failed["error"] == "保存的文件与其校验值不再一致，请重新发送。"
+    assert failed["status"] == "failed" and failed["result"] is None
+    assert failed["error"] == "上传的文件已不在存储中，请重新上传。"
+
+
+def test_no_dry_run_of_a_large_file(settings, catalogue, importer):
+    settings.EXCHANGE_SYNC_MAX_ROWS = 1
+    _token, plaintext = importer
+    data = ff.csv_file(ff.CF_CURRENT, [ff.penalty(1), ff.penalty(2)], "utf-8")
+    response = post(plaintext, data, dry_run="true")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "too_many_rows_for_dry_run"
+    assert "1行" in response.json()["error"]["message"]
 
 
 def test_the_same_limits_as_every_door(settings, catalogue, importer, issue, lead_department):
