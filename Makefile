@@ -118,3 +118,10 @@ bench-import: $(BIN)/.installed-dev  # validated 双公示 import vs bare bulk i
 	$(BIN)/python -m bench.bench_import $(BENCH_ARGS)
 bench-scoring: $(BIN)/.installed-dev
 	BENCH_PG_URL=$(BENCH_PG_URL) $(BIN)/python -m bench.bench_scoring $(ARGS)
+
+# Batch review (issue 12): a batch of 200 approvals vs the same approvals one by one, and the list
+# exports vs bare csv/openpyxl writers, in a fresh /tmp/hc_bench_review.sqlite3 (or DATABASE_URL
+# naming a database with "bench" in its name); last line RESULT {json}.
+.PHONY: bench-review
+bench-review: $(BIN)/.installed-dev
+	$(BIN)/python -m bench.bench_review $(BENCH_ARGS)

@@ -105,7 +105,7 @@ def test_source_on_the_record_page_and_the_list_filters_by_kind_of_source(
     assert listed(source_kind="rating_agency") == {"评-1"}
     assert listed(source_kind="association") == {"协-1"}
     assert listed(source_kind="government") == {"县-1"}
-    assert listed(source=str(association.pk)) == {"协-1"}
+    assert listed(department=str(association.pk)) == {"协-1"}
     assert listed(source_kind="no-such-kind") == {"评-1", "协-1", "县-1"}  # ignored, not a 500
 
 
