@@ -14,15 +14,16 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
 from accounts.api_auth import TokenAuth
-from approvals.models import MatterKind, MeasureKind, Via
+from approvals.models import CreditCheck, MatterKind, MeasureKind, Via
 from approvals.selectors import active_matters, check_payload, subject_by_code
-from approvals.services import credit_check
+from approvals.services import BULK_MAX, credit_check, credit_check_bulk
 from common.api import tags
-from common.api.schemas import PLAIN_TEXT, ErrorOut
+from common.api.schemas import PLAIN_TEXT, ErrorDetail, ErrorOut, RequiredText64
 from subjects.models import Category, Subject
 
 # Scope values the lead adds to exchange.models.Scope (plain strings here so this module does not
@@ -237,3 +238,52 @@ def run_credit_check(
     check = credit_check(actor=token.user, subject=subject, matter_code=matter, via=Via.API,
                          token_label=f"{token.name} ({token.prefix})")
     return check_payload(check=check)
+
+
+# --- many subjects in one call -------------------------------------------------------------------
+class BulkCheckIn(Schema):
+    matter: str = Field(min_length=1, max_length=60, pattern=PLAIN_TEXT,
+                        description=_("Matter code, see GET /matters."))
+    codes: list[RequiredText64] = Field(
+        description=format_lazy(_("Unified social credit codes or resident ID numbers (whole), "
+                                  "at most {n}; each is checked and answered in this order."),
+                                n=BULK_MAX))
+
+
+class BulkCheckItem(Schema):
+    index: int = Field(description=_("Position of the code in `codes` (from 0)."))
+    check: CreditCheckOut | None = Field(None, description=_("The stored, numbered check."))
+    error: ErrorDetail | None = Field(
+        None, description=_("Why this code got no check (malformed or unknown code, a matter "
+                            "not for the subject's category); the others are checked."))
+
+
+class BulkCheckOut(Schema):
+    count: int = Field(description=_("Codes received."))
+    checked: int = Field(description=_("Checks stored."))
+    items: list[BulkCheckItem]
+
+
+@router.post("/credit-check/bulk", auth=TokenAuth(SCOPE_CHECKS),
+             response={200: BulkCheckOut, 400: ErrorOut, **ERRORS},
+             tags=[tags.CREDIT_CHECKS],
+             summary=_("Credit checks of many subjects in one call (each stored, numbered)"),
+             description=_("Each subject is checked as by GET /credit-check and answered with "
+                           "its own numbered snapshot; more subjects than the limit are "
+                           "refused."))
+def run_credit_check_bulk(request: HttpRequest, payload: BulkCheckIn) -> dict[str, Any]:
+    """Each subject is checked as by `GET /credit-check` and answered with its own numbered
+    snapshot; more than the limit is refused (422 `too_many_subjects`)."""
+    token = request.auth  # type: ignore[attr-defined]
+    outcomes = credit_check_bulk(actor=token.user, matter_code=payload.matter,
+                                 codes=payload.codes, via=Via.API,
+                                 token_label=f"{token.name} ({token.prefix})")
+    items: list[dict[str, Any]] = []
+    for index, outcome in enumerate(outcomes):
+        if isinstance(outcome, CreditCheck):
+            items.append({"index": index, "check": check_payload(check=outcome)})
+        else:
+            items.append({"index": index, "error": {"code": outcome.code, "field": "codes",
+                                                    "message": str(outcome.message)}})
+    return {"count": len(outcomes), "checked": sum(1 for i in items if "check" in i),
+            "items": items}

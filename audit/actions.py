@@ -126,6 +126,7 @@ ACTION_LABELS: dict[str, Any] = {
     "lists.case.withdraw": _("Typical case withdrawn"),
     # approvals
     "approvals.check": _("Credit check run"),
+    "approvals.check_bulk": _("Credit checks of many subjects run in one call"),
     "approvals.commitment_record": _("Commitment (容缺受理) recorded"),
     "approvals.commitment_fulfil": _("Commitment fulfilled"),
     "approvals.commitment_breach": _("Commitment breached"),

@@ -8,15 +8,29 @@ API object, its error bodies and docs are `common.api`; token authentication is
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any, Literal
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from ninja import Path, Query, Router, Status
+from ninja import File, Form, Path, Query, Router, Status, UploadedFile
 
 from accounts.api_auth import TokenAuth
-from accounts.models import ApiToken, Scope
-from common.api import ERRORS, tags
-from common.api.schemas import MAX_PAGE, MAX_PAGE_SIZE, PLAIN_TEXT
+from accounts.models import ApiToken, Department, Scope
+from common.api import ERRORS, error_response, tags
+from common.api.schemas import MAX_PAGE, MAX_PAGE_SIZE, PLAIN_TEXT, ErrorOut
+from common.errors import NotFound, ValidationFailed
+from common.models import JobRun, JobStatus
+from exchange.feed_models import ImportBatch
+from exchange.feed_services import import_feed
 from exchange.schemas import (
+    ChangePage,
+    ImportJobOut,
+    ImportSummaryOut,
     LookupIn,
     RecordIn,
     RecordOut,
@@ -28,8 +42,11 @@ from exchange.schemas import (
     SubjectPage,
     SubjectSummary,
 )
-from exchange.selectors import record_type_for_input, subject_for_input
-from exchange.services import api_reveal_personal_data
+from exchange.selectors import MAX_CHANGES, changes_after, record_type_for_input, subject_for_input
+from exchange.services import api_reveal_personal_data, sequence_changes
+from exchange.sheets import import_sheet
+from exchange.tasks import JOB, start_import, upload_path
+from exchange.views import max_upload_bytes, sync_max_rows
 from records.selectors import records_for_subject
 from records.services import record_create
 from subjects.models import Category, Subject
@@ -205,3 +222,149 @@ def list_subject_records(
     subject = get_subject(code=code)
     _deprecate_id_number_in_path(response, subject, f"{LOOKUP_PATH}/records")
     return _records_page(request, subject, page=page, page_size=page_size)
+
+
+# --- the change feed ------------------------------------------------------------------------------
+@router.get("/changes", auth=TokenAuth(Scope.CHANGES_READ), tags=[tags.CHANGES],
+            response={200: ChangePage, **ERRORS},
+            summary=_("Changes since a cursor: records and list decisions, in order"),
+            description=_("Records that took effect, were corrected, revoked or repaired, and "
+                          "list decisions, oldest first. Resume with next_cursor: every change "
+                          "comes once, in commit order. ID numbers are masked."))
+def list_changes(
+    request: HttpRequest,
+    cursor: str = Query("", max_length=64, pattern=PLAIN_TEXT,
+                        description=_("The next_cursor (or an item's cursor) of an earlier "
+                                      "answer; empty: from the first change.")),
+    limit: int = Query(100, ge=1, le=MAX_CHANGES, description=_("Changes per answer.")),
+) -> dict:
+    """Records that took effect, were corrected, revoked or repaired, and black-, red- and
+    key-supervision list decisions (entries, suspensions, exits), oldest first. Resume with
+    `next_cursor`: every change comes once, in the order the platform committed it, including
+    changes whose transactions finished after later ones. ID numbers are masked."""
+    sequence_changes()
+    return changes_after(cursor=cursor, limit=limit)
+
+
+# --- imports --------------------------------------------------------------------------------------
+IMPORT_SUFFIXES = (".csv", ".xlsx", ".txt")
+FEED = "feed"  # a 双公示 file (CF or XK, detected from its header)
+UPLOAD_FILE = File(..., description=_("A 双公示 file (CSV in UTF-8/GBK, or XLSX) or a "
+                                      "filled-in template."))
+
+
+def _source_for(token: ApiToken, code: str) -> Department:
+    """The source the file's rows come from: the token's own department unless another is
+    named (the service then asks whether the token's account may import for it)."""
+    if not code.strip():
+        return token.department
+    source = Department.objects.filter(code=code.strip(), is_active=True).first()
+    if source is None:
+        raise ValidationFailed("unknown_source", gettext("No active department has the code "
+                                                         "%(c)s.") % {"c": code}, field="source")
+    return source
+
+
+def _job_out(run: JobRun) -> dict[str, Any]:
+    """A background import as the API shows it: its counts are the batch's own (the same
+    summary as `import_feed --json`), read from the batch the job wrote."""
+    number = (run.summary or {}).get("batch")
+    batch = ImportBatch.objects.filter(number=number).first() if number else None
+    error = None
+    if run.status == JobStatus.FAILED:
+        # The job's own reason when it refused the file (`JobFailed`); never a traceback.
+        error = run.error if run.error and not run.error.startswith("Traceback") else gettext(
+            "The import stopped with an error; it was logged.")
+    return {
+        "number": run.pk, "status": run.status, "progress": run.progress,
+        "result": {**batch.summary(), "batch": batch.number} if batch is not None else None,
+        "error": error, "enqueued_at": run.enqueued_at, "finished_at": run.finished_at,
+    }
+
+
+def _import_now(*, actor: Any, kind: str, source: Department, data: bytes, file_name: str,
+                dry_run: bool) -> Any:
+    """The synchronous door: the very services of the upload page and `import_feed`."""
+    if kind == FEED:
+        return import_feed(actor=actor, source=source, data=data, file_name=file_name,
+                           dry_run=dry_run, max_rows=sync_max_rows())
+    return import_sheet(actor=actor, kind=kind, source=source, data=data, file_name=file_name,
+                        dry_run=dry_run, max_rows=sync_max_rows())
+
+
+def _keep(data: bytes, file_name: str) -> str:
+    """Store the bytes where the background import reads them; returns their checksum."""
+    sha = hashlib.sha256(data).hexdigest()
+    path = upload_path(sha, file_name)
+    if not default_storage.exists(path):
+        default_storage.save(path, ContentFile(data))
+    return sha
+
+
+@router.post("/imports", auth=TokenAuth(Scope.IMPORTS_WRITE), tags=[tags.IMPORTS],
+             response={200: ImportSummaryOut, 202: ImportJobOut, 413: ErrorOut, **ERRORS},
+             summary=_("Import a 双公示 feed or a spreadsheet template (dry run possible)"),
+             description=_("The same import as the upload page: a small file is imported at "
+                           "once (200, the summary); a larger one becomes a background job (202 "
+                           "with its number)."))
+def create_import(
+    request: HttpRequest,
+    file: UploadedFile = UPLOAD_FILE,
+    kind: Literal["feed", "records", "subjects"] = Form(
+        FEED, description=_("feed: a 双公示 file (CF or XK, detected from the header); "
+                            "records or subjects: the platform's spreadsheet template.")),
+    dry_run: bool = Form(False, description=_("Validate and count everything, write nothing.")),
+    source: str = Form("", max_length=32, pattern=PLAIN_TEXT,
+                       description=_("Code of the source department; default: the token's.")),
+) -> Any:
+    """The same import as the upload page and `manage.py import_feed --json`: every row through
+    the same validation and review. A file of at most `EXCHANGE_SYNC_MAX_ROWS` rows is imported
+    (or dry-run) at once (200, the summary); a larger one is imported as a background job (202
+    with its number; ask `GET /api/v1/imports/{number}`; 409 while another background import
+    runs; no dry run of a large file). A file over `EXCHANGE_UPLOAD_MAX_BYTES` is refused with
+    413, like a request over `REQUEST_MAX_BYTES`."""
+    token = _token(request)
+    if file.size > max_upload_bytes():
+        return error_response(
+            request, status=413, code="file_too_large", field="file",
+            message=gettext("%(name)s is %(size)s; files of at most %(max)s are accepted "
+                            "here.") % {"name": file.name, "size": filesizeformat(file.size),
+                                        "max": filesizeformat(max_upload_bytes())})
+    if not (file.name or "").lower().endswith(IMPORT_SUFFIXES):
+        raise ValidationFailed("unsupported_file", gettext("Upload a CSV or XLSX file."),
+                               field="file")
+    department = _source_for(token, source)
+    data = file.read()
+    try:
+        result = _import_now(actor=token.user, kind=kind, source=department, data=data,
+                             file_name=file.name, dry_run=dry_run)
+    except ValidationFailed as exc:
+        if exc.code != "too_many_rows":
+            raise
+        if dry_run:  # as on the upload page: a large file is not previewed
+            raise ValidationFailed(
+                "too_many_rows_for_dry_run",
+                gettext("A dry run is offered for files of at most %(max)d rows; import this file "
+                  "(its bad rows are reported and never imported) or send a part of it.")
+                % {"max": sync_max_rows()}, field="dry_run") from exc
+        sha = _keep(data, file.name)
+        run = start_import(actor=token.user, kind=kind, source=department, sha256=sha,
+                           file_name=file.name[:200])
+        return Status(202, _job_out(run))
+    if not result.kind:  # the file as a whole could not be read
+        first = result.summary["rejected"][0]
+        raise ValidationFailed("unreadable_file", first["reason"], field="file")
+    return {**result.summary, "batch": result.batch.number if result.batch else None}
+
+
+@router.get("/imports/{number}", auth=TokenAuth(Scope.IMPORTS_WRITE), tags=[tags.IMPORTS],
+            response={200: ImportJobOut, **ERRORS},
+            summary=_("An import job: status, progress and result"),
+            description=_("Only the jobs this token started."))
+def read_import(request: HttpRequest, number: int = Path(..., ge=1, le=2**62)) -> Any:
+    """Only the jobs this token started."""
+    run = JobRun.objects.filter(pk=number, job=JOB, triggered_by=_token(request).user).first()
+    if run is None:
+        raise NotFound("import_not_found", gettext("This token started no import job with "
+                                                   "this number."), field="number")
+    return _job_out(run)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
@@ -174,6 +174,7 @@ class RecordTypeOut(Schema):
 class DepartmentOut(Schema):
     code: str
     name: str
+    source_kind: str = Field(description=_("government, rating_agency or association."))
 
 
 class RecordOut(Schema):
@@ -209,7 +210,8 @@ class RecordOut(Schema):
                             "severity": rt.severity},
             "occurred_on": record.occurred_on, "decided_on": record.decided_on,
             "document_number": record.document_number,
-            "source_department": {"code": dept.code, "name": dept.name},
+            "source_department": {"code": dept.code, "name": dept.name,
+                                  "source_kind": dept.source_kind},
             "description": record.description, "amount": record.amount, "level": record.level,
             "is_public": record.is_public, "publicity_ends_on": record.publicity_ends_on,
             "state": record.state, "state_label": str(record.get_state_display()),
@@ -223,3 +225,56 @@ class RecordPage(Schema):
     total: int
     page: int
     page_size: int
+
+
+# --- the change feed -----------------------------------------------------------------------------
+class ChangeOut(Schema):
+    cursor: str = Field(description=_("Opaque; pass it as `cursor` to read what came after."))
+    kind: Literal["record", "black", "red", "key"]
+    action: str = Field(description=_(
+        "record.created, record.corrected (a new version took effect; `data.supersedes` is the "
+        "old one), record.superseded, record.revoked, record.repaired, record.updated "
+        "(publicity changed); black.decided, black.publicity, black.in_force, black.suspended, "
+        "black.void, black.expired, black.repaired; red.decided, red.in_force, red.on_hold, "
+        "red.expired, red.removed, red.void; key.in_force, key.ended."))
+    object_id: int = Field(description=_("The record's or the list entry's id."))
+    occurred_at: dt.datetime
+    data: dict[str, Any] = Field(description=_(
+        "The record (record_id, version, supersedes, subject {code (ID numbers masked), name, "
+        "kind, category}, record_type, document_number, source_department, dates, state, "
+        "is_public, amount) or the list entry (entry_id, subject, state, decision number and "
+        "dates; key: rule, entered_on, ended_on) as it was at that change."))
+
+
+class ChangePage(Schema):
+    items: list[ChangeOut]
+    next_cursor: str = Field(description=_("Resume from here (unchanged when nothing was new)."))
+    has_more: bool = Field(description=_("More changes are waiting: read again at once."))
+
+
+# --- imports --------------------------------------------------------------------------------------
+class RejectedRow(Schema):
+    row: int = Field(description=_("Row number in the file (the header is row 1)."))
+    field: str = Field(description=_("The column refused (e.g. CF_JDRQ), or `file`."))
+    reason: str
+
+
+class ImportSummaryOut(Schema):
+    # The same object as `manage.py import_feed --json`, with the batch number.
+
+    rows: int
+    created: int
+    duplicates: int
+    corrections: int
+    rejected: list[RejectedRow]
+    batch: str | None = Field(None, description=_("The import batch (null for a dry run)."))
+
+
+class ImportJobOut(Schema):
+    number: int = Field(description=_("The job number: `GET /api/v1/imports/{number}`."))
+    status: Literal["queued", "running", "succeeded", "failed"]
+    progress: int = Field(description=_("0–100."))
+    result: ImportSummaryOut | None = Field(None, description=_("When the job has succeeded."))
+    error: str | None = Field(None, description=_("Why the job failed."))
+    enqueued_at: dt.datetime | None
+    finished_at: dt.datetime | None

@@ -217,6 +217,8 @@ class RecordListFilterForm(forms.Form):
                                         queryset=Department.objects.order_by("code"))
     source = forms.ChoiceField(label=_("Kind of source"), required=False,
                                choices=[("", "---------"), *Department.Kind.choices])
+    source_kind = forms.ChoiceField(label=_("Type of source"), required=False,
+                                    choices=[("", "---------"), *Department.SourceKind.choices])
     decided_from = LenientDateField(label=_("Decided from"), required=False)
     decided_to = LenientDateField(label=_("Decided until"), required=False)
 
@@ -228,6 +230,7 @@ class RecordListFilterForm(forms.Form):
             "subject": data.get("subject"), "state": data.get("state") or "",
             "polarity": data.get("polarity") or "", "record_type": data.get("record_type"),
             "department": data.get("department"), "source": data.get("source") or "",
+            "source_kind": data.get("source_kind") or "",
             "decided_from": data.get("decided_from"),
             "decided_to": data.get("decided_to"),
             "document_number": data.get("document_number") or "",

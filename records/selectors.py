@@ -70,11 +70,12 @@ def record_list(
     *, user: User, subject: Subject | None = None, state: str = "", polarity: str = "",
     record_type: RecordType | None = None, department: Department | None = None,
     source: str = "", decided_from: dt.date | None = None, decided_to: dt.date | None = None,
-    document_number: str = "",
+    document_number: str = "", source_kind: str = "",
 ) -> QuerySet[CreditRecord]:
     """The records list page: what this user may see (`visible_records`), narrowed by its
     filters, newest decision first. `source` is the kind of the source department, as in
-    `review_queue`."""
+    `review_queue`; `source_kind` what kind of source it is (government department, rating
+    agency, industry association: `Department.SourceKind`)."""
     qs = visible_records(user=user).select_related("submitted_by")
     if subject is not None:
         qs = qs.filter(subject=subject)
@@ -88,6 +89,8 @@ def record_list(
         qs = qs.filter(source_department=department)
     if source:
         qs = qs.filter(source_department__kind=source)
+    if source_kind:
+        qs = qs.filter(source_department__source_kind=source_kind)
     if decided_from:
         qs = qs.filter(decided_on__gte=decided_from)
     if decided_to:

@@ -91,6 +91,7 @@ class ChineseJSONRenderer(JSONRenderer):
 STATUS_TEXTS = {
     200: pgettext_lazy("api answer", "Done"),
     201: pgettext_lazy("api answer", "Created"),
+    202: pgettext_lazy("api answer", "Accepted; running in the background"),
     400: pgettext_lazy("api answer", "Malformed request"),
     401: pgettext_lazy("api answer", "No valid API token"),
     403: pgettext_lazy("api answer", "The token's scopes do not allow this"),

@@ -18,6 +18,8 @@ LISTS = _("Lists")
 CREDIT_CHECKS = _("Credit checks")
 EVALUATION = _("Evaluation")
 STATISTICS = _("Statistics")
+CHANGES = _("Change feed")
+IMPORTS = _("Imports")
 
 #: (tag, what it groups), in the order the docs page shows them
 TAGS: list[tuple[Any, Any]] = [
@@ -27,4 +29,6 @@ TAGS: list[tuple[Any, Any]] = [
     (CREDIT_CHECKS, _("The matters catalogue and credit checks at the service window.")),
     (EVALUATION, _("A subject's grade and the contributions that make it.")),
     (STATISTICS, _("Statistics from the daily snapshots.")),
+    (CHANGES, _("Records and list decisions since a cursor, for other departments' systems.")),
+    (IMPORTS, _("双公示 feeds and spreadsheet templates imported by API.")),
 ]

@@ -19,7 +19,8 @@ def test_openapi_lists_every_endpoint(db):
         "/api/v1/records",
         "/api/v1/subjects/{code}/records", "/api/v1/lists/{kind}",
         "/api/v1/credit-check", "/api/v1/matters", "/api/v1/subjects/{code}/evaluation",
-        "/api/v1/statistics/overview",
+        "/api/v1/statistics/overview", "/api/v1/changes", "/api/v1/imports",
+        "/api/v1/imports/{number}", "/api/v1/credit-check/bulk",
     }
     assert set(paths["/api/v1/subjects"]) == {"get", "post"}
     assert "post" in paths["/api/v1/records"]
