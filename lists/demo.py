@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef
 from accounts.models import User
 from common import clock
 from lists import services
+from lists.eligibility import RED_LIST_NOMINATION, refusals
 from lists.models import (
     BlackListEntry,
     BlacklistGround,
@@ -129,7 +130,13 @@ def _pick_subjects(subjects: Sequence[Subject] | None, *, as_of: dt.date
     bad = CreditRecord.objects.filter(
         subject=OuterRef("pk"), record_type__polarity=Polarity.BAD, state=RecordState.EFFECTIVE,
         publicity_ends_on__gte=as_of - relativedelta(months=2))
-    red = list(qs.exclude(Exists(bad))[:3])
+    # and none that an eligibility condition refuses a nomination on the plan's first start
+    # (a month back) or on `as_of` (lists.eligibility: a broken commitment within 36 months...)
+    starts = (as_of - relativedelta(months=1), as_of)
+    red = list(itertools.islice(
+        (s for s in qs.exclude(Exists(bad)).iterator()
+         if not any(refusals(subject_id=s.pk, as_of=day, incentive=RED_LIST_NOMINATION)
+                    for day in starts)), 3))
     others = list(qs.exclude(pk__in=[s.pk for s in red])[:10])
     return others, red
 

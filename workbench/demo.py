@@ -191,6 +191,11 @@ AFFINITY: dict[str, frozenset[str]] = {
     "award_quality_project": frozenset({"builder", "developer"}),
     "award_model_property_project": frozenset({"property_service"}),
     "rating_satisfaction": frozenset({"property_service", "rental", "brokerage"}),
+    # ratings and commendations of agencies and associations concern enterprises only
+    "third_party_rating_aaa": ALL_ENTERPRISES,
+    "third_party_rating_aa": ALL_ENTERPRISES,
+    "association_rating_excellent": ALL_ENTERPRISES,
+    "association_commendation": ALL_ENTERPRISES,
     "penalty_confiscation": ALL_ENTERPRISES,
     "penalty_suspension": ALL_ENTERPRISES,
     "penalty_licence_revocation": ALL_ENTERPRISES,
@@ -208,6 +213,9 @@ WEIGHT = {
     "inspection_failed": 6, "commitment_kept": 6, "commendation_national": 0.3,
     "commendation_provincial": 1, "commendation_city": 3, "commendation_county": 5,
     "accident_larger": 0.4, "accident_major": 0.1, "penalty_licence_revocation": 0.3,
+    # third-party information is rarer than the authorities' own records
+    "third_party_rating_aaa": 0.5, "third_party_rating_aa": 1, "association_rating_excellent": 0.5,
+    "association_commendation": 1,
 }
 # Yuan; fines and confiscations carry an amount that scoring models may read.
 AMOUNT_RANGES = {
