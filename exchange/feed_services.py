@@ -15,6 +15,7 @@ is one record. A row whose content differs from the record in force becomes a co
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,18 +30,19 @@ from accounts.models import Department, Role, User
 from accounts.services import department_create, user_create
 from audit.services import record_event
 from common import clock
-from common.errors import Conflict, ServiceError, ValidationFailed
+from common.errors import Conflict, PermissionDeniedError, ServiceError, ValidationFailed
 from exchange import feeds
 from exchange.feed_models import (
     ClassificationRequest,
     ImportBatch,
     ImportedRow,
+    RevocationRequest,
     RowOutcome,
 )
 from exchange.mapping import Mapper
+from records import bulk
 from records.models import CreditRecord, RecordState
-from records.services import record_correct, record_create
-from subjects.identifiers import validate_subject_code
+from records.services import record_correct, record_create, record_reject, record_revoke
 from subjects.models import Category, Subject
 from subjects.services import subject_create
 
@@ -117,6 +119,8 @@ class ImportContext:
         self.fields = feeds.FIELD_SETS.get((kind, field_set), {})
         self.mapper = Mapper(kind) if self.fields else None
         self.category = getattr(settings, "EXCHANGE_UNCLASSIFIED_CATEGORY", Category.DEVELOPER)
+        self.codes = bulk.CodeChecker()  # each distinct subject code checked once per file
+        self.record_types: dict[str, Any] = {}  # a template's type column → catalogue entry
 
 
 @dataclass
@@ -130,13 +134,17 @@ class Parsed:
     rows: list[feeds.FeedRow]
     apply: Callable[[ImportContext, feeds.FeedRow], tuple[str, CreditRecord | None, Subject | None]]
     column: Callable[[ImportContext, feeds.FeedRow, str | None], str]
+    #: The set-based path: a row as a `records.bulk.Candidate`, None for a row the row path
+    #: takes (a licence fact, a revocation), or a `ServiceError` raised for a refused row.
+    prepare: Callable[[ImportContext, feeds.FeedRow], bulk.Candidate | None] | None = None
 
 
 def _parse_feed(data: bytes) -> Parsed:
     table = feeds.read_table(data)
     kind, field_set = feeds.detect_kind_and_set(table.header)
     rows = list(feeds.parse_rows(table, kind, field_set))
-    return Parsed(kind, field_set, table.file_format, table.encoding, rows, _apply, _column)
+    return Parsed(kind, field_set, table.file_format, table.encoding, rows, _apply, _column,
+                  _prepare)
 
 
 def import_feed(*, actor: User, source: Department, data: bytes, file_name: str,
@@ -238,21 +246,127 @@ def _close_batch(*, actor: User, batch: ImportBatch) -> ImportBatch:
 
 
 CHUNK_ROWS = 500
+Progress = Callable[[int, int], None]
 
 
-def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool
+def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress | None = None
          ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Apply the rows in chunks: each chunk is one transaction (one commit for hundreds of
-    rows), each row inside it its own savepoint, so a refused row leaves nothing behind and a
-    crash loses at most the uncommitted chunk together with its ledger lines."""
+    """Apply the rows chunk by chunk, each chunk one transaction, and report progress (rows
+    done, rows in all) after each. A file that can be prepared for the set-based path
+    (`records.bulk`: 双公示 feeds, records templates) goes through it; subjects templates row by
+    row (each row its own savepoint, so a refused row leaves nothing behind)."""
     counts = {"rows": 0, "created": 0, "duplicates": 0, "corrections": 0}
     rejected: list[dict[str, Any]] = []
     preview: list[dict[str, Any]] = []
-    for start in range(0, len(parsed.rows), CHUNK_ROWS):
+    size = bulk.CHUNK_ROWS if parsed.prepare else CHUNK_ROWS
+    total = len(parsed.rows)
+    for start in range(0, total, size):
+        chunk = parsed.rows[start:start + size]
         with transaction.atomic():
-            for row in parsed.rows[start:start + CHUNK_ROWS]:
-                _one_row(ctx, parsed, row, ledger, counts, rejected, preview)
+            if parsed.prepare:
+                _bulk_chunk(ctx, parsed, chunk, ledger, counts, rejected, preview)
+            else:
+                for row in chunk:
+                    _one_row(ctx, parsed, row, ledger, counts, rejected, preview)
+        if progress is not None:
+            progress(min(start + size, total), total)
     return {**counts, "rejected": rejected}, preview
+
+
+_COUNT_KEYS = {RowOutcome.CREATED: "created", RowOutcome.FACT: "created",
+               RowOutcome.DUPLICATE: "duplicates", RowOutcome.CORRECTION: "corrections",
+               RowOutcome.REVOCATION: "corrections"}
+_LEDGER_COLUMNS = ("batch_id", "row_number", "kind", "source_id", "document_number",
+                   "content_hash", "payload", "outcome", "reason", "record_id", "subject_id")
+
+
+def _bulk_chunk(ctx: ImportContext, parsed: Parsed, chunk: list[feeds.FeedRow], ledger: bool,
+                counts: dict[str, int], rejected: list[dict[str, Any]],
+                preview: list[dict[str, Any]]) -> None:
+    """One chunk on the set-based path, with the same outcome per row as `_one_row`.
+
+    Rows with a fault found while reading, or refused while preparing (code, mapping, text
+    limits), are rejected; the rest go to `records.bulk.bulk_enter` together (one duplicate
+    query, one insert, one audit event); what it defers, and what could not be prepared for it,
+    goes through `_one_row` afterwards in row order. The chunk's ledger lines are written in
+    one statement. Should the database refuse the chunk's insert, the chunk falls back to the
+    row-by-row path, which isolates the row at fault.
+    """
+    by_key: dict[int, feeds.FeedRow] = {}
+    outcomes: dict[int, tuple[str, list[dict[str, Any]]]] = {}  # key → outcome, errors
+    candidates: list[bulk.Candidate] = []
+    row_path: set[int] = set()
+    for row in chunk:
+        key = row.row_number
+        by_key[key] = row
+        if row.errors:
+            outcomes[key] = (RowOutcome.REJECTED, [rejected_entry(key, c, r)
+                                                   for c, r in row.errors])
+            continue
+        try:
+            candidate = parsed.prepare(ctx, row)
+        except ServiceError as exc:
+            outcomes[key] = (RowOutcome.REJECTED, [rejected_entry(
+                key, parsed.column(ctx, row, exc.field), str(exc.message))])
+            continue
+        if candidate is None:
+            row_path.add(key)
+        else:
+            candidates.append(candidate)
+    result = bulk.BulkOutcome()
+    if candidates:
+        try:
+            with transaction.atomic():
+                result = bulk.bulk_enter(actor=ctx.actor, source=ctx.source,
+                                         candidates=candidates,
+                                         label=ctx.batch.number)
+        except DatabaseError:
+            result = bulk.BulkOutcome(deferred=[c.key for c in candidates])
+    for key, exc in result.rejected.items():
+        outcomes[key] = (RowOutcome.REJECTED, [rejected_entry(
+            key, parsed.column(ctx, by_key[key], exc.field), str(exc.message))])
+    values_by_key = {c.key: c.values for c in candidates}
+    for key in result.created:
+        outcomes[key] = (RowOutcome.CREATED, [])
+    for key in result.duplicates:
+        outcomes[key] = (RowOutcome.DUPLICATE, [])
+    row_path.update(result.deferred)
+    lines = []
+    for row in chunk:
+        key = row.row_number
+        if key in row_path:
+            _one_row(ctx, parsed, row, ledger, counts, rejected, preview)
+            continue
+        outcome, errors = outcomes[key]
+        counts["rows"] += 1
+        if errors:
+            rejected.extend(errors)
+        else:
+            counts[_COUNT_KEYS[outcome]] += 1
+        record_id = result.created.get(key) or result.duplicates.get(key)
+        if len(preview) < 50:
+            record_type = values_by_key.get(key, {}).get("record_type") if record_id else None
+            preview.append(_preview_entry(row, outcome, record_type.name if record_type else ""))
+        if ledger:
+            body = row.canonical_json()
+            if errors:
+                payload = json.dumps(_jsonable({**row.values, "_errors": errors}),
+                                     ensure_ascii=False)
+            else:
+                payload = body
+            lines.append((
+                ctx.batch.pk, key, ctx.kind, ctx.source.pk, row.document_number[:100],
+                hashlib.sha256(body.encode()).hexdigest(), payload, outcome,
+                "; ".join(e["reason"] for e in errors), record_id,
+                result.subjects.get(key)))
+    if lines:
+        bulk.fast_insert(ImportedRow, _LEDGER_COLUMNS, lines)
+
+
+def _preview_entry(row: feeds.FeedRow, outcome: str, type_name: str) -> dict[str, Any]:
+    return {"row": row.row_number, "document_number": row.document_number,
+            "name": row.values.get("name", ""), "outcome": outcome,
+            "outcome_label": str(RowOutcome(outcome).label), "record_type": type_name}
 
 
 def _one_row(ctx: ImportContext, parsed: Parsed, row: feeds.FeedRow, ledger: bool,
@@ -283,14 +397,10 @@ def _one_row(ctx: ImportContext, parsed: Parsed, row: feeds.FeedRow, ledger: boo
             with transaction.atomic():
                 _ledger(ctx, row, RowOutcome.REJECTED, None, None, errors)
     else:
-        key = {RowOutcome.CREATED: "created", RowOutcome.FACT: "created",
-               RowOutcome.DUPLICATE: "duplicates", RowOutcome.CORRECTION: "corrections"}
-        counts[key[outcome]] += 1
+        counts[_COUNT_KEYS[outcome]] += 1
     if len(preview) < 50:
-        preview.append({"row": row.row_number, "document_number": row.document_number,
-                        "name": row.values.get("name", ""), "outcome": outcome,
-                        "outcome_label": str(RowOutcome(outcome).label),
-                        "record_type": record.record_type.name if record else ""})
+        preview.append(_preview_entry(row, outcome,
+                                      record.record_type.name if record else ""))
 
 
 def _column(ctx: ImportContext, row: feeds.FeedRow, service_field: str | None) -> str:
@@ -329,7 +439,7 @@ def _subject(ctx: ImportContext, row: feeds.FeedRow) -> Subject:
     person = feeds.is_natural_person(row)
     kind = Subject.Kind.INDIVIDUAL if person else Subject.Kind.ENTERPRISE
     raw = row.values.get("id_number") if person else row.values.get("uscc")
-    checked = validate_subject_code(raw or "", kind=kind)
+    checked = ctx.codes.check(raw or "", kind=kind)
     subject = ctx.subjects.get(checked.code) or Subject.objects.filter(code=checked.code).first()
     if subject is not None:
         return subject
@@ -345,9 +455,8 @@ def _subject(ctx: ImportContext, row: feeds.FeedRow) -> Subject:
     return subject
 
 
-def _apply(ctx: ImportContext, row: feeds.FeedRow
-           ) -> tuple[str, CreditRecord | None, Subject | None]:
-    subject = _subject(ctx, row)
+def _match(ctx: ImportContext, row: feeds.FeedRow) -> Any:
+    """The mapping table's answer for a row, or the refusal the data officer must act on."""
     text = " ".join(row.values.get(k, "") for k in ("act", "facts", "content", "remark"))
     match = ctx.mapper.match(category=row.values.get("category", ""), text=text,
                              act=row.values.get("act", ""))
@@ -361,6 +470,41 @@ def _apply(ctx: ImportContext, row: feeds.FeedRow
             "unknown_type", _("The mapping table names record type %(t)s, which the catalogue "
                               "does not have.") % {"t": match.record_type_code},
             field="record_type")
+    return match
+
+
+def _record_values(row: feeds.FeedRow, record_type: Any) -> dict[str, Any]:
+    decided_on = row.values["decided_on"]
+    return {"record_type": record_type, "occurred_on": decided_on, "decided_on": decided_on,
+            "description": feeds.description_of(row), "amount": row.values.get("fine")}
+
+
+def _prepare(ctx: ImportContext, row: feeds.FeedRow) -> bulk.Candidate | None:
+    """A feed row for the set-based path, checked in `_apply`'s order (the subject's code, then
+    the mapping); None for a licence kept as a fact or a revocation (the row path's)."""
+    if row.is_revocation:
+        return None
+    person = feeds.is_natural_person(row)
+    kind = Subject.Kind.INDIVIDUAL if person else Subject.Kind.ENTERPRISE
+    raw = row.values.get("id_number") if person else row.values.get("uscc")
+    checked = ctx.codes.check(raw or "", kind=kind)
+    match = _match(ctx, row)
+    if match.record_type is None:
+        return None
+    values = _record_values(row, match.record_type)
+    problem = bulk.text_limit_problem(values)
+    if problem is not None:
+        raise problem
+    return bulk.Candidate(key=row.row_number, subject_code=checked.code,
+                          document_number=row.document_number, values=values)
+
+
+def _apply(ctx: ImportContext, row: feeds.FeedRow
+           ) -> tuple[str, CreditRecord | None, Subject | None]:
+    if row.is_revocation:
+        return _revocation(ctx, row)
+    subject = _subject(ctx, row)
+    match = _match(ctx, row)
     if match.record_type is None:
         return _licence_fact(ctx, row), None, subject
     return _record(ctx, row, subject, match.record_type)
@@ -381,14 +525,9 @@ def _licence_fact(ctx: ImportContext, row: feeds.FeedRow) -> str:
 
 def _record(ctx: ImportContext, row: feeds.FeedRow, subject: Subject, record_type: Any
             ) -> tuple[str, CreditRecord, Subject]:
-    decided_on = row.values["decided_on"]
-    values = {
-        "record_type": record_type, "occurred_on": decided_on, "decided_on": decided_on,
-        "description": feeds.description_of(row), "amount": row.values.get("fine"),
-    }
     outcome, record = apply_record(
         actor=ctx.actor, source=ctx.source, subject=subject,
-        document_number=row.document_number, values=values,
+        document_number=row.document_number, values=_record_values(row, record_type),
         reason=_("Changed in 双公示 feed %(b)s, row %(r)d")
         % {"b": ctx.batch.number, "r": row.row_number})
     return outcome, record, subject
@@ -405,6 +544,9 @@ def apply_record(*, actor: User, source: Department, subject: Subject, document_
                                           document_number=document_number)
               .exclude(state=RecordState.REJECTED).order_by("-version").first())
     if latest is None:
+        problem = bulk.text_limit_problem(values)
+        if problem is not None:
+            raise problem
         record = record_create(actor=actor, subject=subject, source_department=source,
                                document_number=document_number, submit=True, **values)
         return RowOutcome.CREATED, record
@@ -422,6 +564,9 @@ def apply_record(*, actor: User, source: Department, subject: Subject, document_
         raise Conflict("revoked", _("The record with document number %(n)s was revoked; a "
                                     "changed row cannot correct it.")
                        % {"n": document_number}, field="document_number")
+    problem = bulk.text_limit_problem(changes)
+    if problem is not None:
+        raise problem
     if latest.state != RecordState.EFFECTIVE:
         raise Conflict("under_review",
                        _("The earlier version of %(n)s is still under review; send the change "
@@ -429,6 +574,81 @@ def apply_record(*, actor: User, source: Department, subject: Subject, document_
                        field="document_number")
     return RowOutcome.CORRECTION, record_correct(actor=actor, record=latest, reason=reason,
                                                  **changes)
+
+
+def _revocation(ctx: ImportContext, row: feeds.FeedRow
+                ) -> tuple[str, CreditRecord | None, Subject | None]:
+    """A penalty row with CF_ZT = 2: the decision (same source, same document number) was
+    revoked. Never a new bad record: a revocation request on the matching record, which a
+    reviewer other than the importer decides (`revocation_decide`); the same revocation again
+    is a duplicate. Refused, with the reason, when nothing matches or the record cannot be
+    revoked."""
+    number = row.document_number
+    latest = (CreditRecord.objects.filter(source_department=ctx.source, document_number=number)
+              .exclude(state=RecordState.REJECTED).select_related("subject")
+              .order_by("-version").first())
+    if latest is None:
+        raise Conflict("nothing_to_revoke",
+                       _("The row revokes decision %(n)s, but no record with that document "
+                         "number from this source exists; nothing was revoked.")
+                       % {"n": number}, field="document_number")
+    if latest.state == RecordState.REVOKED:
+        return RowOutcome.DUPLICATE, latest, latest.subject
+    if RevocationRequest.objects.filter(record=latest,
+                                        state=RevocationRequest.State.PENDING).exists():
+        return RowOutcome.DUPLICATE, latest, latest.subject
+    if latest.state not in (RecordState.EFFECTIVE, RecordState.SUBMITTED):
+        raise Conflict("not_revocable",
+                       _("The record with document number %(n)s is %(s)s; a revocation cannot "
+                         "apply to it.") % {"n": number, "s": latest.get_state_display()},
+                       field="document_number")
+    request = RevocationRequest.objects.create(
+        record=latest, batch=ctx.batch, row_number=row.row_number,
+        reason=(row.values.get("remark") or "")[:2000], requested_by=ctx.actor,
+        requested_at=clock.now())
+    record_event(actor=ctx.actor, action="exchange.revocation_request", target=latest,
+                 after={"request": request.pk, "batch": ctx.batch.number,
+                        "row": row.row_number, "reason": request.reason})
+    return RowOutcome.REVOCATION, latest, latest.subject
+
+
+@transaction.atomic
+def revocation_decide(*, actor: User, request: RevocationRequest, approve: bool,
+                      comment: str = "") -> RevocationRequest:
+    """A reviewer decides a revocation a feed asked for (four eyes: never the importer).
+
+    Approved: an effective record is revoked (`records.services.record_revoke`, kept, shown as
+    revoked); a record still under review is rejected with the revocation as its reason
+    (`record_reject`), so it never becomes effective. Refused: the record stays as it is and the
+    reason is kept.
+    """
+    permissions.require(permissions.can_review_records(actor), _("review revocations"))
+    request = RevocationRequest.objects.select_for_update().get(pk=request.pk)
+    if request.state != RevocationRequest.State.PENDING:
+        raise Conflict("already_decided", _("This revocation has already been decided."))
+    if actor.pk == request.requested_by_id:
+        raise PermissionDeniedError(
+            "four_eyes", _("You imported this revocation; another reviewer must decide on it."))
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise ValidationFailed("required", _("Give the reason for refusing the revocation."),
+                               field="comment")
+    if approve:
+        reason = comment or request.reason or _("Revoked by the source department (双公示 "
+                                                "feed %(b)s, row %(r)d).") % {
+            "b": request.batch.number, "r": request.row_number}
+        record = request.record
+        if record.state == RecordState.SUBMITTED:
+            record_reject(actor=actor, record=record, comment=reason)
+        else:
+            record_revoke(actor=actor, record=record, reason=reason)
+    request.state = (RevocationRequest.State.APPROVED if approve
+                     else RevocationRequest.State.REFUSED)
+    request.decided_by, request.decided_at, request.comment = actor, clock.now(), comment
+    request.save(update_fields=["state", "decided_by", "decided_at", "comment"])
+    record_event(actor=actor, action="exchange.revocation_decided", target=request.record,
+                 after={"request": request.pk, "state": request.state, "comment": comment})
+    return request
 
 
 def _differs(old: Any, new: Any) -> bool:
