@@ -121,6 +121,7 @@ class ImportContext:
         self.category = getattr(settings, "EXCHANGE_UNCLASSIFIED_CATEGORY", Category.DEVELOPER)
         self.codes = bulk.CodeChecker()  # each distinct subject code checked once per file
         self.record_types: dict[str, Any] = {}  # a template's type column → catalogue entry
+        self.labels: tuple[str, ...] | None = None  # the description's labels, translated
 
 
 @dataclass
@@ -477,10 +478,11 @@ def _match(ctx: ImportContext, row: feeds.FeedRow) -> Any:
     return match
 
 
-def _record_values(row: feeds.FeedRow, record_type: Any) -> dict[str, Any]:
+def _record_values(row: feeds.FeedRow, record_type: Any,
+                   labels: tuple[str, ...] | None = None) -> dict[str, Any]:
     decided_on = row.values["decided_on"]
     return {"record_type": record_type, "occurred_on": decided_on, "decided_on": decided_on,
-            "description": feeds.description_of(row), "amount": row.values.get("fine")}
+            "description": feeds.description_of(row, labels), "amount": row.values.get("fine")}
 
 
 def _prepare(ctx: ImportContext, row: feeds.FeedRow) -> bulk.Candidate | None:
@@ -495,7 +497,9 @@ def _prepare(ctx: ImportContext, row: feeds.FeedRow) -> bulk.Candidate | None:
     match = _match(ctx, row)
     if match.record_type is None:
         return None
-    values = _record_values(row, match.record_type)
+    if ctx.labels is None:
+        ctx.labels = feeds.description_labels()
+    values = _record_values(row, match.record_type, ctx.labels)
     problem = bulk.text_limit_problem(values)
     if problem is not None:
         raise problem

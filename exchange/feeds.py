@@ -89,6 +89,11 @@ REVOKED = {"2", "2.0"}
 MAX_TEXT = 2000
 
 
+#: `json.dumps(..., sort_keys=True, ensure_ascii=False, default=str)` built once (json.dumps
+#: builds a new encoder for every call with non-default options).
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+
+
 class FeedFileError(Exception):
     """The file as a whole cannot be read (not CSV/XLSX, unknown header, no document number)."""
 
@@ -126,8 +131,9 @@ class FeedRow:
 
     def canonical_json(self) -> str:
         """The row's canonical values as JSON (keys sorted, dates and amounts as text): what
-        the ledger stores and `content_hash` hashes."""
-        return json.dumps(self.values, sort_keys=True, ensure_ascii=False, default=str)
+        the ledger stores and `content_hash` hashes (`json.dumps(values, sort_keys=True,
+        ensure_ascii=False, default=str)`, by one reused encoder)."""
+        return _CANONICAL.encode(self.values)
 
     def content_hash(self) -> str:
         """SHA-256 over the row's canonical values: the same decision hashes the same whichever
@@ -396,7 +402,7 @@ def subject_code_column(row: FeedRow, field_set: str) -> str:
     return fields["id_number"] if is_natural_person(row) else fields["uscc"]
 
 
-def _description_labels() -> tuple[str, ...]:
+def description_labels() -> tuple[str, ...]:
     """The labels of `description_of`, translated once per language (not once per row)."""
     from django.utils.translation import get_language
 
@@ -411,10 +417,12 @@ def _description_labels() -> tuple[str, ...]:
 _LABELS: dict[str, tuple[str, ...]] = {}
 
 
-def description_of(row: FeedRow) -> str:
-    """The record's description, composed from the feed's text columns in their order."""
+def description_of(row: FeedRow, labels: tuple[str, ...] | None = None) -> str:
+    """The record's description, composed from the feed's text columns in their order
+    (`labels`: `description_labels()`, passed in by a caller that composes many)."""
     values = row.values
-    act, facts, basis, category, content, licence, authority, remark = _description_labels()
+    act, facts, basis, category, content, licence, authority, remark = (
+        labels or description_labels())
     parts = [
         (act, values.get("act")), (facts, values.get("facts")),
         (basis, values.get("basis")),
