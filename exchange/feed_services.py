@@ -47,6 +47,8 @@ from subjects.models import Category, Subject
 from subjects.services import subject_create
 
 DEFAULT_SOURCE_CODE = "public-credit-platform"
+#: progress(rows done, rows in all), called after each chunk (a background job's progress bar).
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -150,18 +152,19 @@ def _parse_feed(data: bytes) -> Parsed:
 
 def import_feed(*, actor: User, source: Department, data: bytes, file_name: str,
                 dry_run: bool = False, keep_preview: bool = False,
-                max_rows: int | None = None) -> ImportResult:
+                max_rows: int | None = None, progress: Progress | None = None) -> ImportResult:
     """Import (or, with `dry_run`, only try) one 双公示 file from `source`."""
     permissions.require(can_import_feeds(actor, source),
                         _("import records for %(d)s") % {"d": source.name})
     return run_import(actor=actor, source=source, data=data, file_name=file_name,
                       dry_run=dry_run, keep_preview=keep_preview, max_rows=max_rows,
-                      parse=_parse_feed)
+                      parse=_parse_feed, progress=progress)
 
 
 def run_import(*, actor: User, source: Department, data: bytes, file_name: str,
                dry_run: bool, keep_preview: bool, max_rows: int | None,
-               parse: Callable[[bytes], Parsed]) -> ImportResult:
+               parse: Callable[[bytes], Parsed], progress: Progress | None = None
+               ) -> ImportResult:
     """The bookkeeping every file import shares (feeds and spreadsheet templates).
 
     A dry run goes through exactly the same code inside a transaction that is rolled back, so
@@ -192,7 +195,7 @@ def run_import(*, actor: User, source: Department, data: bytes, file_name: str,
                 actor=actor, state=ImportBatch.State.PREVIEW, started_at=clock.now())
             ctx = ImportContext(actor=actor, source=source, kind=kind, field_set=field_set,
                            batch=scratch)
-            summary, preview = _run(ctx, parsed, ledger=False)
+            summary, preview = _run(ctx, parsed, ledger=False, progress=progress)
             transaction.set_rollback(True)
         batch = None
         if keep_preview:
@@ -202,9 +205,9 @@ def run_import(*, actor: User, source: Department, data: bytes, file_name: str,
     batch = _store_batch(actor=actor, source=source, sha=sha, file_name=file_name,
                          state=ImportBatch.State.RUNNING, summary=None, **meta)
     ctx = ImportContext(actor=actor, source=source, kind=kind, field_set=field_set, batch=batch)
-    _run(ctx, parsed, ledger=True)
+    _summary, preview = _run(ctx, parsed, ledger=True, progress=progress)
     batch = _close_batch(actor=actor, batch=batch)
-    return ImportResult(batch, batch.summary(), **meta)
+    return ImportResult(batch, batch.summary(), preview=preview, **meta)
 
 
 @transaction.atomic
@@ -250,7 +253,6 @@ def _close_batch(*, actor: User, batch: ImportBatch) -> ImportBatch:
 CHUNK_ROWS = 500
 #: False sends every row through the row-by-row path (the reference the tests compare with).
 SET_BASED = True
-Progress = Callable[[int, int], None]
 
 
 def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress | None = None

@@ -32,6 +32,7 @@ from exchange.feed_services import (
     ImportContext,
     ImportResult,
     Parsed,
+    Progress,
     apply_record,
     run_import,
 )
@@ -270,7 +271,8 @@ def raise_field(field: str, message: str) -> NoReturn:
 
 def import_sheet(*, actor: User, kind: str, source: Department, data: bytes, file_name: str,
                  dry_run: bool = False, keep_preview: bool = False,
-                 max_rows: int | None = None) -> ImportResult:
+                 max_rows: int | None = None, progress: Progress | None = None
+                 ) -> ImportResult:
     """Import a filled-in subjects or records template (dry run and preview as for feeds)."""
     if kind == FeedKind.SUBJECTS:
         permissions.require(permissions.can_edit_subjects(actor), _("register subjects"))
@@ -281,4 +283,4 @@ def import_sheet(*, actor: User, kind: str, source: Department, data: bytes, fil
         raise ValueError(kind)
     return run_import(actor=actor, source=source, data=data, file_name=file_name,
                       dry_run=dry_run, keep_preview=keep_preview, max_rows=max_rows,
-                      parse=lambda raw: _read(kind, raw))
+                      parse=lambda raw: _read(kind, raw), progress=progress)
