@@ -15,8 +15,9 @@ is one record. A row whose content differs from the record in force becomes a co
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,20 +135,28 @@ class Parsed:
     field_set: str
     file_format: str
     encoding: str
-    rows: list[feeds.FeedRow]
+    rows: Iterable[feeds.FeedRow]  # a list, or read lazily (then `total` says how many)
     apply: Callable[[ImportContext, feeds.FeedRow], tuple[str, CreditRecord | None, Subject | None]]
     column: Callable[[ImportContext, feeds.FeedRow, str | None], str]
     #: The set-based path: a row as a `records.bulk.Candidate`, None for a row the row path
     #: takes (a licence fact, a revocation), or a `ServiceError` raised for a refused row.
     prepare: Callable[[ImportContext, feeds.FeedRow], bulk.Candidate | None] | None = None
+    total: int | None = None
+
+    @property
+    def count(self) -> int:
+        return self.total if self.total is not None else len(self.rows)  # type: ignore[arg-type]
 
 
 def _parse_feed(data: bytes) -> Parsed:
+    """The file's header read and its rows counted; the rows themselves are parsed chunk by
+    chunk as they are applied, so a 1,000,000-row file is never held parsed in memory."""
     table = feeds.read_table(data)
     kind, field_set = feeds.detect_kind_and_set(table.header)
-    rows = list(feeds.parse_rows(table, kind, field_set))
+    total = sum(1 for _row in table.rows)
+    rows = feeds.parse_rows(feeds.read_table(data), kind, field_set)
     return Parsed(kind, field_set, table.file_format, table.encoding, rows, _apply, _column,
-                  _prepare)
+                  _prepare, total)
 
 
 def import_feed(*, actor: User, source: Department, data: bytes, file_name: str,
@@ -177,12 +186,12 @@ def run_import(*, actor: User, source: Department, data: bytes, file_name: str,
     except feeds.FeedFileError as exc:
         return ImportResult(None, {"rows": 0, "created": 0, "duplicates": 0, "corrections": 0,
                                    "rejected": [exc.as_row()]})
-    rows, kind, field_set = parsed.rows, parsed.kind, parsed.field_set
-    if max_rows is not None and len(rows) > max_rows:
+    kind, field_set = parsed.kind, parsed.field_set
+    if max_rows is not None and parsed.count > max_rows:
         raise ValidationFailed(
             "too_many_rows",
             _("The file has %(n)d rows; at most %(max)d are imported here. Use the command "
-              "manage.py import_feed for larger files.") % {"n": len(rows), "max": max_rows},
+              "manage.py import_feed for larger files.") % {"n": parsed.count, "max": max_rows},
             field="file")
     meta = {"kind": kind, "field_set": field_set, "file_format": parsed.file_format,
             "encoding": parsed.encoding}
@@ -266,9 +275,10 @@ def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress
     preview: list[dict[str, Any]] = []
     set_based = parsed.prepare is not None and SET_BASED
     size = bulk.CHUNK_ROWS if set_based else CHUNK_ROWS
-    total = len(parsed.rows)
+    total = parsed.count
+    rows = iter(parsed.rows)
     for start in range(0, total, size):
-        chunk = parsed.rows[start:start + size]
+        chunk = list(itertools.islice(rows, size))
         with transaction.atomic():
             if set_based:
                 _bulk_chunk(ctx, parsed, chunk, ledger, counts, rejected, preview)
