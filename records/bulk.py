@@ -141,31 +141,34 @@ def _changed(latest: dict[str, Any], values: dict[str, Any]) -> bool:
     return False
 
 
+#: The largest amount a record's column holds (max_digits=14, two decimals).
+_AMOUNT_LIMIT = Decimal("1e12")
+
+
 def _content_problem(values: dict[str, Any], document_number: str, today: dt.date
                      ) -> ServiceError | None:
     """`record_create`'s refusals for one row, in its order: the cheap comparisons first; only a
-    row that fails one goes through the service's own check for the exact message."""
+    row that fails one goes through the service's own check (`_validate_content`) for the exact
+    message. Then the shared limits every door applies (`common.limits`: the date range, the
+    free-text length; the columns' own sizes), which the file readers check already and which
+    are repeated here for any other caller."""
     record_type: RecordType = values["record_type"]
     occurred, decided = values["occurred_on"], values["decided_on"]
     amount = values.get("amount")
-    if (record_type.is_active and document_number and occurred <= today and decided <= today
-            and decided >= occurred and (amount is None or amount >= 0)):
-        problem = None
-    else:
+    if not (record_type.is_active and document_number and occurred <= today
+            and decided <= today and decided >= occurred and (amount is None or amount >= 0)):
         try:
             _validate_content(record_type=record_type, occurred_on=occurred, decided_on=decided,
                               document_number=document_number, amount=amount)
         except ServiceError as exc:
             return exc
-        problem = None
-    if problem is None and not (EARLIEST_DATE <= occurred <= LATEST_DATE
-                                and EARLIEST_DATE <= decided <= LATEST_DATE):
-        return ValidationFailed(
-            "date_range", _("The date must lie between %(start)s and %(end)s.")
-            % {"start": EARLIEST_DATE.isoformat(), "end": LATEST_DATE.isoformat()},
-            field="occurred_on" if not EARLIEST_DATE <= occurred <= LATEST_DATE
-            else "decided_on")
-    if amount is not None and amount >= Decimal("1e12"):
+    for name, day in (("occurred_on", occurred), ("decided_on", decided)):
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            return ValidationFailed(
+                "date_range", _("The date must lie between %(start)s and %(end)s.")
+                % {"start": EARLIEST_DATE.isoformat(), "end": LATEST_DATE.isoformat()},
+                field=name)
+    if amount is not None and amount >= _AMOUNT_LIMIT:
         return ValidationFailed("too_large", _("%(v)s is not a number.") % {"v": amount},
                                 field="amount")
     if len(document_number) > 100:
