@@ -141,6 +141,7 @@ def _changed(latest: dict[str, Any], values: dict[str, Any]) -> bool:
     return False
 
 
+_CENTS = Decimal("0.01")
 #: The largest amount a record's column holds (max_digits=14, two decimals).
 _AMOUNT_LIMIT = Decimal("1e12")
 
@@ -302,6 +303,9 @@ def latest_records(*, source: Department, document_numbers: Iterable[str]
             for convert in field_converters:
                 values[i] = convert(values[i], None, connection)
         row = dict(zip(_LATEST_COLUMNS, values, strict=True))
+        amount = row["amount"]
+        if amount is not None and not isinstance(amount, Decimal):  # SQLite: int or float
+            row["amount"] = Decimal(str(amount)).quantize(_CENTS)
         number = row["document_number"]
         if number not in found or row["version"] > found[number]["version"]:
             found[number] = row

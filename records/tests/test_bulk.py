@@ -122,6 +122,16 @@ def test_what_it_leaves_to_the_row_path(clerk, subject, fine):
     assert changed.deferred == [7]  # a correction: record_correct decides
 
 
+def test_an_amount_with_cents_read_back_is_the_same(clerk, subject, fine):
+    enter(clerk, clerk.department, [candidate(2, fine, "丙罚〔2024〕1号",
+                                              amount=Decimal("1234.56"))])
+    again = enter(clerk, clerk.department, [candidate(2, fine, "丙罚〔2024〕1号",
+                                                      amount=Decimal("1234.56"))])
+    assert list(again.duplicates) == [2] and not again.deferred  # decided set-based
+    latest = bulk.latest_records(source=clerk.department, document_numbers=["丙罚〔2024〕1号"])
+    assert latest["丙罚〔2024〕1号"]["amount"] == Decimal("1234.56")
+
+
 def test_permission_is_record_creates(clerk, lead_department, subject, fine):
     with pytest.raises(PermissionDeniedError):
         enter(clerk, lead_department, [candidate(2, fine, "X-1")])
