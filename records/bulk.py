@@ -49,7 +49,15 @@ from common.text import clean_line, clean_text
 from records.models import CreditRecord, RecordState, RecordType
 from records.rules import publicity_end_date
 from records.services import _validate_content, _validate_publicity
-from subjects.identifiers import CheckedCode, validate_subject_code
+from subjects.identifiers import (
+    PROVINCES,
+    USCC_CHARSET,
+    USCC_TYPES,
+    USCC_WEIGHTS,
+    CheckedCode,
+    org_code_check_char,
+    validate_subject_code,
+)
 
 #: Rows per chunk: one transaction, one duplicate query, one INSERT, one audit event.
 CHUNK_ROWS = 5000
@@ -77,14 +85,41 @@ class CodeChecker:
         key = (raw, kind)
         answer = self._seen.get(key)
         if answer is None:
-            try:
-                answer = validate_subject_code(raw, kind=kind)
-            except ServiceError as exc:
-                answer = exc
+            if kind == "enterprise" and clean_uscc(raw):
+                answer = CheckedCode(code=raw, kind="enterprise")
+            else:
+                try:
+                    answer = validate_subject_code(raw, kind=kind)
+                except ServiceError as exc:
+                    answer = exc
             self._seen[key] = answer
         if isinstance(answer, ServiceError):
             raise answer
         return answer
+
+
+_USCC_INDEX = {c: i for i, c in enumerate(USCC_CHARSET)}
+
+
+def clean_uscc(raw: str) -> bool:
+    """True when `raw` is, as written, a unified social credit code passing every check of
+    `subjects.identifiers.validate_uscc` without a warning: 18 characters of the GB 32100 set
+    (so already in normal form: no blank, no lower case, no full-width or invisible character),
+    a registration authority and institution type of its table, a GB/T 2260 province, the mod-31
+    check character, and the embedded organisation code's GB 11714 check. The arithmetic on a
+    lookup table, with no message built; anything else goes to the full validator, which names
+    the fault."""
+    if len(raw) != 18 or not raw.isascii():
+        return False
+    index = _USCC_INDEX
+    try:
+        total = sum(index[c] * w for c, w in zip(raw[:17], USCC_WEIGHTS, strict=True))
+    except KeyError:
+        return False
+    return (raw[17] == USCC_CHARSET[(31 - total % 31) % 31]
+            and raw[1] in USCC_TYPES.get(raw[0], ())
+            and raw[2:8].isdigit() and raw[2:4] in PROVINCES
+            and org_code_check_char(raw[8:16]) == raw[16])
 
 
 # --- rows in, outcomes out --------------------------------------------------------------------

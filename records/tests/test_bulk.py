@@ -132,6 +132,27 @@ def test_an_amount_with_cents_read_back_is_the_same(clerk, subject, fine):
     assert latest["丙罚〔2024〕1号"]["amount"] == Decimal("1234.56")
 
 
+@pytest.mark.parametrize("raw", [
+    "91350100M000100Y43", "91110105MA01AB23XN",  # valid
+    "91350100M000100Y56",  # valid, but its organisation code fails GB 11714: a warning
+    "91350100M000100Y4Z", "91350100m000100y43", " 91350100M000100Y43", "9135010OM000100Y43",
+    "Z1350100M000100Y43", "93350100M000100Y43", "91990100M000100Y43", "9135O100M000100Y43",
+    "91350100M000100Y4", "９1350100M000100Y43", "91350100M000\u200b100Y43",
+])
+def test_code_checker_answers_exactly_as_the_validator(db, raw):
+    from subjects.identifiers import validate_uscc
+
+    try:
+        expected: object = validate_uscc(raw)
+    except ServiceError as exc:
+        expected = (exc.code, str(exc.message))
+    try:
+        got: object = bulk.CodeChecker().check(raw, kind="enterprise")
+    except ServiceError as exc:
+        got = (exc.code, str(exc.message))
+    assert got == expected
+
+
 def test_permission_is_record_creates(clerk, lead_department, subject, fine):
     with pytest.raises(PermissionDeniedError):
         enter(clerk, lead_department, [candidate(2, fine, "X-1")])
