@@ -102,6 +102,13 @@ bench-api: $(BIN)/.installed-dev
 	  else echo "wrk is missing — run: sudo apt-get install wrk"; exit 1; fi; }
 	$(BIN)/python -m bench.bench_api $(BENCH_ARGS)
 
+# Bulk credit check vs the same checks one by one, same run (issue 12): 1,000 subjects of a
+# 20,000-subject demo county (seeded once into /tmp/hc_bench_bulk.sqlite3, then reused).
+# BENCH_ARGS="--batch 500" or "--db-url postgres://…/hc_bench_bulk".
+.PHONY: bench-bulk-check
+bench-bulk-check: $(BIN)/.installed-dev
+	$(BIN)/python -m bench.bench_bulk_check $(BENCH_ARGS)
+
 # Scoring benchmark (issue 3 "Performance"): 1,000,000 subjects / 10,000,000 records, generated
 # once and reused (SQLite ./var/bench/scoring.sqlite3, PostgreSQL database hc_bench); prints
 # full re-grade vs the database's bare GROUP BY vs DuckDB, peak memory and one-subject timing.
@@ -111,3 +118,10 @@ bench-import: $(BIN)/.installed-dev  # validated 双公示 import vs bare bulk i
 	$(BIN)/python -m bench.bench_import $(BENCH_ARGS)
 bench-scoring: $(BIN)/.installed-dev
 	BENCH_PG_URL=$(BENCH_PG_URL) $(BIN)/python -m bench.bench_scoring $(ARGS)
+
+# Batch review (issue 12): a batch of 200 approvals vs the same approvals one by one, and the list
+# exports vs bare csv/openpyxl writers, in a fresh /tmp/hc_bench_review.sqlite3 (or DATABASE_URL
+# naming a database with "bench" in its name); last line RESULT {json}.
+.PHONY: bench-review
+bench-review: $(BIN)/.installed-dev
+	$(BIN)/python -m bench.bench_review $(BENCH_ARGS)

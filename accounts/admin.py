@@ -17,8 +17,8 @@ from audit.admin import AuditedModelAdmin
 
 @admin.register(Department)
 class DepartmentAdmin(AuditedModelAdmin):
-    list_display = ["code", "name", "kind", "is_active"]
-    list_filter = ["kind", "is_active"]
+    list_display = ["code", "name", "kind", "source_kind", "is_active"]
+    list_filter = ["kind", "source_kind", "is_active"]
     search_fields = ["code", "name"]
 
 

@@ -20,9 +20,26 @@ class Department(models.Model):
         COOPERATING = "cooperating", _("Cooperating unit")
         EXTERNAL = "external", _("External system or agency")
 
+    class SourceKind(models.TextChoices):
+        """What kind of source its information is (国办发〔2019〕35号 distinguishes public credit
+        information that government departments produce from the ratings of credit service
+        agencies and the self-regulation records of industry associations). Only an external
+        department can be a rating agency or an association: the platform's own units are
+        government departments."""
+
+        GOVERNMENT = "government", _("Government department")
+        RATING_AGENCY = "rating_agency", _("Credit rating agency")
+        ASSOCIATION = "association", _("Industry association")
+
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    source_kind = models.CharField(
+        _("kind of source"), max_length=16, choices=SourceKind.choices,
+        default=SourceKind.GOVERNMENT,
+        help_text=_("Rating agencies and industry associations are external departments whose "
+                    "records count in a grade only where a scoring model names their types."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -32,11 +49,20 @@ class Department(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["kind"], condition=models.Q(kind="lead"), name="one_lead_department"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source_kind="government") | models.Q(kind="external"),
+                name="third_party_sources_are_external",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_third_party(self) -> bool:
+        """A rating agency or an industry association (not a government department)."""
+        return self.source_kind != self.SourceKind.GOVERNMENT
 
 
 class Role(models.TextChoices):
@@ -82,6 +108,8 @@ class Scope(models.TextChoices):
     CHECKS_RUN = "checks:run", _("Run credit checks")
     MATTERS_READ = "matters:read", _("Read the matters catalogue")
     STATISTICS_READ = "statistics:read", _("Read statistics (monitoring overview)")
+    CHANGES_READ = "changes:read", _("Follow the change feed (records and list decisions)")
+    IMPORTS_WRITE = "imports:write", _("Import feeds and record spreadsheets")
 
 
 class ApiToken(models.Model):

@@ -8,9 +8,9 @@ Two halves, each in one place:
   permission names: a clerk acts only for its own department (`acts_for_department`), deciding
   is the lead department's (`in_lead_department`), running checks needs a department.
 
-`allowed(user, perm, obj)` asks both; the `can_…` functions here and in `approvals`, `lists`,
-`scoring` and `supervision` are thin names for it that views, the API and services call (services
-call them again through `require`, so that no door can skip a check). `rules`'
+`allowed(user, perm, obj)` asks both; the `can_…` functions here and in `approvals`, `appeals`,
+`lists`, `scoring` and `supervision` are thin names for it that views, the API and services call
+(services call them again through `require`, so that no door can skip a check). `rules`'
 `ObjectPermissionBackend` is installed too, so `user.has_perm(perm, obj)` with an object answers
 the same rule. The administrator's page `/staff/permissions/` shows the whole matrix (`matrix`).
 """
@@ -18,6 +18,7 @@ the same rule. The administrator's page `/staff/permissions/` shows the whole ma
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +96,25 @@ def acts_for_department(user: Any, obj: Any) -> bool:
     return _department_id(obj) == getattr(user, "department_id", None)
 
 
+#: who finds the subject an enterprise account acts for: registered by the app that keeps
+#: enterprise accounts (`appeals`, in its AppConfig.ready), which sits above this one
+_subject_resolvers: list[Callable[[Any], Any]] = []
+
+
+def register_subject_resolver(resolver: Callable[[Any], Any]) -> None:
+    """`resolver(user)` → the subject a verified enterprise account acts for, or None."""
+    if resolver not in _subject_resolvers:
+        _subject_resolvers.append(resolver)
+
+
+@rules.predicate
+def represents_subject(user: Any, obj: Any) -> bool:
+    """An enterprise account, verified, asking about its own subject (its own credit report)."""
+    if obj is None or getattr(user, "role", None) != Role.ENTERPRISE:
+        return False
+    return any(resolver(user) == obj for resolver in _subject_resolvers)
+
+
 #: a clerk acts only for its own department; reviewers and administrators for any
 OWN_DEPARTMENT_FOR_CLERKS = ~is_clerk | (no_object | acts_for_department)
 DECIDERS = is_admin | in_lead_department
@@ -112,6 +132,10 @@ RULES: dict[str, rules.Predicate] = {
         has_department & (is_admin | acts_for_department)),
     "approvals.oversee_checks": OVERSEERS,
     "approvals.see_checks": holds("approvals.see_checks") & (OVERSEERS | acts_for_department),
+    "appeals.verify_accounts": holds("appeals.verify_accounts") & DECIDERS,
+    "appeals.answer_objections": holds("appeals.answer_objections") & DECIDERS,
+    "portal.issue_reports": holds("portal.issue_reports") | represents_subject,
+    "portal.revoke_documents": holds("portal.revoke_documents") & DECIDERS,
 }
 for _perm in PERMISSIONS:
     rules.add_perm(_perm, RULES.get(_perm, holds(_perm)))
@@ -124,6 +148,7 @@ CONDITION_LABELS = {
     "has_department": gettext_lazy("belongs to a department"),
     "no_object": gettext_lazy("asked in general"),
     "acts_for_department": gettext_lazy("for its own department"),
+    "represents_subject": gettext_lazy("an enterprise account, for its own subject"),
 }
 
 
@@ -167,6 +192,16 @@ def can_manage_accounts(user: User) -> bool:
     return allowed(user, "accounts.manage_accounts")
 
 
+def can_issue_reports(user: User, subject: Any = None) -> bool:
+    """Staff who serve subjects, for any subject; a verified enterprise account, for its own."""
+    return allowed(user, "portal.issue_reports", subject)
+
+
+def can_revoke_documents(user: User) -> bool:
+    """Revoking what the platform certified is the lead department's reviewers' decision."""
+    return allowed(user, "portal.revoke_documents")
+
+
 def require(allowed: bool, action: str) -> None:
     """Raise a translated 403 unless `allowed`; `action` names what was refused."""
     if not allowed:
@@ -190,9 +225,11 @@ def _condition(perm: str) -> str:
     if perm not in RULES:
         return ""
     text = RULES[perm].name
-    own = f"(holds:{perm} & "
+    own, alternative = f"(holds:{perm} & ", f"(holds:{perm} | "
     if text.startswith(own) and text.endswith(")"):
         text = text[len(own):-1]
+    elif text.startswith(alternative) and text.endswith(")"):  # the role, or else this rule
+        text = "| " + text[len(alternative):-1]
     text = re.sub(r"holds:([\w.]+)", lambda m: f"“{PERMISSIONS[m.group(1)][0]}”", text)
     for name, label in CONDITION_LABELS.items():
         text = re.sub(rf"\b{name}\b", str(label), text)

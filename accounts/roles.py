@@ -43,6 +43,12 @@ PERMISSIONS: dict[str, tuple[Any, str]] = {
     "supervision.plan_inspections": (_("Plan random inspections"), "inspectionplan"),
     "supervision.record_results": (_("Record inspection results"), "inspectionplan"),
     "supervision.manage_measures": (_("Change supervision measures"), "inspectionplan"),
+    "appeals.view_queue": (_("See the self-service queue (accounts, objections, repair)"),
+                           "appeal"),
+    "appeals.verify_accounts": (_("Verify enterprise accounts"), "enterpriseaccount"),
+    "appeals.answer_objections": (_("Answer enterprises' objections"), "appeal"),
+    "portal.issue_reports": (_("Issue credit reports"), "verifiabledocument"),
+    "portal.revoke_documents": (_("Revoke verifiable documents"), "verifiabledocument"),
 }
 
 _EVERY_ROLE = {
@@ -54,24 +60,31 @@ _WRITER = {
     "lists.handle_entries", "supervision.record_results",
 }
 _CHECKER = {"approvals.run_checks", "approvals.handle_checks"}
+# Issuing a report is a write in the platform's name (audited): the roles that serve subjects.
+_ISSUER = {"portal.issue_reports"}
+# The lead department's reviewers decide what enterprises ask for, as they review records.
+_DECIDER = {"records.review_records", "lists.decide_entries", "appeals.verify_accounts",
+            "appeals.answer_objections", "portal.revoke_documents"}
+_QUEUE = {"appeals.view_queue"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(PERMISSIONS),
     Role.LEAD_REVIEWER: frozenset(
-        _EVERY_ROLE | _WRITER | _CHECKER | {
+        _EVERY_ROLE | _WRITER | _CHECKER | _ISSUER | _DECIDER | _QUEUE | {
             "accounts.see_all_departments", "accounts.unmask_personal_data",
-            "records.review_records", "lists.decide_entries", "scoring.manage_models",
-            "supervision.plan_inspections"}),
-    Role.CLERK: frozenset(_EVERY_ROLE | _WRITER | _CHECKER),
+            "scoring.manage_models", "supervision.plan_inspections"}),
+    # A clerk works for its own department only: no queue of every enterprise's requests.
+    Role.CLERK: frozenset(_EVERY_ROLE | _WRITER | _CHECKER | _ISSUER),
     Role.WINDOW_OFFICER: frozenset(
-        _EVERY_ROLE | _CHECKER | {"accounts.see_all_departments",
-                                  "accounts.unmask_personal_data"}),
+        _EVERY_ROLE | _CHECKER | _ISSUER | _QUEUE | {"accounts.see_all_departments",
+                                                      "accounts.unmask_personal_data"}),
     Role.LEADER: frozenset(
-        _EVERY_ROLE | {"accounts.see_all_departments", "approvals.oversee_checks"}),
+        _EVERY_ROLE | _QUEUE | {"accounts.see_all_departments", "approvals.oversee_checks"}),
     Role.AUDITOR: frozenset(
-        _EVERY_ROLE | {"accounts.see_all_departments", "accounts.unmask_personal_data",
-                       "audit.read_audit", "approvals.oversee_checks"}),
-    # An enterprise account holds no staff permission: it sees its own subject on /my/ only.
+        _EVERY_ROLE | _QUEUE | {"accounts.see_all_departments", "accounts.unmask_personal_data",
+                                "audit.read_audit", "approvals.oversee_checks"}),
+    # An enterprise account holds no staff permission: it sees its own subject on /my/ only
+    # (issuing its own credit report is an object rule in `accounts.permissions`).
     Role.ENTERPRISE: frozenset(),
 }
 

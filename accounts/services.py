@@ -26,9 +26,23 @@ def _require_admin(actor: Any) -> None:
 
 
 @transaction.atomic
-def department_create(*, actor: Any, code: str, name: str, kind: str) -> Department:
+def department_create(
+    *, actor: Any, code: str, name: str, kind: str,
+    source_kind: str = Department.SourceKind.GOVERNMENT,
+) -> Department:
+    """Create a department or external source. A rating agency or an industry association is
+    always an external department (the platform's own units are government departments)."""
     _require_admin(actor)
-    department = Department.objects.create(code=code, name=name, kind=kind)
+    if source_kind not in Department.SourceKind.values:
+        raise ValidationFailed("unknown_source_kind", _("Unknown kind of source."),
+                               field="source_kind")
+    if source_kind != Department.SourceKind.GOVERNMENT and kind != Department.Kind.EXTERNAL:
+        raise ValidationFailed(
+            "third_party_not_external",
+            _("A rating agency or an industry association can only be an external source."),
+            field="source_kind")
+    department = Department.objects.create(code=code, name=name, kind=kind,
+                                           source_kind=source_kind)
     record_event(actor=actor, action="department.create", target=department,
                  after=snapshot(department))
     return department

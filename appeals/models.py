@@ -20,19 +20,29 @@ USER = settings.AUTH_USER_MODEL
 
 
 class EnterpriseAccount(models.Model):
-    """One user of one enterprise: registered by the enterprise, verified by the lead department.
+    """One user of one enterprise: registered by the enterprise, verified by the lead department
+    (or opened by a sign-in through the province's identity service, bound to its `oidc_sub`).
 
-    Until it is verified the account sees nothing of the subject (anyone may type a code).
+    Until it is verified the account sees nothing of the subject (anyone may type a code). A
+    registration whose code matches no enterprise of the county is kept too, as `UNMATCHED` with
+    no subject: the registrant is answered exactly as for a known code (so the form cannot be
+    used to learn which codes exist), and staff see it in their queue and refuse it.
     """
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting for verification")
+        UNMATCHED = "unmatched", _("No enterprise matches the code")
         VERIFIED = "verified", _("Verified")
         REFUSED = "refused", _("Verification refused")
 
     user = models.OneToOneField(USER, on_delete=models.PROTECT, related_name="enterprise_account")
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT,
+    subject = models.ForeignKey(Subject, null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="enterprise_accounts", verbose_name=_("subject"))
+    # The code as the registrant typed it (or the identity service asserted it), normalised.
+    subject_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    # The identity service's subject identifier (`iss` and `sub`): an account opened by an
+    # OpenID Connect sign-in is found again by it, never by a name or an e-mail address.
+    oidc_sub = models.CharField(_("identity service subject"), max_length=255, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=100)
     contact_phone = models.CharField(_("contact phone"), max_length=30)
     state = models.CharField(_("state"), max_length=10, choices=State.choices,
@@ -47,9 +57,17 @@ class EnterpriseAccount(models.Model):
         verbose_name = _("enterprise account")
         verbose_name_plural = _("enterprise accounts")
         ordering = ["-registered_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(subject__isnull=False) | models.Q(state__in=["unmatched",
+                                                                                "refused"]),
+                name="appeals_account_subject_unless_unmatched"),
+            models.UniqueConstraint(fields=["oidc_sub"], condition=~models.Q(oidc_sub=""),
+                                    name="appeals_account_one_per_oidc_sub"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} → {self.subject}"
+        return f"{self.user} → {self.subject or self.subject_code}"
 
 
 class AppealTarget(models.TextChoices):

@@ -1,5 +1,8 @@
 """Who may do what in self-service: an enterprise for its own subject only, the lead
-department's reviewers for verification and answers. Built on `accounts.permissions`."""
+department's reviewers for verification and answers. The rules are `accounts.permissions`'s
+(permissions `appeals.*`, held by the role groups); the `can_…` here are names for them, and
+`enterprise_subject` is the one lookup of the subject an enterprise account acts for (registered
+with `accounts.permissions` so that its object rules can ask it)."""
 
 from __future__ import annotations
 
@@ -31,13 +34,14 @@ def is_enterprise(user: User | None) -> bool:
 
 def can_verify_accounts(user: User) -> bool:
     """The lead department verifies who acts for an enterprise (its reviewers, administrators)."""
-    return account_permissions.can_review_records(user)
+    return account_permissions.allowed(user, "appeals.verify_accounts")
 
 
 def can_answer(user: User) -> bool:
     """Objections are answered by the lead department's reviewers, as records are reviewed."""
-    return account_permissions.can_review_records(user)
+    return account_permissions.allowed(user, "appeals.answer_objections")
 
 
 def can_view_queue(user: User) -> bool:
-    return account_permissions.is_staff_member(user) and user.role != Role.CLERK
+    """Every staff role but the clerk, who works for its own department only."""
+    return account_permissions.allowed(user, "appeals.view_queue")

@@ -118,7 +118,10 @@ def objection_queue(*, as_of: dt.date | None = None) -> list[QueueItem]:
 
 
 def pending_accounts() -> QuerySet[EnterpriseAccount]:
-    return EnterpriseAccount.objects.filter(state=EnterpriseAccount.State.PENDING).select_related(
+    """Registrations to decide: those of a known enterprise to verify or refuse, and those whose
+    code matches no enterprise of the county (the registrant was not told), to refuse."""
+    return EnterpriseAccount.objects.filter(state__in=[
+        EnterpriseAccount.State.PENDING, EnterpriseAccount.State.UNMATCHED]).select_related(
         "subject", "user").order_by("registered_at")
 
 

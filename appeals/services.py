@@ -12,6 +12,7 @@ event names the enterprise user who filed.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Department, Role, User
+from accounts.permissions import is_staff_member as account_is_staff
 from accounts.permissions import require
 from appeals import permissions, rules
 from appeals.models import (
@@ -54,36 +57,48 @@ def _required(value: str, field: str, message: str) -> str:
 
 
 # --- accounts ---------------------------------------------------------------------------------
+def registrable_subject(*, code: str) -> Subject | None:
+    """The enterprise of the county with this unified social credit code, or None (unknown, or
+    the code of a subject that is not an enterprise: a practitioner never gets an account)."""
+    return Subject.objects.filter(code=code, kind=Subject.Kind.ENTERPRISE).first()
+
+
 @transaction.atomic
 def account_register(*, username: str, password: str, subject_code: str, contact_name: str,
                      contact_phone: str) -> EnterpriseAccount:
     """Register an enterprise user for the subject with `subject_code`; it waits for the lead
     department's verification and sees nothing before. Several users may register for one
-    enterprise; each belongs to that one subject only."""
+    enterprise; each belongs to that one subject only.
+
+    Whether the code is known is never told (《个人信息保护法》第五十一条: the platform keeps
+    what it holds from being learnt by whoever types a code): a code that matches no enterprise
+    of the county gives the same account, the same answer and the same waiting page, kept as
+    `UNMATCHED` for staff, who refuse it in their queue.
+    """
     username = _required(username, "username", _("Choose a user name."))
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationFailed("duplicate_username", _("This user name is already taken."),
                                field="username")
-    subject = Subject.objects.filter(code=(subject_code or "").strip().upper(),
-                                     kind=Subject.Kind.ENTERPRISE).first()
-    if subject is None:
-        raise ValidationFailed("unknown_code", _("No enterprise with this unified social credit "
-                                                 "code is registered in the county."),
-                               field="subject_code")
-    user = User(username=username, role=Role.ENTERPRISE, first_name=contact_name.strip())
+    code = _required(subject_code, "subject_code",
+                     _("Give the unified social credit code.")).upper()
+    contact_name = _required(contact_name, "contact_name", _("Name the contact person."))
+    contact_phone = _required(contact_phone, "contact_phone", _("Give a contact phone."))
+    user = User(username=username, role=Role.ENTERPRISE, first_name=contact_name)
     try:
         validate_password(password, user)
     except ValidationError as exc:
         raise ValidationFailed("weak_password", " ".join(exc.messages), field="password") from exc
     user.set_password(password)
     user.save()
+    subject = registrable_subject(code=code)
     account = EnterpriseAccount.objects.create(
-        user=user, subject=subject,
-        contact_name=_required(contact_name, "contact_name", _("Name the contact person.")),
-        contact_phone=_required(contact_phone, "contact_phone", _("Give a contact phone.")),
-        registered_at=clock.now())
+        user=user, subject=subject, subject_code=code, contact_name=contact_name,
+        contact_phone=contact_phone, registered_at=clock.now(),
+        state=(EnterpriseAccount.State.PENDING if subject is not None
+               else EnterpriseAccount.State.UNMATCHED))
     record_event(actor=user, action="appeals.account_register", target=account,
-                 after={"username": username, "subject": subject.pk,
+                 after={"username": username, "subject": subject.pk if subject else None,
+                        "subject_code": code, "state": account.state,
                         "contact_name": account.contact_name})
     return account
 
@@ -96,8 +111,11 @@ def account_decide(*, actor: User, account: EnterpriseAccount, verify: bool, rea
     authorisation)."""
     require(permissions.can_verify_accounts(actor), _("verify enterprise accounts"))
     account = EnterpriseAccount.objects.select_for_update().get(pk=account.pk)
-    if account.state != EnterpriseAccount.State.PENDING:
+    if account.state not in (EnterpriseAccount.State.PENDING, EnterpriseAccount.State.UNMATCHED):
         raise Conflict("already_decided", _("This account has already been decided."))
+    if verify and account.subject_id is None:
+        raise Conflict("no_subject", _("No enterprise of the county has this code: the "
+                                       "registration can only be refused."))
     if not verify:
         reason = _required(reason, "reason", _("Give the reason for refusing."))
     account.state = (EnterpriseAccount.State.VERIFIED if verify
@@ -130,12 +148,107 @@ def account_create_verified(*, actor: User | None, username: str, subject: Subje
     user.set_password(password)
     user.save()
     account = EnterpriseAccount.objects.create(
-        user=user, subject=subject, contact_name=contact_name, contact_phone=contact_phone,
-        registered_at=clock.now(), state=EnterpriseAccount.State.VERIFIED, decided_by=actor,
+        user=user, subject=subject, subject_code=subject.code, contact_name=contact_name,
+        contact_phone=contact_phone, registered_at=clock.now(),
+        state=EnterpriseAccount.State.VERIFIED, decided_by=actor,
         decided_on=clock.today())
     record_event(actor=actor, action="appeals.account_open", target=account,
                  after={"username": username, "subject": subject.pk, "one_time": True})
     return account, password
+
+
+# --- sign-in through the province's identity service (OpenID Connect) -----------------------
+def _oidc_username(*, code: str, oidc_sub: str) -> str:
+    """A stable user name for an identity: the enterprise's code and a digest of the provider's
+    subject identifier (never the identifier itself, which may be a person's number)."""
+    digest = hashlib.sha256(oidc_sub.encode()).hexdigest()[:10]
+    return f"{code.lower()}-{digest}"
+
+
+_OIDC_REFUSALS = {
+    "no_code": gettext_lazy(
+        "The identity service did not confirm a unified social credit code: sign in there as "
+        "an enterprise (legal person), or register with a password."),
+    "unknown_code": gettext_lazy(
+        "No enterprise with the unified social credit code the identity service confirmed is "
+        "registered in the county's credit archive. Contact the county housing authority to "
+        "have it registered."),
+    "other_subject": gettext_lazy("This identity is linked to another enterprise's account."),
+    "not_enterprise": gettext_lazy(
+        "Staff accounts cannot sign in through the identity service."),
+    "inactive": gettext_lazy("This enterprise account has been disabled by the lead "
+                             "department."),
+}
+
+
+def _oidc_refused(reason: str) -> ValidationFailed:
+    return ValidationFailed(reason, _OIDC_REFUSALS[reason])
+
+
+def oidc_refusal(*, reason: str, code: str = "", oidc_sub: str = "") -> str:
+    """Record (audited) that a sign-in through the identity service was refused and return the
+    Chinese message the enterprise is shown. Runs in its own transaction: the sign-in fails, the
+    record of it stays. The identity is logged as a digest only."""
+    with transaction.atomic():
+        record_event(actor=None, action="appeals.oidc_refused",
+                     target_type="appeals.enterpriseaccount",
+                     after={"reason": reason, "subject_code": code,
+                            "identity": hashlib.sha256(oidc_sub.encode()).hexdigest()[:16]
+                            if oidc_sub else ""})
+    return str(_OIDC_REFUSALS[reason])
+
+
+def oidc_account(*, oidc_sub: str, code: str, contact_name: str = "") -> EnterpriseAccount:
+    """The enterprise account for an identity the province's unified identity service verified,
+    asserting the enterprise's unified social credit code `code`.
+
+    The account already bound to this identity signs in, if it is still the same enterprise's,
+    an enterprise account and active. A first sign-in opens an account bound to exactly one
+    subject, the county's enterprise with that code, verified at once: the identity service has
+    authenticated the legal person itself (what the lead department's check of the business
+    licence and letter of authorisation establishes for a password account), so no second
+    verification is asked. A code that is not an enterprise of the county, and any attempt to
+    reach a staff account, is refused (`ValidationFailed` whose `code` is the refusal's reason).
+    Opening and each sign-in are audited.
+    """
+    code = (code or "").strip().upper()
+    if not oidc_sub or not code:
+        raise _oidc_refused("no_code")
+    with transaction.atomic():
+        account = (EnterpriseAccount.objects.select_related("user", "subject")
+                   .filter(oidc_sub=oidc_sub).first())
+        if account is not None:
+            user = account.user
+            if (user.role != Role.ENTERPRISE or user.is_staff or user.is_superuser
+                    or account_is_staff(user)):
+                raise _oidc_refused("not_enterprise")
+            if account.subject is None or account.subject.code != code:
+                raise _oidc_refused("other_subject")
+            if account.state != EnterpriseAccount.State.VERIFIED or not user.is_active:
+                raise _oidc_refused("inactive")
+            record_event(actor=user, action="appeals.oidc_sign_in", target=account,
+                         after={"subject": account.subject_id})
+            return account
+        subject = registrable_subject(code=code)
+        if subject is None:
+            raise _oidc_refused("unknown_code")
+        username = _oidc_username(code=code, oidc_sub=oidc_sub)
+        user = User(username=username, role=Role.ENTERPRISE,
+                    first_name=(contact_name or "").strip()[:150])
+        user.set_unusable_password()
+        user.save()
+        account = EnterpriseAccount.objects.create(
+            user=user, subject=subject, subject_code=code, oidc_sub=oidc_sub,
+            contact_name=(contact_name or "").strip()[:100], contact_phone="",
+            registered_at=clock.now(), state=EnterpriseAccount.State.VERIFIED,
+            decided_on=clock.today(),
+            reason=_("Verified by the province's unified identity service."))
+        record_event(actor=user, action="appeals.account_oidc_open", target=account,
+                     after={"username": username, "subject": subject.pk, "subject_code": code,
+                            "state": account.state})
+        record_event(actor=user, action="appeals.oidc_sign_in", target=account,
+                     after={"subject": subject.pk})
+    return account
 
 
 def _intake_agent(department: Department) -> User:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from appeals import views
+from appeals import oidc, views
 
 app_name = "appeals"
 
@@ -10,6 +10,9 @@ my_urlpatterns = [
     path("", views.my_home, name="my"),
     path("login/", views.MyLoginView.as_view(), name="login"),  # public
     path("register/", views.register, name="register"),  # public
+    # sign-in through the province's identity service (404 unless HC_OIDC_ENABLED)
+    path("oidc/start/", oidc.OIDCStartView.as_view(), name="oidc_start"),  # public
+    path("oidc/callback/", oidc.OIDCCallbackView.as_view(), name="oidc_callback"),  # public
     path("notices/<int:pk>.pdf", views.my_notice, name="my_notice"),
     path("objections/new/<str:target>/<int:pk>/", views.my_objection_new,
          name="my_objection_new"),

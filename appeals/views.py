@@ -16,15 +16,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 
 from accounts.decorators import staff_required
-from appeals import forms, permissions, selectors, services
+from appeals import forms, oidc, permissions, selectors, services
 from appeals.models import Appeal, AppealEvidence, AppealTarget, CreditCommitment, EnterpriseAccount
 from common import clock
 from common.errors import ServiceError
 from common.pages import apply_service_error, deny_unless
 from common.pdf import render_pdf
+from common.throttle import throttled
 from lists.models import BlackListEntry, RedListEntry
 from records.models import CreditRecord
 
@@ -49,21 +51,34 @@ def enterprise_required(view: View) -> View:
     return wrapped
 
 
+@method_decorator(throttled("appeals.login", methods={"POST"}), name="dispatch")
 class MyLoginView(LoginView):
+    """The enterprises' sign-in: each submission counts against the address's limit
+    (`PORTAL_RATE_LIMIT`), on top of django-axes' lock-out of a user name after failures."""
+
     template_name = "appeals/my_login.html"
     next_page = reverse_lazy("appeals:my")
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["oidc_enabled"] = oidc.enabled()
+        return context
 
+
+@throttled("appeals.register", methods={"POST"})
 def register(request: HttpRequest) -> HttpResponse:
+    """Registration answers the same page whether or not the code is known (see
+    `services.account_register`); each submission counts against the address's limit."""
     form = forms.RegisterForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            account = services.account_register(**form.cleaned_data)
+            services.account_register(**form.cleaned_data)
         except ServiceError as exc:
             status = apply_service_error(form, exc)
         else:
-            return render(request, "appeals/my_registered.html", {"account": account})
+            # nothing of the account in the answer: it must not differ with the code
+            return render(request, "appeals/my_registered.html", {})
     return render(request, "appeals/my_register.html", {"form": form}, status=status)
 
 

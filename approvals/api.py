@@ -14,13 +14,16 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
 from accounts.api_auth import TokenAuth
-from approvals.models import MatterKind, MeasureKind, Via
+from approvals.models import CreditCheck, MatterKind, MeasureKind, Via
 from approvals.selectors import active_matters, check_payload, subject_by_code
-from approvals.services import credit_check
-from common.api.schemas import PLAIN_TEXT, ErrorOut
+from approvals.services import BULK_MAX, credit_check, credit_check_bulk
+from common.api import tags
+from common.api.schemas import PLAIN_TEXT, ErrorDetail, ErrorOut, RequiredText64
 from subjects.models import Category, Subject
 
 # Scope values the lead adds to exchange.models.Scope (plain strings here so this module does not
@@ -30,15 +33,15 @@ SCOPE_MATTERS = "matters:read"
 
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
-router = Router(tags=["credit checks"])
+router = Router(tags=[tags.CREDIT_CHECKS])
 
 
 # --- schemas -----------------------------------------------------------------------------------
 class MaterialOut(Schema):
     code: str
     name: str
-    essential: bool = Field(description="Essential materials must be complete; the others may "
-                                        "be missing on a written commitment (容缺受理).")
+    essential: bool = Field(description=_("Essential materials must be complete; the others may "
+                                        "be missing on a written commitment (容缺受理)."))
     why_optional: str
 
 
@@ -49,9 +52,9 @@ class MatterOut(Schema):
     kind_label: str
     subject_categories: list[str]
     legal_basis: str
-    promised_days: int = Field(description="Promised processing time in working days.")
+    promised_days: int = Field(description=_("Promised processing time in working days."))
     allows_commitment: bool
-    commitment_days: int | None = Field(description="Default days to supply missing materials.")
+    commitment_days: int | None = Field(description=_("Default days to supply missing materials."))
     materials: list[MaterialOut]
 
 
@@ -70,7 +73,7 @@ class Asker(Schema):
 
 class SubjectPart(Schema):
     name: str
-    code: str = Field(description="ID numbers of individuals are masked.")
+    code: str = Field(description=_("ID numbers of individuals are masked."))
     kind: Subject.Kind
     category: Category
     category_label: str
@@ -90,18 +93,18 @@ class MatterPart(Schema):
 class GradePart(Schema):
     grade: str
     score: str
-    rank: int | None = Field(description="0 = the model's best grade; null for a veto grade.")
+    rank: int | None = Field(description=_("0 = the model's best grade; null for a veto grade."))
     lowest: bool
-    grades: list[str] = Field(description="The model's grades, best first.")
+    grades: list[str] = Field(description=_("The model's grades, best first."))
     batch: int
     batch_as_of: str
     evaluated_as_of: str
-    model: str = Field(description="Scoring model code:version.")
+    model: str = Field(description=_("Scoring model code:version."))
     model_name: str
 
 
 class ListPart(Schema):
-    kind: Literal["red", "black", "key"] = Field(description="key = key supervision.")
+    kind: Literal["red", "black", "key"] = Field(description=_("key: key supervision."))
     label: str
     reference: str
     since: str | None
@@ -126,7 +129,8 @@ class BadRecords(Schema):
 
 
 class Warning_(Schema):
-    code: str = Field(description="breach_pending_review, commitment_overdue, subject_status.")
+    code: str = Field(description=_("One of: breach_pending_review, commitment_overdue, "
+                                    "subject_status."))
     commitment: str
     message: str
 
@@ -139,20 +143,21 @@ class Reason(Schema):
 
 
 class RefusalReason(Reason):
-    measure: str = Field(description="The restriction that refused the incentive.")
+    measure: str = Field(description=_("The restriction that refused the incentive."))
     measure_name: str
-    condition: str = Field("", description="The eligibility condition that refused it, if any.")
-    until: str | None = Field(None, description="First day the condition no longer holds.")
+    condition: str = Field("", description=_("The eligibility condition that refused it, if any."))
+    until: str | None = Field(None, description=_("First day the condition no longer holds."))
 
 
 class EligibilityOut(Schema):
-    condition: str = Field(description="bad_record_in_force, sanction_pending_or_decided, "
-                                       "key_supervision, black_list, commitment_broken.")
+    condition: str = Field(description=_("One of: bad_record_in_force, "
+                                         "sanction_pending_or_decided, key_supervision, "
+                                         "black_list, commitment_broken."))
     name: str
     why: str
     basis: str
-    until: str | None = Field(None, description="First day the condition no longer holds.")
-    incentives: list[str] = Field(description="The incentives it refuses.")
+    until: str | None = Field(None, description=_("First day the condition no longer holds."))
+    incentives: list[str] = Field(description=_("The incentives it refuses."))
 
 
 class MeasureOut(Schema):
@@ -178,7 +183,7 @@ class RuleSetPart(Schema):
 
 
 class CreditCheckOut(Schema):
-    number: str = Field(description="The check's number, verifiable on the platform.")
+    number: str = Field(description=_("The check's number, verifiable on the platform."))
     checked_at: str
     as_of: str
     asked_by: Asker
@@ -186,11 +191,11 @@ class CreditCheckOut(Schema):
     matter: MatterPart
     grade: GradePart | None
     lists: list[ListPart]
-    bad_records: BadRecords = Field(description="Effective bad records still disclosed.")
+    bad_records: BadRecords = Field(description=_("Effective bad records still disclosed."))
     warnings: list[Warning_]
     eligibility: list[EligibilityOut] = Field(
-        [], description="Conditions that refuse incentives (green channel, 容缺受理, incentive "
-                        "points, red-list nomination), each with its rule.")
+        [], description=_("Conditions that refuse incentives (green channel, 容缺受理, incentive "
+                        "points, red-list nomination), each with its rule."))
     measures: list[MeasureOut]
     refused: list[RefusedOut]
     accept_with_missing: AcceptWithMissing
@@ -211,23 +216,74 @@ def _matter_out(matter: Any) -> dict[str, Any]:
 
 
 @router.get("/matters", auth=TokenAuth(SCOPE_MATTERS), response={200: MatterList, **ERRORS},
-            summary="The matters catalogue with codes and materials")
+            summary=_("The matters catalogue with codes and materials"))
 def list_matters(request: HttpRequest) -> dict[str, Any]:
     return {"items": [_matter_out(m) for m in active_matters()]}
 
 
 @router.get("/credit-check", auth=TokenAuth(SCOPE_CHECKS),
             response={200: CreditCheckOut, **ERRORS},
-            summary="Run a credit check for a subject and a matter (stored, numbered)")
+            summary=_("Run a credit check for a subject and a matter"),
+            description=_("The check is stored and numbered; its number can be verified on "
+                          "the platform."))
 def run_credit_check(
     request: HttpRequest,
     code: str = Query(..., min_length=1, max_length=64, pattern=PLAIN_TEXT,
-                      description="USCC or resident ID number (whole)."),
+                      description=_("USCC or resident ID number (whole).")),
     matter: str = Query(..., min_length=1, max_length=60, pattern=PLAIN_TEXT,
-                        description="Matter code, see GET /matters."),
+                        description=_("Matter code, see GET /matters.")),
 ) -> dict[str, Any]:
     token = request.auth  # type: ignore[attr-defined]
     subject = subject_by_code(code=code, with_evaluation=True)
     check = credit_check(actor=token.user, subject=subject, matter_code=matter, via=Via.API,
                          token_label=f"{token.name} ({token.prefix})")
     return check_payload(check=check)
+
+
+# --- many subjects in one call -------------------------------------------------------------------
+class BulkCheckIn(Schema):
+    matter: str = Field(min_length=1, max_length=60, pattern=PLAIN_TEXT,
+                        description=_("Matter code, see GET /matters."))
+    codes: list[RequiredText64] = Field(
+        description=format_lazy(_("Unified social credit codes or resident ID numbers (whole), "
+                                  "at most {n}; each is checked and answered in this order."),
+                                n=BULK_MAX))
+
+
+class BulkCheckItem(Schema):
+    index: int = Field(description=_("Position of the code in `codes` (from 0)."))
+    check: CreditCheckOut | None = Field(None, description=_("The stored, numbered check."))
+    error: ErrorDetail | None = Field(
+        None, description=_("Why this code got no check (malformed or unknown code, a matter "
+                            "not for the subject's category); the others are checked."))
+
+
+class BulkCheckOut(Schema):
+    count: int = Field(description=_("Codes received."))
+    checked: int = Field(description=_("Checks stored."))
+    items: list[BulkCheckItem]
+
+
+@router.post("/credit-check/bulk", auth=TokenAuth(SCOPE_CHECKS),
+             response={200: BulkCheckOut, 400: ErrorOut, **ERRORS},
+             tags=[tags.CREDIT_CHECKS],
+             summary=_("Credit checks of many subjects in one call (each stored, numbered)"),
+             description=_("Each subject is checked as by GET /credit-check and answered with "
+                           "its own numbered snapshot; more subjects than the limit are "
+                           "refused."))
+def run_credit_check_bulk(request: HttpRequest, payload: BulkCheckIn) -> dict[str, Any]:
+    """Each subject is checked as by `GET /credit-check` and answered with its own numbered
+    snapshot; more than the limit is refused (422 `too_many_subjects`)."""
+    token = request.auth  # type: ignore[attr-defined]
+    outcomes = credit_check_bulk(actor=token.user, matter_code=payload.matter,
+                                 codes=payload.codes, via=Via.API,
+                                 token_label=f"{token.name} ({token.prefix})")
+    items: list[dict[str, Any]] = []
+    for index, outcome in enumerate(outcomes):
+        if isinstance(outcome, CreditCheck):
+            items.append({"index": index, "check": check_payload(check=outcome)})
+        else:
+            items.append({"index": index, "error": {"code": outcome.code, "field": "codes",
+                                                    "message": str(outcome.message)}})
+    return {"count": len(outcomes), "checked": sum(1 for i in items if "check" in i),
+            "items": items}

@@ -1,4 +1,8 @@
-"""Forms of the approvals pages: they parse input only; every rule lives in approvals.services."""
+"""Forms of the approvals pages: they parse input only; every rule lives in approvals.services.
+
+Every text field takes the shared limits (`common.forms.CleanCharField`, `common.limits`), as the
+records forms do: invisible and bidirectional control characters are stripped (from a code or a
+certificate number before it is looked up), lengths are bounded and dates plausible."""
 
 from __future__ import annotations
 
@@ -9,11 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from approvals.models import CreditCheck, Matter
-from common.forms import LenientDateField
+from common.forms import CleanCharField, LenientDateField
+from common.limits import COMMENT
 
 
 class CheckForm(forms.Form):
-    q = forms.CharField(
+    q = CleanCharField(
         label=_("Code or name"), max_length=200,
         help_text=_("Whole unified social credit code or ID number, or a current or former "
                     "name."),
@@ -30,7 +35,7 @@ class CheckForm(forms.Form):
 class CommitmentForm(forms.Form):
     missing = forms.MultipleChoiceField(label=_("Missing materials"),
                                         widget=forms.CheckboxSelectMultiple)
-    signer = forms.CharField(label=_("Signed by"), max_length=100,
+    signer = CleanCharField(label=_("Signed by"), max_length=100,
                              help_text=_("Legal representative or authorised agent who signed."))
     deadline = LenientDateField(label=_("Supply materials by"))
     scan = forms.FileField(label=_("Signed commitment (scan)"),
@@ -45,15 +50,17 @@ class CommitmentForm(forms.Form):
 
 class FulfilForm(forms.Form):
     supplied_on = LenientDateField(label=_("Materials supplied on"))
-    note = forms.CharField(label=pgettext_lazy("remark", "Note"), required=False, max_length=1000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = CleanCharField(label=pgettext_lazy("remark", "Note"), required=False,
+                          max_length=1000, multiline=True,
+                          widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class FeedbackForm(forms.Form):
     """One yes/no and one reason per measure the check listed."""
 
-    note = forms.CharField(label=pgettext_lazy("remark", "Note"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = CleanCharField(label=pgettext_lazy("remark", "Note"), required=False,
+                          max_length=COMMENT, multiline=True,
+                          widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, check: CreditCheck, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -63,7 +70,7 @@ class FeedbackForm(forms.Form):
             self.fields[f"applied_{m.code}"] = forms.ChoiceField(
                 label=m.name, widget=forms.RadioSelect,
                 choices=[("yes", _("Applied")), ("no", _("Not applied"))])
-            self.fields[f"reason_{m.code}"] = forms.CharField(
+            self.fields[f"reason_{m.code}"] = CleanCharField(
                 label=_("Reason not applied"), required=False, max_length=1000)
 
     def decisions(self) -> dict[str, tuple[bool, str]]:
@@ -76,4 +83,4 @@ class FeedbackForm(forms.Form):
 
 
 class VerifyForm(forms.Form):
-    number = forms.CharField(label=_("Certificate number"), max_length=24)
+    number = CleanCharField(label=_("Certificate number"), max_length=24)

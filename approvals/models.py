@@ -44,8 +44,8 @@ class Matter(models.Model):
     """An administrative matter (事项) handled at the service window, as data.
 
     `promised_days` is the authority's promised processing time in working days (承诺办理时限);
-    a commitment's deadline may not exceed it (REFERENCE.md §3). `commitment_days` is the
-    default period to supply missing materials (working days, [M]: set per matter by policy).
+    a commitment's deadline may not exceed it (国办发〔2019〕35号). `commitment_days` is the
+    default period to supply missing materials (working days, a county parameter set per matter).
     """
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
@@ -79,7 +79,7 @@ class MatterMaterial(models.Model):
     """One material an application for a matter needs.
 
     Essential materials (主要材料) must be complete; the others may be missing on a commitment.
-    REFERENCE.md §3 (南召县): ① documents obtainable from the data-sharing platform, ② documents
+    The 容缺 categories: ① documents obtainable from the data-sharing platform, ② documents
     the applicant writes itself, ③ materials already submitted earlier in the same process,
     ④ results of a previous authority in a chain of approvals, ⑤ others as specified.
     """
@@ -225,7 +225,7 @@ class Rule(models.Model):
 
 
 class Parameter(models.Model):
-    """An administrator's override of a number marked [M] (`approvals.rules.parameter`)."""
+    """An administrator's override of a county parameter (`approvals.rules.parameter`)."""
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     value = models.PositiveIntegerField(_("value"))

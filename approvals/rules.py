@@ -1,6 +1,6 @@
 """Dates the approvals rules care about: one function per rule, each citing its basis.
 
-Numbers marked [M] in REFERENCE.md are parameters: `parameter(code)` reads an administrator's
+Numbers no national rule fixes are county parameters: `parameter(code)` reads an administrator's
 override (`approvals.models.Parameter`) first, then the default below.
 """
 
@@ -15,12 +15,14 @@ from common.workdays import add_working_days
 # code: (default, where it comes from)
 DEFAULTS: dict[str, tuple[int, str]] = {
     # 跟踪问效: 国发〔2016〕33号 asks for feedback on how joint incentives and punishments were
-    # applied; the period is not fixed nationally [M].
-    "feedback_days": (5, "[M] working days after a check to record which measures were applied"),
-    # REFERENCE.md §3: the deadline is set per matter; a matter without its own period uses this.
-    "commitment_days": (5, "[M] working days to supply missing materials when a matter sets none"),
+    # applied; the period is not fixed nationally.
+    "feedback_days": (5, "county parameter: working days after a check to record which "
+                         "measures were applied (国发〔2016〕33号 跟踪问效)"),
+    # The deadline is set per matter; a matter without its own period uses this.
+    "commitment_days": (5, "county parameter: working days to supply missing materials when a "
+                           "matter sets none (国办发〔2019〕35号)"),
     # Officers see commitments due within this many working days (workbench convenience).
-    "due_soon_days": (3, "[M] working days ahead shown as 'due soon'"),
+    "due_soon_days": (3, "county parameter: working days ahead shown as 'due soon'"),
 }
 
 
@@ -40,17 +42,17 @@ def commitment_limit(*, matter: Matter, accepted_on: dt.date) -> dt.date:
     """The latest deadline a commitment for `matter` may carry: the matter's promised processing
     time counted in working days from acceptance.
 
-    REFERENCE.md §3 (容缺受理, 民政 rule, fzl8tp.cn): the deadline to supplement "may not exceed
-    the authority's own promised processing time for that item". Working days as 行政许可法
-    counts them (the day of acceptance is not counted; `common.workdays`).
+    容缺受理: the deadline to supplement may not exceed the authority's own promised processing
+    time for that item (国办发〔2019〕35号: 容缺受理 within the commitment system). Working days
+    as 行政许可法 counts them (the day of acceptance is not counted; `common.workdays`).
     """
     return add_working_days(accepted_on, matter.promised_days)
 
 
 def commitment_deadline(*, matter: Matter, accepted_on: dt.date) -> dt.date:
     """The default deadline to supply the missing materials: the matter's own period
-    (`Matter.commitment_days`, [M]) or the `commitment_days` parameter, never beyond
-    `commitment_limit` (REFERENCE.md §3: set in the commitment, within the promised time;
+    (`Matter.commitment_days`, a county parameter) or the `commitment_days` parameter, never
+    beyond `commitment_limit` (set in the commitment, within the promised time;
     容缺受理通知书 states it once, in writing)."""
     days = matter.commitment_days or parameter("commitment_days")
     return add_working_days(accepted_on, max(1, min(days, matter.promised_days)))
@@ -59,8 +61,8 @@ def commitment_deadline(*, matter: Matter, accepted_on: dt.date) -> dt.date:
 def commitment_is_overdue(*, deadline: dt.date, as_of: dt.date) -> bool:
     """A commitment is breached once the deadline day has passed without the materials:
     the deadline day itself still counts (the supplement date is the day the materials reach
-    the authority, REFERENCE.md §3); from the next day the 容缺 case is terminated and the breach
-    recorded (西安 rule; 国办发〔2019〕35号, 国办发〔2020〕42号)."""
+    the authority); from the next day the 容缺 case is terminated and the breach recorded
+    (国办发〔2019〕35号, 国办发〔2020〕42号)."""
     return as_of > deadline
 
 
@@ -71,15 +73,15 @@ def commitment_due_soon_until(*, today: dt.date) -> dt.date:
 
 def feedback_due_date(*, checked_on: dt.date) -> dt.date:
     """When the officer's feedback on a check (跟踪问效) is due: `feedback_days` working days
-    after the check ([M]; 国发〔2016〕33号 asks that the application of joint incentives and
-    punishments be tracked and fed back; DESIGN.md feedback loop). After this day the check
-    shows as feedback-overdue for its department."""
+    after the check (a county parameter; 国发〔2016〕33号 asks that the application of joint
+    incentives and punishments be tracked and fed back; DESIGN.md feedback loop). After this
+    day the check shows as feedback-overdue for its department."""
     return add_working_days(checked_on, parameter("feedback_days"))
 
 
 def clean_window_start(*, as_of: dt.date, months: int) -> dt.date:
     """First day of the "no bad record for N months" window (国发〔2016〕33号: 连续三年无不良
-    信用记录 [M]): the same day N months earlier (民法典 第二百零二条 month counting)."""
+    信用记录): the same day N months earlier (民法典 第二百零二条 month counting)."""
     from dateutil.relativedelta import relativedelta
 
     return as_of - relativedelta(months=months)

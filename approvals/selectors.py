@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import (
     CharField,
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -110,6 +111,14 @@ def subject_by_code(*, code: str, with_evaluation: bool = False) -> Subject:
         raise error
     raise NotFound("subject_not_found", _("No credit subject with this code was found."),
                    field="code")
+
+
+def code_refusal(*, code: str) -> ValidationFailed | NotFound:
+    """Why no subject answers to `code` (no query): the identifier check's refusal of a
+    malformed code, else "not registered" — what `subject_by_code` raises, for a bulk check
+    that answers each code on its own."""
+    return _format_error(code) or NotFound(
+        "subject_not_found", _("No credit subject with this code was found."), field="code")
 
 
 def _code_attempt(term: str) -> bool:
@@ -272,11 +281,6 @@ def list_memberships(*, subject: Subject, probed: set[str] | None = None
     Adapter: `lists.selectors` offers in-force querysets per list (`red_in_force`, …) but no
     per-subject selector yet; when it does, this is the one function to switch over.
     """
-    from lists import selectors as lists_selectors
-
-    def day(value: dt.date | None) -> str | None:
-        return value.isoformat() if value else None
-
     # One UNION query tells whether the subject is on any list at all (almost never): only then
     # are the entries read in full.
     if probed is None:
@@ -285,9 +289,22 @@ def list_memberships(*, subject: Subject, probed: set[str] | None = None
             return []
     elif PROBE_LISTS not in probed:
         return []
-    out: list[dict[str, Any]] = []
-    for e in lists_selectors.black_in_force().filter(subject=subject):
-        out.append({
+    return list_memberships_for(subject_ids=[subject.pk]).get(subject.pk, [])
+
+
+def list_memberships_for(*, subject_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The red, black and key-supervision entries in force of many subjects in three queries
+    (one per list, whatever the number of subjects): subject id → entries, black first."""
+    from lists import selectors as lists_selectors
+
+    def day(value: dt.date | None) -> str | None:
+        return value.isoformat() if value else None
+
+    out: dict[int, list[dict[str, Any]]] = {}
+    if not subject_ids:
+        return out
+    for e in lists_selectors.black_in_force().filter(subject_id__in=subject_ids):
+        out.setdefault(e.subject_id, []).append({
             "kind": "black", "label": "严重失信主体名单（黑名单）", "reference": e.decision_number,
             "since": day(e.effective_from), "until": day(e.effective_until),
             "summary": _("On the black list since %(since)s until %(until)s: %(ground)s "
@@ -295,8 +312,8 @@ def list_memberships(*, subject: Subject, probed: set[str] | None = None
                 "since": day(e.effective_from) or "—", "until": day(e.effective_until) or "—",
                 "ground": e.ground.name, "number": e.decision_number or "—"},
         })
-    for e in lists_selectors.red_in_force().filter(subject=subject):
-        out.append({
+    for e in lists_selectors.red_in_force().filter(subject_id__in=subject_ids):
+        out.setdefault(e.subject_id, []).append({
             "kind": "red", "label": "诚信红榜（红名单）", "reference": e.decision_number,
             "since": day(e.effective_from), "until": day(e.effective_until),
             "summary": _("On the red list since %(since)s until %(until)s (decision "
@@ -304,8 +321,8 @@ def list_memberships(*, subject: Subject, probed: set[str] | None = None
                 "since": day(e.effective_from) or "—", "until": day(e.effective_until) or "—",
                 "number": e.decision_number or "—"},
         })
-    for e in lists_selectors.key_in_force().filter(subject=subject):
-        out.append({
+    for e in lists_selectors.key_in_force().filter(subject_id__in=subject_ids):
+        out.setdefault(e.subject_id, []).append({
             "kind": "key", "label": "重点监管对象", "reference": e.get_rule_display(),
             "since": day(e.entered_on), "until": None,
             "summary": _("Under key supervision since %(since)s: %(reason)s") % {
@@ -317,16 +334,27 @@ def list_memberships(*, subject: Subject, probed: set[str] | None = None
 def effective_bad_records(*, subject: Subject) -> list[dict[str, Any]]:
     """Every effective bad record of the subject (no internal notes): the rules decide which
     count (publicity still running, decided within a window)."""
-    rows = (CreditRecord.objects.filter(subject=subject, state=RecordState.EFFECTIVE,
+    return effective_bad_records_for(subject_ids=[subject.pk]).get(subject.pk, [])
+
+
+def effective_bad_records_for(*, subject_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """`effective_bad_records` of many subjects in one query: subject id → records."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    if not subject_ids:
+        return out
+    rows = (CreditRecord.objects.filter(subject_id__in=subject_ids, state=RecordState.EFFECTIVE,
                                         record_type__polarity=Polarity.BAD)
             .order_by("-decided_on", "-id")
-            .values("id", "record_type__code", "record_type__name", "record_type__severity",
-                    "document_number", "decided_on", "publicity_ends_on",
-                    "source_department__name"))
-    return [{"id": r["id"], "type_code": r["record_type__code"], "type": r["record_type__name"],
-             "severity": r["record_type__severity"], "document_number": r["document_number"],
-             "decided_on": r["decided_on"], "publicity_ends_on": r["publicity_ends_on"],
-             "department": r["source_department__name"]} for r in rows]
+            .values("id", "subject_id", "record_type__code", "record_type__name",
+                    "record_type__severity", "document_number", "decided_on",
+                    "publicity_ends_on", "source_department__name"))
+    for r in rows:
+        out.setdefault(r["subject_id"], []).append({
+            "id": r["id"], "type_code": r["record_type__code"], "type": r["record_type__name"],
+            "severity": r["record_type__severity"], "document_number": r["document_number"],
+            "decided_on": r["decided_on"], "publicity_ends_on": r["publicity_ends_on"],
+            "department": r["source_department__name"]})
+    return out
 
 
 def commitment_warnings(*, subject: Subject, as_of: dt.date, probed: set[str] | None = None
@@ -341,12 +369,22 @@ def commitment_warnings(*, subject: Subject, as_of: dt.date, probed: set[str] | 
     elif not Commitment.objects.filter(subject=subject, state__in=[
             CommitmentState.OPEN, CommitmentState.BREACHED]).order_by().values("pk")[:1]:
         return warnings  # the common case: no open or breached commitment at all
-    rows = (Commitment.objects.filter(subject=subject)
+    return commitment_warnings_for(subject_ids=[subject.pk], as_of=as_of).get(subject.pk, [])
+
+
+def commitment_warnings_for(*, subject_ids: list[int], as_of: dt.date
+                            ) -> dict[int, list[dict[str, Any]]]:
+    """`commitment_warnings` of many subjects in one query: subject id → warnings."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    if not subject_ids:
+        return out
+    rows = (Commitment.objects.filter(subject_id__in=subject_ids)
             .filter(Q(state=CommitmentState.OPEN, deadline__lt=as_of)
                     | Q(state=CommitmentState.BREACHED,
                         outcome_record__state=RecordState.SUBMITTED))
             .select_related("credit_check", "matter", "outcome_record"))
     for c in rows:
+        warnings = out.setdefault(c.subject_id, [])
         if c.state == CommitmentState.BREACHED:
             warnings.append({
                 "code": "breach_pending_review", "commitment": c.credit_check.number,
@@ -363,7 +401,7 @@ def commitment_warnings(*, subject: Subject, as_of: dt.date, probed: set[str] | 
                     "number": c.credit_check.number, "matter": c.matter.name,
                     "deadline": c.deadline.isoformat()},
             })
-    return warnings
+    return out
 
 
 def supervision_measures(*, subject: Subject, grade: GradeFacts | None) -> tuple[str, ...]:
@@ -401,16 +439,48 @@ def gather_facts(*, subject: Subject, as_of: dt.date
     A clean subject read with `with_current_evaluation` costs three queries: the probe, the
     bad records, and the subject with its grade before this; catalogue rows come from the
     per-process caches."""
-    grade = grade_facts(subject=subject)
     records = effective_bad_records(subject=subject)
     probed = probe_subject(subject=subject, as_of=as_of)
-    known = subject.established_on or (subject.created_at.date() if subject.created_at else None)
-    facts = Facts(as_of=as_of, category=subject.category, known_since=known, grade=grade,
-                  lists=tuple(list_memberships(subject=subject, probed=probed)),
-                  bad_records=tuple(records),
-                  ineligible=ineligible_incentives(subject=subject, as_of=as_of, probed=probed),
-                  grade_measures=supervision_measures(subject=subject, grade=grade))
+    facts = facts_of(subject=subject, as_of=as_of, records=records, probed=probed,
+                     lists=list_memberships(subject=subject, probed=probed))
     return facts, records, probed
+
+
+def facts_of(*, subject: Subject, as_of: dt.date, records: list[dict[str, Any]],
+             probed: set[str], lists: list[dict[str, Any]]) -> Facts:
+    """The facts of one subject from what was read for it (alone or with many others): no
+    query for a clean subject; the eligibility conditions its probe found are read in full."""
+    grade = grade_facts(subject=subject)
+    known = subject.established_on or (subject.created_at.date() if subject.created_at else None)
+    return Facts(as_of=as_of, category=subject.category, known_since=known, grade=grade,
+                 lists=tuple(lists), bad_records=tuple(records),
+                 ineligible=ineligible_incentives(subject=subject, as_of=as_of, probed=probed),
+                 grade_measures=supervision_measures(subject=subject, grade=grade))
+
+
+def subjects_for_bulk_check(*, codes: list[str], as_of: dt.date
+                            ) -> dict[str, tuple[Subject, set[str]]]:
+    """Many subjects by whole (normalised) code, each with its current grade and the answer of
+    `probe_subject` — all in one query, whatever the number of codes: the probes become EXISTS
+    columns of the subjects' own row. Codes nobody is registered under are absent."""
+    from lists import selectors as lists_selectors
+    from lists.eligibility import catalogue as eligibility_catalogue
+    from lists.eligibility import condition_probes
+
+    subject = OuterRef("pk")
+    columns: dict[str, tuple[str, Exists]] = {
+        f"probe_list_{kind}": (PROBE_LISTS, Exists(lists_selectors.in_force(kind).filter(
+            subject=subject))) for kind in ("black", "red", "key")}
+    columns["probe_commitments"] = (PROBE_COMMITMENTS, Exists(Commitment.objects.filter(
+        subject=subject, state__in=[CommitmentState.OPEN, CommitmentState.BREACHED])))
+    conditions = eligibility_catalogue()[1]
+    for n, (condition, probe) in enumerate(zip(
+            conditions, condition_probes(subject_id=subject, as_of=as_of), strict=True)):
+        columns[f"probe_condition_{n}"] = (condition.code, Exists(probe))
+    qs = with_current_evaluation(Subject.objects.filter(code__in=codes).order_by()).annotate(
+        **{name: exists for name, (_tag, exists) in columns.items()})
+    return {s.code: (s, {tag for name, (tag, _e) in columns.items() if getattr(s, name)})
+            for s in qs}
 
 
 # --- the rule book ----------------------------------------------------------------------------

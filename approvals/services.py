@@ -40,18 +40,27 @@ from approvals.rules import (
     feedback_due_date,
 )
 from approvals.selectors import (
+    PROBE_COMMITMENTS,
+    PROBE_LISTS,
+    code_refusal,
     commitment_warnings,
+    commitment_warnings_for,
     current_rule_set,
+    effective_bad_records_for,
+    facts_of,
     gather_facts,
+    list_memberships_for,
     matter_by_code,
     resolve_subject,
     rule_book,
+    subjects_for_bulk_check,
 )
 from audit.services import record_event
 from common import clock
 from common.errors import Conflict, ServiceError, ValidationFailed
 from records.models import CreditRecord, RecordType
 from records.services import check_upload, record_create
+from subjects.identifiers import normalise
 from subjects.models import Subject
 
 log = logging.getLogger(__name__)
@@ -64,23 +73,29 @@ OFFICIAL_LANGUAGE = "zh-hans"  # stored reasons are in the platform's official l
 
 # --- the credit check --------------------------------------------------------------------------
 def _next_number(year: int) -> str:
-    """XYHC-<year>-<6 digits>: the year's counter incremented and read in one statement
-    (UPDATE … RETURNING, PostgreSQL and SQLite ≥ 3.35), under the row lock the UPDATE takes on
-    PostgreSQL; SQLite's IMMEDIATE transaction already serialises writers."""
-    sql = (f"UPDATE {CheckCounter._meta.db_table} SET last = last + 1 WHERE year = %s "
+    """XYHC-<year>-<6 digits>: the year's next number (`_next_numbers`)."""
+    return _next_numbers(year, 1)[0]
+
+
+def _next_numbers(year: int, count: int) -> list[str]:
+    """`count` consecutive numbers XYHC-<year>-<6 digits>: the year's counter advanced and read
+    in one statement (UPDATE … RETURNING, PostgreSQL and SQLite ≥ 3.35), under the row lock the
+    UPDATE takes on PostgreSQL; SQLite's IMMEDIATE transaction already serialises writers."""
+    sql = (f"UPDATE {CheckCounter._meta.db_table} SET last = last + %s WHERE year = %s "
            "RETURNING last")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [year])
+        cursor.execute(sql, [count, year])
         row = cursor.fetchone()
         if row is None:
             try:
                 with transaction.atomic():
-                    CheckCounter.objects.create(year=year, last=1)
-                row = (1,)
+                    CheckCounter.objects.create(year=year, last=count)
+                row = (count,)
             except IntegrityError:  # another check created the year's row first
-                cursor.execute(sql, [year])
+                cursor.execute(sql, [count, year])
                 row = cursor.fetchone()
-    return f"{NUMBER_PREFIX}-{year}-{row[0]:06d}"
+    last = row[0]
+    return [f"{NUMBER_PREFIX}-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
 def _iso(value: Any) -> Any:
@@ -218,6 +233,127 @@ def _store_check(
         "refused": [m["code"] for m in result["refused"]],
     })
     return check
+
+
+# --- many checks in one call ----------------------------------------------------------------------
+#: The most subjects one bulk call may check (a window's batch, not a county-wide scan).
+BULK_MAX = 1_000
+
+
+def credit_check_bulk(
+    *, actor: User, matter_code: str, codes: list[str], via: str = Via.API,
+    token_label: str = "",
+) -> list[CreditCheck | ServiceError]:
+    """Check up to `BULK_MAX` subjects for one matter; each check is stored as its own numbered
+    snapshot, exactly as `credit_check` stores one (the same facts, rules and result).
+
+    Set-based: the subjects with their grades and every probe are one query, their bad records
+    one more, the list entries and commitments of those the probe found on a list or with a
+    commitment one query each for all of them; catalogue rows come from the per-process caches.
+    Only a subject that meets an eligibility condition (a bad record in force, a sanction…)
+    costs its own reads of that condition, as in a single check. The writes are one numbering
+    statement, one insert of the snapshots, one of their measures and one audit event naming
+    every number. The answer is in the order of `codes`: a check, or why that code got none (a
+    malformed or unknown code, a matter not for the subject's category).
+    """
+    account_permissions.require(permissions.can_run_checks(actor), _("run credit checks"))
+    if not codes:
+        raise ValidationFailed("required", _("Name at least one subject to check."),
+                               field="codes")
+    if len(codes) > BULK_MAX:
+        raise ValidationFailed(
+            "too_many_subjects",
+            _("At most %(max)d subjects can be checked in one call; this call names %(n)d.")
+            % {"max": BULK_MAX, "n": len(codes)}, field="codes")
+    matter = matter_by_code(code=matter_code)
+    now, as_of = clock.now(), clock.today()
+    book = rule_book(rule_set=current_rule_set(as_of=as_of))
+    wanted = [normalise(c) for c in codes]
+    found = subjects_for_bulk_check(codes=sorted(set(wanted)), as_of=as_of)
+    ids = [subject.pk for subject, _probed in found.values()]
+    on_lists = [s.pk for s, probed in found.values() if PROBE_LISTS in probed]
+    committed = [s.pk for s, probed in found.values() if PROBE_COMMITMENTS in probed]
+    records_of = effective_bad_records_for(subject_ids=ids)
+    lists_of = list_memberships_for(subject_ids=on_lists)
+    warnings_of = commitment_warnings_for(subject_ids=committed, as_of=as_of)
+    department = actor.department
+    answers: list[tuple[Subject, dict[str, Any], Any] | ServiceError] = []
+    with translation.override(OFFICIAL_LANGUAGE):
+        for raw, code in zip(codes, wanted, strict=True):
+            if code not in found:
+                answers.append(code_refusal(code=raw))
+                continue
+            subject, probed = found[code]
+            if matter.subject_categories and subject.category not in matter.subject_categories:
+                answers.append(ValidationFailed(
+                    "matter_not_for_category",
+                    _("%(matter)s is not a matter for a %(category)s.")
+                    % {"matter": matter.name, "category": subject.get_category_display()},
+                    field="matter"))
+                continue
+            records = records_of.get(subject.pk, [])
+            facts = facts_of(subject=subject, as_of=as_of, records=records, probed=probed,
+                             lists=lists_of.get(subject.pk, []))
+            derivation = derive(facts=facts, book=book, matter={
+                "code": matter.code, "kind": matter.kind,
+                "allows_commitment": matter.allows_commitment})
+            warnings = list(warnings_of.get(subject.pk, []))
+            if subject.status != Subject.Status.ACTIVE:
+                warnings.append({"code": "subject_status", "commitment": "",
+                                 "message": _("The subject's status is %(status)s.")
+                                 % {"status": subject.get_status_display()}})
+            result = _build_result(subject=subject, matter=matter, facts=facts,
+                                   records=records, derivation=derivation, warnings=warnings,
+                                   book=book, actor=actor, department=department, via=via,
+                                   token_label=token_label, as_of=as_of)
+            answers.append((subject, result, facts))
+    checks = _store_checks(actor=actor, matter=matter, book=book, via=via,
+                           token_label=token_label, now=now, as_of=as_of,
+                           made=[a for a in answers if isinstance(a, tuple)])
+    stored = iter(checks)
+    return [next(stored) if isinstance(a, tuple) else a for a in answers]
+
+
+@transaction.atomic
+def _store_checks(
+    *, actor: User, matter: Matter, book: Any, via: str, token_label: str, now: dt.datetime,
+    as_of: dt.date, made: list[tuple[Subject, dict[str, Any], Any]],
+) -> list[CreditCheck]:
+    """The snapshots of a bulk call, as `_store_check` writes one, in four statements."""
+    if not made:
+        return []
+    numbers = _next_numbers(as_of.year, len(made))
+    feedback_due = feedback_due_date(checked_on=as_of)
+    checks = []
+    for number, (subject, result, facts) in zip(numbers, made, strict=True):
+        grade = facts.grade
+        result = {"number": number, "checked_at": now.isoformat(), **result}
+        checks.append(CreditCheck(
+            number=number, subject=subject, matter=matter, asked_by=actor,
+            department_id=actor.department_id, via=via, token_label=token_label[:120],
+            checked_at=now, as_of=as_of, grade=grade.grade if grade else "",
+            batch_id=grade.batch_id if grade else None,
+            model_label=grade.model_label if grade else "", rule_set_id=book.rule_set_id,
+            accept_with_missing=bool(result["accept_with_missing"].get("allowed")),
+            result=result, needs_feedback=bool(result["measures"]),
+            feedback_due_on=feedback_due))
+    CreditCheck.objects.bulk_create(checks)
+    CheckMeasure.objects.bulk_create([
+        CheckMeasure(credit_check=check, measure_id=book.measures[m["code"]].id, code=m["code"],
+                     name=m["name"], kind=m["kind"])
+        for check in checks for m in check.result["measures"]
+    ])
+    record_event(actor=actor, action="approvals.check_bulk",
+                 target_type=CreditCheck._meta.label_lower,
+                 target_id=f"{numbers[0]}..{numbers[-1]}", after={
+                     "matter": matter.code, "via": via, "rule_set": book.label,
+                     "count": len(checks),
+                     "checks": [{"number": c.number, "subject": c.subject_id, "grade": c.grade,
+                                 "model": c.model_label,
+                                 "measures": [m["code"] for m in c.result["measures"]],
+                                 "refused": [m["code"] for m in c.result["refused"]]}
+                                for c in checks]})
+    return checks
 
 
 # --- commitments -------------------------------------------------------------------------------

@@ -10,9 +10,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import staff_required
@@ -24,16 +26,47 @@ from approvals.rules import commitment_deadline, commitment_limit
 from audit.services import record_event
 from common import clock
 from common.errors import ServiceError
+from common.exports import Column, export_response, requested_format
 from common.pages import apply_service_error, deny_unless
 from subjects.models import Subject
+
+
+def _feedback_state(check: CreditCheck) -> str:
+    """The feedback column as the workbench table shows it."""
+    if not check.needs_feedback:
+        return "—"
+    if check.feedback_at:
+        return str(_("Recorded"))
+    return f"{pgettext('feedback', 'Due')} {check.feedback_due_on:%Y-%m-%d}"
+
+
+CHECK_COLUMNS = (
+    Column(gettext_lazy("Number"), lambda c: c.number, 22),
+    Column(gettext_lazy("Time"), lambda c: c.checked_at, 18),
+    Column(gettext_lazy("Subject"), lambda c: c.subject.name, 32),
+    Column(gettext_lazy("Code"), lambda c: c.subject.display_code, 22),
+    Column(gettext_lazy("Matter"), lambda c: c.matter.name, 28),
+    Column(gettext_lazy("Grade"), lambda c: c.grade or "—", 8),
+    Column(gettext_lazy("Accept with missing materials"),
+           lambda c: str(_("Yes") if c.accept_with_missing else _("No")), 10),
+    Column(gettext_lazy("Feedback"), _feedback_state, 18),
+    Column(gettext_lazy("Asked by"), lambda c: str(c.asked_by or ""), 14),
+    Column(gettext_lazy("Department"), lambda c: c.department.name, 20),
+)
+
+
+def _recent_checks(user: Any) -> QuerySet[CreditCheck]:
+    """The workbench's checks: every visible one for an overseer, else the officer's own."""
+    recent = selectors.visible_checks(user=user)
+    if not permissions.can_oversee(user):
+        recent = recent.filter(asked_by=user)
+    return recent
 
 
 def _workbench_context(request: HttpRequest, form: CheckForm) -> dict[str, Any]:
     user = request.user
     board = selectors.commitment_board(user=user)
-    recent = selectors.visible_checks(user=user)
-    if not permissions.can_oversee(user):
-        recent = recent.filter(asked_by=user)
+    recent = _recent_checks(user)
     return {
         "form": form, "board": board, "recent": recent[:15],
         "feedback_overdue": selectors.feedback_overdue(user=user)[:20],
@@ -45,7 +78,12 @@ def _workbench_context(request: HttpRequest, form: CheckForm) -> dict[str, Any]:
 
 @staff_required
 def workbench(request: HttpRequest) -> HttpResponse:
-    """Run a check; see commitments due and feedback owed."""
+    """Run a check; see commitments due and feedback owed; export the checks listed."""
+    fmt = requested_format(request)
+    if fmt:  # every check the table draws from, not only the 15 most recent
+        return export_response(request, fmt=fmt, rows=_recent_checks(request.user),
+                               columns=CHECK_COLUMNS, title=_("Credit checks"),
+                               name="credit-checks")
     form = CheckForm(initial={"matter": request.GET.get("matter", "")})
     return render(request, "approvals/workbench.html", _workbench_context(request, form))
 

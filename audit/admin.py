@@ -7,8 +7,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import models
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from audit.actions import action_choices, action_label
 from audit.models import AuditEvent
 from audit.services import record_event, snapshot
 
@@ -35,10 +38,24 @@ class AuditedModelAdmin(admin.ModelAdmin):
         return False
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """Filter by action, offered by its words (`audit.actions`), not by its code."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return action_choices()
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["seq", "occurred_at", "actor_label", "action", "target_type", "target_id"]
-    list_filter = ["action", "target_type"]
+    list_display = ["seq", "occurred_at", "actor_label", "action_words", "target_type",
+                    "target_id"]
+    list_filter = [ActionFilter, "target_type"]
     search_fields = ["action", "actor_label", "target_id", "hash"]
     date_hierarchy = "occurred_at"
     ordering = ["-seq"]
@@ -52,3 +69,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_words(self, obj: AuditEvent) -> str:
+        return action_label(obj.action)

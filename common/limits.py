@@ -21,3 +21,12 @@ COMMENT = 2_000
 #: predates the People's Republic's first housing rules.
 EARLIEST_DATE = dt.date(1949, 10, 1)
 LATEST_DATE = dt.date(2099, 12, 31)
+
+#: Rows one list page may export (`common.exports`). The export runs inside the web request
+#: (gunicorn's 30 s timeout): `bench/bench_review.py` measured about 600 XLSX rows/s through
+#: the page on the shared 2-core machine under load (openpyxl alone is no faster), so 20,000
+#: rows stay well inside it on an ordinary day; a bigger extract is a data-exchange export.
+EXPORT_ROWS = 20_000
+#: Records one batch review may decide (`records.services.records_review_batch`): a full queue
+#: page and more, while each item's own transaction, lock and audit event keep a batch short.
+REVIEW_BATCH = 200

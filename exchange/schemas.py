@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from common.api.schemas import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
     Amount,
     LongText,
     PlausibleDate,
@@ -25,6 +29,7 @@ from common.api.schemas import (
     Text30,
     Text64,
     Text100,
+    Text200,
     Text300,
 )
 from records.models import CreditRecord, Polarity, RecordState, Severity
@@ -35,10 +40,10 @@ from subjects.models import Category, Subject, SubjectName
 # --- subjects ---------------------------------------------------------------------------------
 class SubjectIn(Schema):
     kind: Subject.Kind | None = Field(
-        None, description="Derived from the category when omitted (practitioner → individual)."
+        None, description=_("Derived from the category when omitted (practitioner → individual).")
     )
     code: RequiredText64 = Field(
-        description="USCC for enterprises, resident ID number for individuals.")
+        description=_("USCC for enterprises, resident ID number for individuals."))
     name: RequiredText200
     category: Category
     legal_representative: Text100 = ""
@@ -47,8 +52,24 @@ class SubjectIn(Schema):
     qualification: Text100 = ""
     established_on: PlausibleDate | None = None
     employer_code: Text64 | None = Field(
-        None, description="Code of the employing enterprise (practitioners only)."
+        None, description=_("Code of the employing enterprise (practitioners only).")
     )
+
+
+# The body of `POST /subjects/lookup`: the code travels in the body, never in a URL.
+class LookupIn(Schema):
+    code: RequiredText64 = Field(
+        description=_("Unified social credit code or resident ID number (whole)."))
+    purpose: Text200 = Field(
+        "", description=_("Why personal data is read (kept in the audit log)."))
+
+
+# The body of `POST /subjects/lookup/records`: the code in the body, the page as in the GET.
+class RecordsLookupIn(Schema):
+    code: RequiredText64 = Field(
+        description=_("Unified social credit code or resident ID number (whole)."))
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
 
 
 class FormerName(Schema):
@@ -58,7 +79,7 @@ class FormerName(Schema):
 
 
 class SubjectSummary(Schema):
-    code: str = Field(description="ID numbers of individuals are masked.")
+    code: str = Field(description=_("ID numbers of individuals are masked."))
     kind: Subject.Kind
     name: str
     category: Category
@@ -77,11 +98,11 @@ class SubjectSummary(Schema):
 
 
 class SubjectOut(SubjectSummary):
-    code_masked: bool = Field(description="True when `code` is shown masked.")
+    code_masked: bool = Field(description=_("True when `code` is shown masked."))
     former_names: list[FormerName]
     legal_representative: str
-    address: str = Field(description="An individual's address is masked like the code.")
-    contact_phone: str = Field(description="Masked unless the token has `personal:read`.")
+    address: str = Field(description=_("An individual's address is masked like the code."))
+    contact_phone: str = Field(description=_("Masked unless the token has `personal:read`."))
     qualification: str
     established_on: dt.date | None
     employer_code: str | None
@@ -117,13 +138,13 @@ class SubjectOut(SubjectSummary):
 
 
 class SubjectCreatedOut(SubjectOut):
-    warnings: list[str] = Field(description="Accepted, but a reviewer must confirm (e.g. code).")
+    warnings: list[str] = Field(description=_("Accepted, but a reviewer must confirm (e.g. code)."))
 
 
 class SubjectPage(Schema):
     items: list[SubjectSummary]
     total: int | None = Field(
-        description="Number of matches; null when there are more than can be counted cheaply."
+        description=_("Number of matches; null when there are more than can be counted cheaply.")
     )
     page: int
     page_size: int
@@ -132,31 +153,35 @@ class SubjectPage(Schema):
 # --- records ----------------------------------------------------------------------------------
 class RecordIn(Schema):
     subject_code: RequiredText64
-    record_type: RequiredText40 = Field(description="Code of a type in the record catalogue.")
+    record_type: RequiredText40 = Field(description=_("Code of a type in the record catalogue."))
     occurred_on: PlausibleDate
     decided_on: PlausibleDate
     document_number: RequiredText100
     description: LongText = ""
     amount: Amount | None = None
     level: Text20 = ""
-    is_public: bool | None = Field(None, description="Defaults to the record type's setting.")
-    submit: bool = Field(True, description="Submit for review at once (else kept as a draft).")
+    is_public: bool | None = Field(None, description=_("Defaults to the record type's setting."))
+    submit: bool = Field(True, description=_("Submit for review at once (else kept as a draft)."))
 
 
 class RecordTypeOut(Schema):
     code: str
     name: str
     polarity: Polarity
-    severity: Severity | Literal[""] = Field(description="Empty for good records.")
+    severity: Severity | Literal[""] = Field(description=_("Empty for good records."))
 
 
 class DepartmentOut(Schema):
     code: str
     name: str
+    source_kind: str = Field(description=_("government, rating_agency or association."))
 
 
 class RecordOut(Schema):
     """A record as the API shows it; the internal note and reviewers' comments never leave."""
+
+    model_config = ConfigDict(json_schema_extra={"description": _(
+        "A record as the API shows it; the internal note and reviewers' comments never leave.")})
 
     id: int
     subject_code: str
@@ -185,7 +210,8 @@ class RecordOut(Schema):
                             "severity": rt.severity},
             "occurred_on": record.occurred_on, "decided_on": record.decided_on,
             "document_number": record.document_number,
-            "source_department": {"code": dept.code, "name": dept.name},
+            "source_department": {"code": dept.code, "name": dept.name,
+                                  "source_kind": dept.source_kind},
             "description": record.description, "amount": record.amount, "level": record.level,
             "is_public": record.is_public, "publicity_ends_on": record.publicity_ends_on,
             "state": record.state, "state_label": str(record.get_state_display()),
@@ -199,3 +225,56 @@ class RecordPage(Schema):
     total: int
     page: int
     page_size: int
+
+
+# --- the change feed -----------------------------------------------------------------------------
+class ChangeOut(Schema):
+    cursor: str = Field(description=_("Opaque; pass it as `cursor` to read what came after."))
+    kind: Literal["record", "black", "red", "key"]
+    action: str = Field(description=_(
+        "record.created, record.corrected (a new version took effect; `data.supersedes` is the "
+        "old one), record.superseded, record.revoked, record.repaired, record.updated "
+        "(publicity changed); black.decided, black.publicity, black.in_force, black.suspended, "
+        "black.void, black.expired, black.repaired; red.decided, red.in_force, red.on_hold, "
+        "red.expired, red.removed, red.void; key.in_force, key.ended."))
+    object_id: int = Field(description=_("The record's or the list entry's id."))
+    occurred_at: dt.datetime
+    data: dict[str, Any] = Field(description=_(
+        "The record (record_id, version, supersedes, subject {code (ID numbers masked), name, "
+        "kind, category}, record_type, document_number, source_department, dates, state, "
+        "is_public, amount) or the list entry (entry_id, subject, state, decision number and "
+        "dates; key: rule, entered_on, ended_on) as it was at that change."))
+
+
+class ChangePage(Schema):
+    items: list[ChangeOut]
+    next_cursor: str = Field(description=_("Resume from here (unchanged when nothing was new)."))
+    has_more: bool = Field(description=_("More changes are waiting: read again at once."))
+
+
+# --- imports --------------------------------------------------------------------------------------
+class RejectedRow(Schema):
+    row: int = Field(description=_("Row number in the file (the header is row 1)."))
+    field: str = Field(description=_("The column refused (e.g. CF_JDRQ), or `file`."))
+    reason: str
+
+
+class ImportSummaryOut(Schema):
+    # The same object as `manage.py import_feed --json`, with the batch number.
+
+    rows: int
+    created: int
+    duplicates: int
+    corrections: int
+    rejected: list[RejectedRow]
+    batch: str | None = Field(None, description=_("The import batch (null for a dry run)."))
+
+
+class ImportJobOut(Schema):
+    number: int = Field(description=_("The job number: `GET /api/v1/imports/{number}`."))
+    status: Literal["queued", "running", "succeeded", "failed"]
+    progress: int = Field(description=_("0–100."))
+    result: ImportSummaryOut | None = Field(None, description=_("When the job has succeeded."))
+    error: str | None = Field(None, description=_("Why the job failed."))
+    enqueued_at: dt.datetime | None
+    finished_at: dt.datetime | None

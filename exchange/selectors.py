@@ -7,9 +7,14 @@ subject simply is not registered yet, so the refusal names the exact cause and f
 
 from __future__ import annotations
 
+import base64
+import binascii
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from common.errors import NotFound, ValidationFailed
+from exchange.change_models import ChangeEvent
 from records.models import RecordType
 from subjects.identifiers import validate_id_number, validate_uscc
 from subjects.models import Subject
@@ -57,3 +62,50 @@ def record_type_for_input(*, code: str, field: str = "record_type") -> RecordTyp
             _("%(code)s is not a record type in the catalogue.") % {"code": code}, field=field,
         )
     return record_type
+
+
+# --- the change feed ------------------------------------------------------------------------
+MAX_CHANGES = 1_000
+CURSOR_PREFIX = "hc1:"
+
+
+def encode_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{position}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The position behind an opaque cursor ("" = from the beginning); a cursor this platform
+    did not give is refused (422), never read as the beginning."""
+    cursor = (cursor or "").strip()
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    number = text[len(CURSOR_PREFIX):] if text.startswith(CURSOR_PREFIX) else ""
+    if not number.isdigit():
+        raise ValidationFailed("invalid_cursor",
+                               _("This cursor was not given by the change feed; start without "
+                                 "one or use the next_cursor of the last answer."),
+                               field="cursor")
+    return int(number)
+
+
+def changes_after(*, cursor: str, limit: int = 100) -> dict[str, Any]:
+    """The sequenced changes after `cursor`, oldest first, at most `limit`, with the cursor to
+    resume from (the same one when nothing new) and whether more are waiting. Callers run
+    `exchange.services.sequence_changes` first so that what has committed is in order."""
+    after = decode_cursor(cursor)
+    limit = max(1, min(int(limit), MAX_CHANGES))
+    rows = list(ChangeEvent.objects.filter(position__gt=after).order_by("position")[:limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1].position if rows else after
+    return {
+        "items": [{"cursor": encode_cursor(r.position), "kind": r.kind, "action": r.action,
+                   "object_id": r.object_id, "occurred_at": r.occurred_at, "data": r.payload}
+                  for r in rows],
+        "next_cursor": encode_cursor(last) if last else "",
+        "has_more": more,
+    }

@@ -1,4 +1,5 @@
-"""Administrators edit the data the list rules read: grounds, red-list criteria, [M] numbers."""
+"""Administrators edit the data the list rules read: grounds, red-list criteria, county
+parameters."""
 
 from django.contrib import admin
 
@@ -22,7 +23,8 @@ class RedListCriterionAdmin(admin.ModelAdmin):
 
 @admin.register(ProcedureSetting)
 class ProcedureSettingAdmin(admin.ModelAdmin):
-    """Overrides of the procedural numbers marked [M]; the help text lists the defaults."""
+    """Overrides of the procedural numbers no national rule fixes; the help text lists the
+    defaults."""
 
     list_display = ("code", "value", "note", "updated_at")
 

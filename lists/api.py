@@ -12,11 +12,13 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 from ninja.security import HttpBearer
 
 from accounts.api_auth import find_token, touch
 from accounts.models import ApiToken
+from common.api import tags
 from common.api.schemas import ErrorOut
 from lists import selectors
 
@@ -87,12 +89,14 @@ def _entry(kind: str, entry: Any, *, internal: bool) -> dict[str, Any]:
     return out
 
 
-router = Router(tags=["lists"])
+router = Router(tags=[tags.LISTS])
 
 
 @router.get("/{kind}", auth=AnyTokenAuth(),
             response={200: ListOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
-            summary="Entries of a list in force (and in progress, with lists:read-internal)")
+            summary=_("Entries of a list in force"),
+            description=_("Entries in force, a page at a time; with the scope "
+                          "lists:read-internal also the entries still in progress."))
 def list_entries(
     request: HttpRequest,
     kind: Literal["red", "black", "key"],

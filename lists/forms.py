@@ -1,4 +1,10 @@
-"""Workbench forms: they parse input only; every rule is checked again by the services."""
+"""Workbench forms: they parse input only; every rule is checked again by the services.
+
+Every text field takes the shared limits (`common.limits`, `common.forms.CleanCharField`), as the
+records forms do: invisible and bidirectional control characters (U+202E, U+200B, …) are
+stripped (a code before it is looked up), free text is at most `LONG_TEXT` characters (a comment
+or a reason `COMMENT`), one-line values at most their column's length; dates are plausible
+(`LenientDateField`)."""
 
 from __future__ import annotations
 
@@ -9,16 +15,29 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from common import clock
-from common.forms import LenientDateField
+from common.forms import CleanCharField, LenientDateField
+from common.limits import COMMENT, LONG_TEXT
 from lists.models import BlacklistGround, Commendation, IndustrySanction, Objection, TypicalCase
 from records.models import CreditRecord, RecordState
 from subjects.models import Subject
 
-TEXT = forms.Textarea(attrs={"rows": 3})
+
+def _text(label: Any, *, limit: int = LONG_TEXT, required: bool = True, rows: int = 3,
+          **kwargs: Any) -> CleanCharField:
+    """A free-text field (facts, reasons, a statement): lines kept, controls stripped, at most
+    `limit` characters."""
+    return CleanCharField(label=label, multiline=True, max_length=limit, required=required,
+                          widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
+
+
+def _line(label: Any, *, max_length: int, required: bool = True, **kwargs: Any
+          ) -> CleanCharField:
+    """A one-line value (a name, a document number, codes): controls and line breaks removed."""
+    return CleanCharField(label=label, max_length=max_length, required=required, **kwargs)
 
 
 class SubjectPickForm(forms.Form):
-    code = forms.CharField(label=_("Subject code (USCC or ID number)"), max_length=18)
+    code = _line(_("Subject code (USCC or ID number)"), max_length=18)
 
     def clean_code(self) -> Subject:
         code = self.cleaned_data["code"].strip().upper()
@@ -34,7 +53,7 @@ class BlackProposeForm(forms.Form):
     records = forms.ModelMultipleChoiceField(
         label=_("Effective records that prove it"), queryset=CreditRecord.objects.none(),
         widget=forms.CheckboxSelectMultiple, required=False)
-    facts = forms.CharField(label=_("Facts and reason"), widget=TEXT)
+    facts = _text(_("Facts and reason"))
 
     def __init__(self, *args: Any, subject: Subject, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -54,38 +73,38 @@ class EmptyForm(forms.Form):
 
 
 class StatementForm(forms.Form):
-    statement = forms.CharField(label=_("Statement and defence"), widget=TEXT, required=False)
+    statement = _text(_("Statement and defence"), required=False)
     final = forms.BooleanField(label=_("The subject has finished (or waives) its statement"),
                                required=False)
 
 
 class BlackDecideForm(forms.Form):
-    decision_number = forms.CharField(label=_("Decision document number"), max_length=100)
-    legal_basis = forms.CharField(label=_("Legal basis"), widget=TEXT)
-    reasons = forms.CharField(label=_("Reasons"), widget=TEXT)
-    measures = forms.CharField(label=_("Punishment measures"), widget=TEXT, required=False)
+    decision_number = _line(_("Decision document number"), max_length=100)
+    legal_basis = _text(_("Legal basis"))
+    reasons = _text(_("Reasons"))
+    measures = _text(_("Punishment measures"), required=False)
     decided_on = LenientDateField(label=_("Decided on"), required=False)
 
 
 class ReasonsForm(forms.Form):
-    reasons = forms.CharField(label=_("Reasons"), widget=TEXT)
+    reasons = _text(_("Reasons"))
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=TEXT)
+    reason = _text(_("Reason"), limit=COMMENT)
 
 
 class CommentForm(forms.Form):
-    comment = forms.CharField(label=_("Comment"), widget=TEXT, required=False)
+    comment = _text(_("Comment"), limit=COMMENT, required=False)
 
 
 class ObjectionForm(forms.Form):
-    objector = forms.CharField(label=_("Objector"), max_length=200)
+    objector = _line(_("Objector"), max_length=200)
     ground = forms.ChoiceField(label=_("Ground"), choices=Objection.Ground.choices,
                                initial=Objection.Ground.FACTS, required=False)
-    grounds = forms.CharField(label=_("Grounds of the objection"), widget=TEXT)
-    new_evidence = forms.CharField(
-        label=_("New evidence"), widget=TEXT, required=False,
+    grounds = _text(_("Grounds of the objection"))
+    new_evidence = _text(
+        _("New evidence"), required=False,
         help_text=_("Required when an objection on the same ground was already answered."))
 
     def clean_ground(self) -> str:
@@ -98,61 +117,57 @@ YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 class ObjectionAnswerForm(forms.Form):
     upheld = forms.ChoiceField(label=_("Is the objection upheld?"), choices=YES_NO,
                                widget=forms.RadioSelect)
-    reply = forms.CharField(label=_("Reply and reasons"), widget=TEXT)
+    reply = _text(_("Reply and reasons"))
 
 
 class RepairRequestForm(forms.Form):
-    proof = forms.CharField(label=_("Proof that the obligations are fulfilled"), widget=TEXT)
-    commitment = forms.CharField(label=_("Credit repair commitment (信用修复承诺书)"),
-                                 widget=TEXT)
+    proof = _text(_("Proof that the obligations are fulfilled"))
+    commitment = _text(_("Credit repair commitment (信用修复承诺书)"))
 
 
 class RepairDecideForm(forms.Form):
     approve = forms.ChoiceField(label=_("Remove the entry through credit repair?"),
                                 choices=YES_NO, widget=forms.RadioSelect)
-    reasons = forms.CharField(label=_("Reasons"), widget=TEXT)
+    reasons = _text(_("Reasons"))
 
 
 class RecordRepairDecideForm(forms.Form):
     approve = forms.ChoiceField(label=_("End the record's publicity through credit repair?"),
                                 choices=YES_NO, widget=forms.RadioSelect)
-    reasons = forms.CharField(label=_("Reasons"), widget=TEXT)
+    reasons = _text(_("Reasons"))
 
 
 class BreachForm(forms.Form):
-    facts = forms.CharField(label=_("Facts of the breach"), widget=TEXT)
-    document_number = forms.CharField(label=_("Document number"), max_length=100)
+    facts = _text(_("Facts of the breach"))
+    document_number = _line(_("Document number"), max_length=100)
 
 
 class RedNominateForm(forms.Form):
-    reasons = forms.CharField(label=_("Reasons for the nomination"), widget=TEXT)
+    reasons = _text(_("Reasons for the nomination"))
 
 
 class RedReviewForm(forms.Form):
     admit = forms.ChoiceField(label=_("Admit to publicity?"), choices=YES_NO,
                               widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("Comment"), widget=TEXT, required=False)
+    comment = _text(_("Comment"), limit=COMMENT, required=False)
 
 
 class RedDecideForm(forms.Form):
     commend = forms.ChoiceField(label=_("Commend?"), choices=YES_NO, widget=forms.RadioSelect)
     commendation = forms.ChoiceField(label=_("Commendation"),
                                      choices=[("", "—"), *Commendation.choices], required=False)
-    commendation_text = forms.CharField(label=_("Commendation text"), widget=TEXT,
-                                        required=False)
-    decision_number = forms.CharField(label=_("Decision document number"), max_length=100,
-                                      required=False)
-    reasons = forms.CharField(label=_("Reasons (if not commended)"), widget=TEXT,
-                              required=False)
+    commendation_text = _text(_("Commendation text"), required=False)
+    decision_number = _line(_("Decision document number"), max_length=100, required=False)
+    reasons = _text(_("Reasons (if not commended)"), required=False)
 
 
 class SanctionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Sanction"), choices=IndustrySanction.Kind.choices)
     scope = forms.ChoiceField(label=_("Scope of publication"),
                               choices=IndustrySanction.Scope.choices)
-    grounds = forms.CharField(label=_("Grounds"), widget=TEXT)
-    legal_basis = forms.CharField(label=_("Legal basis"), widget=TEXT)
-    document_number = forms.CharField(label=_("Document number"), max_length=100)
+    grounds = _text(_("Grounds"))
+    legal_basis = _text(_("Legal basis"))
+    document_number = _line(_("Document number"), max_length=100)
     occurred_on = LenientDateField(label=_("Occurred on"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -161,14 +176,15 @@ class SanctionForm(forms.Form):
 
 
 class CaseForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = _line(_("Title"), max_length=200)
     kind = forms.ChoiceField(label=pgettext_lazy("typical case", "Kind"),
                              choices=TypicalCase.Kind.choices)
-    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 10}))
-    subject_codes = forms.CharField(
-        label=_("Subject codes"), help_text=_("One or more codes, separated by spaces."))
-    record_numbers = forms.CharField(
-        label=_("Record document numbers"), required=False,
+    body = _text(_("Text"), rows=10)
+    subject_codes = _line(
+        _("Subject codes"), max_length=COMMENT,
+        help_text=_("One or more codes, separated by spaces."))
+    record_numbers = _line(
+        _("Record document numbers"), max_length=COMMENT, required=False,
         help_text=_("Optional; records of the subjects above, separated by spaces."))
 
     def clean_subject_codes(self) -> list[Subject]:

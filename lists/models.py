@@ -28,7 +28,8 @@ USER = settings.AUTH_USER_MODEL
 
 
 class ProcedureSetting(models.Model):
-    """An administrator's override of a procedural number marked [M] in REFERENCE.md.
+    """An administrator's override of a procedural number no national rule fixes (a county
+    parameter).
 
     `lists.rules.parameter` reads a row here first, then `settings.LISTS_PARAMETERS`, then the
     default in `lists.rules.DEFAULTS`; each default cites where its number comes from.
@@ -110,7 +111,7 @@ class BlackListEntry(FSMModelMixin, models.Model):
 
     proposed → notified (告知书 served; 陈述申辩 period) → under_review → decided (listing decision
     with legal basis) → publicity (公示公告; objections may come) → in_force (the 1-year management
-    period of 建市〔2017〕241号 第十六条 [M]) → expired, or earlier: repaired (信用修复) or void
+    period of 建市〔2017〕241号 第十六条) → expired, or earlier: repaired (信用修复) or void
     (objection upheld). An objection suspends a published entry until it is answered.
     """
 
@@ -241,7 +242,7 @@ class RedListCriterion(models.Model):
     """A rule that nominates subjects of one category for the red list (诚信红榜), as data.
 
     For example: the top grade in `consecutive_batches` evaluations in a row and no effective bad
-    record for `clean_months` (国发〔2016〕33号: "连续三年无不良信用记录" [M]; 荣成: AAA → 红名单).
+    record for `clean_months` (国发〔2016〕33号: "连续三年无不良信用记录").
     """
 
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
@@ -587,8 +588,7 @@ class KeySupervisionEntry(FSMModelMixin, models.Model):
 
     Entered and left only by rules (`lists.services.key_supervision_sync`): 建市〔2017〕241号
     第十一条/第十七条 (serious bad records and black-list subjects are key supervision objects of
-    "双随机、一公开"); 北海 (REFERENCE.md §1.6): at least one spot check every 6 months and one
-    interview a year.
+    "双随机、一公开"); the county's plan sets the spot checks and interviews.
     """
 
     subject = models.ForeignKey(Subject, verbose_name=_("subject"), on_delete=models.PROTECT,

@@ -1,8 +1,8 @@
 """Every date the list procedures care about: one function per rule, named after it.
 
-Numbers that REFERENCE.md marks [M] (seen only partly in the sources) are configurable
-defaults: `parameter(code)` reads an administrator's `ProcedureSetting` row first, then
-`settings.LISTS_PARAMETERS[code]`, then `DEFAULTS`. Working days come from the holiday calendar
+Numbers no national rule fixes are county parameters with shipped defaults: `parameter(code)`
+reads an administrator's `ProcedureSetting` row first, then `settings.LISTS_PARAMETERS[code]`,
+then `DEFAULTS`. Working days come from the holiday calendar
 (`common.workdays`), which knows the official holidays and the adjusted working weekends.
 
 How a period is counted: "within N working days of X" ends on the N-th working day after X
@@ -33,18 +33,19 @@ class Parameter:
 DEFAULTS: dict[str, Parameter] = {
     "black_statement_working_days": Parameter(
         5, "working days",
-        "[M] 国办发〔2020〕49号 (八) requires 告知 and 陈述申辩 but no national number was found; "
-        "5 follows 行政处罚法 (2021) 第六十四条's 5 days to request a hearing (REFERENCE.md §7)."),
+        "国办发〔2020〕49号 (八) requires 告知 and 陈述申辩 but sets no number; a county "
+        "parameter, 5 as 行政处罚法 (2021) 第六十四条's 5 days to request a hearing."),
     "black_review_working_days": Parameter(
         10, "working days",
-        "[M] internal service target for deciding after the statement period; no legal number."),
+        "county service target for deciding after the statement period; no legal number."),
     "publication_working_days": Parameter(
-        7, "working days", "[S] 双公示 timeliness: 7 working days (REFERENCE.md §7)."),
+        7, "working days",
+        "双公示 timeliness: published within 7 working days of the decision (国发〔2016〕33号)."),
     "black_publicity_working_days": Parameter(
         5, "working days",
-        "[M] publicity (公示) of a listing decision before it takes effect; local practice."),
+        "county parameter: publicity (公示) of a listing decision before it takes effect."),
     "black_management_months": Parameter(
-        12, "months", "[M] 建市〔2017〕241号 第十六条: 管理期限为自被列入名单之日起1年."),
+        12, "months", "建市〔2017〕241号 第十六条: 管理期限为自被列入名单之日起1年."),
     "black_repair_earliest_months": Parameter(
         3, "months",
         "minimum time in force before credit repair may remove an entry; never 0 "
@@ -55,18 +56,18 @@ DEFAULTS: dict[str, Parameter] = {
         "hearing request period of 第六十四条)."),
     "objection_reply_working_days": Parameter(
         20, "working days",
-        "[S] 天津 developer-rating objections: checked within 20 working days; 征信业管理条例 "
-        "第二十五条: 20 days (REFERENCE.md §2.3)."),
+        "征信业管理条例 第二十五条: an objection is checked and answered within 20 days; a county "
+        "parameter in working days."),
     "repair_decision_working_days": Parameter(
         10, "working days",
-        "[S] 信用中国(江西): 十个工作日内完成信用修复流程; "
-        "国办发〔2025〕22号: 3 to accept + [M] 7."),
+        "国办发〔2025〕22号: 3 working days to accept, then the department's own period; a county "
+        "parameter."),
     "red_review_working_days": Parameter(
-        10, "working days", "[M] internal service target for reviewing a nomination."),
+        10, "working days", "county service target for reviewing a nomination."),
     "red_publicity_working_days": Parameter(
-        5, "working days", "[M] publicity of a red-list nomination; local practice."),
+        5, "working days", "county parameter: publicity of a red-list nomination."),
     "red_validity_months": Parameter(
-        12, "months", "[M] validity of a red-list entry; no national number found."),
+        12, "months", "county parameter: validity of a red-list entry; no national number."),
     "red_removal_min_severity": Parameter(
         1, "rank (1 general, 2 serious, 3 severe)",
         "a bad record of at least this severity suspends a red-list entry at once "
@@ -95,7 +96,8 @@ def statement_and_defence_deadline(*, notified_on: dt.date) -> dt.date:
 
     国办发〔2020〕49号 (八): before a subject is put on a 严重失信主体名单 it is told the reason,
     the legal basis and its rights, and may state and defend itself. The length is
-    `black_statement_working_days` working days [M], counted from the day after service.
+    `black_statement_working_days` working days (a county parameter), counted from the day
+    after service.
     """
     return add_working_days(notified_on, parameter("black_statement_working_days"))
 
@@ -103,22 +105,24 @@ def statement_and_defence_deadline(*, notified_on: dt.date) -> dt.date:
 def listing_review_deadline(*, ready_on: dt.date) -> dt.date:
     """The day by which the lead department should decide once a case is ready for review.
 
-    An internal service target (`black_review_working_days` [M]); no regulation sets it, but
-    国办发〔2020〕49号 (八) asks for timely handling, and the workbench counts down to it.
+    An internal service target (`black_review_working_days`, a county parameter); no
+    regulation sets it, but 国办发〔2020〕49号 (八) asks for timely handling, and the workbench
+    counts down to it.
     """
     return add_working_days(ready_on, parameter("black_review_working_days"))
 
 
 def publication_deadline(*, decided_on: dt.date) -> dt.date:
-    """Last day to publish a decision: within 7 working days (双公示 timeliness, REFERENCE §7)."""
+    """Last day to publish a decision: within 7 working days (双公示 timeliness,
+    国发〔2016〕33号)."""
     return add_working_days(decided_on, parameter("publication_working_days"))
 
 
 def black_list_publicity_end(*, published_on: dt.date) -> dt.date:
     """Last day of the publicity (公示) of a listing decision, during which objections suspend it.
 
-    `black_publicity_working_days` [M] working days after publication; the entry takes effect the
-    day after (`black_list_effective_from`).
+    `black_publicity_working_days` working days (a county parameter) after publication; the
+    entry takes effect the day after (`black_list_effective_from`).
     """
     return add_working_days(published_on, parameter("black_publicity_working_days"))
 
@@ -133,7 +137,7 @@ def black_list_management_period_end(*, effective_from: dt.date, months: int | N
                                      ) -> dt.date:
     """Last day of the black-list management period.
 
-    建市〔2017〕241号 第十六条: "管理期限为自被列入名单之日起1年" [M] (`black_management_months`);
+    建市〔2017〕241号 第十六条: "管理期限为自被列入名单之日起1年" (`black_management_months`);
     counted as 《民法典》第二百零一条 counts periods: the day with the same number in the last
     month (listed 2026-03-15 → in force through 2027-03-15; expired from 2027-03-16).
     """
@@ -166,7 +170,7 @@ def objection_reply_deadline(*, filed_on: dt.date) -> dt.date:
     """The day by which an objection (异议) must be answered.
 
     国办发〔2020〕49号 (八): objections are checked and answered within the stipulated time;
-    `objection_reply_working_days` [M] (天津: 20 working days; 征信业管理条例 第二十五条: 20 days).
+    `objection_reply_working_days` (征信业管理条例 第二十五条: 20 days; a county parameter).
     """
     return add_working_days(filed_on, parameter("objection_reply_working_days"))
 
@@ -174,42 +178,42 @@ def objection_reply_deadline(*, filed_on: dt.date) -> dt.date:
 def credit_repair_decision_deadline(*, filed_on: dt.date) -> dt.date:
     """The day by which a credit-repair request must be decided.
 
-    国办发〔2025〕22号 / 发改委令第36号 (REFERENCE.md §2.3): accept within 3 working days, then a
-    sector deadline [M]; 信用中国(江西) completes repair within 10 working days. Default 10 [M].
+    国办发〔2025〕22号 / 发改委令第36号: accept within 3 working days, then the department's own
+    period (a county parameter, default 10 working days).
     """
     return add_working_days(filed_on, parameter("repair_decision_working_days"))
 
 
 # --- red list ---------------------------------------------------------------------------------
 def red_list_review_deadline(*, nominated_on: dt.date) -> dt.date:
-    """The day by which the lead department reviews a nomination (internal target [M])."""
+    """The day by which the lead department reviews a nomination (a county service target)."""
     return add_working_days(nominated_on, parameter("red_review_working_days"))
 
 
 def red_list_publicity_end(*, started_on: dt.date) -> dt.date:
     """Last day of a red-list nomination's publicity, in which anyone may object.
 
-    `red_publicity_working_days` [M] working days; 国发〔2016〕33号 asks that incentives be public
-    and fair, local rules publish nominations for 5 working days.
+    `red_publicity_working_days` working days (a county parameter); 国发〔2016〕33号 asks
+    that incentives be public and fair; the county publishes nominations for 5 working days.
     """
     return add_working_days(started_on, parameter("red_publicity_working_days"))
 
 
 def red_list_decision_deadline(*, publicity_ends_on: dt.date) -> dt.date:
-    """Decide within the review target after the publicity closes (internal target [M])."""
+    """Decide within the review target after the publicity closes (a county service target)."""
     return add_working_days(next_working_day(publicity_ends_on + dt.timedelta(days=1)),
                             parameter("red_review_working_days"))
 
 
 def red_list_validity_end(*, effective_from: dt.date) -> dt.date:
-    """Last day a red-list entry is valid (`red_validity_months` [M], counted in months as
-    《民法典》第二百零一条 counts)."""
+    """Last day a red-list entry is valid (`red_validity_months`, a county parameter, counted
+    in months as 《民法典》第二百零一条 counts)."""
     return effective_from + relativedelta(months=parameter("red_validity_months"))
 
 
 def red_list_clean_window_start(*, as_of: dt.date, months: int) -> dt.date:
     """First day of the window in which a nominee must have no effective bad record
-    (国发〔2016〕33号: "连续三年无不良信用记录" [M]; the months are the criterion's data)."""
+    (国发〔2016〕33号: "连续三年无不良信用记录"; the months are the criterion's data)."""
     return as_of - relativedelta(months=months)
 
 

@@ -25,6 +25,7 @@ from accounts.decorators import staff_required
 from accounts.models import User
 from common import clock
 from common.errors import ServiceError
+from common.exports import Column, export_response, requested_format
 from common.pages import deny_unless
 from lists import forms, selectors, services, workflows
 from lists import permissions as p
@@ -33,7 +34,9 @@ from lists.models import (
     RED_OPEN_STATES,
     BlackListEntry,
     BlackState,
+    CaseState,
     IndustrySanction,
+    KeyRule,
     KeyState,
     KeySupervisionEntry,
     NoticeDocument,
@@ -41,6 +44,7 @@ from lists.models import (
     RedListEntry,
     RedState,
     RepairRequest,
+    SanctionState,
     TypicalCase,
 )
 from records.models import CreditRecord
@@ -307,18 +311,86 @@ def _tabbed(request: HttpRequest, kind: str, qs: QuerySet[Any]) -> tuple[str, Qu
     return tab, qs.filter(state__in=TABS[kind][tab])
 
 
+def _period(start: Any, end: Any) -> str:
+    return f"{start:%Y-%m-%d} – {end:%Y-%m-%d}" if start else ""
+
+
+BLACK_COLUMNS = (
+    Column("#", lambda e: e.pk, 8),
+    Column(gettext_lazy("Subject"), lambda e: e.subject.name, 32),
+    Column(gettext_lazy("Code"), lambda e: e.subject.display_code, 22),
+    Column(gettext_lazy("Ground"), lambda e: e.ground.name, 28),
+    Column(gettext_lazy("Department"), lambda e: e.department.name, 20),
+    Column(gettext_lazy("Decided on"), lambda e: e.decided_on, 12),
+    Column(gettext_lazy("Valid"), lambda e: _period(e.effective_from, e.effective_until), 24),
+    Column(gettext_lazy("State"), lambda e: e.state, 12, choices=BlackState.choices),
+)
+RED_COLUMNS = (
+    Column("#", lambda e: e.pk, 8),
+    Column(gettext_lazy("Subject"), lambda e: e.subject.name, 32),
+    Column(gettext_lazy("Code"), lambda e: e.subject.display_code, 22),
+    Column(gettext_lazy("Nominated"), lambda e: " · ".join(
+        str(v) for v in (e.get_source_display(), e.criterion.name if e.criterion else "") if v),
+        28),
+    Column(gettext_lazy("Commendation"), lambda e: e.commendation, 14,
+           choices=RedListEntry._meta.get_field("commendation").choices),
+    Column(gettext_lazy("Valid"), lambda e: _period(e.effective_from, e.effective_until), 24),
+    Column(gettext_lazy("State"), lambda e: e.state, 12, choices=RedState.choices),
+)
+KEY_COLUMNS = (
+    Column(gettext_lazy("Subject"), lambda e: e.subject.name, 32),
+    Column(gettext_lazy("Code"), lambda e: e.subject.display_code, 22),
+    Column(gettext_lazy("Rule"), lambda e: e.rule, 20, choices=KeyRule.choices),
+    Column(gettext_lazy("Why"), lambda e: e.reason, 40),
+    Column(gettext_lazy("Entered on"), lambda e: e.entered_on, 12),
+    Column(gettext_lazy("Ended on"), lambda e: e.ended_on, 12),
+    Column(gettext_lazy("Reason for ending"), lambda e: e.end_reason, 30),
+)
+SANCTION_COLUMNS = (
+    Column("#", lambda e: e.pk, 8),
+    Column(gettext_lazy("Subject"), lambda e: e.subject.name, 32),
+    Column(gettext_lazy("Code"), lambda e: e.subject.display_code, 22),
+    Column(gettext_lazy("Sanction"), lambda e: e.kind, 16, choices=IndustrySanction.Kind.choices),
+    Column(gettext_lazy("Scope"), lambda e: e.scope, 14, choices=IndustrySanction.Scope.choices),
+    Column(gettext_lazy("Decided on"), lambda e: e.decided_on, 12),
+    Column(gettext_lazy("State"), lambda e: e.state, 12, choices=SanctionState.choices),
+)
+CASE_COLUMNS = (
+    Column("#", lambda e: e.pk, 8),
+    Column(gettext_lazy("Title"), lambda e: e.title, 40),
+    Column(pgettext_lazy("typical case", "Kind"), lambda e: e.kind, 14,
+           choices=TypicalCase.Kind.choices),
+    Column(gettext_lazy("Subjects"), lambda e: [s.name for s in e.subjects.all()], 40),
+    Column(gettext_lazy("Published on"), lambda e: e.published_on, 12),
+    Column(gettext_lazy("State"), lambda e: e.state, 12, choices=CaseState.choices),
+)
+
+
+def _list_page(request: HttpRequest, template: str, entries: QuerySet[Any], *,
+               columns: tuple[Column, ...], title: str, name: str,
+               **context: Any) -> HttpResponse:
+    """A list page (its first 500 entries), or its export (every entry under the same filter)."""
+    fmt = requested_format(request)
+    if fmt:
+        return export_response(request, fmt=fmt, rows=entries, columns=columns, title=title,
+                               name=name)
+    return render(request, template, {"entries": entries[:500], **context})
+
+
 @staff_required
 def black_list(request: HttpRequest) -> HttpResponse:
     tab, entries = _tabbed(request, "black", BlackListEntry.objects.select_related(
         "subject", "ground", "department"))
-    return render(request, "lists/black_list.html", {"tab": tab, "entries": entries[:500]})
+    return _list_page(request, "lists/black_list.html", entries, columns=BLACK_COLUMNS,
+                      title=_("Black list"), name=f"black-list-{tab}", tab=tab)
 
 
 @staff_required
 def red_list(request: HttpRequest) -> HttpResponse:
     tab, entries = _tabbed(request, "red", RedListEntry.objects.select_related(
         "subject", "department", "criterion"))
-    return render(request, "lists/red_list.html", {"tab": tab, "entries": entries[:500]})
+    return _list_page(request, "lists/red_list.html", entries, columns=RED_COLUMNS,
+                      title=_("Red list"), name=f"red-list-{tab}", tab=tab)
 
 
 @staff_required
@@ -326,21 +398,24 @@ def key_list(request: HttpRequest) -> HttpResponse:
     ended = request.GET.get("tab") == "ended"
     entries = KeySupervisionEntry.objects.filter(
         state=KeyState.ENDED if ended else KeyState.IN_FORCE).select_related("subject")
-    return render(request, "lists/key_list.html", {"tab": "ended" if ended else "in_force",
-                                                   "entries": entries[:500],
-                                                   "measures": selectors.key_measures()})
+    tab = "ended" if ended else "in_force"
+    return _list_page(request, "lists/key_list.html", entries, columns=KEY_COLUMNS,
+                      title=_("Key supervision"), name=f"key-supervision-{tab}", tab=tab,
+                      measures=selectors.key_measures())
 
 
 @staff_required
 def sanction_list(request: HttpRequest) -> HttpResponse:
-    entries = IndustrySanction.objects.select_related("subject", "department")[:500]
-    return render(request, "lists/sanction_list.html", {"entries": entries})
+    entries = IndustrySanction.objects.select_related("subject", "department")
+    return _list_page(request, "lists/sanction_list.html", entries, columns=SANCTION_COLUMNS,
+                      title=_("Industry sanctions"), name="industry-sanctions")
 
 
 @staff_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    entries = TypicalCase.objects.prefetch_related("subjects")[:500]
-    return render(request, "lists/case_list.html", {"entries": entries})
+    entries = TypicalCase.objects.prefetch_related("subjects")
+    return _list_page(request, "lists/case_list.html", entries, columns=CASE_COLUMNS,
+                      title=_("Typical cases"), name="typical-cases")
 
 
 def _subject_from_query(request: HttpRequest) -> tuple[Subject | None, forms.SubjectPickForm]:

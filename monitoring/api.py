@@ -9,16 +9,18 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 
 from accounts.api_auth import TokenAuth
+from common.api import tags
 from common.api.schemas import ErrorOut
 from monitoring import selectors
 from monitoring.selectors import Filters
 
 SCOPE = "statistics:read"
 
-router = Router(tags=["statistics"])
+router = Router(tags=[tags.STATISTICS])
 
 
 class GradeOut(Schema):
@@ -61,7 +63,11 @@ class OverviewQuery(Schema):
 
 
 @router.get("/overview", auth=TokenAuth(SCOPE), response={200: OverviewOut, 401: ErrorOut,
-                                                           403: ErrorOut, 422: ErrorOut})
+                                                           403: ErrorOut, 422: ErrorOut},
+            summary=_("Statistics overview"),
+            description=_("Grade distribution per category (batches in force) and the "
+                          "measures' feedback rates, from the latest statistics snapshot (or "
+                          "the one on or before as_of)."))
 def overview(request: HttpRequest, query: Query[OverviewQuery]) -> dict:
     """Grade distribution per category (batches in force) and the measures' feedback rates,
     from the latest statistics snapshot (or the one on or before `as_of`)."""

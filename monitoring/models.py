@@ -71,20 +71,62 @@ class GradeCount(models.Model):
         return f"#{self.batch_id} {self.grade}: {self.count}"
 
 
-class RecordCount(models.Model):
+class SnapshotRow(models.Model):
+    """A pre-aggregated row of one day's snapshot: every snapshot table has its `day` (a day is
+    replaced as a whole) and reads, in the admin and in logs, as "day, what, month: how many".
+
+    Subclasses name the fields that say what the row counts (`label_fields`) and the one that
+    says how many (`count_field`); monthly tables add the month they fall in (`MonthlyRow`).
+    """
+
+    label_fields: tuple[str, ...] = ()
+    count_field = "count"
+
+    day = models.DateField(_("day"))
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        parts = [str(self.day), *(str(getattr(self, f)) for f in self.label_fields)]
+        month = getattr(self, "month", None)
+        if month is not None:
+            parts.append(f"{month:%Y-%m}")
+        return f"{' '.join(parts)}: {getattr(self, self.count_field)}"
+
+
+class MonthlyRow(SnapshotRow):
+    """A snapshot row of one month (of decision, acceptance, plan, …)."""
+
+    month = models.DateField(_("month"))
+
+    class Meta:
+        abstract = True
+
+
+class PerDepartment(models.Model):
+    """A snapshot row counted for one department (its id: the row outlives a renamed or
+    merged department, and the dashboards join the name when they show it)."""
+
+    department_id = models.BigIntegerField(_("department"))
+
+    class Meta:
+        abstract = True
+
+
+class RecordCount(MonthlyRow, PerDepartment):
     """Credit records (not drafts) per department, source, type, category and decision month."""
+
+    count_field = "total"
 
     class Source(models.TextChoices):
         FORM = "form", _("Workbench form")
         API = "api", _("API")
         THIRD_PARTY = "third_party", _("Third party (external department)")
 
-    day = models.DateField(_("day"))
-    department_id = models.BigIntegerField(_("department"))
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
     record_type_id = models.BigIntegerField(_("record type"))
     category = models.CharField(_("category"), max_length=20)
-    month = models.DateField(_("month"))
     total = models.PositiveIntegerField(_("records"))
     effective = models.PositiveIntegerField(_("effective"))
     pending = models.PositiveIntegerField(_("awaiting review"))
@@ -97,15 +139,12 @@ class RecordCount(models.Model):
         verbose_name_plural = _("record counts")
         indexes = [models.Index(fields=["day", "month"], name="recordcount_day_month_idx")]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.month:%Y-%m}: {self.total}"
 
-
-class QueueCount(models.Model):
+class QueueCount(SnapshotRow, PerDepartment):
     """Records awaiting review per department and age band (calendar days since submission)."""
 
-    day = models.DateField(_("day"))
-    department_id = models.BigIntegerField(_("department"))
+    label_fields = ("band",)
+
     band = models.PositiveSmallIntegerField(_("age band"))
     count = models.PositiveIntegerField(_("records"))
     oldest_days = models.PositiveIntegerField(_("oldest (days)"))
@@ -115,18 +154,15 @@ class QueueCount(models.Model):
         verbose_name_plural = _("review queue counts")
         indexes = [models.Index(fields=["day"], name="queuecount_day_idx")]
 
-    def __str__(self) -> str:
-        return f"{self.day} band {self.band}: {self.count}"
 
-
-class ListEventCount(models.Model):
+class ListEventCount(MonthlyRow):
     """Entries, exits, objections and repairs per list kind, month and outcome."""
 
-    day = models.DateField(_("day"))
+    label_fields = ("kind", "event")
+
     kind = models.CharField(_("kind"), max_length=12)
     event = models.CharField(_("event"), max_length=12)
     department_id = models.BigIntegerField(_("department"), null=True)
-    month = models.DateField(_("month"))
     outcome = models.CharField(_("outcome"), max_length=20)
     count = models.PositiveIntegerField(_("count"))
 
@@ -135,16 +171,13 @@ class ListEventCount(models.Model):
         verbose_name_plural = _("list event counts")
         indexes = [models.Index(fields=["day", "month"], name="listcount_day_month_idx")]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.kind} {self.event} {self.month:%Y-%m}: {self.count}"
 
-
-class MeasureCount(models.Model):
+class MeasureCount(MonthlyRow, PerDepartment):
     """Measures credit checks returned, and the departments' feedback on them (跟踪问效)."""
 
-    day = models.DateField(_("day"))
-    department_id = models.BigIntegerField(_("department"))
-    month = models.DateField(_("month"))
+    label_fields = ("code",)
+    count_field = "returned"
+
     code = models.CharField(_("code"), max_length=60)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=12)
@@ -158,16 +191,12 @@ class MeasureCount(models.Model):
         verbose_name_plural = _("measure counts")
         indexes = [models.Index(fields=["day", "month"], name="measurecount_day_month_idx")]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.code} {self.month:%Y-%m}: {self.returned}"
 
-
-class CommitmentCount(models.Model):
+class CommitmentCount(MonthlyRow, PerDepartment):
     """Commitments (容缺受理) per department, acceptance month and state."""
 
-    day = models.DateField(_("day"))
-    department_id = models.BigIntegerField(_("department"))
-    month = models.DateField(_("month"))
+    label_fields = ("state",)
+
     state = models.CharField(_("state"), max_length=10)
     count = models.PositiveIntegerField(_("commitments"))
     overdue = models.PositiveIntegerField(_("open past the deadline"))
@@ -177,18 +206,16 @@ class CommitmentCount(models.Model):
         verbose_name_plural = _("commitment counts")
         indexes = [models.Index(fields=["day"], name="commitmentcount_day_idx")]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.state} {self.month:%Y-%m}: {self.count}"
 
-
-class InspectionCount(models.Model):
+class InspectionCount(MonthlyRow):
     """Random-inspection items per category, drawn grade and plan month: drawn, with a result,
     with findings (a failed inspection)."""
 
-    day = models.DateField(_("day"))
+    label_fields = ("category", "grade")
+    count_field = "drawn"
+
     category = models.CharField(_("category"), max_length=20)
     grade = models.CharField(_("grade"), max_length=20)
-    month = models.DateField(_("month"))
     drawn = models.PositiveIntegerField(_("drawn"))
     with_result = models.PositiveIntegerField(_("with a result"))
     with_findings = models.PositiveIntegerField(_("with findings"))
@@ -197,9 +224,6 @@ class InspectionCount(models.Model):
         verbose_name = _("inspection count")
         verbose_name_plural = _("inspection counts")
         indexes = [models.Index(fields=["day"], name="inspectioncount_day_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.category} {self.grade}: {self.drawn}"
 
 
 class Report(models.Model):

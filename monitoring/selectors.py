@@ -423,6 +423,20 @@ def inspections_by_grade(*, filters: Filters) -> list[dict[str, Any]]:
     return out
 
 
+# --- report jobs ---------------------------------------------------------------------------
+
+def report_runs(*, failed_within: dt.timedelta = dt.timedelta(days=7)) -> list[Any]:
+    """The report jobs a reports page shows: those queued or running (with their progress bar)
+    and those that failed lately (with their error), newest first."""
+    from common.models import LIVE_STATES, JobRun, JobStatus
+
+    since = clock.now() - failed_within
+    return list(JobRun.objects.filter(job="monitoring.report")
+                .filter(Q(status__in=LIVE_STATES)
+                        | Q(status=JobStatus.FAILED, enqueued_at__gte=since))
+                .select_related("triggered_by").order_by("-pk")[:10])
+
+
 # --- drill-down ------------------------------------------------------------------------------
 
 def subjects_behind(*, category: str, grade: str, day: dt.date | None = None) -> QuerySet[Any]:

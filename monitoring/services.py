@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -68,29 +69,45 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
-@transaction.atomic
-def report_generate(*, actor: User, kind: str, day: dt.date) -> Report:
+def report_check(*, actor: User, kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    """Whether `actor` may issue this report now: the period's first and last day, or refused.
+
+    Asked when the report is requested (so the page answers at once) and again by the job."""
+    permissions.require(access.can_generate_reports(actor), _("issue statistics reports"))
+    if kind not in Report.Kind.values:
+        raise ValidationFailed("invalid", _("Unknown kind of report."), field="kind")
+    start, end = report_period(kind=kind, day=day)
+    if start > clock.today():
+        raise ValidationFailed("future_period", _("This period has not begun yet."),
+                               field="period")
+    return start, end
+
+
+def report_generate(*, actor: User, kind: str, day: dt.date,
+                    progress: Callable[[int], None] | None = None) -> Report:
     """Issue the 统计监测报告 of the month or quarter containing `day`, as PDF (Chinese) and XLSX.
 
     The figures are those of the latest snapshot on or before the period's end (or today, for a
     running period); they are kept with the report, so it reads the same however the data
     change later, and the snapshot it used is named in it.
+
+    Run as a background job (`monitoring.tasks`): the figures, charts, PDF and XLSX are built
+    outside any transaction (reads only; a missing snapshot is taken in its own), reporting
+    `progress` (0–100) as they go so the page's bar advances; the report and its audit event are
+    then written in one transaction.
     """
-    permissions.require(access.can_generate_reports(actor), _("issue statistics reports"))
-    if kind not in Report.Kind.values:
-        raise ValidationFailed("invalid", _("Unknown kind of report."), field="kind")
-    start, end = report_period(kind=kind, day=day)
+    step = progress or (lambda _pct: None)
+    start, end = report_check(actor=actor, kind=kind, day=day)
     today = clock.today()
-    if start > today:
-        raise ValidationFailed("future_period", _("This period has not begun yet."),
-                               field="period")
     as_of = min(end, today)
     snapshot_day = selectors.snapshot_day(as_of=as_of)
     if snapshot_day is None or (as_of == today and snapshot_day < today):
         snapshot_day = snapshots.take_snapshot(day=as_of).day
+    step(15)
     filters = Filters(month_from=start, month_to=month_start(end), as_of=snapshot_day)
     with translation.override("zh-hans"):
         built = tables.all_tables(filters)
+        step(35)
         number = _number(kind, start)
         title = (_("Statistics and monitoring report, %(y)s-%(m)02d") % {"y": start.year,
                                                                          "m": start.month}
@@ -100,6 +117,7 @@ def report_generate(*, actor: User, kind: str, day: dt.date) -> Report:
         charts = {t.key: svg.bar_chart(t.chart["x"], [(s["name"], s["data"]) for s in
                                                       t.chart["series"]])
                   for t in built if t.chart and t.chart["x"] and t.chart["type"] == "bar"}
+        step(45)
         now = clock.now()
         context = {"title": title, "number": number, "start": start, "end": end,
                    "as_of": snapshot_day, "issued_at": now, "tables": built, "charts": charts,
@@ -107,20 +125,24 @@ def report_generate(*, actor: User, kind: str, day: dt.date) -> Report:
                    "feedback": selectors.feedback_totals(filters=filters),
                    "cell": tables.cell_text}
         pdf = render_pdf("monitoring/report_pdf.html", context)
+        step(80)
         preface = [title, f"{_('Number')}: {number}",
                    f"{_('Period')}: {start.isoformat()} – {end.isoformat()}",
                    f"{_('Statistics as of')}: {snapshot_day.isoformat()}"]
         sheets = [Sheet(tables.sheet_title(i, t.title), t.header, t.rows, preface=preface)
                   for i, t in enumerate(built, start=1)]
         xlsx = xlsx_bytes(*sheets)
+        step(95)
     data = {t.key: {"title": t.title, "header": t.header, "rows": _json_ready(t.rows)}
             for t in built}
-    report = Report.objects.create(
-        number=number, kind=kind, period_start=start, period_end=end, as_of=as_of,
-        snapshot_day=snapshot_day, data=data, pdf=pdf, xlsx=xlsx,
-        pdf_sha256=hashlib.sha256(pdf).hexdigest(), created_by=actor, created_at=now)
-    record_event(actor=actor, action="monitoring.report_generate", target=report,
-                 after={"number": number, "kind": kind, "period_start": start.isoformat(),
-                        "period_end": end.isoformat(), "snapshot_day": snapshot_day.isoformat(),
-                        "pdf_sha256": report.pdf_sha256})
+    with transaction.atomic():
+        report = Report.objects.create(
+            number=number, kind=kind, period_start=start, period_end=end, as_of=as_of,
+            snapshot_day=snapshot_day, data=data, pdf=pdf, xlsx=xlsx,
+            pdf_sha256=hashlib.sha256(pdf).hexdigest(), created_by=actor, created_at=now)
+        record_event(actor=actor, action="monitoring.report_generate", target=report,
+                     after={"number": number, "kind": kind, "period_start": start.isoformat(),
+                            "period_end": end.isoformat(),
+                            "snapshot_day": snapshot_day.isoformat(),
+                            "pdf_sha256": report.pdf_sha256})
     return report

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from monitoring import selectors
+from monitoring import drilldowns, selectors
 from monitoring.selectors import Filters
 
 
@@ -31,6 +31,8 @@ class Table:
     chart: dict[str, Any] | None = None
     links: list[str | None] = field(default_factory=list)
     note: str = ""
+    # Per row, per cell after the first: the drill-down address of that number (or None).
+    cell_links: list[list[str | None]] = field(default_factory=list)
 
     @property
     def linked_rows(self) -> list[tuple[list[Any], str | None]]:
@@ -43,6 +45,17 @@ class Table:
         """(first cell, other cells, drill-down address), as text, for the page."""
         return [(cell_text(row[0]), [cell_text(v) for v in row[1:]], link)
                 for row, link in self.linked_rows]
+
+    @property
+    def display_cells(self) -> list[tuple[str, list[tuple[str, str | None]], str | None]]:
+        """(first cell, [(cell, its drill-down address)], row's address), as text, for the
+        page: every number with a list behind it links to that list."""
+        cell_links = self.cell_links + [[]] * (len(self.rows) - len(self.cell_links))
+        out = []
+        for (first, cells, link), hrefs in zip(self.display_rows, cell_links, strict=True):
+            hrefs = list(hrefs) + [None] * (len(cells) - len(hrefs))
+            out.append((first, list(zip(cells, hrefs, strict=True)), link))
+        return out
 
 
 def _no_category() -> str:
@@ -67,6 +80,14 @@ def _query(filters: Filters, **extra: Any) -> str:
         params["as_of"] = filters.as_of.isoformat()
     params.update({k: v for k, v in extra.items() if v not in (None, "")})
     return urlencode(params)
+
+
+def _drill(what: str, filters: Filters, **params: Any) -> str:
+    return drilldowns.link(what, _query(filters), **params)
+
+
+def _month(filters: Filters, month: dt.date) -> Filters:
+    return Filters(**{**filters.__dict__, "month_from": month, "month_to": month})
 
 
 def _records_link(filters: Filters, **extra: Any) -> str:
@@ -177,10 +198,12 @@ def list_events(filters: Filters) -> Table:
     names = [selectors.list_series_label(k, e) for k, e in keys]
     rows = [[m.strftime("%Y-%m"), *[data["series"][key][i] for key in keys]]
             for i, m in enumerate(data["months"])]
+    cell_links = [[_drill("lists", _month(filters, m), kind=k, event=e) for k, e in keys]
+                  for m in data["months"]]
     chart = _bar([r[0] for r in rows],
                  [(name, [row[1 + i] for row in rows]) for i, name in enumerate(names)])
     return Table("list_events", _("Lists: entries, exits, objections and repairs per month"),
-                 [_("Month"), *names], rows, chart, note=_no_category())
+                 [_("Month"), *names], rows, chart, note=_no_category(), cell_links=cell_links)
 
 
 def list_outcomes(filters: Filters) -> Table:
@@ -192,13 +215,17 @@ def list_outcomes(filters: Filters) -> Table:
                           ("repair", RepairRequest.State.choices)):
         for value, label in choices:
             labels[(kind, value)] = str(label)
+    data = selectors.list_outcomes(filters=filters)
     rows = [[selectors.list_series_label(r["kind"], r["event"]),
-             labels.get((r["kind"], r["outcome"]), r["outcome"]), r["n"]]
-            for r in selectors.list_outcomes(filters=filters)]
-    chart = _bar([f"{r[0]} · {r[1]}" for r in rows], [(_("Count"), [r[2] for r in rows])])
+             labels.get((r["kind"], r["outcome"]), r["outcome"]), r["n"]] for r in data]
+    links = [_drill("lists", filters, kind=r["kind"], event=r["event"], outcome=r["outcome"])
+             for r in data]
+    chart = _bar([f"{r[0]} · {r[1]}" for r in rows], [(_("Count"), [r[2] for r in rows])],
+                 links=links)
     return Table("list_outcomes", _("Exits, objections and repairs by outcome"),
                  [_("What"), _("Outcome"), _("Count")], rows, chart,
-                 note=_("Expiries are the exits whose outcome is Expired."))
+                 note=_("Expiries are the exits whose outcome is Expired."),
+                 cell_links=[[None, link] for link in links])
 
 
 def measures(filters: Filters) -> Table:
@@ -207,13 +234,16 @@ def measures(filters: Filters) -> Table:
     rows = [[r["name"], str(kinds.get(r["kind"], r["kind"])), r["returned"], r["applied"],
              r["not_applied"], r["overdue"], _pct(r["feedback_rate"]), _pct(r["applied_rate"])]
             for r in data]
+    cell_links = [[None, *[_drill("measures", filters, code=r["code"], column=column)
+                           for column in ("returned", "applied", "not_applied", "overdue")]]
+                  for r in data]
     chart = _bar([r[0] for r in rows], [(_("Returned by checks"), [r[2] for r in rows]),
                                          (_("Fed back as applied"), [r[3] for r in rows])])
     return Table("measures", _("Measures: returned by credit checks and fed back as applied"),
                  [_("Measure"), pgettext("measure kind", "Kind"), _("Returned"), _("Applied"),
                   _("Not applied"),
                   _("Feedback overdue"), _("Feedback rate (%)"), _("Applied rate (%)")],
-                 rows, chart, note=_no_category())
+                 rows, chart, note=_no_category(), cell_links=cell_links)
 
 
 def measures_departments(filters: Filters) -> Table:
@@ -221,12 +251,17 @@ def measures_departments(filters: Filters) -> Table:
     rows = [[r["label"], r["returned"], r["answered"], r["applied"], r["overdue"],
              _pct(r["feedback_rate"]), _("never answered") if r["returned"] and not r["answered"]
              else ""] for r in data]
+    cell_links = []
+    for r in data:
+        department = Filters(**{**filters.__dict__, "department_id": r["department_id"]})
+        cell_links.append([_drill("measures", department, column=column) for column in
+                           ("returned", "answered", "applied", "overdue")])
     chart = _bar([r[0] for r in rows], [(_("Feedback rate (%)"), [r[5] for r in rows])],
                  percent=True)
     return Table("measures_departments", _("Measure feedback per department"),
                  [_("Department"), _("Measures returned"), _("Answered"), _("Applied"),
                   _("Feedback overdue"), _("Feedback rate (%)"), _("Note")], rows, chart,
-                 note=_no_category())
+                 note=_no_category(), cell_links=cell_links)
 
 
 def commitments(filters: Filters) -> Table:
@@ -234,9 +269,11 @@ def commitments(filters: Filters) -> Table:
     labels = [_("Signed"), _("Kept"), _("Broken"), _("Open"), _("Open past the deadline")]
     values = [c["signed"], c["kept"], c["broken"], c["open"], c["overdue"]]
     rows = [[label, value] for label, value in zip(labels, values, strict=True)]
+    links = [_drill("commitments", filters, column=column)
+             for column in ("signed", "kept", "broken", "open", "overdue")]
     return Table("commitments", _("Commitments (容缺受理)"), [_("Commitments"), _("Count")],
-                 rows, _bar([str(x) for x in labels], [(_("Count"), values)]),
-                 note=_no_category())
+                 rows, _bar([str(x) for x in labels], [(_("Count"), values)], links=links),
+                 note=_no_category(), cell_links=[[link] for link in links])
 
 
 def inspections(filters: Filters) -> Table:
@@ -244,6 +281,17 @@ def inspections(filters: Filters) -> Table:
     rows = [[selectors.category_label(r["category"]), r["grade"], r["subjects"], r["drawn"],
              _pct(r["coverage"]), r["with_result"], r["with_findings"], _pct(r["findings_share"])]
             for r in data]
+    cell_links = []
+    for r in data:
+        category = Filters(**{**filters.__dict__, "category": r["category"]})
+        subjects = urlencode({"category": r["category"], "grade": r["grade"],
+                              **({"as_of": filters.as_of.isoformat()} if filters.as_of
+                                 else {})})
+        drilled = {c: _drill("inspections", category, grade=r["grade"], column=c)
+                   for c in ("drawn", "with_result", "with_findings")}
+        cell_links.append([None, f"{reverse('monitoring:subjects')}?{subjects}",
+                           drilled["drawn"], None, drilled["with_result"],
+                           drilled["with_findings"], None])
     chart = _bar([f"{r[0]} {r[1]}" for r in rows],
                  [(_("Share with findings (%)"), [r[7] for r in rows]),
                   (_("Coverage (%)"), [r[4] for r in rows])], percent=True)
@@ -252,7 +300,7 @@ def inspections(filters: Filters) -> Table:
         [_("Category"), _("Grade"), _("Subjects in grade"), _("Inspected"), _("Coverage (%)"),
          _("With a result"), _("With findings"), _("Share with findings (%)")], rows, chart,
         note=_("If the grade predicts what inspectors find, the share with findings rises "
-               "as the grade falls."))
+               "as the grade falls."), cell_links=cell_links)
 
 
 BUILDERS: dict[str, Callable[[Filters], Table]] = {

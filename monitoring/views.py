@@ -18,11 +18,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_required
 from common.errors import ServiceError
+from common.models import JobStatus
 from common.pages import apply_service_error, deny_unless
 from common.spreadsheets import Sheet, csv_response, xlsx_response
-from monitoring import access, selectors, services, tables
+from monitoring import access, drilldowns, selectors, tables
 from monitoring.forms import FilterForm, ReportForm
 from monitoring.models import Report
+from monitoring.tasks import start_report
 
 PAGE_SIZE = 50
 
@@ -113,34 +115,94 @@ def records(request: HttpRequest) -> HttpResponse:
         "form": form, "page": _page(request, items, count), "query": request.GET.urlencode()})
 
 
-@staff_required
-def reports(request: HttpRequest) -> HttpResponse:
-    deny_unless(access.can_read_statistics(request.user))
-    form = ReportForm()
+def _with_kind(runs: list[Any]) -> list[Any]:
+    kinds = dict(Report.Kind.choices)
+    for run in runs:
+        run.kind_label = kinds.get(run.args.get("kind"), "")
+    return runs
+
+
+def _reports_page(request: HttpRequest, form: ReportForm, status: int = 200) -> HttpResponse:
+    can_generate = access.can_generate_reports(request.user)   # they follow the report jobs
     return render(request, "monitoring/reports.html", {
         "reports": Report.objects.select_related("created_by").defer("pdf", "xlsx", "data"),
-        "form": form, "can_generate": access.can_generate_reports(request.user)})
+        "runs": _with_kind(selectors.report_runs()) if can_generate else [], "form": form,
+        "can_generate": can_generate}, status=status)
+
+
+@staff_required
+def entries(request: HttpRequest, what: str) -> HttpResponse:
+    """Drill-down: the list entries, measures returned, commitments or inspected subjects behind
+    one number of the dashboard, with its filters; paged, or whole as CSV/XLSX (`?export=`)."""
+    deny_unless(access.can_read_statistics(request.user))
+    drill = drilldowns.DRILLS.get(what)
+    if drill is None:
+        raise Http404
+    form, filters = _filters(request)
+    params = {k: request.GET.get(k, "") for k in drilldowns.PARAMS}
+    try:
+        items = drill.queryset(filters, params)
+    except LookupError:
+        raise Http404 from None
+    title, described = str(drill.title), drill.describe(params)
+    export = request.GET.get("export")
+    if export in {"csv", "xlsx"}:
+        rows = [drill.row(obj) for obj in items[:drilldowns.EXPORT_MAX]]
+        if export == "csv":
+            return csv_response(f"{what}.csv", drill.header(), rows)
+        return xlsx_response(f"{what}.xlsx", Sheet(tables.sheet_title(1, title), drill.header(),
+                                                   rows, preface=[title, described]))
+    page = _page(request, items)
+    return render(request, "monitoring/drill_entries.html", {
+        "title": title, "described": described, "header": drill.header(),
+        "rows": [(drill.subject_of(obj), [tables.cell_text(v) for v in drill.row(obj)])
+                 for obj in page.object_list],
+        "page": page, "query": request.GET.urlencode(), "form": form,
+        "dashboard_query": _dashboard_query(request), "export_max": drilldowns.EXPORT_MAX})
+
+
+def _dashboard_query(request: HttpRequest) -> str:
+    """The dashboard's own filters from a drill-down's query (back to the same view)."""
+    query = request.GET.copy()
+    for key in (*drilldowns.PARAMS, "page", "export"):
+        if key != "category":
+            query.pop(key, None)
+    return query.urlencode()
+
+
+@staff_required
+def reports(request: HttpRequest) -> HttpResponse:
+    """The reports issued, and those being generated with their progress."""
+    deny_unless(access.can_read_statistics(request.user))
+    return _reports_page(request, ReportForm())
 
 
 @staff_required
 @require_POST
 def report_generate(request: HttpRequest) -> HttpResponse:
+    """Queue the report as a background job and return at once (issue 13): the reports page
+    shows its progress bar, and the report in the list once the job is done."""
     deny_unless(access.can_generate_reports(request.user))
     form = ReportForm(request.POST)
     status = 400
     if form.is_valid():
         try:
-            report = services.report_generate(actor=request.user,
-                                              kind=form.cleaned_data["kind"],
-                                              day=form.cleaned_data["period"])
+            run = start_report(actor=request.user, kind=form.cleaned_data["kind"],
+                               day=form.cleaned_data["period"])
         except ServiceError as exc:
             status = apply_service_error(form, exc)
         else:
-            messages.success(request, _("Report %(n)s issued.") % {"n": report.number})
+            if run.status == JobStatus.SUCCEEDED:   # a backend that ran it inline
+                messages.success(request, _("Report %(n)s issued.")
+                                 % {"n": run.summary.get("number", "")})
+            elif run.status == JobStatus.FAILED:
+                messages.error(request, _("The report could not be generated: %(error)s")
+                               % {"error": (run.error.strip().splitlines() or [""])[-1]})
+            else:
+                messages.success(request, _("The report is being generated; it appears in "
+                                            "the list when it is done."))
             return redirect("monitoring:reports")
-    return render(request, "monitoring/reports.html", {
-        "reports": Report.objects.select_related("created_by").defer("pdf", "xlsx", "data"),
-        "form": form, "can_generate": True}, status=status)
+    return _reports_page(request, form, status=status)
 
 
 @staff_required

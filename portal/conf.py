@@ -23,8 +23,11 @@ def _flag(name: str, default: bool) -> bool:
 
 
 def rate_limit() -> str:
-    """Requests per address on search and verification pages (django-ratelimit syntax)."""
-    return _value("PORTAL_RATE_LIMIT", "30/m")
+    """Requests per address on search and verification pages (django-ratelimit syntax); the
+    one limit of `common.throttle`, which the enterprises' sign-in and registration share."""
+    from common.throttle import rate_limit
+
+    return rate_limit()
 
 
 def publish_grades() -> bool:

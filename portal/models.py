@@ -16,10 +16,26 @@ from subjects.models import Subject
 
 
 class DocumentKind(models.TextChoices):
+    """What was issued. The notices and decisions of the lists (`lists.NoticeDocument`) keep
+    the notice's primary key as `object_id`."""
+
     CREDIT_REPORT = "credit_report", _("Credit report")
     CREDIT_CHECK = "credit_check", _("Credit check certificate")
-    BLACK_DECISION = "black_decision", _("Black-list decision")
-    RED_DECISION = "red_decision", _("Red-list decision")
+    BLACK_NOTICE = "black_notice", _("Notice of intended black-listing")
+    BLACK_DECISION = "black_decision", _("Black-list publicity announcement")
+    RED_DECISION = "red_decision", _("Red-list publicity announcement")
+    SANCTION_NOTICE = "sanction_notice", _("Notice of intended sanction")
+    SANCTION_DECISION = "sanction_decision", _("Sanction decision")
+
+
+#: The kind of the verifiable document of each kind of list notice (`NoticeDocument.Kind`).
+NOTICE_KINDS = {
+    "intent": DocumentKind.BLACK_NOTICE,
+    "announcement": DocumentKind.BLACK_DECISION,
+    "red_announcement": DocumentKind.RED_DECISION,
+    "sanction_notice": DocumentKind.SANCTION_NOTICE,
+    "sanction_decision": DocumentKind.SANCTION_DECISION,
+}
 
 
 class VerifiableDocument(models.Model):
@@ -27,11 +43,12 @@ class VerifiableDocument(models.Model):
 
     `content` is the document's public part as issued (a snapshot), so the verification page
     shows what was certified on that day even after the archive changed. Validity is computed
-    on each view from `revoked_at`, `superseded_by` and `expires_on` (see `portal.documents`).
+    on each view from `revoked_at`, `superseded_by` and `expires_on`, and for a list notice from
+    the state of its entry today (see `portal.reports.document_status`).
     """
 
     kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
-    # The issued object's primary key in its own app (a CreditCheck, a list entry); a report
+    # The issued object's primary key in its own app (a CreditCheck, a list notice); a report
     # has none of its own and keeps the subject's.
     object_id = models.PositiveBigIntegerField(_("object"))
     subject = models.ForeignKey(Subject, verbose_name=_("subject"), on_delete=models.PROTECT,

@@ -20,9 +20,10 @@ from django.utils.translation import pgettext
 
 from common import clock
 from common.pdf import render_pdf
-from lists.models import BlackListEntry, BlackState, RedListEntry, RedState
+from lists.models import BlackState, NoticeDocument, RedState, SanctionState
 from portal import conf, selectors
-from portal.models import DocumentKind, VerifiableDocument
+from portal.models import NOTICE_KINDS, VerifiableDocument
+from records.models import RecordState
 from scoring import selectors as scoring_selectors
 from subjects.models import Subject
 
@@ -36,8 +37,8 @@ class Status:
 
 def document_status(*, document: VerifiableDocument) -> Status:
     """Whether an issued document still stands today, and if not why: revoked first (it was
-    issued in error), then superseded by a newer one, then past its validity; a list decision
-    also stops standing once the entry has left the list."""
+    issued in error), then superseded by a newer one, then past its validity; a notice or
+    decision of the lists also follows its entry as of today (`notice_status`)."""
     today = clock.today()
     if document.revoked_at is not None:
         return Status("revoked", _("Revoked"), False)
@@ -45,15 +46,78 @@ def document_status(*, document: VerifiableDocument) -> Status:
         return Status("superseded", _("Superseded by a newer document"), False)
     if document.expires_on is not None and document.expires_on < today:
         return Status("expired", pgettext("public site", "Expired"), False)
-    if document.kind == DocumentKind.BLACK_DECISION:
-        entry = BlackListEntry.objects.filter(pk=document.object_id).first()
-        if entry is None or entry.state not in (BlackState.PUBLICITY, BlackState.IN_FORCE):
-            return Status("ended", _("No longer in force"), False)
-    if document.kind == DocumentKind.RED_DECISION:
-        entry = RedListEntry.objects.filter(pk=document.object_id).first()
-        if entry is None or entry.state != RedState.IN_FORCE:
-            return Status("ended", _("No longer in force"), False)
+    if document.kind in NOTICE_KINDS.values():
+        return notice_status(document=document, today=today)
     return Status("valid", pgettext("public site", "Valid"), True)
+
+
+def _lifted(reason: str) -> Status:
+    return Status("revoked", reason, False)
+
+
+def _expired() -> Status:
+    return Status("expired", pgettext("public site", "Expired"), False)
+
+
+def _suspended() -> Status:
+    return Status("suspended", _("Suspended while an objection is examined"), False)
+
+
+def notice_status(*, document: VerifiableDocument, today: dt.date) -> Status:
+    """Whether a notice or decision of the lists still stands today.
+
+    A newer notice of the same kind for the same case supersedes it. It stops standing the day
+    its entry is lifted (removed after credit repair, 发改委令第36号; void after an upheld
+    objection; withdrawn or not listed) or ends (management or validity period over: as of
+    today, before the nightly job moves the state, as on the public lists); it is suspended
+    while an objection suspends the entry (国办发〔2020〕49号 (八)). A sanction's notice or
+    decision stops standing when the sanction is revoked or refused, and the decision expires
+    with its record's publicity.
+    """
+    valid = Status("valid", pgettext("public site", "Valid"), True)
+    notice = (NoticeDocument.objects.select_related("black_entry", "red_entry",
+                                                     "sanction__record")
+              .filter(pk=document.object_id).first())
+    if notice is None:
+        return _lifted(_("No longer in force"))
+    if NoticeDocument.objects.filter(
+            kind=notice.kind, black_entry_id=notice.black_entry_id,
+            red_entry_id=notice.red_entry_id, sanction_id=notice.sanction_id,
+            pk__gt=notice.pk).exists():
+        return Status("superseded", _("Superseded by a newer document"), False)
+    if notice.black_entry_id:
+        entry = notice.black_entry
+        if entry.state == BlackState.REPAIRED:
+            return _lifted(_("No longer valid: removed from the list after credit repair"))
+        if entry.state in (BlackState.VOID, BlackState.DISMISSED, BlackState.WITHDRAWN):
+            return _lifted(_("No longer valid: the listing was annulled or withdrawn"))
+        if entry.state == BlackState.EXPIRED or (
+                entry.effective_until is not None and entry.effective_until < today):
+            return _expired()
+        if entry.state == BlackState.SUSPENDED:
+            return _suspended()
+        return valid
+    if notice.red_entry_id:
+        entry = notice.red_entry
+        if entry.state in (RedState.REMOVED, RedState.VOID, RedState.REJECTED):
+            return _lifted(_("No longer valid: the entry was removed from the red list or not "
+                             "admitted"))
+        if entry.state == RedState.EXPIRED or (
+                entry.effective_until is not None and entry.effective_until < today):
+            return _expired()
+        if entry.state in (RedState.SUSPENDED, RedState.ON_HOLD):
+            return _suspended()
+        return valid
+    sanction = notice.sanction
+    if sanction.state in (SanctionState.REVOKED, SanctionState.REJECTED):
+        return _lifted(_("No longer valid: the sanction was revoked or not imposed"))
+    record = sanction.record
+    if notice.kind == NoticeDocument.Kind.SANCTION_DECISION and record is not None:
+        if record.state != RecordState.EFFECTIVE:
+            return _lifted(_("No longer valid: the sanction was revoked or not imposed"))
+        if record.publicity_ends_on < today:
+            return _expired()
+    return valid
 
 
 def _explanation_as_of(subject: Subject, as_of: dt.date) -> Any:

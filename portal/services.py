@@ -11,12 +11,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts import permissions as account_permissions
 from audit.services import record_event
 from common import clock
 from common.errors import PermissionDeniedError, ValidationFailed
+from lists.models import NoticeDocument
 from portal import conf, selectors
-from portal import permissions as portal_permissions
-from portal.models import DocumentKind, VerifiableDocument
+from portal.models import NOTICE_KINDS, DocumentKind, VerifiableDocument
 from subjects.models import Subject
 
 # 24 random bytes: 192 bits from the operating system's CSPRNG, URL-safe (32 characters).
@@ -81,6 +82,47 @@ def check_verify_path(check: Any) -> str:
     return reverse("portal:verify", args=[check_document(check=check).token])
 
 
+# --- notices and decisions of the lists ---------------------------------------------------------
+def notice_content(*, notice: NoticeDocument) -> dict[str, Any]:
+    """The public part of a list notice as issued: whom it concerns (masked as on the public
+    site), which authority issued it, on what ground, and its number where it has one; never
+    the facts, the statement or the records it cites."""
+    if notice.sanction_id:
+        owner: Any = notice.sanction
+        ground = str(owner.get_kind_display())
+        number = owner.decision_number or owner.document_number
+    elif notice.black_entry_id:
+        owner = notice.black_entry
+        ground, number = owner.ground.name, owner.decision_number
+    else:
+        owner = notice.red_entry
+        ground = owner.criterion.name if owner.criterion_id else str(owner.get_source_display())
+        number = owner.decision_number
+    return {
+        "subject_name": selectors.public_name(owner.subject),
+        "subject_code": selectors.public_code(owner.subject),
+        "notice": str(notice.get_kind_display()),
+        "authority": owner.department.name,
+        "ground": ground,
+        "number": number,
+        "issued_on": notice.issued_on,
+    }
+
+
+def notice_document(*, notice: NoticeDocument, actor: Any) -> VerifiableDocument:
+    """Issue the verification token of a list notice, in the transaction that stores it (the
+    notice's PDF is rendered after, with the token's link and QR code)."""
+    owner = notice.sanction or notice.black_entry or notice.red_entry
+    return _issue(kind=NOTICE_KINDS[notice.kind], object_id=notice.pk, subject=owner.subject,
+                  content=notice_content(notice=notice), as_of=notice.issued_on, actor=actor)
+
+
+def notice_verify_path(notice: NoticeDocument, actor: Any) -> str:
+    """The public verification path of a new list notice (registered with
+    `common.verification`)."""
+    return reverse("portal:verify", args=[notice_document(notice=notice, actor=actor).token])
+
+
 # --- credit reports ------------------------------------------------------------------------------
 def report_content(*, subject: Subject, as_of: dt.date) -> dict[str, Any]:
     """The report's public summary, kept with its token and shown on the verification page."""
@@ -108,7 +150,7 @@ def issue_credit_report(*, actor: Any, subject: Subject, as_of: dt.date | None =
     Staff issue it on the subject's behalf; an earlier report of the same subject that is still
     valid is marked superseded, so whoever verifies it learns that a newer one exists.
     """
-    if not portal_permissions.can_issue_reports(actor, subject):
+    if not account_permissions.can_issue_reports(actor, subject):
         raise PermissionDeniedError("forbidden", _("You are not allowed to do this."))
     today = clock.today()
     as_of = as_of or today
@@ -134,7 +176,7 @@ def issue_credit_report(*, actor: Any, subject: Subject, as_of: dt.date | None =
 def revoke_document(*, actor: Any, document: VerifiableDocument, reason: str
                     ) -> VerifiableDocument:
     """Revoke an issued document (issued in error, or its basis was quashed)."""
-    if not portal_permissions.can_revoke_documents(actor):
+    if not account_permissions.can_revoke_documents(actor):
         raise PermissionDeniedError("forbidden", _("You are not allowed to do this."))
     if not (reason or "").strip():
         raise ValidationFailed("reason_required", _("Give the reason."), field="reason")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -20,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import staff_required
@@ -93,22 +94,84 @@ def _download(request: HttpRequest, *, name: str, title: str, header: Sequence[s
     return None
 
 
-def _listing(request: HttpRequest, *, qs: QuerySet[Any], name: str, title: str,
-             template: str, header: Sequence[str], row: Callable[[Any], Sequence[Any]],
-             extra: dict[str, Any] | None = None) -> HttpResponse:
-    if request.GET.get("q"):  # filtering a list by name or code is a search
+@dataclass(frozen=True)
+class Filters:
+    """What a visitor narrowed a public list by (`q` and `category` as typed; `kind` only when
+    it is one of the list's kinds)."""
+
+    q: str
+    category: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class PublicList:
+    """One public list: where its rows come from, how a row reads in the XLSX/CSV download,
+    and its page. Every public list is this table's row, served by `public_list`."""
+
+    name: str  # URL-safe: the download's file name
+    title: Any  # lazy text
+    template: str
+    header: Callable[[], list[Any]]  # called per request, in the visitor's language
+    rows: Callable[[Filters], QuerySet[Any]]
+    row: Callable[[Any], Sequence[Any]]
+    kinds: Sequence[tuple[str, Any]] = ()  # the `?kind=` filter's choices, if any
+    extra: Callable[[], dict[str, Any]] | None = None
+    shown: Callable[[], bool] | None = None  # the county may keep a list off the site
+
+
+def public_list(request: HttpRequest, *, spec: PublicList) -> HttpResponse:
+    """A public list, paginated, or downloaded whole with `?format=xlsx|csv`."""
+    if spec.shown is not None and not spec.shown():
+        raise _not_found()
+    kind = request.GET.get("kind", "")
+    filters = Filters(q=request.GET.get("q", ""), category=request.GET.get("category", ""),
+                      kind=kind if kind in {k for k, _label in spec.kinds} else "")
+    if filters.q:  # filtering a list by name or code is a search
         refused = refusal(request, "search")
         if refused is not None:
             return refused
-    download = _download(request, name=name, title=title, header=header,
-                         rows=(row(item) for item in qs[:EXPORT_MAX_ROWS]))
+    qs = spec.rows(filters)
+    title = str(spec.title)
+    download = _download(request, name=spec.name, title=title,
+                         header=[str(h) for h in spec.header()],
+                         rows=(spec.row(item) for item in qs[:EXPORT_MAX_ROWS]))
     if download is not None:
         return download
     page = Paginator(qs, conf.page_size()).get_page(request.GET.get("page"))
-    context = {"page": page, "title": title, "q": request.GET.get("q", ""),
-               "category": request.GET.get("category", ""), "list_name": name,
-               **(extra or {})}
-    return _public(request, template, context)
+    context = {"page": page, "title": title, "q": filters.q, "category": filters.category,
+               "list_name": spec.name, **(spec.extra() if spec.extra else {})}
+    if spec.kinds:
+        context |= {"kind": filters.kind, "kinds": spec.kinds}
+    return _public(request, spec.template, context)
+
+
+def _list_view(spec: PublicList) -> Callable[..., HttpResponse]:
+    @public
+    @require_GET
+    def view(request: HttpRequest) -> HttpResponse:
+        return public_list(request, spec=spec)
+
+    view.__name__ = view.__qualname__ = spec.name.replace("-", "_")
+    return view
+
+
+def _detail_view(find: Callable[..., Any], template: str, name: str,
+                 context: Callable[[Any], dict[str, Any]] | None = None
+                 ) -> Callable[..., HttpResponse]:
+    """A public page of one published thing: 404 alike for unknown and not public."""
+
+    @public
+    @require_GET
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        try:
+            found = find(pk=pk)
+        except NotFound:
+            raise _not_found() from None
+        return _public(request, template, {name: found, **(context(found) if context else {})})
+
+    view.__name__ = view.__qualname__ = f"{name}_detail"
+    return view
 
 
 def _d(value: dt.date | None) -> str:
@@ -172,73 +235,8 @@ def _subject_cells(subject: Subject) -> list[str]:
 SUBJECT_HEADER = ["Subject", "Code", "Category"]
 
 
-@public
-@require_GET
-def black_list(request: HttpRequest) -> HttpResponse:
-    header = [_(h) for h in SUBJECT_HEADER] + [
-        _("Ground"), _("Legal basis"), _("Decision number"), _("Decided on"),
-        _("Published on"), _("In force from"), _("In force until"),
-        pgettext("public site", "Measures"), _("Department"), _("State")]
-    return _listing(
-        request, qs=selectors.black_list(q=request.GET.get("q", ""),
-                                         category=request.GET.get("category", "")),
-        name="black-list", title=_("Black list"), template="portal/black_list.html",
-        header=header,
-        row=lambda e: [*_subject_cells(e.subject), e.ground.name, e.decision_basis,
-                       e.decision_number, _d(e.decided_on), _d(e.published_on),
-                       _d(e.effective_from), _d(e.effective_until), selectors.scrub(e.measures),
-                       e.department.name, str(e.get_state_display())])
-
-
-@public
-@require_GET
-def black_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        entry = selectors.black_entry(pk=pk)
-    except NotFound:
-        raise _not_found() from None
-    return _public(request, "portal/black_detail.html", {"entry": entry})
-
-
-@public
-@require_GET
-def red_list(request: HttpRequest) -> HttpResponse:
-    header = [_(h) for h in SUBJECT_HEADER] + [
-        _("Commendation"), _("Decision number"), _("Decided on"), _("Publicity from"),
-        _("Publicity until"), _("Valid from"), _("Valid until"), _("Department"), _("State")]
-    return _listing(
-        request, qs=selectors.red_list(q=request.GET.get("q", ""),
-                                       category=request.GET.get("category", "")),
-        name="red-list", title=_("Red list"), template="portal/red_list.html", header=header,
-        row=lambda e: [*_subject_cells(e.subject), str(e.get_commendation_display()),
-                       e.decision_number, _d(e.decided_on), _d(e.publicity_started_on),
-                       _d(e.publicity_ends_on), _d(e.effective_from), _d(e.effective_until),
-                       e.department.name, str(e.get_state_display())])
-
-
-@public
-@require_GET
-def red_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        entry = selectors.red_entry(pk=pk)
-    except NotFound:
-        raise _not_found() from None
-    return _public(request, "portal/red_detail.html", {"entry": entry})
-
-
-@public
-@require_GET
-def key_list(request: HttpRequest) -> HttpResponse:
-    if not conf.publish_key_supervision():
-        raise _not_found()
-    header = [_(h) for h in SUBJECT_HEADER] + [_("Why"), _("Entered on")]
-    return _listing(
-        request, qs=selectors.key_list(q=request.GET.get("q", ""),
-                                       category=request.GET.get("category", "")),
-        name="key-supervision", title=_("Key supervision"), template="portal/key_list.html",
-        header=header,
-        row=lambda e: [*_subject_cells(e.subject), _key_reason(e), _d(e.entered_on)],
-        extra={"publish_grades": conf.publish_grades()})
+def _with_subject(*more: Any) -> Callable[[], list[Any]]:
+    return lambda: [_(h) for h in SUBJECT_HEADER] + [str(h) for h in more]
 
 
 def _key_reason(entry: Any) -> str:
@@ -249,74 +247,107 @@ def _key_reason(entry: Any) -> str:
     return str(entry.get_rule_display())
 
 
-@public
-@require_GET
-def sanction_list(request: HttpRequest) -> HttpResponse:
-    kind = request.GET.get("kind", "")
-    if kind not in IndustrySanction.Kind.values:
-        kind = ""
-    header = [_(h) for h in SUBJECT_HEADER] + [
-        _("Sanction"), _("Grounds"), _("Legal basis"), _("Document number"), _("Decided on"),
-        _("Publicity until"), _("Department")]
-    return _listing(
-        request, qs=selectors.sanctions(q=request.GET.get("q", ""), kind=kind,
-                                        category=request.GET.get("category", "")),
-        name="sanctions", title=_("Industry sanctions"), template="portal/sanction_list.html",
-        header=header,
-        row=lambda s: [*_subject_cells(s.subject), str(s.get_kind_display()),
-                       selectors.scrub(s.grounds), s.legal_basis, s.document_number,
-                       _d(s.decided_on), _d(s.record.publicity_ends_on), s.department.name],
-        extra={"kind": kind, "kinds": IndustrySanction.Kind.choices})
+BLACK_LIST = PublicList(
+    name="black-list", title=gettext_lazy("Black list"), template="portal/black_list.html",
+    header=_with_subject(
+        gettext_lazy("Ground"), gettext_lazy("Legal basis"), gettext_lazy("Decision number"),
+        gettext_lazy("Decided on"), gettext_lazy("Published on"),
+        gettext_lazy("In force from"), gettext_lazy("In force until"),
+        pgettext_lazy("public site", "Measures"), gettext_lazy("Department"),
+        gettext_lazy("State")),
+    rows=lambda f: selectors.black_list(q=f.q, category=f.category),
+    row=lambda e: [*_subject_cells(e.subject), e.ground.name, e.decision_basis,
+                   e.decision_number, _d(e.decided_on), _d(e.published_on),
+                   _d(e.effective_from), _d(e.effective_until), selectors.scrub(e.measures),
+                   e.department.name, str(e.get_state_display())])
 
+RED_LIST = PublicList(
+    name="red-list", title=gettext_lazy("Red list"), template="portal/red_list.html",
+    header=_with_subject(
+        gettext_lazy("Commendation"), gettext_lazy("Decision number"),
+        gettext_lazy("Decided on"), gettext_lazy("Publicity from"),
+        gettext_lazy("Publicity until"), gettext_lazy("Valid from"), gettext_lazy("Valid until"),
+        gettext_lazy("Department"), gettext_lazy("State")),
+    rows=lambda f: selectors.red_list(q=f.q, category=f.category),
+    row=lambda e: [*_subject_cells(e.subject), str(e.get_commendation_display()),
+                   e.decision_number, _d(e.decided_on), _d(e.publicity_started_on),
+                   _d(e.publicity_ends_on), _d(e.effective_from), _d(e.effective_until),
+                   e.department.name, str(e.get_state_display())])
 
-@public
-@require_GET
-def case_list(request: HttpRequest) -> HttpResponse:
-    kind = request.GET.get("kind", "")
-    if kind not in TypicalCase.Kind.values:
-        kind = ""
-    header = [_("Title"), pgettext("public site", "Kind"), _("Published on"), _("Subjects"),
-              _("Department")]
-    qs = selectors.typical_cases(q=request.GET.get("q", ""), kind=kind).select_related(
-        "department").prefetch_related("subjects")
-    return _listing(
-        request, qs=qs, name="typical-cases", title=_("Typical cases"),
-        template="portal/case_list.html", header=header,
-        row=lambda c: [c.title, str(c.get_kind_display()), _d(c.published_on),
-                       "、".join(selectors.public_name(s) for s in c.subjects.all()),
-                       c.department.name],
-        extra={"kind": kind, "kinds": TypicalCase.Kind.choices})
+KEY_LIST = PublicList(
+    name="key-supervision", title=gettext_lazy("Key supervision"),
+    template="portal/key_list.html",
+    header=_with_subject(gettext_lazy("Why"), gettext_lazy("Entered on")),
+    rows=lambda f: selectors.key_list(q=f.q, category=f.category),
+    row=lambda e: [*_subject_cells(e.subject), _key_reason(e), _d(e.entered_on)],
+    extra=lambda: {"publish_grades": conf.publish_grades()},
+    shown=conf.publish_key_supervision)
 
+SANCTION_LIST = PublicList(
+    name="sanctions", title=gettext_lazy("Industry sanctions"),
+    template="portal/sanction_list.html",
+    header=_with_subject(
+        gettext_lazy("Sanction"), gettext_lazy("Grounds"), gettext_lazy("Legal basis"),
+        gettext_lazy("Document number"), gettext_lazy("Decided on"),
+        gettext_lazy("Publicity until"), gettext_lazy("Department")),
+    rows=lambda f: selectors.sanctions(q=f.q, kind=f.kind, category=f.category),
+    row=lambda s: [*_subject_cells(s.subject), str(s.get_kind_display()),
+                   selectors.scrub(s.grounds), s.legal_basis, s.document_number,
+                   _d(s.decided_on), _d(s.record.publicity_ends_on), s.department.name],
+    kinds=IndustrySanction.Kind.choices)
 
-@public
-@require_GET
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        case = selectors.typical_case(pk=pk)
-    except NotFound:
-        raise _not_found() from None
-    return _public(request, "portal/case_detail.html", {
-        "case": case, "body": selectors.scrub(case.body),
-        "case_subjects": [s for s in case.subjects.all()]})
+CASE_LIST = PublicList(
+    name="typical-cases", title=gettext_lazy("Typical cases"),
+    template="portal/case_list.html",
+    header=lambda: [_("Title"), pgettext("public site", "Kind"), _("Published on"),
+                    _("Subjects"), _("Department")],
+    rows=lambda f: selectors.typical_cases(q=f.q, kind=f.kind).select_related(
+        "department").prefetch_related("subjects"),
+    row=lambda c: [c.title, str(c.get_kind_display()), _d(c.published_on),
+                   "、".join(selectors.public_name(s) for s in c.subjects.all()),
+                   c.department.name],
+    kinds=TypicalCase.Kind.choices)
+
+PLAN_LIST = PublicList(
+    name="inspection-plans", title=gettext_lazy("Random-inspection plans"),
+    template="portal/plan_list.html",
+    header=lambda: [_("Plan"), _("Category"), _("Inspection from"), _("Inspection until"),
+                    _("Published on"), _("Note")],
+    rows=lambda f: selectors.inspection_plans(
+        category=f.category if f.category in Category.values else ""),
+    row=lambda p: [p.name, str(p.get_category_display()), _d(p.date_from), _d(p.date_to),
+                   _d(p.published_at.date() if p.published_at else None),
+                   selectors.scrub(p.public_note)])
+
+RESULT_LIST = PublicList(
+    name="inspection-results", title=gettext_lazy("Inspection results"),
+    template="portal/result_list.html",
+    header=_with_subject(
+        gettext_lazy("Plan"), gettext_lazy("Result"), gettext_lazy("Document number"),
+        gettext_lazy("Decided on"), gettext_lazy("Legal basis")),
+    rows=lambda f: selectors.inspection_results(q=f.q, category=f.category),
+    row=lambda i: [*_subject_cells(i.subject), i.plan.name,
+                   i.result_record.record_type.name, i.result_record.document_number,
+                   _d(i.result_record.decided_on), i.result_record.record_type.legal_basis])
+
+black_list = _list_view(BLACK_LIST)
+red_list = _list_view(RED_LIST)
+key_list = _list_view(KEY_LIST)
+sanction_list = _list_view(SANCTION_LIST)
+case_list = _list_view(CASE_LIST)
+plan_list = _list_view(PLAN_LIST)
+result_list = _list_view(RESULT_LIST)
+
+black_detail = _detail_view(selectors.black_entry, "portal/black_detail.html", "entry")
+red_detail = _detail_view(selectors.red_entry, "portal/red_detail.html", "entry")
+case_detail = _detail_view(
+    selectors.typical_case, "portal/case_detail.html", "case",
+    lambda case: {"body": selectors.scrub(case.body),
+                  "case_subjects": list(case.subjects.all())})
+model_detail = _detail_view(selectors.published_model, "portal/model_detail.html", "model")
 
 
 # --- random inspections -----------------------------------------------------------------------
-@public
-@require_GET
-def plan_list(request: HttpRequest) -> HttpResponse:
-    category = request.GET.get("category", "")
-    if category not in Category.values:
-        category = ""
-    header = [_("Plan"), _("Category"), _("Inspection from"), _("Inspection until"),
-              _("Published on"), _("Note")]
-    return _listing(
-        request, qs=selectors.inspection_plans(category=category), name="inspection-plans",
-        title=_("Random-inspection plans"), template="portal/plan_list.html", header=header,
-        row=lambda p: [p.name, str(p.get_category_display()), _d(p.date_from), _d(p.date_to),
-                       _d(p.published_at.date() if p.published_at else None),
-                       selectors.scrub(p.public_note)])
-
-
 @public
 @require_GET
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -343,36 +374,11 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                                         "rows": rows})
 
 
-@public
-@require_GET
-def result_list(request: HttpRequest) -> HttpResponse:
-    header = [_(h) for h in SUBJECT_HEADER] + [
-        _("Plan"), _("Result"), _("Document number"), _("Decided on"), _("Legal basis")]
-    return _listing(
-        request, qs=selectors.inspection_results(q=request.GET.get("q", ""),
-                                                 category=request.GET.get("category", "")),
-        name="inspection-results", title=_("Inspection results"),
-        template="portal/result_list.html", header=header,
-        row=lambda i: [*_subject_cells(i.subject), i.plan.name,
-                       i.result_record.record_type.name, i.result_record.document_number,
-                       _d(i.result_record.decided_on), i.result_record.record_type.legal_basis])
-
-
 # --- scoring models ---------------------------------------------------------------------------
 @public
 @require_GET
 def model_list(request: HttpRequest) -> HttpResponse:
     return _public(request, "portal/model_list.html", {"models": selectors.published_models()})
-
-
-@public
-@require_GET
-def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        model = selectors.published_model(pk=pk)
-    except NotFound:
-        raise _not_found() from None
-    return _public(request, "portal/model_detail.html", {"model": model})
 
 
 # --- verification -----------------------------------------------------------------------------
@@ -392,6 +398,18 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
 
 
 # --- staff: credit report ---------------------------------------------------------------------
+def _report_download(request: HttpRequest, document: VerifiableDocument) -> HttpResponse:
+    """The issued credit report as a PDF download, with the address that verifies it."""
+    pdf = reports.credit_report_pdf(
+        document=document,
+        verify_url=request.build_absolute_uri(reverse("portal:verify", args=[document.token])))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="credit-report-{document.as_of:%Y%m%d}-{document.pk}.pdf"')
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @staff_required
 @require_POST
 def report(request: HttpRequest, subject_id: int) -> HttpResponse:
@@ -405,14 +423,7 @@ def report(request: HttpRequest, subject_id: int) -> HttpResponse:
         document = services.issue_credit_report(actor=request.user, subject=target, as_of=as_of)
     except ServiceError as exc:
         return HttpResponse(str(exc.message), status=exc.status)
-    pdf = reports.credit_report_pdf(
-        document=document,
-        verify_url=request.build_absolute_uri(reverse("portal:verify", args=[document.token])))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="credit-report-{document.as_of:%Y%m%d}-{document.pk}.pdf"')
-    response["Cache-Control"] = "no-store"
-    return response
+    return _report_download(request, document)
 
 
 @staff_required
@@ -439,11 +450,4 @@ def my_report(request: HttpRequest, subject: Subject) -> HttpResponse:
         document = services.issue_credit_report(actor=request.user, subject=subject)
     except ServiceError as exc:
         return HttpResponse(str(exc.message), status=exc.status)
-    pdf = reports.credit_report_pdf(
-        document=document,
-        verify_url=request.build_absolute_uri(reverse("portal:verify", args=[document.token])))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="credit-report-{document.as_of:%Y%m%d}-{document.pk}.pdf"')
-    response["Cache-Control"] = "no-store"
-    return response
+    return _report_download(request, document)

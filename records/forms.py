@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Department, Role, User
 from common.forms import CleanCharField, LenientDateField
 from common.limits import COMMENT, LONG_TEXT
-from records.models import CreditRecord, Polarity, RecordType
+from records.models import CreditRecord, Polarity, RecordState, RecordType, Severity
 from records.selectors import active_record_types
 from records.services import CONTENT_FIELDS
+from subjects.models import Subject
 
 
 def _max(field: str) -> int:
@@ -149,3 +150,88 @@ class EvidenceForm(forms.Form):
         label=_("Evidence file"), help_text=_("PDF, OFD, PNG or JPEG."),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.ofd,.png,.jpg,.jpeg"}),
     )
+
+
+AGE_CHOICES = [("", _("Any age")), ("3", _("Waiting 3 days or more")),
+               ("7", _("Waiting 7 days or more")), ("15", _("Waiting 15 days or more")),
+               ("30", _("Waiting 30 days or more"))]
+
+
+class ReviewFilterForm(forms.Form):
+    """The review queue's filters (GET, so the page, its pager and its exports share them)."""
+
+    department = forms.ModelChoiceField(label=_("Source department"), required=False,
+                                        queryset=Department.objects.order_by("code"))
+    record_type = forms.ModelChoiceField(label=_("Record type"), required=False,
+                                         queryset=RecordType.objects.order_by("code"))
+    severity = forms.ChoiceField(label=_("Severity"), required=False,
+                                 choices=[("", "---------"), *Severity.choices])
+    source = forms.ChoiceField(label=_("Kind of source"), required=False,
+                               choices=[("", "---------"), *Department.Kind.choices])
+    age = forms.TypedChoiceField(label=_("Time in queue"), required=False, choices=AGE_CHOICES,
+                                 coerce=int, empty_value=None)
+    submitted_by = forms.ModelChoiceField(
+        label=_("Submitted by"), required=False,
+        queryset=User.objects.filter(
+            pk__in=CreditRecord.objects.filter(state=RecordState.SUBMITTED)
+            .values("submitted_by")).order_by("username"))
+
+    def filters(self) -> dict[str, Any]:
+        """The keyword arguments of `records.selectors.review_queue` (invalid ones dropped)."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else (
+            getattr(self, "cleaned_data", {}))  # an invalid filter is dropped, the rest kept
+        return {
+            "department": data.get("department"), "record_type": data.get("record_type"),
+            "severity": data.get("severity") or "", "source": data.get("source") or "",
+            "older_than_days": data.get("age"), "submitted_by": data.get("submitted_by"),
+        }
+
+
+class BatchReviewForm(forms.Form):
+    """批量通过 / 批量退回: the ticked records, the decision, one reason for all."""
+
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Return"))])
+    reason = CleanCharField(label=_("Reason (required to return)"), required=False,
+                            max_length=COMMENT, multiline=True,
+                            widget=forms.Textarea(attrs={"rows": 2}))
+
+    def ids(self) -> list[int]:
+        """The ticked record ids (anything that is not a number is ignored)."""
+        return [int(v) for v in self.data.getlist("ids") if str(v).isdigit()][:10_000]
+
+
+class RecordListFilterForm(forms.Form):
+    """The records list's filters (GET: the page, its pager and its exports share them)."""
+
+    subject = forms.ModelChoiceField(queryset=Subject.objects.all(), required=False,
+                                     widget=forms.HiddenInput)
+    document_number = CleanCharField(label=_("Document number"), required=False,
+                                     max_length=_max("document_number"))
+    state = forms.ChoiceField(label=_("State"), required=False,
+                              choices=[("", "---------"), *RecordState.choices])
+    polarity = forms.ChoiceField(label=_("Polarity"), required=False,
+                                 choices=[("", "---------"), *Polarity.choices])
+    record_type = forms.ModelChoiceField(label=_("Record type"), required=False,
+                                         queryset=RecordType.objects.order_by("code"))
+    department = forms.ModelChoiceField(label=_("Source department"), required=False,
+                                        queryset=Department.objects.order_by("code"))
+    source = forms.ChoiceField(label=_("Kind of source"), required=False,
+                               choices=[("", "---------"), *Department.Kind.choices])
+    source_kind = forms.ChoiceField(label=_("Type of source"), required=False,
+                                    choices=[("", "---------"), *Department.SourceKind.choices])
+    decided_from = LenientDateField(label=_("Decided from"), required=False)
+    decided_to = LenientDateField(label=_("Decided until"), required=False)
+
+    def filters(self) -> dict[str, Any]:
+        """The keyword arguments of `records.selectors.record_list` (invalid ones dropped)."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else (
+            getattr(self, "cleaned_data", {}))
+        return {
+            "subject": data.get("subject"), "state": data.get("state") or "",
+            "polarity": data.get("polarity") or "", "record_type": data.get("record_type"),
+            "department": data.get("department"), "source": data.get("source") or "",
+            "source_kind": data.get("source_kind") or "",
+            "decided_from": data.get("decided_from"),
+            "decided_to": data.get("decided_to"),
+            "document_number": data.get("document_number") or "",
+        }

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
 
 from accounts import permissions
-from accounts.models import User
+from accounts.models import Department, User
 from common import clock
 from records.models import CreditRecord, RecordState, RecordType
 from subjects.models import Subject
@@ -36,6 +38,66 @@ def pending_reviews(*, user: User) -> QuerySet[CreditRecord]:
         .exclude(Q(submitted_by=user) | Q(created_by=user))
         .order_by("submitted_at")
     )
+
+
+def review_queue(
+    *, user: User, department: Department | None = None, record_type: RecordType | None = None,
+    severity: str = "", source: str = "", older_than_days: int | None = None,
+    submitted_by: User | None = None,
+) -> QuerySet[CreditRecord]:
+    """The reviewer's queue (`pending_reviews`) narrowed by the queue page's filters.
+
+    `source` is the kind of the source department (lead, cooperating unit, external system);
+    `older_than_days` keeps what was submitted at least that many days ago (by the clock).
+    """
+    qs = pending_reviews(user=user)
+    if department is not None:
+        qs = qs.filter(source_department=department)
+    if record_type is not None:
+        qs = qs.filter(record_type=record_type)
+    if severity:
+        qs = qs.filter(record_type__severity=severity)
+    if source:
+        qs = qs.filter(source_department__kind=source)
+    if older_than_days:
+        qs = qs.filter(submitted_at__lte=clock.now() - dt.timedelta(days=older_than_days))
+    if submitted_by is not None:
+        qs = qs.filter(submitted_by=submitted_by)
+    return qs.order_by("submitted_at", "pk")
+
+
+def record_list(
+    *, user: User, subject: Subject | None = None, state: str = "", polarity: str = "",
+    record_type: RecordType | None = None, department: Department | None = None,
+    source: str = "", decided_from: dt.date | None = None, decided_to: dt.date | None = None,
+    document_number: str = "", source_kind: str = "",
+) -> QuerySet[CreditRecord]:
+    """The records list page: what this user may see (`visible_records`), narrowed by its
+    filters, newest decision first. `source` is the kind of the source department, as in
+    `review_queue`; `source_kind` what kind of source it is (government department, rating
+    agency, industry association: `Department.SourceKind`)."""
+    qs = visible_records(user=user).select_related("submitted_by")
+    if subject is not None:
+        qs = qs.filter(subject=subject)
+    if state:
+        qs = qs.filter(state=state)
+    if polarity:
+        qs = qs.filter(record_type__polarity=polarity)
+    if record_type is not None:
+        qs = qs.filter(record_type=record_type)
+    if department is not None:
+        qs = qs.filter(source_department=department)
+    if source:
+        qs = qs.filter(source_department__kind=source)
+    if source_kind:
+        qs = qs.filter(source_department__source_kind=source_kind)
+    if decided_from:
+        qs = qs.filter(decided_on__gte=decided_from)
+    if decided_to:
+        qs = qs.filter(decided_on__lte=decided_to)
+    if document_number:
+        qs = qs.filter(document_number__icontains=document_number)
+    return qs.order_by("-decided_on", "-pk")
 
 
 def my_drafts(*, user: User) -> QuerySet[CreditRecord]:

@@ -23,11 +23,13 @@ from accounts import permissions
 from accounts.models import Department, User
 from audit.services import record_event, snapshot
 from common import clock
-from common.errors import Conflict, PermissionDeniedError, ValidationFailed
+from common.errors import Conflict, PermissionDeniedError, ServiceError, ValidationFailed
+from common.limits import COMMENT, REVIEW_BATCH
 from common.text import clean_line, clean_text
 from records import rules
 from records.models import CreditRecord, Evidence, RecordState, RecordType
 from records.rules import publicity_end_date
+from records.selectors import visible_records
 from records.signals import record_returned, record_state_changed
 from subjects.models import Subject
 
@@ -288,6 +290,93 @@ def record_reject(*, actor: User, record: CreditRecord, comment: str) -> CreditR
                  after={"state": record.state, "comment": record.review_comment})
     record_returned.send(sender=CreditRecord, record=record)
     return record
+
+
+class ReviewDecision:
+    """What a batch review does to every record it names."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    CHOICES = (APPROVE, REJECT)
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One record's outcome in a batch review: decided, or refused with the reason shown."""
+
+    record_id: int
+    document_number: str
+    decided: bool
+    code: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    decision: str
+    items: tuple[BatchItem, ...]
+
+    @property
+    def decided(self) -> list[BatchItem]:
+        return [i for i in self.items if i.decided]
+
+    @property
+    def refused(self) -> list[BatchItem]:
+        return [i for i in self.items if not i.decided]
+
+
+def records_review_batch(*, actor: User, ids: list[int], decision: str,
+                         reason: str = "") -> BatchOutcome:
+    """Approve or reject many submitted records at once, each exactly as one by one.
+
+    Each record goes through `record_approve` / `record_reject` in **its own transaction**: the
+    same row lock, state check, four-eyes rule (the reviewer never decides what they entered or
+    submitted) and audit event as a single decision. One transaction per item, not per batch,
+    because each record is its own administrative decision: a refusal (four eyes, or another
+    reviewer deciding it a moment earlier) must not undo the others, and a short transaction
+    holds its row lock only while that record is decided, so two reviewers batch-approving
+    overlapping selections neither wait for each other's whole batch nor deadlock (records are
+    taken in ascending id order); whoever locks a record second finds it decided and is refused
+    for that item only. At most `REVIEW_BATCH` records per batch; a rejection needs one reason,
+    given to every record rejected.
+    """
+    permissions.require(permissions.can_review_records(actor), _("review records"))
+    if decision not in ReviewDecision.CHOICES:
+        raise ValidationFailed("invalid_decision", _("Choose to approve or to return."),
+                               field="decision")
+    reason = clean_text(reason or "").strip()
+    if decision == ReviewDecision.REJECT and not reason:
+        raise ValidationFailed("required", _("Give the reason for returning the records."),
+                               field="reason")
+    if len(reason) > COMMENT:
+        raise ValidationFailed("too_long", _("The reason may be at most %(n)s characters.")
+                               % {"n": COMMENT}, field="reason")
+    wanted = sorted({int(i) for i in ids})
+    if not wanted:
+        raise ValidationFailed("required", _("Select at least one record."), field="ids")
+    if len(wanted) > REVIEW_BATCH:
+        raise ValidationFailed(
+            "batch_too_large",
+            _("At most %(max)s records can be decided in one batch; %(n)s were selected.")
+            % {"max": REVIEW_BATCH, "n": len(wanted)}, field="ids")
+    found = {r.pk: r for r in visible_records(user=actor).filter(pk__in=wanted)}
+    decide = record_approve if decision == ReviewDecision.APPROVE else record_reject
+    items = []
+    for pk in wanted:
+        record = found.get(pk)
+        if record is None:
+            items.append(BatchItem(pk, "", False, "not_found",
+                                   str(_("No such record, or you may not see it."))))
+            continue
+        try:
+            with transaction.atomic():
+                decide(actor=actor, record=record, comment=reason)
+        except ServiceError as exc:
+            items.append(BatchItem(pk, record.document_number, False, exc.code,
+                                   str(exc.message)))
+        else:
+            items.append(BatchItem(pk, record.document_number, True))
+    return BatchOutcome(decision, tuple(items))
 
 
 @transaction.atomic

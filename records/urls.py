@@ -6,8 +6,10 @@ from records import views
 
 app_name = "records"
 urlpatterns = [
+    path("", views.record_list, name="list"),
     path("new/", views.record_create, name="create"),
     path("reviews/", views.review_queue, name="reviews"),
+    path("reviews/batch/", views.review_batch, name="review_batch"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
     path("<int:pk>/", views.record_detail, name="detail"),
     path("<int:pk>/edit/", views.record_edit, name="edit"),

@@ -19,28 +19,27 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.decorators import staff_required
+from audit.actions import action_label
 from audit.selectors import events_for
 from audit.services import record_event
 from common.errors import ServiceError
+from common.exports import Column, export_response, requested_format
+from common.limits import REVIEW_BATCH
 from common.pages import apply_service_error, deny_unless
-from records import services
-from records.forms import CommentForm, CorrectionForm, EvidenceForm, ReasonForm, RecordForm
-from records.models import CreditRecord, Evidence, RecordState
-from records.selectors import pending_reviews, visible_records
+from records import selectors, services
+from records.forms import (
+    BatchReviewForm,
+    CommentForm,
+    CorrectionForm,
+    EvidenceForm,
+    ReasonForm,
+    RecordForm,
+    RecordListFilterForm,
+    ReviewFilterForm,
+)
+from records.models import CreditRecord, Evidence, Polarity, RecordState, Severity
+from records.selectors import visible_records
 from subjects.models import Subject
-
-ACTION_LABELS = {
-    "record.create": gettext_lazy("Entered"),
-    "record.update": gettext_lazy("Draft edited"),
-    "record.submit": gettext_lazy("Submitted for review"),
-    "record.approve": gettext_lazy("Approved"),
-    "record.reject": gettext_lazy("Rejected"),
-    "record.correct": gettext_lazy("Correction proposed"),
-    "record.superseded": gettext_lazy("Superseded by a correction"),
-    "record.revoke": gettext_lazy("Revoked"),
-    "record.evidence": gettext_lazy("Evidence attached"),
-    "record.evidence_view": gettext_lazy("Evidence opened"),
-}
 
 
 def _visible(request: HttpRequest, pk: int) -> CreditRecord:
@@ -61,7 +60,7 @@ def _detail(request: HttpRequest, record: CreditRecord, *, status: int = 200,
     correction = (CreditRecord.objects.filter(supersedes=record)
                   .exclude(state=RecordState.REJECTED).order_by("-version").first())
     events = [
-        {"event": e, "label": ACTION_LABELS.get(e.action, e.action)}
+        {"event": e, "label": action_label(e.action)}
         for e in events_for(target_type="records.creditrecord", target_id=str(record.pk))
         .order_by("seq")
     ]
@@ -288,10 +287,95 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
                         content_type=evidence.content_type)
 
 
+RECORD_COLUMNS = (
+    Column(gettext_lazy("Document number"), lambda r: r.document_number, 24),
+    Column(gettext_lazy("Version"), lambda r: r.version, 8),
+    Column(gettext_lazy("Subject"), lambda r: r.subject.name, 32),
+    Column(gettext_lazy("Code"), lambda r: r.subject.display_code, 22),
+    Column(gettext_lazy("Record type"), lambda r: r.record_type.name, 28),
+    Column(gettext_lazy("Polarity"), lambda r: r.record_type.polarity,
+           choices=Polarity.choices),
+    Column(gettext_lazy("Severity"), lambda r: r.record_type.severity,
+           choices=Severity.choices),
+    Column(gettext_lazy("Decided on"), lambda r: r.decided_on, 12),
+    Column(gettext_lazy("State"), lambda r: r.state, 10, choices=RecordState.choices),
+    Column(gettext_lazy("Source department"), lambda r: r.source_department.name, 20),
+    Column(gettext_lazy("Submitted by"), lambda r: str(r.submitted_by or ""), 14),
+    Column(gettext_lazy("Submitted at"), lambda r: r.submitted_at, 18),
+)
+#: What RECORD_COLUMNS read: an export loads only these (a full row of five joined tables per
+#: record is most of an export's time; `bench/bench_review.py`).
+RECORD_EXPORT_FIELDS = (
+    "document_number", "version", "decided_on", "state", "submitted_at", "subject__name",
+    "subject__code", "subject__kind", "record_type__name", "record_type__polarity",
+    "record_type__severity", "source_department__name", "submitted_by__username",
+    "submitted_by__first_name", "submitted_by__last_name",
+)
+
+
+@staff_required
+def record_list(request: HttpRequest) -> HttpResponse:
+    """Every record this user may see (clerks: their department's), filtered; exportable."""
+    filters = RecordListFilterForm(request.GET or None)
+    records = selectors.record_list(user=request.user, **filters.filters())
+    fmt = requested_format(request)
+    if fmt:
+        return export_response(request, fmt=fmt, rows=records.only(*RECORD_EXPORT_FIELDS),
+                               columns=RECORD_COLUMNS,
+                               title=_("Credit records"), name="credit-records")
+    page = Paginator(records, 30).get_page(request.GET.get("page"))
+    return render(request, "records/list.html", {
+        "page": page, "filters": filters, "subject": filters.filters()["subject"],
+        "filtered": any(filters.filters().values()),
+    })
+
+
+def _queue_page(request: HttpRequest, *, status: int = 200, batch_form: Any = None,
+                outcome: Any = None) -> HttpResponse:
+    """The queue under the filters in the query string; its export is the same rows."""
+    filters = ReviewFilterForm(request.GET or None)
+    queue = selectors.review_queue(user=request.user, **filters.filters()).select_related(
+        "submitted_by")
+    fmt = requested_format(request)
+    if fmt and request.method == "GET":
+        return export_response(request, fmt=fmt, rows=queue.only(*RECORD_EXPORT_FIELDS),
+                               columns=RECORD_COLUMNS,
+                               title=_("Waiting for my review"), name="review-queue")
+    page = Paginator(queue, 30).get_page(request.GET.get("page"))
+    return render(request, "records/reviews.html", {
+        "page": page, "filters": filters, "filtered": any(filters.filters().values()),
+        "batch_form": batch_form or BatchReviewForm(), "outcome": outcome,
+        "batch_max": REVIEW_BATCH,
+    }, status=status)
+
+
 @staff_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    """Records waiting for this reviewer, oldest submission first."""
+    """Records waiting for this reviewer, oldest submission first, with filters and export."""
     deny_unless(permissions.can_review_records(request.user))
-    queue = pending_reviews(user=request.user).select_related("submitted_by")
-    page = Paginator(queue, 30).get_page(request.GET.get("page"))
-    return render(request, "records/reviews.html", {"page": page})
+    return _queue_page(request)
+
+
+@staff_required
+@require_POST
+def review_batch(request: HttpRequest) -> HttpResponse:
+    """批量通过 / 批量退回 the ticked records; each one is decided (or refused) on its own."""
+    deny_unless(permissions.can_review_records(request.user))
+    form = BatchReviewForm(request.POST)
+    if not form.is_valid():
+        return _queue_page(request, status=400, batch_form=form)
+    try:
+        outcome = services.records_review_batch(
+            actor=request.user, ids=form.ids(), decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data.get("reason", ""))
+    except ServiceError as exc:
+        apply_service_error(form, exc)
+        return _queue_page(request, status=exc.status, batch_form=form)
+    if outcome.decided:
+        done = (_("%(n)s records approved.") if outcome.decision == "approve"
+                else _("%(n)s records returned.")) % {"n": len(outcome.decided)}
+        messages.success(request, done)
+    if outcome.refused:
+        messages.warning(request, _("%(n)s records were not decided; the reasons are listed "
+                                    "below.") % {"n": len(outcome.refused)})
+    return _queue_page(request, outcome=outcome)

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Path, Router, Schema, Status
+from django.utils.translation import gettext_lazy as _lazy
+from ninja import Field, Path, Router, Schema, Status
 
 from accounts.api_auth import TokenAuth
 from accounts.models import Scope
-from common.api.schemas import ErrorOut
+from common.api import tags
+from common.api.schemas import ErrorOut, RequiredText64
 from scoring import selectors
 from scoring.engine import spec_of
 from subjects.selectors import get_subject
@@ -59,19 +62,49 @@ class EvaluationOut(Schema):
     matches_stored: bool
 
 
-router = Router(tags=["evaluation"])
+router = Router(tags=[tags.EVALUATION])
+
+
+# The body of `POST /subjects/lookup/evaluation`: the code in the body, never in a URL.
+class EvaluationLookupIn(Schema):
+    code: RequiredText64 = Field(
+        description=_lazy("Unified social credit code or resident ID number (whole)."))
+
+
+# Declared before `/subjects/{code}/evaluation`, whose path would take "lookup" for a code.
+@router.post("/subjects/lookup/evaluation", auth=TokenAuth(Scope.SUBJECTS_READ),
+             response={200: EvaluationOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut,
+                       404: ErrorOut, 422: ErrorOut},
+             summary=_lazy("A subject's grade, looked up by code or ID number"),
+             description=_lazy("As GET /subjects/{code}/evaluation, with the code (an "
+                               "individual's ID number included) in the JSON body, so it "
+                               "appears in no URL."))
+def lookup_evaluation(request: HttpRequest, payload: EvaluationLookupIn) -> Status:
+    return _evaluation(get_subject(code=payload.code))
 
 
 @router.get("/subjects/{code}/evaluation", auth=TokenAuth(Scope.SUBJECTS_READ),
             response={200: EvaluationOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
                       422: ErrorOut},
-            summary="A subject's current grade, score and the contributions that make it")
+            summary=_lazy("A subject's current grade, score and the contributions that make it"),
+            description=_lazy("Grade in the category's current batch, with every contribution "
+                              "line (record, rule, raw points, decay, cap applied) summing "
+                              "exactly to the score. An individual's ID number in this path is "
+                              "deprecated: use POST /subjects/lookup/evaluation."))
 def subject_evaluation(
-    request: HttpRequest, code: str = Path(..., max_length=64, pattern=PLAIN_TEXT)
+    request: HttpRequest, response: HttpResponse,
+    code: str = Path(..., max_length=64, pattern=PLAIN_TEXT),
 ) -> Status:
+    subject = get_subject(code=code)
+    if subject.kind == subject.Kind.INDIVIDUAL:  # deprecated (RFC 9745); the lookup succeeds it
+        response["Deprecation"] = "true"
+        response["Link"] = '</api/v1/subjects/lookup/evaluation>; rel="alternate"'
+    return _evaluation(subject)
+
+
+def _evaluation(subject: Any) -> Status:
     """Grade in the category's current batch, with every contribution line (record, rule,
     raw points, decay, cap applied) summing exactly to the score."""
-    subject = get_subject(code=code)
     explained = selectors.explanation(subject=subject)
     if explained is None:
         return Status(404, {"error": {"code": "not_graded", "field": None,

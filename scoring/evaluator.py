@@ -5,8 +5,8 @@ line by line (subject page, API, what-if) and as the oracle the set-based SQL en
 against (`tests/test_engine_agrees.py`). It works on plain dataclasses, never on the ORM, so it
 is the same function in a test, in a view and in a simulation.
 
-Order of computation (REFERENCE.md §0.2 "score = base + bonus (capped) − deductions", each item
-only inside its validity window; §1.7 for the grade function):
+Order of computation (the pattern local schemes share: score = base + bonus (capped) −
+deductions, each item only inside its validity window, then the grade function):
 
 1. base score; subject indicators (fixed basic information, years in business, qualification);
 2. each effective record decided on or before the date and still in its publicity (a record
@@ -16,8 +16,8 @@ only inside its validity window; §1.7 for the grade function):
 3. item caps, then group caps (a cap clamps the sum to [-cap, +cap]);
 4. overall floor and ceiling;
 5. grade: a fixing veto (一票否决) first, in file order; else the no-records grade; else the
-   first threshold reached (a threshold may also be reached by having no bad record, the
-   Shandong "<60 without a bad record stays B" rule); then the best applicable floor lift.
+   first threshold reached (a threshold may also be reached by having no bad record:
+   `or_no_bad_record`, "below 60 without a bad record stays B"); then the best floor lift.
 
 Caps, floor and ceiling appear as their own contribution lines (the cut, with `cap_applied`)
 rather than by scaling the capped lines, so every record line shows exactly what the rules gave
@@ -203,7 +203,7 @@ def veto_applies(veto: Veto, subject: SubjectFacts, hits: int) -> bool:
 
 
 def is_bad_in_force(record: RecordFacts, as_of: dt.date) -> bool:
-    """A bad record still disclosed (§1.7 "has_bad_record"): effective, decided, not expired."""
+    """A bad record still disclosed ("has a bad record"): effective, decided, not expired."""
     return record.polarity == "bad" and record.decided_on <= as_of <= record.publicity_ends_on
 
 

@@ -1,15 +1,18 @@
 """The scoring-model language: a small TOML vocabulary, parsed with `tomllib` and validated.
 
-Why a language at all: REFERENCE.md §0.1 — there is no national point formula for housing
-subjects; every province and city publishes its own base score, bonuses, deductions, caps,
-validity windows, veto rules and grade cut-offs. So those live in a versioned document, not in
-code. The vocabulary is the intersection of the published schemes in REFERENCE.md §1
-(Shandong/Yantai, Lianyungang, Shangqiu, Tianjin, Chengdu, Qingdao, Wuxi, Yinchuan) and is
+Why a language at all: there is no national point formula for housing subjects. 住建部 sets
+the framework (record types, disclosure periods, black-list criteria) and 国办发〔2019〕35号 asks
+for graded, classified supervision, but the base score, bonuses, deductions, caps, validity
+windows, veto rules and grade cut-offs are each province's and county's own, so they live in a
+versioned document, not in code. The vocabulary is
 documented, with an example per construct, in `scoring/README-language.md`.
 
-Every error names the line and the field ("line 12, item[2].cap: must be a non-negative
-number"), so an administrator can fix an upload without reading code. Array entries are counted
-from 1, as a person counts them ("the 2nd [[item]]").
+The document is validated by declarative pydantic models, one per TOML table (`Document`,
+`ItemEntry`, ...): which keys a table allows, which are required, and each value's type. Every
+error names the line and the field ("line 12, item[2].cap: must be a non-negative number"), so
+an administrator can fix an upload without reading code: pydantic's error location is mapped
+to the field path and the path to the line where the key was written (`_Lines`). Array entries
+are counted from 1, as a person counts them ("the 2nd [[item]]").
 
 All money-like quantities become integer hundredths ("cents") here, so the plain evaluator and
 the SQL engine compute with the same integers and agree to the last cent on every database.
@@ -20,11 +23,26 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar
 
 from django.utils.translation import gettext as _
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PlainValidator,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 CATEGORIES = ("developer", "property_service", "brokerage", "rental", "builder", "practitioner")
 POLARITIES = ("good", "bad")
@@ -109,7 +127,7 @@ class Item:
 
 @dataclass(frozen=True)
 class Indicator:
-    """Points from the subject itself (REFERENCE §1.4 山西 1.1/1.2; §1.5 Tianjin 基本信息)."""
+    """Points from the subject itself: basic information, years in business, qualification."""
 
     code: str
     name: str
@@ -354,6 +372,7 @@ class _Lines:
                 counters[name] = counters.get(name, 0) + 1
                 current = (name, counters[name])
                 self.lines.setdefault(current, number)
+                self.lines.setdefault((name,), number)  # the array itself: its first entry
                 continue
             if m := _HEADER_TABLE.match(text):
                 parts = m.group(1).split(".")
@@ -384,472 +403,707 @@ def _label(path: tuple[Any, ...]) -> str:
     return out
 
 
-# --- the parser ----------------------------------------------------------------------------------
+# --- reporting problems from validators ----------------------------------------------------------
+#
+# pydantic keeps one error per value and names it by `loc` (a path with 0-based indices). Our
+# validators raise `_problem`: the message shown to the administrator, optionally at a
+# sub-path of the value (a bracket, a table key) and with further problems found in the same
+# value, so that one pass still lists every fault. `_problems_of` turns the errors into
+# `Problem`s: `loc` + sub-path becomes the field path, entries counted from 1, and `_Lines`
+# finds its line in the source.
 
-class _Parser:
-    def __init__(self, source: str, catalogue: dict[str, tuple[str, str, str]] | None) -> None:
-        self.source = source
-        self.lines = _Lines(source)
-        self.problems: list[Problem] = []
-        # code -> (group, polarity, severity); None: do not check codes against the catalogue
-        self.catalogue = catalogue or None
+Path = tuple[str | int, ...]
+Found = list[tuple[Path, str]]
+_PROBLEM = "scoring_language"
 
-    # -- reporting --
-    def fail(self, path: tuple[Any, ...], message: str) -> None:
-        self.problems.append(Problem(self.lines.find(path), _label(path), message))
 
-    # -- primitive readers; each returns None after reporting a problem --
-    def table(self, data: Any, path: tuple[Any, ...], allowed: set[str]) -> dict[str, Any]:
-        if not isinstance(data, dict):
-            self.fail(path, _("must be a table"))
-            return {}
-        for key in data:
-            if key not in allowed:
-                self.fail((*path, key), _("unknown key (allowed: %(keys)s)")
-                          % {"keys": ", ".join(sorted(allowed))})
-        return data
+def _problem(message: str, *at: str | int, more: Sequence[tuple[Path, str]] = ()
+             ) -> PydanticCustomError:
+    return PydanticCustomError(_PROBLEM, "{message}",
+                               {"message": str(message), "at": at, "more": tuple(more)})
 
-    def text(self, data: dict[str, Any], path: tuple[Any, ...], key: str, *,
-             required: bool = True, max_length: int = 200) -> str:
-        value = data.get(key)
-        if value is None:
-            if required:
-                self.fail((*path, key), _("is required"))
-            return ""
-        if not isinstance(value, str) or not value.strip():
-            self.fail((*path, key), _("must be a non-empty string"))
-            return ""
-        if len(value) > max_length:
-            self.fail((*path, key), _("must be at most %(n)d characters") % {"n": max_length})
-            return ""
-        if any(ord(c) < 32 for c in value):
-            self.fail((*path, key), _("must not contain control characters"))
-            return ""
-        return value.strip()
 
-    def code(self, data: dict[str, Any], path: tuple[Any, ...], key: str = "code") -> str:
-        value = self.text(data, path, key, max_length=60)
-        if value and not CODE_RE.match(value):
-            self.fail((*path, key), _("must be lower-case letters, digits, '-' or '_'"))
-            return ""
-        return value
+def _unpack(ctx: dict[str, Any] | None) -> Found:
+    """The (sub-path, message) pairs a `_problem` carries in its context."""
+    ctx = ctx or {}
+    return [(ctx["at"], ctx["message"]), *ctx["more"]]
 
-    def decimal(self, value: Any, path: tuple[Any, ...], *, places: int = 2,
-                non_negative: bool = False) -> Decimal | None:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(path, _("must be a number"))
-            return None
+
+class _Found:
+    """Problems found by one validator, raised together as one pydantic error."""
+
+    def __init__(self) -> None:
+        self.problems: Found = []
+
+    def add(self, message: str, *at: str | int) -> None:
+        self.problems.append((at, str(message)))
+
+    def check(self, validate: Callable[[Any], Any], value: Any, *at: str | int) -> Any:
+        """`validate(value)`, or None after noting its problems (at `at`)."""
         try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            self.fail(path, _("must be a number"))
+            return validate(value)
+        except PydanticCustomError as exc:
+            self.problems.extend(((*at, *sub), msg) for sub, msg in _unpack(exc.context))
             return None
-        if not number.is_finite() or abs(number) > MAX_POINTS:
-            self.fail(path, _("must be a finite number of reasonable size"))
-            return None
-        if non_negative and number < 0:
-            self.fail(path, _("must be a non-negative number"))
-            return None
-        if number != number.quantize(Decimal(1).scaleb(-places)):
-            self.fail(path, _("must have at most %(n)d decimal places") % {"n": places})
-            return None
-        return number
 
-    def cents(self, value: Any, path: tuple[Any, ...], *, non_negative: bool = False
-              ) -> int | None:
-        number = self.decimal(value, path, non_negative=non_negative)
-        return None if number is None else int(number * 100)
-
-    def integer(self, value: Any, path: tuple[Any, ...], *, minimum: int = 0,
-                maximum: int = 1200) -> int | None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(path, _("must be a whole number"))
-            return None
-        if not minimum <= value <= maximum:
-            self.fail(path, _("must be between %(lo)d and %(hi)d") % {"lo": minimum,
-                                                                      "hi": maximum})
-            return None
-        return value
-
-    def string_list(self, data: dict[str, Any], path: tuple[Any, ...], key: str,
-                    choices: tuple[str, ...] | None = None) -> tuple[str, ...]:
-        value = data.get(key)
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not value or not all(
-            isinstance(v, str) and v.strip() for v in value
-        ):
-            self.fail((*path, key), _("must be a non-empty list of strings"))
-            return ()
-        if choices is not None:
-            for v in value:
-                if v not in choices:
-                    self.fail((*path, key), _("%(value)s is not one of %(choices)s")
-                              % {"value": v, "choices": ", ".join(choices)})
-                    return ()
-        return tuple(dict.fromkeys(v.strip() for v in value))
-
-    # -- composite readers --
-    def match(self, data: dict[str, Any], path: tuple[Any, ...]) -> Match:
-        types = self.string_list(data, path, "types")
-        groups = self.string_list(data, path, "type_groups")
-        polarity = ""
-        if "polarity" in data:
-            if data["polarity"] not in POLARITIES:
-                self.fail((*path, "polarity"), _("must be \"good\" or \"bad\""))
-            else:
-                polarity = data["polarity"]
-        severities = self.string_list(data, path, "severity", SEVERITIES)
-        if self.catalogue is not None:
-            known_groups = {g for g, _p, _s in self.catalogue.values()}
-            for t in types:
-                if t not in self.catalogue:
-                    self.fail((*path, "types"), _("unknown record type %(code)s") % {"code": t})
-            for g in groups:
-                if g not in known_groups:
-                    self.fail((*path, "type_groups"),
-                              _("unknown record-type group %(code)s") % {"code": g})
-        return Match(types=types, type_groups=groups, polarity=polarity, severities=severities)
-
-    def window(self, data: dict[str, Any], path: tuple[Any, ...]) -> Window:
-        value = data.get("window", "publicity")
-        if value == "publicity":
-            return Window()
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail((*path, "window"),
-                      _("must be \"publicity\" or a whole number of months"))
-            return Window()
-        months = self.integer(value, (*path, "window"), minimum=1, maximum=240)
-        return Window(months=months) if months is not None else Window()
-
-    def decay(self, data: dict[str, Any], path: tuple[Any, ...]) -> Decay:
-        value = data.get("decay")
-        if value is None:
-            return Decay()
-        if value == "linear":
-            return Decay(linear=True)
-        if not isinstance(value, list) or not value:
-            self.fail((*path, "decay"),
-                      _("must be \"linear\" or a list of [months, factor] steps"))
-            return Decay()
-        steps: list[tuple[int, int]] = []
-        for n, step in enumerate(value, start=1):
-            spath = (*path, "decay", n)
-            if not isinstance(step, list) or len(step) != 2:
-                self.fail(spath, _("each step must be [months, factor]"))
-                continue
-            months = self.integer(step[0], spath, minimum=1, maximum=240)
-            factor = self.decimal(step[1], spath, places=4, non_negative=True)
-            if months is None or factor is None:
-                continue
-            if factor > 1:
-                self.fail(spath, _("the factor must be between 0 and 1"))
-                continue
-            if steps and months <= steps[-1][0]:
-                self.fail(spath, _("steps must be in increasing order of months"))
-                continue
-            steps.append((months, int(factor * BASIS)))
-        return Decay(steps=tuple(steps))
-
-    def points(self, data: dict[str, Any], path: tuple[Any, ...]) -> Points:
-        given = [k for k in ("points", "type_points", "level_points", "amount_points")
-                 if k in data]
-        if len(given) != 1:
-            self.fail(path, _("give exactly one of points, type_points, level_points, "
-                              "amount_points"))
-            return Points(kind="fixed")
-        default = 0
-        if "default" in data:
-            default = self.cents(data["default"], (*path, "default")) or 0
-        if "points" in data:
-            if data["points"] == "catalogue":
-                return Points(kind="catalogue")
-            fixed = self.cents(data["points"], (*path, "points"))
-            return Points(kind="fixed", fixed=fixed or 0)
-        if "type_points" in data:
-            table = data["type_points"]
-            if not isinstance(table, dict) or not table:
-                self.fail((*path, "type_points"), _("must be a table of record type = points"))
-                return Points(kind="type")
-            by_type = []
-            for code, value in table.items():
-                if self.catalogue is not None and code not in self.catalogue:
-                    self.fail((*path, "type_points", code),
-                              _("unknown record type %(code)s") % {"code": code})
-                pts = self.cents(value, (*path, "type_points", code))
-                if pts is not None:
-                    by_type.append((str(code), pts))
-            return Points(kind="type", by_type=tuple(by_type), default=default)
-        if "level_points" in data:
-            table = data["level_points"]
-            if not isinstance(table, dict) or not table:
-                self.fail((*path, "level_points"), _("must be a table of level = points"))
-                return Points(kind="level")
-            levels = []
-            for level, value in table.items():
-                pts = self.cents(value, (*path, "level_points", level))
-                if pts is not None:
-                    levels.append((str(level), pts))
-            return Points(kind="level", levels=tuple(levels), default=default)
-        brackets = data["amount_points"]
-        if not isinstance(brackets, list) or not brackets:
-            self.fail((*path, "amount_points"),
-                      _("must be a list of [at least amount (yuan), points]"))
-            return Points(kind="amount")
-        amounts: list[tuple[int, int]] = []
-        for n, pair in enumerate(brackets, start=1):
-            bpath = (*path, "amount_points", n)
-            if not isinstance(pair, list) or len(pair) != 2:
-                self.fail(bpath, _("each bracket must be [at least amount (yuan), points]"))
-                continue
-            low = self.cents(pair[0], bpath, non_negative=True)
-            pts = self.cents(pair[1], bpath)
-            if low is None or pts is None:
-                continue
-            if amounts and low <= amounts[-1][0]:
-                self.fail(bpath, _("brackets must be in increasing order of amount"))
-                continue
-            amounts.append((low, pts))
-        return Points(kind="amount", amounts=tuple(amounts), default=default)
-
-    def cap(self, data: dict[str, Any], path: tuple[Any, ...]) -> int | None:
-        if "cap" not in data:
-            return None
-        return self.cents(data["cap"], (*path, "cap"), non_negative=True)
-
-    # -- the document --
-    def parse(self) -> Spec | None:
-        try:
-            doc = tomllib.loads(self.source)
-        except tomllib.TOMLDecodeError as exc:
-            m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-            line = int(m.group(1)) if m else None
-            reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-            self.problems.append(Problem(line, "", _("TOML syntax error: %(reason)s")
-                                         % {"reason": reason}))
-            return None
-        self.table(doc, (), {"model", "score", "group", "indicator", "item", "veto", "grade",
-                             "grading"})
-
-        model = self.table(doc.get("model", {}), ("model",),
-                           {"code", "name", "category", "effective_from", "description"})
-        if "model" not in doc:
-            self.fail(("model",), _("the [model] table is required"))
-        code = self.code(model, ("model",))
-        name = self.text(model, ("model",), "name")
-        description = self.text(model, ("model",), "description", required=False,
-                                max_length=2000)
-        category = model.get("category")
-        if category not in CATEGORIES:
-            self.fail(("model", "category"), _("must be one of %(choices)s")
-                      % {"choices": ", ".join(CATEGORIES)})
-            category = ""
-        effective = model.get("effective_from")
-        if not isinstance(effective, dt.date) or isinstance(effective, dt.datetime):
-            self.fail(("model", "effective_from"), _("must be a date such as 2025-01-01"))
-            effective = dt.date(1970, 1, 1)
-
-        score = self.table(doc.get("score", {}), ("score",), {"base", "floor", "ceiling"})
-        base = self.cents(score.get("base", 0), ("score", "base")) or 0
-        floor = self.cents(score["floor"], ("score", "floor")) if "floor" in score else None
-        ceiling = (self.cents(score["ceiling"], ("score", "ceiling"))
-                   if "ceiling" in score else None)
-        if floor is not None and ceiling is not None and floor > ceiling:
-            self.fail(("score", "ceiling"), _("must not be below the floor"))
-
-        codes: dict[str, tuple[Any, ...]] = {}
-
-        def claim(rule_code: str, path: tuple[Any, ...]) -> None:
-            if not rule_code:
-                return
-            if rule_code in RESERVED_CODES:
-                self.fail((*path, "code"), _("%(code)s is reserved") % {"code": rule_code})
-            elif rule_code in codes:
-                self.fail((*path, "code"), _("the code %(code)s is already used by %(other)s")
-                          % {"code": rule_code, "other": _label(codes[rule_code])})
-            else:
-                codes[rule_code] = path
-
-        groups: list[Group] = []
-        for n, raw in enumerate(self.array(doc, "group"), start=1):
-            path = ("group", n)
-            data = self.table(raw, path, {"code", "name", "cap"})
-            g = Group(code=self.code(data, path), name=self.text(data, path, "name"),
-                      cap=self.cap(data, path))
-            claim(g.code, path)
-            groups.append(g)
-        group_codes = {g.code for g in groups}
-
-        def group_of(data: dict[str, Any], path: tuple[Any, ...]) -> str:
-            value = data.get("group", "")
-            if value and value not in group_codes:
-                self.fail((*path, "group"), _("no [[group]] has the code %(code)s")
-                          % {"code": value})
-                return ""
-            return value
-
-        indicators: list[Indicator] = []
-        for n, raw in enumerate(self.array(doc, "indicator"), start=1):
-            path = ("indicator", n)
-            data = self.table(raw, path, {"code", "name", "group", "fixed", "years_in_business",
-                                          "qualification", "default", "missing"})
-            indicator = self.indicator(data, path, group_of(data, path))
-            claim(indicator.code, path)
-            indicators.append(indicator)
-
-        items: list[Item] = []
-        for n, raw in enumerate(self.array(doc, "item"), start=1):
-            path = ("item", n)
-            data = self.table(raw, path, {
-                "code", "name", "group", "types", "type_groups", "polarity", "severity",
-                "points", "type_points", "level_points", "amount_points", "default", "cap",
-                "window", "decay"})
-            match = self.match(data, path)
-            if match.is_empty and isinstance(data.get("type_points"), dict):
-                # type_points alone says which types count: exactly those it lists
-                match = Match(types=tuple(str(k) for k in data["type_points"]))
-            if match.is_empty:
-                self.fail(path, _("say which records count: types, type_groups, polarity "
-                                  "or severity"))
-            item = Item(code=self.code(data, path), name=self.text(data, path, "name"),
-                        match=match, points=self.points(data, path),
-                        window=self.window(data, path), decay=self.decay(data, path),
-                        cap=self.cap(data, path), group=group_of(data, path))
-            claim(item.code, path)
-            items.append(item)
-
-        grades: list[Grade] = []
-        for n, raw in enumerate(self.array(doc, "grade"), start=1):
-            path = ("grade", n)
-            data = self.table(raw, path, {"name", "min", "or_no_bad_record"})
-            gname = self.text(data, path, "name", max_length=20)
-            minimum = self.cents(data["min"], (*path, "min")) if "min" in data else None
-            flag = data.get("or_no_bad_record", False)
-            if not isinstance(flag, bool):
-                self.fail((*path, "or_no_bad_record"), _("must be true or false"))
-                flag = False
-            if gname in {g.name for g in grades}:
-                self.fail((*path, "name"), _("the grade %(name)s is listed twice")
-                          % {"name": gname})
-            grades.append(Grade(name=gname, min=minimum, or_no_bad_record=flag))
-        self.check_grades(grades)
-        grade_names = {g.name for g in grades}
-
-        grading = self.table(doc.get("grading", {}), ("grading",), {"no_records"})
-        no_records = ""
-        if "no_records" in grading:
-            no_records = self.text(grading, ("grading",), "no_records", max_length=20)
-            if no_records and grades and no_records not in grade_names:
-                self.fail(("grading", "no_records"), _("must be one of the grades"))
-
-        vetoes: list[Veto] = []
-        for n, raw in enumerate(self.array(doc, "veto"), start=1):
-            path = ("veto", n)
-            data = self.table(raw, path, {"code", "name", "types", "type_groups", "polarity",
-                                          "severity", "window", "min_count", "subject_status",
-                                          "grade", "floor"})
-            match = self.match(data, path)
-            statuses = self.string_list(data, path, "subject_status", SUBJECT_STATUSES)
-            if match.is_empty and not statuses:
-                self.fail(path, _("say when the rule applies: record criteria "
-                                  "(types, type_groups, polarity, severity) or subject_status"))
-            fixed = self.text(data, path, "grade", required=False, max_length=20)
-            floor_grade = self.text(data, path, "floor", required=False, max_length=20)
-            if bool(fixed) == bool(floor_grade):
-                self.fail(path, _("give exactly one of grade (fixes the grade) or floor "
-                                  "(lifts it to at least that grade)"))
-            if floor_grade and grades and floor_grade not in grade_names:
-                self.fail((*path, "floor"), _("must be one of the grades"))
-            min_count = 1
-            if "min_count" in data:
-                min_count = self.integer(data["min_count"], (*path, "min_count"), minimum=1,
-                                         maximum=1000) or 1
-            veto = Veto(code=self.code(data, path), name=self.text(data, path, "name"),
-                        match=None if match.is_empty else match,
-                        window=self.window(data, path), min_count=min_count,
-                        subject_status=statuses, grade=fixed, floor=floor_grade)
-            claim(veto.code, path)
-            vetoes.append(veto)
-
+    def raise_any(self) -> None:
         if self.problems:
-            return None
-        return Spec(code=code, name=name, category=category, effective_from=effective,
-                    description=description, base=base, floor=floor, ceiling=ceiling,
-                    groups=tuple(groups), indicators=tuple(indicators), items=tuple(items),
-                    vetoes=tuple(vetoes), grades=tuple(grades), no_records_grade=no_records)
+            (at, message), *more = self.problems
+            raise _problem(message, *at, more=more)
 
-    def array(self, doc: dict[str, Any], key: str) -> list[Any]:
-        value = doc.get(key, [])
-        if not isinstance(value, list):
-            self.fail((key,), _("write each entry as [[%(key)s]]") % {"key": key})
-            return []
+
+def _located(error: ErrorDetails) -> Found:
+    """(path, message) for one pydantic error; pydantic's own checks get our wording."""
+    loc = tuple(error["loc"])
+    if error["type"] == _PROBLEM:
+        return [((*loc, *at), message) for at, message in _unpack(error.get("ctx"))]
+    return [(loc, _builtin_message(error, loc))]
+
+
+def _builtin_message(error: ErrorDetails, loc: Path) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return _("the [model] table is required") if loc == ("model",) else _("is required")
+    if kind == "extra_forbidden":
+        return _("unknown key (allowed: %(keys)s)") % {"keys": ", ".join(sorted(
+            _table_at(loc[:-1]).model_fields))}
+    if kind == "list_type" and len(loc) == 1:
+        return _("write each entry as [[%(key)s]]") % {"key": loc[0]}
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return _("must be a table")
+    return str(error["msg"])  # not reached by a TOML document: every value has our validator
+
+
+def _problems_of(exc: ValidationError, lines: _Lines) -> list[Problem]:
+    problems = []
+    for error in exc.errors():
+        for loc, message in _located(error):
+            path = tuple(p + 1 if isinstance(p, int) else p for p in loc)  # entries from 1
+            problems.append(Problem(lines.find(path), _label(path), message))
+    return sorted(problems, key=lambda p: (p.line is None, p.line or 0))
+
+
+def _nested(adapter: TypeAdapter[Any], value: Any) -> Any:
+    """Validate `value` with `adapter`, re-raising its errors as problems of this value."""
+    try:
+        return adapter.validate_python(value)
+    except ValidationError as exc:
+        (at, message), *more = [p for error in exc.errors() for p in _located(error)]
+        raise _problem(message, *at, more=more) from None
+
+
+# --- value types: each TOML value becomes what the evaluators compute with ----------------------
+
+def _text(max_length: int) -> Callable[[Any], str]:
+    def validate(value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise _problem(_("must be a non-empty string"))
+        if len(value) > max_length:
+            raise _problem(_("must be at most %(n)d characters") % {"n": max_length})
+        if any(ord(c) < 32 for c in value):
+            raise _problem(_("must not contain control characters"))
+        return value.strip()
+    return validate
+
+
+def _code(value: Any) -> str:
+    code = _text(60)(value)
+    if not CODE_RE.match(code):
+        raise _problem(_("must be lower-case letters, digits, '-' or '_'"))
+    return code
+
+
+def _decimal(value: Any, *, places: int = 2, non_negative: bool = False) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _problem(_("must be a number"))
+    number = Decimal(str(value))
+    if not number.is_finite() or abs(number) > MAX_POINTS:
+        raise _problem(_("must be a finite number of reasonable size"))
+    if non_negative and number < 0:
+        raise _problem(_("must be a non-negative number"))
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise _problem(_("must have at most %(n)d decimal places") % {"n": places})
+    return number
+
+
+def _cents(value: Any) -> int:
+    """Points, thresholds: at most two decimals, as integer hundredths."""
+    return int(_decimal(value) * 100)
+
+
+def _size(value: Any) -> int:
+    """Caps and amounts: like `_cents`, never negative."""
+    return int(_decimal(value, non_negative=True) * 100)
+
+
+def _factor(value: Any) -> int:
+    """A decay factor between 0 and 1 (four decimals), in basis points."""
+    factor = _decimal(value, places=4, non_negative=True)
+    if factor > 1:
+        raise _problem(_("the factor must be between 0 and 1"))
+    return int(factor * BASIS)
+
+
+def _whole(minimum: int, maximum: int) -> Callable[[Any], int]:
+    def validate(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _problem(_("must be a whole number"))
+        if not minimum <= value <= maximum:
+            raise _problem(_("must be between %(lo)d and %(hi)d") % {"lo": minimum,
+                                                                     "hi": maximum})
         return value
+    return validate
 
-    def indicator(self, data: dict[str, Any], path: tuple[Any, ...], group: str) -> Indicator:
-        code, name = self.code(data, path), self.text(data, path, "name")
-        kinds = [k for k in ("fixed", "years_in_business", "qualification") if k in data]
-        if len(kinds) != 1:
-            self.fail(path, _("give exactly one of fixed, years_in_business, qualification"))
-            return Indicator(code=code, name=name, kind="fixed", group=group)
-        kind = kinds[0]
-        default = self.cents(data.get("default", 0), (*path, "default")) or 0
-        if kind == "fixed":
-            return Indicator(code=code, name=name, kind=kind, group=group,
-                             fixed=self.cents(data["fixed"], (*path, "fixed")) or 0)
-        if kind == "qualification":
-            table = data["qualification"]
-            if not isinstance(table, dict) or not table:
-                self.fail((*path, "qualification"),
-                          _("must be a table of \"qualification\" = points"))
-                return Indicator(code=code, name=name, kind=kind, group=group)
-            mapping = []
-            for value, pts in table.items():
-                cents = self.cents(pts, (*path, "qualification", value))
-                if cents is not None:
-                    mapping.append((str(value), cents))
-            return Indicator(code=code, name=name, kind=kind, group=group,
-                             mapping=tuple(mapping), default=default)
-        raw = data["years_in_business"]
-        if not isinstance(raw, list) or not raw:
-            self.fail((*path, "years_in_business"),
-                      _("must be a list of [at least N full years, points]"))
-            return Indicator(code=code, name=name, kind=kind, group=group)
-        brackets: list[tuple[int, int]] = []
-        for n, pair in enumerate(raw, start=1):
-            bpath = (*path, "years_in_business", n)
-            if not isinstance(pair, list) or len(pair) != 2:
-                self.fail(bpath, _("each bracket must be [at least N full years, points]"))
-                continue
-            years = self.integer(pair[0], bpath, minimum=0, maximum=200)
-            pts = self.cents(pair[1], bpath)
-            if years is None or pts is None:
-                continue
-            if years in {y for y, _p in brackets}:
-                self.fail(bpath, _("the bracket for %(n)d years is listed twice") % {"n": years})
-                continue
-            brackets.append((years, pts))
-        brackets.sort(reverse=True)
-        missing = self.cents(data.get("missing", 0), (*path, "missing")) or 0
-        return Indicator(code=code, name=name, kind=kind, group=group,
-                         brackets=tuple(brackets), default=default, missing=missing)
 
-    def check_grades(self, grades: list[Grade]) -> None:
-        if not grades:
-            self.fail(("grade",), _("at least one [[grade]] is required"))
-            return
-        for n, g in enumerate(grades, start=1):
-            last = n == len(grades)
-            if last and (g.min is not None or g.or_no_bad_record):
-                self.fail(("grade", n), _("the last grade catches every other score: "
-                                          "give it no min and no or_no_bad_record"))
-            if not last and g.min is None:
-                self.fail(("grade", n, "min"), _("is required for every grade but the last"))
-            if n > 1 and g.min is not None and grades[n - 2].min is not None \
-                    and g.min >= grades[n - 2].min:
-                self.fail(("grade", n, "min"),
-                          _("must be lower than the grade before (list grades best first)"))
+def _one_of(choices: tuple[str, ...], message: Callable[[], str]) -> Callable[[Any], str]:
+    def validate(value: Any) -> str:
+        if not isinstance(value, str) or value not in choices:
+            raise _problem(message())
+        return value
+    return validate
+
+
+def _strings(choices: tuple[str, ...] | None = None) -> Callable[[Any], tuple[str, ...]]:
+    """A list of strings (a single string is a list of one); lists mean "any of"."""
+    def validate(value: Any) -> tuple[str, ...]:
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not values or not all(
+                isinstance(v, str) and v.strip() for v in values):
+            raise _problem(_("must be a non-empty list of strings"))
+        for v in values:
+            if choices is not None and v not in choices:
+                raise _problem(_("%(value)s is not one of %(choices)s")
+                               % {"value": v, "choices": ", ".join(choices)})
+        return tuple(dict.fromkeys(v.strip() for v in values))
+    return validate
+
+
+def _unknown(codes: Sequence[str], known: Callable[[dict[str, Any]], set[str]] | None,
+             info: ValidationInfo, message: Callable[[], str], *, keyed: bool = False) -> None:
+    """Report codes the record catalogue (given at upload, `info.context`) does not know;
+    `keyed`: each at its own key (a table of points by type)."""
+    catalogue = (info.context or {}).get("catalogue")
+    if catalogue is None:
+        return
+    names = set(catalogue) if known is None else known(catalogue)
+    found = _Found()
+    for code in codes:
+        if code not in names:
+            found.add(message() % {"code": code}, *([code] if keyed else []))
+    found.raise_any()
+
+
+def _record_types(value: Any, info: ValidationInfo) -> tuple[str, ...]:
+    codes = _strings()(value)
+    _unknown(codes, None, info, lambda: _("unknown record type %(code)s"))
+    return codes
+
+
+def _record_groups(value: Any, info: ValidationInfo) -> tuple[str, ...]:
+    codes = _strings()(value)
+    _unknown(codes, lambda catalogue: {g for g, _p, _s in catalogue.values()}, info,
+             lambda: _("unknown record-type group %(code)s"))
+    return codes
+
+
+def _typed_points(points: dict[str, int], info: ValidationInfo) -> dict[str, int]:
+    _unknown(list(points), None, info, lambda: _("unknown record type %(code)s"), keyed=True)
+    return points
+
+
+def _date(value: Any) -> dt.date:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise _problem(_("must be a date such as 2025-01-01"))
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _problem(_("must be true or false"))
+    return value
+
+
+def _window(value: Any) -> Window:
+    if value == "publicity":
+        return Window()
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _problem(_("must be \"publicity\" or a whole number of months"))
+    return Window(months=_whole(1, 240)(value))
+
+
+def _points(value: Any) -> int | str:
+    return "catalogue" if value == "catalogue" else _cents(value)
+
+
+def _non_empty(kind: type, message: Callable[[], str]) -> BeforeValidator:
+    """The value must be a non-empty list (or table); checked before its entries."""
+    def validate(value: Any) -> Any:
+        if not isinstance(value, kind) or not value:
+            raise _problem(message())
+        return value
+    return BeforeValidator(validate)
+
+
+def _pair(first: Callable[[Any], int], second: Callable[[Any], int],
+          message: Callable[[], str]) -> PlainValidator:
+    """A bracket `[a, b]`; a problem in either number is reported at the bracket."""
+    def validate(value: Any) -> tuple[int, int]:
+        if not isinstance(value, list) or len(value) != 2:
+            raise _problem(message())
+        found = _Found()
+        a, b = found.check(first, value[0]), found.check(second, value[1])
+        found.raise_any()
+        return a, b
+    return PlainValidator(validate)
+
+
+def _increasing(message: Callable[[], str]) -> AfterValidator:
+    """Brackets listed with their first number strictly increasing."""
+    def validate(pairs: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+        found = _Found()
+        for n in range(1, len(pairs)):
+            if pairs[n][0] <= pairs[n - 1][0]:
+                found.add(message(), n)
+        found.raise_any()
+        return tuple(pairs)
+    return AfterValidator(validate)
+
+
+def _distinct_years(pairs: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Year brackets given in any order, each once; kept most years first (first reached)."""
+    found, seen = _Found(), set()
+    for n, (years, _points) in enumerate(pairs):
+        if years in seen:
+            found.add(_("the bracket for %(n)d years is listed twice") % {"n": years}, n)
+        seen.add(years)
+    found.raise_any()
+    return tuple(sorted(pairs, reverse=True))
+
+
+# The value types of the language: a field declares one and gets its check and its message.
+Text = Annotated[str, PlainValidator(_text(200))]
+LongText = Annotated[str, PlainValidator(_text(2000))]
+GradeName = Annotated[str, PlainValidator(_text(20))]
+GroupRef = Annotated[str, PlainValidator(_text(60))]  # a [[group]] code, checked by `Document`
+Code = Annotated[str, PlainValidator(_code)]
+Cents = Annotated[int, PlainValidator(_cents)]
+Size = Annotated[int, PlainValidator(_size)]
+Day = Annotated[dt.date, PlainValidator(_date)]
+Flag = Annotated[bool, PlainValidator(_flag)]
+Category = Annotated[str, PlainValidator(_one_of(
+    CATEGORIES, lambda: _("must be one of %(choices)s") % {"choices": ", ".join(CATEGORIES)}))]
+Polarity = Annotated[str, PlainValidator(_one_of(POLARITIES,
+                                                 lambda: _("must be \"good\" or \"bad\"")))]
+RecordTypes = Annotated[tuple[str, ...], PlainValidator(_record_types)]
+RecordGroups = Annotated[tuple[str, ...], PlainValidator(_record_groups)]
+Severities = Annotated[tuple[str, ...], PlainValidator(_strings(SEVERITIES))]
+Statuses = Annotated[tuple[str, ...], PlainValidator(_strings(SUBJECT_STATUSES))]
+MinCount = Annotated[int, PlainValidator(_whole(1, 1000))]
+WindowRule = Annotated[Window, PlainValidator(_window)]
+FixedPoints = Annotated[int | str, PlainValidator(_points)]
+TypePoints = Annotated[
+    dict[str, Cents], _non_empty(dict, lambda: _("must be a table of record type = points")),
+    AfterValidator(_typed_points)]
+LevelPoints = Annotated[
+    dict[str, Cents], _non_empty(dict, lambda: _("must be a table of level = points"))]
+Qualifications = Annotated[
+    dict[str, Cents],
+    _non_empty(dict, lambda: _("must be a table of \"qualification\" = points"))]
+AmountBrackets = Annotated[
+    list[Annotated[tuple[int, int], _pair(
+        _size, _cents, lambda: _("each bracket must be [at least amount (yuan), points]"))]],
+    _non_empty(list, lambda: _("must be a list of [at least amount (yuan), points]")),
+    _increasing(lambda: _("brackets must be in increasing order of amount"))]
+YearBrackets = Annotated[
+    list[Annotated[tuple[int, int], _pair(
+        _whole(0, 200), _cents,
+        lambda: _("each bracket must be [at least N full years, points]"))]],
+    _non_empty(list, lambda: _("must be a list of [at least N full years, points]")),
+    AfterValidator(_distinct_years)]
+_DECAY_STEPS: TypeAdapter[tuple[tuple[int, int], ...]] = TypeAdapter(Annotated[
+    list[Annotated[tuple[int, int], _pair(
+        _whole(1, 240), _factor, lambda: _("each step must be [months, factor]"))]],
+    _increasing(lambda: _("steps must be in increasing order of months"))])
+
+
+def _decay(value: Any) -> Decay:
+    if value == "linear":
+        return Decay(linear=True)
+    if not isinstance(value, list) or not value:
+        raise _problem(_("must be \"linear\" or a list of [months, factor] steps"))
+    return Decay(steps=_nested(_DECAY_STEPS, value))
+
+
+DecayRule = Annotated[Decay, PlainValidator(_decay)]
+
+
+# --- the document: one model per TOML table ------------------------------------------------------
+
+@dataclass(frozen=True)
+class KeyRule:
+    """Which keys of a table go together: `exactly` one of them, or at least one."""
+
+    keys: tuple[str, ...]
+    message: Callable[[], str]
+    exactly: bool = False
+
+    def broken(self, table: dict[str, Any]) -> bool:
+        given = sum(key in table for key in self.keys)
+        return given != 1 if self.exactly else given == 0
+
+
+class _Table(BaseModel):
+    """A TOML table: only the declared keys (a typo must not switch a rule off).
+
+    `key_rules` (and `check_written`) are checked on the table as written, whether or not its
+    values are valid, so an entry missing its points is reported in the same pass as a wrong
+    number in it: pydantic alone would run a table's own checks only once its values pass.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    key_rules: ClassVar[tuple[KeyRule, ...]] = ()
+
+    @classmethod
+    def check_written(cls, table: dict[str, Any], found: _Found) -> None:
+        """Rules on the table as written, checked whether or not its values are valid."""
+        for rule in cls.key_rules:
+            if rule.broken(table):
+                found.add(rule.message())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _with_written_rules(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        found = _Found()
+        if isinstance(data, dict):
+            cls.check_written(data, found)
+        try:
+            table = handler(data)
+        except ValidationError as exc:
+            raise _merged(found, exc) from None
+        found.raise_any()
+        return table
+
+
+def _merged(found: _Found, exc: ValidationError) -> ValidationError:
+    """`found` (at the table) followed by the errors of its keys, as one ValidationError."""
+    details = [InitErrorDetails(type=_problem(message), loc=at, input=None)
+               for at, message in found.problems]
+    for error in exc.errors():
+        kind: str | PydanticCustomError = error["type"]
+        if kind == _PROBLEM:
+            (at, message), *more = _unpack(error.get("ctx"))
+            kind = _problem(message, *at, more=more)
+        detail = InitErrorDetails(type=kind, loc=error["loc"], input=error["input"])
+        if "ctx" in error and not isinstance(kind, PydanticCustomError):
+            detail["ctx"] = error["ctx"]
+        details.append(detail)
+    return ValidationError.from_exception_data(exc.title, details)
+
+
+class ModelTable(_Table):
+    """`[model]`: identity. A missing category or date gets the same message as a wrong one."""
+
+    code: Code
+    name: Text
+    category: Category = Field(default=None, validate_default=True)  # type: ignore[assignment]
+    effective_from: Day = Field(default=None, validate_default=True)  # type: ignore[assignment]
+    description: LongText = ""
+
+
+class ScoreTable(_Table):
+    """`[score]`: base, and the optional floor and ceiling of the total."""
+
+    base: Cents = 0
+    floor: Cents | None = None
+    ceiling: Cents | None = None
+
+    @model_validator(mode="after")
+    def _ceiling_above_floor(self) -> ScoreTable:
+        if self.floor is not None and self.ceiling is not None and self.floor > self.ceiling:
+            raise _problem(_("must not be below the floor"), "ceiling")
+        return self
+
+
+class GroupEntry(_Table):
+    """`[[group]]`: a cap over several items or indicators."""
+
+    code: Code
+    name: Text
+    cap: Size | None = None
+
+    def rule(self) -> Group:
+        return Group(code=self.code, name=self.name, cap=self.cap)
+
+
+class IndicatorEntry(_Table):
+    """`[[indicator]]`: points from the subject itself; exactly one kind."""
+
+    code: Code
+    name: Text
+    group: GroupRef = ""
+    fixed: Cents | None = None
+    years_in_business: YearBrackets | None = None
+    qualification: Qualifications | None = None
+    default: Cents = 0
+    missing: Cents = 0
+
+    key_rules = (KeyRule(
+        ("fixed", "years_in_business", "qualification"), exactly=True,
+        message=lambda: _("give exactly one of fixed, years_in_business, qualification")),)
+
+    def rule(self) -> Indicator:
+        common = {"code": self.code, "name": self.name, "group": self.group}
+        if self.fixed is not None:
+            return Indicator(kind="fixed", fixed=self.fixed, **common)
+        if self.qualification is not None:
+            return Indicator(kind="qualification", mapping=tuple(self.qualification.items()),
+                             default=self.default, **common)
+        return Indicator(kind="years_in_business", brackets=self.years_in_business or (),
+                         default=self.default, missing=self.missing, **common)
+
+
+class _Criteria(_Table):
+    """Which records a rule concerns: all given criteria must hold; lists mean "any of"."""
+
+    types: RecordTypes = ()
+    type_groups: RecordGroups = ()
+    polarity: Polarity = ""
+    severity: Severities = ()
+
+    def criteria(self) -> Match:
+        return Match(types=self.types, type_groups=self.type_groups, polarity=self.polarity,
+                     severities=self.severity)
+
+
+class ItemEntry(_Criteria):
+    """`[[item]]`: points per record; exactly one way of giving points."""
+
+    code: Code
+    name: Text
+    group: GroupRef = ""
+    points: FixedPoints | None = None
+    type_points: TypePoints | None = None
+    level_points: LevelPoints | None = None
+    amount_points: AmountBrackets | None = None
+    default: Cents = 0
+    cap: Size | None = None
+    window: WindowRule = Window()
+    decay: DecayRule = Decay()
+
+    key_rules = (
+        KeyRule(("types", "type_groups", "polarity", "severity", "type_points"), message=lambda: _(
+            "say which records count: types, type_groups, polarity or severity")),
+        KeyRule(("points", "type_points", "level_points", "amount_points"), exactly=True,
+                message=lambda: _("give exactly one of points, type_points, level_points, "
+                                  "amount_points")),
+    )
+
+    def match(self) -> Match:
+        """The criteria; `type_points` alone says which types count: exactly those it lists."""
+        criteria = self.criteria()
+        if criteria.is_empty and self.type_points is not None:
+            return Match(types=tuple(self.type_points))
+        return criteria
+
+    def points_rule(self) -> Points:
+        if self.points == "catalogue":
+            return Points(kind="catalogue")
+        if isinstance(self.points, int):
+            return Points(kind="fixed", fixed=self.points)
+        if self.type_points is not None:
+            return Points(kind="type", by_type=tuple(self.type_points.items()),
+                          default=self.default)
+        if self.level_points is not None:
+            return Points(kind="level", levels=tuple(self.level_points.items()),
+                          default=self.default)
+        return Points(kind="amount", amounts=self.amount_points or (), default=self.default)
+
+    def rule(self) -> Item:
+        return Item(code=self.code, name=self.name, match=self.match(),
+                    points=self.points_rule(), window=self.window, decay=self.decay,
+                    cap=self.cap, group=self.group)
+
+
+class VetoEntry(_Criteria):
+    """`[[veto]]`: fixes the grade (`grade`, 一票否决) or lifts it to a floor (`floor`)."""
+
+    code: Code
+    name: Text
+    window: WindowRule = Window()
+    min_count: MinCount = 1
+    subject_status: Statuses = ()
+    grade: GradeName = ""
+    floor: GradeName = ""
+
+    key_rules = (
+        KeyRule(("types", "type_groups", "polarity", "severity", "subject_status"),
+                message=lambda: _("say when the rule applies: record criteria (types, "
+                                  "type_groups, polarity, severity) or subject_status")),
+        KeyRule(("grade", "floor"), exactly=True,
+                message=lambda: _("give exactly one of grade (fixes the grade) or floor "
+                                  "(lifts it to at least that grade)")),
+    )
+
+    def rule(self) -> Veto:
+        criteria = self.criteria()
+        return Veto(code=self.code, name=self.name,
+                    match=None if criteria.is_empty else criteria, window=self.window,
+                    min_count=self.min_count, subject_status=self.subject_status,
+                    grade=self.grade, floor=self.floor)
+
+
+class GradeEntry(_Table):
+    """`[[grade]]`: a threshold grade, best first; the last one catches every other score."""
+
+    name: GradeName
+    min: Cents | None = None
+    or_no_bad_record: Flag = False
+
+    def rule(self) -> Grade:
+        return Grade(name=self.name, min=self.min, or_no_bad_record=self.or_no_bad_record)
+
+
+def _grade_ladder(grades: list[GradeEntry]) -> list[GradeEntry]:
+    """Names once each; thresholds strictly descending; the last grade has no threshold."""
+    if not grades:
+        raise _problem(_("at least one [[grade]] is required"))
+    found, seen = _Found(), set()
+    for n, grade in enumerate(grades):
+        if grade.name in seen:
+            found.add(_("the grade %(name)s is listed twice") % {"name": grade.name}, n, "name")
+        seen.add(grade.name)
+    _thresholds(grades, found)
+    found.raise_any()
+    return grades
+
+
+def _thresholds(grades: list[GradeEntry], found: _Found) -> None:
+    for n, grade in enumerate(grades):
+        if n == len(grades) - 1:
+            if grade.min is not None or grade.or_no_bad_record:
+                found.add(_("the last grade catches every other score: "
+                            "give it no min and no or_no_bad_record"), n)
+        elif grade.min is None:
+            found.add(_("is required for every grade but the last"), n, "min")
+        previous = grades[n - 1].min if n else None
+        if previous is not None and grade.min is not None and grade.min >= previous:
+            found.add(_("must be lower than the grade before (list grades best first)"),
+                      n, "min")
+
+
+class GradingTable(_Table):
+    """`[grading]`: the grade of a subject none of whose records counts."""
+
+    no_records: GradeName = ""
+
+
+class Document(_Table):
+    """The whole model document: its tables, and the references between them."""
+
+    model: ModelTable
+    score: ScoreTable = Field(default_factory=ScoreTable)
+    group: list[GroupEntry] = []
+    indicator: list[IndicatorEntry] = []
+    item: list[ItemEntry] = []
+    grade: Annotated[list[GradeEntry], AfterValidator(_grade_ladder)] = Field(
+        default_factory=list, validate_default=True)
+    grading: GradingTable = Field(default_factory=GradingTable)
+    veto: list[VetoEntry] = []
+
+    @classmethod
+    def check_written(cls, table: dict[str, Any], found: _Found) -> None:
+        """References between tables, read leniently from the document as written: a value
+        that is not valid is reported by its own check and left out here."""
+        _unique_codes(table, found)
+        _known_groups(table, found)
+        _known_grades(table, found)
+
+    def spec(self) -> Spec:
+        model, score = self.model, self.score
+        return Spec(
+            code=model.code, name=model.name, category=model.category,
+            effective_from=model.effective_from, description=model.description,
+            base=score.base, floor=score.floor, ceiling=score.ceiling,
+            groups=tuple(g.rule() for g in self.group),
+            indicators=tuple(i.rule() for i in self.indicator),
+            items=tuple(i.rule() for i in self.item), vetoes=tuple(v.rule() for v in self.veto),
+            grades=tuple(g.rule() for g in self.grade), no_records_grade=self.grading.no_records)
+
+
+def _written(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """The entries of a top-level array as written (an entry that is not a table: empty)."""
+    entries = doc.get(kind)
+    if not isinstance(entries, list):
+        return []
+    return [entry if isinstance(entry, dict) else {} for entry in entries]
+
+
+def _word(table: Any, key: str) -> str:
+    """A key's text as written; "" when it is not text."""
+    value = table.get(key) if isinstance(table, dict) else None
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _codes(doc: dict[str, Any], kind: str) -> list[str]:
+    """The entries' valid codes as written ("" for an invalid or missing one)."""
+    return [code if CODE_RE.match(code) else "" for code in
+            (_word(entry, "code") for entry in _written(doc, kind))]
+
+
+def _unique_codes(doc: dict[str, Any], found: _Found) -> None:
+    """Rule codes name explanation lines: unique across the document, never reserved."""
+    seen: dict[str, Path] = {}
+    for kind in ("group", "indicator", "item", "veto"):
+        for n, code in enumerate(_codes(doc, kind)):
+            if code in RESERVED_CODES:
+                found.add(_("%(code)s is reserved") % {"code": code}, kind, n, "code")
+            elif code in seen:
+                found.add(_("the code %(code)s is already used by %(other)s")
+                          % {"code": code, "other": _label(seen[code])}, kind, n, "code")
+            elif code:
+                seen[code] = (kind, n + 1)
+
+
+def _known_groups(doc: dict[str, Any], found: _Found) -> None:
+    groups = set(_codes(doc, "group"))
+    for kind in ("indicator", "item"):
+        for n, entry in enumerate(_written(doc, kind)):
+            group = _word(entry, "group")
+            if group and group not in groups:
+                found.add(_("no [[group]] has the code %(code)s") % {"code": group},
+                          kind, n, "group")
+
+
+def _known_grades(doc: dict[str, Any], found: _Found) -> None:
+    grades = {_word(grade, "name") for grade in _written(doc, "grade")} - {""}
+    if not grades:
+        return
+    no_records = _word(doc.get("grading"), "no_records")
+    if no_records and no_records not in grades:
+        found.add(_("must be one of the grades"), "grading", "no_records")
+    for n, veto in enumerate(_written(doc, "veto")):
+        floor = _word(veto, "floor")
+        if floor and floor not in grades:
+            found.add(_("must be one of the grades"), "veto", n, "floor")
+
+
+_TABLES: dict[str, type[_Table]] = {
+    "model": ModelTable, "score": ScoreTable, "group": GroupEntry, "indicator": IndicatorEntry,
+    "item": ItemEntry, "veto": VetoEntry, "grade": GradeEntry, "grading": GradingTable}
+
+
+def _table_at(loc: Path) -> type[_Table]:
+    """The table model at a `loc` (a top-level table, or an entry of a top-level array)."""
+    return _TABLES[str(loc[0])] if loc else Document
+
+
+# --- the entry point -----------------------------------------------------------------------------
+
+def _syntax_problem(exc: tomllib.TOMLDecodeError) -> Problem:
+    m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+    reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+    return Problem(int(m.group(1)) if m else None, "",
+                   _("TOML syntax error: %(reason)s") % {"reason": reason})
 
 
 def parse(source: str, *, catalogue: dict[str, tuple[str, str, str]] | None = None) -> Spec:
@@ -858,8 +1112,12 @@ def parse(source: str, *, catalogue: dict[str, tuple[str, str, str]] | None = No
     `catalogue` (record-type code → (group, polarity, severity)) lets unknown type codes and
     groups be reported at upload; without it only the document itself is checked.
     """
-    parser = _Parser(source, catalogue)
-    spec = parser.parse()
-    if spec is None:
-        raise LanguageError(parser.problems)
-    return spec
+    try:
+        doc = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise LanguageError([_syntax_problem(exc)]) from None
+    try:
+        document = Document.model_validate(doc, context={"catalogue": catalogue or None})
+    except ValidationError as exc:
+        raise LanguageError(_problems_of(exc, _Lines(source))) from None
+    return document.spec()

@@ -28,7 +28,7 @@ from scoring.facts import record_facts_for, subject_facts_for
 from scoring.language import LanguageError, Spec, parse
 from scoring.models import ModelRetirement, ModelStatus, RetirementState, ScoringModel
 from scoring.permissions import can_manage_models
-from scoring.sqlcompile import Plan, load_catalogue, plan_relations
+from scoring.sqlcompile import grade_changes_sql, load_catalogue
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "models_shipped"
 AUDIT_FIELDS = ["code", "version", "name", "category", "status", "effective_from"]
@@ -358,29 +358,17 @@ def what_if(*, draft: ScoringModel, as_of: dt.date | None = None, actor: Any = N
     if baseline is not None and baseline.pk == draft.pk:
         baseline = None
     spec_before = engine.spec_of(baseline) if baseline is not None else None
-    plans = [Plan(spec=spec_after, batch_id=1)]
-    if spec_before is not None:
-        plans.append(Plan(spec=spec_before, batch_id=0))
-    with_sql, relations = plan_relations(plans=plans, catalogue=load_catalogue(), as_of=as_of,
-                                         vendor=connection.vendor)
-    before_cols = ("b.grade", "b.score") if spec_before is not None else ("''", "NULL")
-    join = f"LEFT JOIN {relations[1]} b ON b.sid = a.sid" if spec_before is not None else ""
-    sql = (
-        f"{with_sql}, cmp AS (SELECT a.sid AS sid, {before_cols[0]} AS bg, "
-        f"{before_cols[1]} AS bs, a.grade AS ag, a.score AS sc FROM {relations[0]} a {join})\n"
-        f"SELECT 'm', bg, ag, COUNT(*), 0 FROM cmp GROUP BY bg, ag\n"
-        f"UNION ALL SELECT * FROM (SELECT 'c', bg, ag, sid, 0 FROM cmp WHERE bg <> ag "
-        f"ORDER BY sid LIMIT {int(limit)}) AS changed"
-    )
+    sql = grade_changes_sql(after=spec_after, before=spec_before, catalogue=load_catalogue(),
+                            as_of=as_of, vendor=connection.vendor, limit=limit)
     matrix: dict[tuple[str, str], int] = {}
     changed_ids: list[tuple[int, str, str]] = []
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        for kind, before_grade, after_grade, n, _zero in cursor.fetchall():
+        for kind, before_grade, after_grade, number in cursor.fetchall():
             if kind == "m":
-                matrix[(before_grade or "", after_grade)] = int(n)
+                matrix[(before_grade or "", after_grade)] = int(number)
             else:
-                changed_ids.append((int(n), before_grade or "", after_grade))
+                changed_ids.append((int(number), before_grade or "", after_grade))
     before, after = Counter[str](), Counter[str]()
     for (b, a), n in matrix.items():
         before[b] += n

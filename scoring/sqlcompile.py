@@ -707,6 +707,38 @@ def plan_relations(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: 
     return with_sql, [_result_relation(p) for p in range(1, len(plans) + 1)]
 
 
+def grade_changes_sql(*, after: Spec, before: Spec | None, catalogue: dict[int, TypeInfo],
+                      as_of: dt.date, vendor: str, limit: int) -> str:
+    """One statement comparing two models of one category over all its subjects (what-if).
+
+    Both models are evaluated in the same scan of the records; the statement returns only
+    what a comparison needs, as rows `(kind, before_grade, after_grade, number)`:
+
+    * `('m', b, a, n)`: `n` subjects go from grade `b` to grade `a` (the before→after matrix,
+      one row per pair that occurs, unchanged pairs included);
+    * `('c', b, a, subject_id)`: one of the first `limit` subjects (by id) whose grade changes.
+
+    Without a `before` model every before grade is `''` (every subject counts as changed).
+    Callers read these rows and need nothing of how the evaluation is compiled.
+    """
+    plans = [Plan(spec=after, batch_id=1)]
+    if before is not None:
+        plans.append(Plan(spec=before, batch_id=0))
+    with_sql, relations = plan_relations(plans=plans, catalogue=catalogue, as_of=as_of,
+                                         vendor=vendor)
+    if before is None:
+        pairs = f"SELECT a.sid AS sid, '' AS bg, a.grade AS ag FROM {relations[0]} a"
+    else:
+        pairs = (f"SELECT a.sid AS sid, b.grade AS bg, a.grade AS ag FROM {relations[0]} a "
+                 f"LEFT JOIN {relations[1]} b ON b.sid = a.sid")
+    return (
+        f"{with_sql}, cmp AS ({pairs})\n"
+        f"SELECT 'm', bg, ag, COUNT(*) FROM cmp GROUP BY bg, ag\n"
+        f"UNION ALL SELECT * FROM (SELECT 'c', bg, ag, sid FROM cmp WHERE bg <> ag "
+        f"ORDER BY sid LIMIT {int(limit)}) AS changed"
+    )
+
+
 def _result_relation(p: int) -> str:
     """The CTE holding plan number `p`'s (1-based) final rows."""
     return f"p{p}_f"

@@ -12,22 +12,48 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import permissions
 from accounts.decorators import staff_required
+from common import limits
 from common.errors import ServiceError
+from common.exports import Column, export_response, requested_format
 from common.pages import apply_service_error, deny_unless
 from subjects import masking, panels, services
 from subjects.forms import SubjectCreateForm, SubjectEditForm, SubjectSearchForm
 from subjects.identifiers import normalise, validate_subject_code
-from subjects.models import Subject
-from subjects.selectors import former_names, get_subject, search_subjects
+from subjects.models import Category, Subject
+from subjects.selectors import SEARCH_MAX_LIMIT, former_names, get_subject, search_subjects
 
 PAGE_SIZE = 20
 ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+
+#: The list's columns, exported as shown: an individual's ID number masked for every role.
+SUBJECT_COLUMNS = (
+    Column(gettext_lazy("Name"), lambda s: s.name, 36),
+    Column(gettext_lazy("Code"), lambda s: s.display_code, 22),
+    Column(gettext_lazy("Category"), lambda s: s.category, 16, choices=Category.choices),
+    Column(gettext_lazy("Status"), lambda s: s.status, 10, choices=Subject.Status.choices),
+)
+
+
+def _every_match(q: str, category: str | None) -> list[Subject]:
+    """Every subject the search matches, in the page's order (page after page of the same
+    search, so the export and the pages cannot disagree), one more than an export may hold."""
+    found: list[Subject] = []
+    while len(found) <= limits.EXPORT_ROWS:
+        chunk, _total = search_subjects(q=q, category=category, limit=SEARCH_MAX_LIMIT,
+                                        offset=len(found))
+        found += chunk
+        if len(chunk) < SEARCH_MAX_LIMIT:
+            break
+    return found
+
 
 @staff_required
 @require_http_methods(["GET", "POST"])
@@ -43,6 +69,13 @@ def subject_list(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     q = form.cleaned_data.get("q", "")
     category = form.cleaned_data.get("category") or None
+    fmt = requested_format(request)
+    if fmt:  # every match of the same search, not one page
+        recent = Subject.objects.order_by("-created_at", "-pk")
+        rows: Any = (_every_match(q, category) if q else
+                     recent.filter(category=category) if category else recent)
+        return export_response(request, fmt=fmt, rows=rows, columns=SUBJECT_COLUMNS,
+                               title=_("Subjects"), name="subjects")
     try:
         page_no = max(1, int(data.get("page", "1")))
     except ValueError:
@@ -65,6 +98,9 @@ def subject_list(request: HttpRequest) -> HttpResponse:
         # a whole ID number searched for is not echoed into the page either
         "hide_query": bool(ID_NUMBER.match(normalise(q))),
         "can_edit": permissions.can_edit_subjects(request.user),
+        # exported by POST like the search itself: a searched ID number stays out of URLs
+        "export_form": {"action": reverse("subjects:list"),
+                        "fields": [("q", q), ("category", category or "")]},
     }
     return render(request, "subjects/list.html", context)
 

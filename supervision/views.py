@@ -14,10 +14,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_required
 from common.errors import ServiceError
+from common.exports import Column, export_response, requested_format
 from common.pages import apply_service_error, deny_unless
 from common.spreadsheets import XLSX_CONTENT_TYPE
 from subjects.models import Category
@@ -189,12 +191,51 @@ def conflict_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- plans -----------------------------------------------------------------------------------
 
+PLAN_COLUMNS = (
+    Column(gettext_lazy("Plan"), lambda p: p.name, 36),
+    Column(gettext_lazy("Category"), lambda p: p.get_category_display(), 14),
+    Column(gettext_lazy("Period"), lambda p: f"{p.date_from:%Y-%m-%d} – {p.date_to:%Y-%m-%d}",
+           24),
+    Column(pgettext_lazy("count column", "Subjects"), lambda p: p.item_count, 8),
+    Column(pgettext_lazy("count column", "Results"), lambda p: p.result_count, 8),
+    Column(gettext_lazy("Status"), lambda p: p.get_status_display(), 10),
+    Column(gettext_lazy("Drawn by"), lambda p: str(p.created_by), 14),
+    Column(gettext_lazy("Drawn at"), lambda p: p.created_at, 18),
+)
+
+
+def _result(item: PlanItem) -> str:
+    """The result column as the plan page shows it: passed or failed, and the record's state."""
+    record = item.result_record
+    if record is None:
+        return ""
+    verdict = (_("Passed") if record.record_type.code == "inspection_good"
+               else pgettext("inspection result", "Failed"))
+    return f"{verdict} · {record.get_state_display()}"
+
+
+ITEM_COLUMNS = (
+    Column(gettext_lazy("No."), lambda i: i.position, 6),
+    Column(gettext_lazy("Subject"), lambda i: i.subject.name, 32),
+    Column(gettext_lazy("Code"), lambda i: i.subject.display_code, 22),
+    Column(gettext_lazy("Grade"), lambda i: _("Ungraded") if i.grade == "UNGRADED" else i.grade,
+           8),
+    Column(gettext_lazy("Inspectors"), lambda i: [
+        f"{a.inspector.name}（{a.inspector.unit_name}）" for a in i.assignments.all()], 40),
+    Column(gettext_lazy("Result"), _result, 18),
+)
+
+
 @staff_required
 def plan_list(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
     status = request.GET.get("status", "")
     qs = selectors.plans(category=category if category in Category.values else "",
                          status=status if status in PlanStatus.values else "")
+    fmt = requested_format(request)
+    if fmt:  # every plan the filters keep, not one page
+        return export_response(request, fmt=fmt, rows=qs, columns=PLAN_COLUMNS,
+                               title=_("Random inspection plans"), name="inspection-plans")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "supervision/plan_list.html", {
         "page": page, "category": category, "status": status,
@@ -245,7 +286,15 @@ def _plan_page(request: HttpRequest, plan: InspectionPlan, status: int = 200,
 
 @staff_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _plan_page(request, get_object_or_404(InspectionPlan, pk=pk))
+    """The plan; `?export=xlsx|csv` gives its inspections table as shown (the working list with
+    how it was drawn stays `plan_export`)."""
+    plan = get_object_or_404(InspectionPlan, pk=pk)
+    fmt = requested_format(request)
+    if fmt:
+        return export_response(request, fmt=fmt, rows=selectors.plan_items(plan=plan),
+                               columns=ITEM_COLUMNS, title=plan.name,
+                               name=f"inspection-plan-{plan.pk}-items")
+    return _plan_page(request, plan)
 
 
 @staff_required

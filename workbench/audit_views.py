@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.decorators import staff_required
+from audit.actions import ACTION_LABELS, action_choices
 from audit.models import AuditEvent
 from audit.selectors import verify_chain
 from common.pages import deny_unless
@@ -17,7 +18,8 @@ PAGE_SIZE = 50
 
 
 def _page(request: HttpRequest) -> dict:
-    """Newest first, optionally narrowed by action, object type/id or actor name."""
+    """Newest first, optionally narrowed by action (one code chosen by its label, or a code
+    prefix typed into the URL), object type/id or actor name."""
     events = AuditEvent.objects.order_by("-seq")
     filters = {
         "action": request.GET.get("action", "").strip(),
@@ -25,7 +27,9 @@ def _page(request: HttpRequest) -> dict:
         "target_id": request.GET.get("target_id", "").strip(),
         "actor": request.GET.get("actor", "").strip(),
     }
-    if filters["action"]:
+    if filters["action"] in ACTION_LABELS:
+        events = events.filter(action=filters["action"])
+    elif filters["action"]:
         events = events.filter(action__startswith=filters["action"])
     if filters["target_type"]:
         events = events.filter(target_type=filters["target_type"])
@@ -34,7 +38,7 @@ def _page(request: HttpRequest) -> dict:
     if filters["actor"]:
         events = events.filter(actor_label=filters["actor"])
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    return {"page": page, "filters": filters}
+    return {"page": page, "filters": filters, "action_choices": action_choices()}
 
 
 @staff_required

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.cache import cache
 from django.core.management import call_command
 
 from appeals import services
@@ -26,7 +27,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path) -> None:
+    """Evidence goes to a throw-away MEDIA_ROOT; rate-limit counters start at zero."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
 
 
 @pytest.fixture

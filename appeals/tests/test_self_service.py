@@ -53,10 +53,11 @@ def test_registration_waits_for_the_lead_departments_verification(subject, revie
                                        subject_code=subject.code, contact_name="赵六",
                                        contact_phone="13900000000")
     assert second.subject == subject
-    with pytest.raises(ValidationFailed):
-        services.account_register(username="acme3", password=PASSWORD,
-                                  subject_code="91000000000000000X", contact_name="x",
-                                  contact_phone="1")
+    # a made-up code is kept unmatched for staff (the registrant is not told: test_registration)
+    unmatched = services.account_register(username="acme3", password=PASSWORD,
+                                          subject_code="91000000000000000X", contact_name="x",
+                                          contact_phone="1")
+    assert unmatched.subject is None and unmatched.state == EnterpriseAccount.State.UNMATCHED
     assert AuditEvent.objects.filter(action="appeals.account_decide").count() == 1
 
 

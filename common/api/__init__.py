@@ -17,15 +17,18 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 from ninja.renderers import JSONRenderer
 
 from common.api.schemas import ErrorOut
+from common.api.tags import TAGS
 from common.errors import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -84,7 +87,54 @@ class ChineseJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+#: what each answer means, in words (ninja would write the HTTP reason phrase, in English)
+STATUS_TEXTS = {
+    200: pgettext_lazy("api answer", "Done"),
+    201: pgettext_lazy("api answer", "Created"),
+    202: pgettext_lazy("api answer", "Accepted; running in the background"),
+    400: pgettext_lazy("api answer", "Malformed request"),
+    401: pgettext_lazy("api answer", "No valid API token"),
+    403: pgettext_lazy("api answer", "The token's scopes do not allow this"),
+    404: pgettext_lazy("api answer", "Not found"),
+    409: pgettext_lazy("api answer", "Conflicts with the current state"),
+    413: pgettext_lazy("api answer", "Request body too large"),
+    422: pgettext_lazy("api answer", "Invalid input"),
+    429: pgettext_lazy("api answer", "Too many requests"),
+}
+
+
+def _plain(value: Any) -> Any:
+    """The schema with every lazy translation turned into text in the active language."""
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+class PlatformAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document speaks the request's language.
+
+    Operation summaries and descriptions, parameter and field descriptions and tag names are
+    written as `gettext_lazy` texts (English msgid, Chinese msgstr in each app's catalogue), as
+    every other text a user reads; the schema is built per request, so the lazy texts are turned
+    into the active language here and the document holds plain strings (JSON-serialisable by
+    anything, e.g. the fuzz test's `json.dumps`).
+    """
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    if int(status) in STATUS_TEXTS:
+                        response["description"] = STATUS_TEXTS[int(status)]
+        return _plain(schema)
+
+
+api = PlatformAPI(
     title="住房信用平台 API",
     version="1",
     description=(
@@ -93,6 +143,7 @@ api = NinjaAPI(
         '`{"error": {"code", "field", "message"}}`。'
     ),
     urls_namespace="api-v1",
+    openapi_extra={"tags": [{"name": name, "description": text} for name, text in TAGS]},
     docs=LocalSwagger(),
     renderer=ChineseJSONRenderer(),
 )

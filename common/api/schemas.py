@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
@@ -60,9 +61,9 @@ Amount = Annotated[Decimal, Field(max_digits=14, decimal_places=2, allow_inf_nan
 
 # --- errors -----------------------------------------------------------------------------------
 class ErrorDetail(Schema):
-    code: str = Field(description="Stable machine-readable code, e.g. `duplicate_record`.")
-    field: str | None = Field(description="The input field concerned, if any.")
-    message: str = Field(description="Human-readable message in the request's language.")
+    code: str = Field(description=_("Stable machine-readable code, e.g. `duplicate_record`."))
+    field: str | None = Field(description=_("The input field concerned, if any."))
+    message: str = Field(description=_("Human-readable message in the request's language."))
 
 
 class ErrorOut(Schema):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 env = environ.Env()
@@ -136,6 +137,36 @@ AUTHENTICATION_BACKENDS = [
     # object-level rules (accounts.permissions): user.has_perm(perm, obj) asks them
     "rules.permissions.ObjectPermissionBackend",
 ]
+# Enterprises' sign-in through the province's unified identity service (OpenID Connect, with
+# mozilla-django-oidc; appeals/oidc.py). Off by default; HC_OIDC_ENABLED=1 switches it on and
+# then needs the endpoints and the client registered with the provider.
+HC_OIDC_ENABLED = env.bool("HC_OIDC_ENABLED", default=False)
+HC_OIDC_ISSUER = env.str("HC_OIDC_ISSUER", default="")  # the ID token's `iss`, checked if set
+HC_OIDC_CODE_CLAIM = env.str("HC_OIDC_CODE_CLAIM", default="uscc")  # the verified code's claim
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("HC_OIDC_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("HC_OIDC_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("HC_OIDC_USERINFO_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("HC_OIDC_JWKS_ENDPOINT", default="") or None
+OIDC_RP_CLIENT_ID = env.str("HC_OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("HC_OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SIGN_ALGO = env.str("HC_OIDC_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("HC_OIDC_SCOPES", default="openid profile")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env.int("HC_OIDC_TIMEOUT", default=10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "appeals:oidc_callback"
+if HC_OIDC_ENABLED:
+    _missing = [name for name, value in (
+        ("HC_OIDC_AUTHORIZATION_ENDPOINT", OIDC_OP_AUTHORIZATION_ENDPOINT),
+        ("HC_OIDC_TOKEN_ENDPOINT", OIDC_OP_TOKEN_ENDPOINT),
+        ("HC_OIDC_CLIENT_ID", OIDC_RP_CLIENT_ID),
+        ("HC_OIDC_CLIENT_SECRET", OIDC_RP_CLIENT_SECRET),
+        ("HC_OIDC_JWKS_ENDPOINT", OIDC_OP_JWKS_ENDPOINT or OIDC_RP_SIGN_ALGO.startswith("HS")),
+    ) if not value]
+    if _missing:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"HC_OIDC_ENABLED=1 needs {', '.join(_missing)}")
+    AUTHENTICATION_BACKENDS.insert(-1, "appeals.oidc.EnterpriseOIDCBackend")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
      "OPTIONS": {"min_length": 10}},
@@ -204,15 +235,29 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Background jobs (common.jobs) through Django's Tasks API. The embedded default queues them in
-# the database (django-tasks-db): `manage.py run_worker` (started by `make run`, or on any other
-# machine that reaches the database) runs them. HC_TASKS_BACKEND=immediate runs each job inline
-# in the process that starts it (no worker; a page waits for the job).
+# Background jobs (common.jobs) through Django's Tasks API, the backend chosen by HC_TASKS_BACKEND:
+# - database (the embedded default): queued in the database (django-tasks-db); `manage.py
+#   run_worker` (started by `make run`, or on any machine that reaches the database) runs them;
+# - redis: queued in Redis at HC_REDIS_URL (django-tasks-rq on RQ); `manage.py run_rq_worker`
+#   (started by `make run` in its place, or on any machine that reaches Redis and the database);
+# - immediate: each job runs inline in the process that starts it (no worker; a page waits).
+# Whatever the backend, the job runs (progress, jobs page, retry, stale runs) live in the database.
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
+    "redis": "django_tasks_rq.RQBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
-TASKS = {"default": {"BACKEND": _TASK_BACKENDS[env.str("HC_TASKS_BACKEND", default="database")]}}
+HC_TASKS_BACKEND = env.str("HC_TASKS_BACKEND", default="database")
+if HC_TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"HC_TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {HC_TASKS_BACKEND!r}")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[HC_TASKS_BACKEND]}}
+HC_REDIS_URL = env.str("HC_REDIS_URL", default="redis://127.0.0.1:6379/0")
+# RQ stops a job after this many seconds (its own default of 180 s would cut a full re-grade).
+HC_REDIS_JOB_TIMEOUT = env.int("HC_REDIS_JOB_TIMEOUT", default=6 * 3600)
+RQ_QUEUES = {"default": {"URL": HC_REDIS_URL, "DEFAULT_TIMEOUT": HC_REDIS_JOB_TIMEOUT}}
+if HC_TASKS_BACKEND == "redis":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 # The scheduler (`manage.py run_scheduler`): seconds between two attempts of the deadline job
 # (it runs once per day; a failed day is tried again after this interval).
 HC_DEADLINE_INTERVAL = env.int("HC_DEADLINE_INTERVAL", default=3600)

@@ -23,9 +23,13 @@ def _code_spans(text: str) -> list[str]:
 
 
 def _source_text() -> str:
-    """Every file that can read a variable: Python outside tests and virtualenv, the Makefile."""
+    """Every file that can read a variable: Python outside the virtualenv, the Makefile.
+
+    Tests count (a variable such as ``HC_TEST_REDIS_URL`` is read by the suite only), except this
+    file, whose examples name variables without reading them.
+    """
     files = [p for p in ROOT.rglob("*.py")
-             if ".venv" not in p.parts and "tests" not in p.parts and "var" not in p.parts]
+             if ".venv" not in p.parts and "var" not in p.parts and p != Path(__file__).resolve()]
     return "\n".join(p.read_text(errors="ignore") for p in [*files, ROOT / "Makefile"])
 
 

@@ -14,10 +14,13 @@ def test_openapi_lists_every_endpoint(db):
     assert schema["info"]["title"] == "住房信用平台 API" and schema["info"]["version"] == "1"
     paths = schema["paths"]
     assert set(paths) == {
-        "/api/v1/subjects", "/api/v1/subjects/{code}", "/api/v1/records",
+        "/api/v1/subjects", "/api/v1/subjects/lookup", "/api/v1/subjects/{code}",
+        "/api/v1/subjects/lookup/records", "/api/v1/subjects/lookup/evaluation",
+        "/api/v1/records",
         "/api/v1/subjects/{code}/records", "/api/v1/lists/{kind}",
         "/api/v1/credit-check", "/api/v1/matters", "/api/v1/subjects/{code}/evaluation",
-        "/api/v1/statistics/overview",
+        "/api/v1/statistics/overview", "/api/v1/changes", "/api/v1/imports",
+        "/api/v1/imports/{number}", "/api/v1/credit-check/bulk",
     }
     assert set(paths["/api/v1/subjects"]) == {"get", "post"}
     assert "post" in paths["/api/v1/records"]

@@ -1,18 +1,19 @@
 """Seed red-list nomination criteria per category, matching the shipped scoring models' top
 grades. Three consecutive evaluations and no bad record for 36 months follow 国发〔2016〕33号
-("连续三年无不良信用记录"). Data: administrators edit or deactivate them (0005 rewrites the
-legal bases of databases seeded by an earlier version of this migration).
+("连续三年无不良信用记录"). Data: administrators edit or deactivate them. The legal bases cite
+the national rule only; 0005 rewrites databases seeded by an earlier version of this migration,
+which quoted other cities' schemes.
 """
 
 from django.db import migrations
 
 CRITERIA = [
     ("brokerage", "房地产经纪机构：连续3次评价为“优秀”且3年内无不良记录", "优秀",
-     "宿州市房地产经纪行业信用考评暂行办法（≥100分“优秀”列入红名单）；国发〔2016〕33号。"),
+     "国发〔2016〕33号（连续评价为最高等级且三年内无不良信用记录的，列入诚信红榜）。"),
     ("property_service", "物业服务企业：连续3次评价为AAA且3年内无不良记录", "AAA",
-     "荣成（AAA列入红名单）；国发〔2016〕33号（连续三年无不良信用记录）。"),
+     "国发〔2016〕33号（连续三年无不良信用记录）。"),
     ("developer", "房地产开发企业：连续3次评价为A级且3年内无不良记录", "A",
-     "天津市房地产开发企业信用评价；国发〔2016〕33号（连续三年无不良信用记录）。"),
+     "国发〔2016〕33号（连续三年无不良信用记录）。"),
 ]
 
 

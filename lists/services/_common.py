@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
 from audit.services import record_event
-from common import clock
+from common import clock, verification
 from common.errors import PermissionDeniedError, ServiceError, ValidationFailed
 from common.pdf import render_pdf
 from lists import catalogue, rules
 from lists.models import (
     BlackListEntry,
     BlacklistGround,
+    IndustrySanction,
     NoticeDocument,
     RedListEntry,
 )
@@ -120,20 +121,30 @@ def _end_derived_record(record: CreditRecord | None, *, actor: User | None, reas
 def _store_notice(
     *, kind: str, actor: User, template: str, context: dict[str, Any],
     black_entry: BlackListEntry | None = None, red_entry: RedListEntry | None = None,
+    sanction: IndustrySanction | None = None,
 ) -> NoticeDocument:
-    """Render a notice to PDF and keep it with its SHA-256, so what was served can be proved."""
-    pdf = render_pdf(template, context)
-    digest = hashlib.sha256(pdf).hexdigest()
+    """Render a notice to PDF and keep it with its SHA-256, so what was served can be proved.
+
+    The notice is stored first so that its verification token can be issued for it
+    (`common.verification`, filled in by the portal); the PDF then carries the QR code and the
+    link to the public page that says whether the notice still stands.
+    """
     notice = NoticeDocument(kind=kind, black_entry=black_entry, red_entry=red_entry,
-                            issued_on=clock.today(), sha256=digest, size=len(pdf),
+                            sanction=sanction, issued_on=clock.today(), sha256="", size=0,
                             created_by=actor)
-    # Named by checksum: if the transaction rolls back, the orphan file is harmless and a retry
-    # that renders the same bytes reuses the name.
-    notice.file.save(f"{digest}.pdf", ContentFile(pdf), save=False)
     notice.save()
+    verify_url = verification.verification_url(notice, actor=actor)
+    pdf = render_pdf(template, {**context, "verify_url": verify_url})
+    digest = hashlib.sha256(pdf).hexdigest()
+    # Named by checksum: if the transaction rolls back, the orphan file is harmless.
+    notice.file.save(f"{digest}.pdf", ContentFile(pdf), save=False)
+    notice.sha256, notice.size = digest, len(pdf)
+    notice.save(update_fields=["file", "sha256", "size"])
+    owner = black_entry or red_entry
     record_event(actor=actor, action=f"lists.notice.{kind}", target=notice,
                  after={"sha256": digest, "size": len(pdf),
-                        "entry": (black_entry or red_entry).pk})  # type: ignore[union-attr]
+                        **({"sanction": sanction.pk} if sanction is not None
+                           else {"entry": owner.pk if owner else None})})
     return notice
 
 

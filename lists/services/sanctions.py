@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -14,7 +12,6 @@ from accounts.models import User
 from audit.services import record_event
 from common import clock
 from common.errors import Conflict, ValidationFailed
-from common.pdf import render_pdf
 from lists import permissions as p
 from lists import rules
 from lists.models import (
@@ -28,6 +25,7 @@ from lists.services._common import (
     _four_eyes,
     _locked,
     _required,
+    _store_notice,
 )
 from lists.workflows import advance
 from records.models import CreditRecord, RecordState
@@ -89,19 +87,12 @@ def sanction_propose(
 
 def _sanction_notice(sanction: IndustrySanction, *, actor: User, kind: str, template: str
                      ) -> NoticeDocument:
-    """Render and keep the notice or the decision of a sanction, with its checksum."""
-    pdf = render_pdf(template, {
+    """Render and keep the notice or the decision of a sanction, with its checksum and its
+    verification link (`_store_notice`)."""
+    return _store_notice(kind=kind, actor=actor, template=template, sanction=sanction, context={
         "sanction": sanction, "subject": sanction.subject, "issued_on": clock.today(),
         "statement_days": rules.parameter("sanction_statement_working_days"),
     })
-    digest = hashlib.sha256(pdf).hexdigest()
-    notice = NoticeDocument(kind=kind, sanction=sanction, issued_on=clock.today(),
-                            sha256=digest, size=len(pdf), created_by=actor)
-    notice.file.save(f"{digest}.pdf", ContentFile(pdf), save=False)
-    notice.save()
-    record_event(actor=actor, action=f"lists.notice.{kind}", target=notice,
-                 after={"sha256": digest, "size": len(pdf), "sanction": sanction.pk})
-    return notice
 
 
 @transaction.atomic

@@ -105,6 +105,12 @@ def county(db, reviewer, clerk, leader) -> dict[str, Any]:
 
 
 @pytest.fixture
+def immediate_jobs(settings) -> None:
+    """Background jobs run inline where they are queued (the page's flow, without a worker)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
 def snapshot(county) -> Any:
     from monitoring.services import snapshot_take
 

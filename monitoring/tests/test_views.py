@@ -109,7 +109,8 @@ def test_statistics_api_needs_the_scope(reviewer, snapshot):
     assert Client().get("/api/v1/statistics/overview").status_code == 401
 
 
-def test_leader_issues_a_monthly_report_kept_with_its_figures(leader, snapshot, clerk):
+def test_leader_issues_a_monthly_report_kept_with_its_figures(leader, snapshot, clerk,
+                                                              immediate_jobs):
     client = signed_in(leader)
     with clock.frozen_at(dt.date(2026, 4, 2)):
         response = client.post(reverse("monitoring:report_generate"),
@@ -137,7 +138,7 @@ def test_leader_issues_a_monthly_report_kept_with_its_figures(leader, snapshot, 
                                         args=[report.pk, "pdf"])).status_code == 403
 
 
-def test_report_pdf_is_in_chinese(leader, snapshot):
+def test_report_pdf_is_in_chinese(leader, snapshot, immediate_jobs):
     from pypdf import PdfReader
 
     with clock.frozen_at(dt.date(2026, 4, 2)):

@@ -34,14 +34,14 @@ def mask_phone(phone: str) -> str:
 
 @register.simple_tag
 def may_issue_reports(user: Any) -> bool:
-    from portal.permissions import can_issue_reports
+    from accounts.permissions import can_issue_reports
 
     return can_issue_reports(user)
 
 
 @register.simple_tag
 def may_revoke_documents(user: Any) -> bool:
-    from portal.permissions import can_revoke_documents
+    from accounts.permissions import can_revoke_documents
 
     return can_revoke_documents(user)
 

@@ -56,7 +56,7 @@ def db_digest() -> str:
 def test_catalogue_fixture_follows_the_publicity_tiers():
     rows = [r["fields"] for r in json.loads(demo.FIXTURE.read_text(encoding="utf-8"))]
     codes = {r["code"] for r in rows}
-    assert 30 <= len(rows) <= 40 and len(codes) == len(rows)
+    assert 30 <= len(rows) <= 50 and len(codes) == len(rows)
     assert {"commitment_breach", "fraud", "bank_debt_evasion", "tax_evasion", "false_accounts",
             "commendation_national", "commendation_provincial", "commendation_city",
             "commendation_county", "inspection_good", "inspection_failed"} <= codes

@@ -111,7 +111,7 @@ def test_auditor_sees_the_trail_and_the_chain_status(catalogue, clerk, auditor):
     assert 'data-testid="home-auditor"' in body
     assert 'data-testid="verify-chain"' in body and reverse("audit:verify") in body
     assert 'data-testid="events-total">0<' not in body
-    assert "record.create" in body or "record.submit" in body
+    assert "录入信用记录" in body or "信用记录提交审核" in body
 
 
 def test_admin_is_told_a_deadline_run_failed(admin_user):

@@ -134,17 +134,17 @@ def test_home_renders_for_every_role(client: Client, request, role_fixture: str,
 
 def test_clerk_home_shows_only_own_actions(client: Client, clerk: User, reviewer: User):
     with transaction.atomic():
-        record_event(actor=reviewer, action="subject.secret_reviewer_action",
+        record_event(actor=reviewer, action="record.approve",
                      target_type="x", target_id="1")
-        record_event(actor=clerk, action="subject.my_own_action", target_type="x",
+        record_event(actor=clerk, action="record.submit", target_type="x",
                      target_id="2")
     client.force_login(clerk)
     body = client.get(reverse("home")).content.decode()
-    assert "subject.my_own_action" in body
-    assert "subject.secret_reviewer_action" not in body
+    assert "信用记录提交审核" in body
+    assert "信用记录已核准" not in body
     client.force_login(reviewer)
     body = client.get(reverse("home")).content.decode()
-    assert "subject.secret_reviewer_action" in body and "subject.my_own_action" in body
+    assert "信用记录已核准" in body and "信用记录提交审核" in body
 
 
 def test_staff_without_role_is_refused(client: Client, db: None):
@@ -169,7 +169,7 @@ def test_audit_list_and_verify_for_auditor(client: Client, auditor: User, clerk:
     client.force_login(auditor)
     response = client.get(reverse("audit:list"))
     assert response.status_code == 200
-    assert "subject.create" in response.content.decode()
+    assert "主体已登记" in response.content.decode()
     response = client.post(reverse("audit:verify"))
     assert response.status_code == 200
     body = response.content.decode()
@@ -201,6 +201,6 @@ def test_audit_list_masks_id_numbers(client: Client, auditor: User, clerk: User)
                    category=Category.PRACTITIONER, contact_phone="13912345678")
     client.force_login(auditor)
     body = client.get(reverse("audit:list")).content.decode()
-    assert "subject.create" in body
+    assert "主体已登记" in body and "subject.create" not in body.split("<tbody>")[1]
     assert "11010519491231002X" not in body and "1101**********002X" in body
     assert "13912345678" not in body

@@ -19,6 +19,10 @@
       state.setAttribute("data-job-state", data.status);
       box.setAttribute("data-job-finished", data.finished ? "1" : "0");
       if (data.error) { error.textContent = data.error; error.hidden = false; }
+      // A page that lists what the job makes (the reports page) shows it once the job is done.
+      if (data.finished && data.status === "succeeded" && box.closest("[data-job-reload]")) {
+        window.setTimeout(function () { window.location.reload(); }, 500);
+      }
     }
 
     function poll() {

@@ -66,4 +66,15 @@
       });
     });
   }
+
+  // A table's "select all on this page" box ticks (or clears) its form's boxes of that name.
+  document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+    var boxes = function () {
+      return all.form ? all.form.querySelectorAll(
+        "input[type=checkbox][name='" + all.dataset.selectAll + "']") : [];
+    };
+    all.addEventListener("change", function () {
+      boxes().forEach(function (box) { box.checked = all.checked; });
+    });
+  });
 })();

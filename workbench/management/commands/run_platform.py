@@ -5,10 +5,11 @@ Each is a child process of this supervisor, not of the web server, so a worker n
 a gunicorn master and is never forked from it. A child that exits is started again (after a
 pause that grows with repeated deaths, up to 30 seconds); Ctrl-C or SIGTERM stops all three —
 SIGTERM first, SIGKILL for one that has not stopped after `--grace` seconds — and then the
-supervisor exits. HC_WORKER=0 leaves the worker out (workers run on other machines:
-`manage.py run_worker` there); HC_SCHEDULER=0 leaves the scheduler out (run
-`manage.py run_scheduler` elsewhere, exactly once per installation, or `process_deadlines`
-from cron).
+supervisor exits. The worker is the configured backend's (HC_TASKS_BACKEND): `run_worker` for the
+database, `run_rq_worker` for Redis, none for the immediate backend. HC_WORKER=0 leaves the
+worker out (workers run on other machines: the same command there); HC_SCHEDULER=0 leaves
+the scheduler out (run `manage.py run_scheduler` elsewhere, exactly once per installation, or
+`process_deadlines` from cron).
 """
 
 from __future__ import annotations
@@ -27,6 +28,17 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
+
+
+def worker_argv(python: str) -> list[str] | None:
+    """The worker for the configured task backend (HC_TASKS_BACKEND): django-tasks-db's worker
+    for the database, RQ's for Redis, none for the immediate backend (jobs run inline)."""
+    backend = getattr(settings, "HC_TASKS_BACKEND", "database")
+    if backend == "redis":
+        return [python, MANAGE, "run_rq_worker", "default"]
+    if backend == "database":
+        return [python, MANAGE, "run_worker", "--no-reload", "--queue-name", "*"]
+    return None
 
 
 @dataclass
@@ -66,9 +78,9 @@ class Command(BaseCommand):
                 gunicorn, "-c", str(Path(settings.BASE_DIR) / "gunicorn.conf.py"),
                 "config.wsgi:application", "--bind", bind, "--workers", str(workers),
                 "--access-logfile", "-", "--graceful-timeout", "10"]))
-        if os.environ.get("HC_WORKER", "1") == "1":
-            result.append(Child("worker", [python, MANAGE, "run_worker", "--no-reload",
-                                           "--queue-name", "*"]))
+        worker = worker_argv(python)
+        if os.environ.get("HC_WORKER", "1") == "1" and worker:
+            result.append(Child("worker", worker))
         if os.environ.get("HC_SCHEDULER", "1") == "1":
             result.append(Child("scheduler", [python, MANAGE, "run_scheduler"]))
         return result

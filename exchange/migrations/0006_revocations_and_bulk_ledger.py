@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchange', '0004_feed_mapping_defaults'),
+        ('exchange', '0005_change_feed'),
         ('records', '0004_legal_basis_national_only'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
