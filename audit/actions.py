@@ -43,6 +43,7 @@ ACTION_LABELS: dict[str, Any] = {
     "subject.unmask": _("Personal data viewed unmasked"),
     # records
     "record.create": _("Credit record entered"),
+    "record.bulk_create": _("Credit records entered by import (one chunk)"),
     "record.update": _("Credit record draft edited"),
     "record.submit": _("Credit record submitted for review"),
     "record.approve": _("Credit record approved"),
@@ -161,6 +162,8 @@ ACTION_LABELS: dict[str, Any] = {
     "exchange.import": _("Import finished"),
     "exchange.classify_request": _("Category check requested for an imported subject"),
     "exchange.classified": _("Imported subject's category checked"),
+    "exchange.revocation_request": _("Revocation of a credit record requested by a feed"),
+    "exchange.revocation_decided": _("Revocation requested by a feed decided"),
     "exchange.export_prepare": _("Export batch prepared"),
     "exchange.export_sent": _("Export batch sent"),
     "exchange.export_acknowledged": _("Export batch acknowledged"),

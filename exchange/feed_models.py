@@ -111,6 +111,7 @@ class RowOutcome(models.TextChoices):
     FACT = "fact", _("Kept as licence fact")
     DUPLICATE = "duplicate", _("Duplicate")
     CORRECTION = "correction", _("Correction")
+    REVOCATION = "revocation", _("Revocation requested")
     REJECTED = "rejected", _("Rejected")
 
 
@@ -160,6 +161,45 @@ class ClassificationRequest(models.Model):
 
     def __str__(self) -> str:
         return str(self.subject)
+
+
+class RevocationRequest(models.Model):
+    """A feed says a penalty decision was revoked (CF_ZT = 2): the matching record is revoked
+    only when a reviewer other than the importer agrees (the normal four-eyes review); until
+    then it stays as it is. A refused request is kept with the reviewer's reason."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Revoked")
+        REFUSED = "refused", _("Refused")
+
+    record = models.ForeignKey("records.CreditRecord", on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("record"))
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")
+    row_number = models.PositiveIntegerField(_("row"))
+    reason = models.TextField(_("reason given by the feed"), blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(_("requested at"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices,
+                             default=State.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    comment = models.TextField(_("reviewer's comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("revocation request")
+        verbose_name_plural = _("revocation requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # one open request per record: the same revocation arriving twice is a duplicate
+            models.UniqueConstraint(fields=["record"], condition=models.Q(state="pending"),
+                                    name="revocation_one_pending_per_record"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.state}"
 
 
 class ExportState(models.TextChoices):

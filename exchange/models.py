@@ -10,4 +10,5 @@ from exchange.feed_models import (  # noqa: F401  the exchange's file models
     FeedMapping,
     ImportBatch,
     ImportedRow,
+    RevocationRequest,
 )

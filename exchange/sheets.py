@@ -32,9 +32,11 @@ from exchange.feed_services import (
     ImportContext,
     ImportResult,
     Parsed,
+    Progress,
     apply_record,
     run_import,
 )
+from records import bulk
 from records.models import CreditRecord, RecordType
 from subjects.identifiers import normalise, validate_subject_code
 from subjects.models import Category, Subject
@@ -152,7 +154,9 @@ def _read(kind: str, data: bytes) -> Parsed:
             field = "subject_code"
         return titles.get(aliases.get(field or "", field or ""), field or "")
 
-    return Parsed(kind, TEMPLATE, table.file_format, table.encoding, rows, apply, column)
+    prepare = _prepare_record if kind == FeedKind.RECORDS else None
+    return Parsed(kind, TEMPLATE, table.file_format, table.encoding, rows, apply, column,
+                  prepare)
 
 
 def _amount(value: Any, row: feeds.FeedRow, title: str) -> Decimal | None:
@@ -207,6 +211,39 @@ def _changed(old: Any, new: Any) -> bool:
     return str(old or "").strip() != str(new or "").strip()
 
 
+def _record_type(ctx: ImportContext, value: str) -> RecordType | None:
+    """The catalogue entry a template's type column names (code first, then name), looked up
+    once per distinct value in a file."""
+    if value not in ctx.record_types:
+        ctx.record_types[value] = (RecordType.objects.filter(code=value).first()
+                                   or RecordType.objects.filter(name=value).first())
+    return ctx.record_types[value]
+
+
+def _record_fields(values: dict[str, Any], record_type: RecordType) -> dict[str, Any]:
+    return {
+        "record_type": record_type, "occurred_on": values["occurred_on"],
+        "decided_on": values["decided_on"], "description": values.get("description", ""),
+        "amount": values.get("amount"), "level": values.get("level", ""),
+        "internal_note": values.get("internal_note", ""),
+    }
+
+
+def _prepare_record(ctx: ImportContext, row: feeds.FeedRow) -> bulk.Candidate | None:
+    """A records-template row for the set-based path; a row whose type the catalogue lacks
+    goes to the row path, which names its first fault in `_apply_record`'s order (an unknown
+    subject before an unknown type)."""
+    record_type = _record_type(ctx, row.values["record_type"])
+    if record_type is None:
+        return None
+    fields = _record_fields(row.values, record_type)
+    problem = bulk.text_limit_problem(fields)
+    if problem is not None:
+        return None
+    return bulk.Candidate(key=row.row_number, subject_code=normalise(row.values["subject_code"]),
+                          document_number=row.values["document_number"], values=fields)
+
+
 def _apply_record(ctx: ImportContext, row: feeds.FeedRow
                   ) -> tuple[str, CreditRecord | None, Subject | None]:
     values = row.values
@@ -215,17 +252,11 @@ def _apply_record(ctx: ImportContext, row: feeds.FeedRow
     if subject is None:
         raise_field("subject", _("No subject with code %(c)s is registered; import it with the "
                                  "subjects template first.") % {"c": code})
-    record_type = (RecordType.objects.filter(code=values["record_type"]).first()
-                   or RecordType.objects.filter(name=values["record_type"]).first())
+    record_type = _record_type(ctx, values["record_type"])
     if record_type is None:
         raise_field("record_type", _("Unknown record type %(t)s; use a code or name of the "
                                      "catalogue.") % {"t": values["record_type"]})
-    fields = {
-        "record_type": record_type, "occurred_on": values["occurred_on"],
-        "decided_on": values["decided_on"], "description": values.get("description", ""),
-        "amount": values.get("amount"), "level": values.get("level", ""),
-        "internal_note": values.get("internal_note", ""),
-    }
+    fields = _record_fields(values, record_type)
     outcome, record = apply_record(
         actor=ctx.actor, source=ctx.source, subject=subject,
         document_number=values["document_number"], values=fields,
@@ -240,7 +271,8 @@ def raise_field(field: str, message: str) -> NoReturn:
 
 def import_sheet(*, actor: User, kind: str, source: Department, data: bytes, file_name: str,
                  dry_run: bool = False, keep_preview: bool = False,
-                 max_rows: int | None = None) -> ImportResult:
+                 max_rows: int | None = None, progress: Progress | None = None
+                 ) -> ImportResult:
     """Import a filled-in subjects or records template (dry run and preview as for feeds)."""
     if kind == FeedKind.SUBJECTS:
         permissions.require(permissions.can_edit_subjects(actor), _("register subjects"))
@@ -251,4 +283,4 @@ def import_sheet(*, actor: User, kind: str, source: Department, data: bytes, fil
         raise ValueError(kind)
     return run_import(actor=actor, source=source, data=data, file_name=file_name,
                       dry_run=dry_run, keep_preview=keep_preview, max_rows=max_rows,
-                      parse=lambda raw: _read(kind, raw))
+                      parse=lambda raw: _read(kind, raw), progress=progress)

@@ -1,14 +1,15 @@
 """The exchange's background job: a large import in the worker, not in the web request.
 
-A file of more than `EXCHANGE_SYNC_MAX_ROWS` rows is stored by its SHA-256 under the upload
-directory and `exchange.import` is queued with the file's checksum, name, kind, source and who
-asked; the job reads the stored bytes (checking their checksum), runs exactly what the
-synchronous door runs (`import_feed` / `import_sheet`) and writes the batch number into the
-run's summary, where `GET /api/v1/imports/{number}` finds it.
-
-The names and arguments are those of the upload page's background import (the `import`
-branch's `exchange/tasks.py`, which also reports progress after every chunk): when both are
-merged, that module replaces this one and the API keeps working unchanged.
+A file of more than `EXCHANGE_SYNC_MAX_ROWS` rows is not previewed (a dry run of a large file
+would hold the database's write lock, on SQLite, for its whole length, and its progress could
+not be seen from outside its rolled-back transaction); it is imported at once in the
+background: its good rows enter review as submitted records like any import, its bad rows are
+reported. The upload page stores the file by its SHA-256 and queues `exchange.import` with the
+file's checksum, name, kind, source and the person who asked; the job reads the stored bytes
+(checking their checksum), runs exactly what the synchronous page runs (`import_feed` /
+`import_sheet`), reports its progress after every chunk (each chunk commits on its own), and
+writes the batch number and the first rows into the run's summary. The page follows the run's
+progress bar and then shows the batch: the same counts and the same error report (XLSX).
 
 Exclusive (lock `exchange.import`): one background import at a time, so two large files of one
 source never race each other for the same document numbers.
@@ -53,12 +54,12 @@ def stored_upload(sha256: str, file_name: str) -> bytes | None:
 
 def run_import(*, actor: User, kind: str, source: Department, data: bytes, file_name: str,
                progress: Any = None) -> ImportResult:
-    """One file through the importer its kind needs (feeds or a template). `progress` is for
-    the chunk-by-chunk importer of the upload page's background import (not used here)."""
+    """One file through the importer its kind needs (feeds or a template)."""
     if kind in (FeedKind.SUBJECTS, FeedKind.RECORDS):
         return import_sheet(actor=actor, kind=kind, source=source, data=data,
-                            file_name=file_name)
-    return import_feed(actor=actor, source=source, data=data, file_name=file_name)
+                            file_name=file_name, progress=progress)
+    return import_feed(actor=actor, source=source, data=data, file_name=file_name,
+                       progress=progress)
 
 
 def import_job(*, run: JobRun, sha256: str, file_name: str, kind: str, source_id: int,
@@ -69,16 +70,19 @@ def import_job(*, run: JobRun, sha256: str, file_name: str, kind: str, source_id
     data = stored_upload(sha256, file_name)
     if data is None:
         raise jobs.JobFailed(str(_("The uploaded file is no longer stored; upload it again.")))
+
+    def progress(done: int, total: int) -> None:
+        jobs.report(run, progress=99 * done // max(total, 1), rows=done)
+
     with translation.override("zh-hans"):
         try:
             result = run_import(actor=actor, kind=kind, source=source, data=data,
-                                file_name=file_name)
+                                file_name=file_name, progress=progress)
         except ServiceError as exc:
             raise jobs.JobFailed(str(exc.message)) from exc
         if result.batch is None:  # the file as a whole could not be read
             raise jobs.JobFailed(result.summary["rejected"][0]["reason"])
-        jobs.report(run, progress=100, batch=result.batch.number,
-                    preview=(result.preview or [])[:50])
+        jobs.report(run, batch=result.batch.number, preview=(result.preview or [])[:50])
     return int(result.summary["rows"])
 
 

@@ -4,7 +4,9 @@ Thin: each view parses a form, calls one service in `exchange.feed_services`, an
 is previewed first (a dry run through the same code, rolled back) and imported only when the
 data officer confirms; the uploaded bytes are kept by checksum between the two steps, so what is
 imported is exactly what was previewed. Files run synchronously up to
-`EXCHANGE_SYNC_MAX_ROWS` rows; larger ones go through `manage.py import_feed`.
+`EXCHANGE_SYNC_MAX_ROWS` rows; a larger upload is imported at once as a background job
+(`exchange.tasks`): the request returns immediately, the job page follows its progress and then
+shows the batch with the same counts and error report.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from accounts import permissions
 from accounts.decorators import staff_required
 from accounts.models import Department, Role, User
 from common.errors import ServiceError
+from common.models import JobRun, JobStatus
 from common.pages import apply_service_error, deny_unless
 from common.spreadsheets import Sheet, csv_response, xlsx_response
+from exchange import tasks
 from exchange.exports import (
     can_export,
     export_acknowledge,
@@ -46,11 +50,11 @@ from exchange.feed_models import (
     ExportBatch,
     FeedKind,
     ImportBatch,
+    RevocationRequest,
 )
-from exchange.feed_services import classification_resolve, import_feed
+from exchange.feed_services import classification_resolve, import_feed, revocation_decide
+from exchange.feeds import estimate_rows
 from exchange.sheets import import_sheet, template_sheets
-
-UPLOAD_DIR = "exchange/uploads"
 
 
 def sync_max_rows() -> int:
@@ -100,54 +104,109 @@ class FeedUploadForm(forms.Form):
 def _keep_upload(data: bytes, name: str) -> str:
     """Store the uploaded bytes under their checksum (the same file is stored once)."""
     sha = hashlib.sha256(data).hexdigest()
-    path = f"{UPLOAD_DIR}/{sha}{Path(name).suffix.lower()[:8]}"
+    path = tasks.upload_path(sha, name)
     if not default_storage.exists(path):
         default_storage.save(path, ContentFile(data))
-    return path
+    return sha
 
 
 def _stored_upload(batch: ImportBatch) -> bytes:
-    path = f"{UPLOAD_DIR}/{batch.file_sha256}{Path(batch.file_name).suffix.lower()[:8]}"
-    if not default_storage.exists(path):
-        raise Http404
-    with default_storage.open(path, "rb") as handle:
-        data = handle.read()
-    if hashlib.sha256(data).hexdigest() != batch.file_sha256:
+    data = tasks.stored_upload(batch.file_sha256, batch.file_name)
+    if data is None:
         raise Http404
     return data
 
 
+def _in_background(request: HttpRequest, form: forms.Form, *, kind: str, data: bytes,
+                   name: str) -> HttpResponse | None:
+    """A file above `EXCHANGE_SYNC_MAX_ROWS` rows: store it and queue its import as a job;
+    the response (the job's page) returns at once. None for a file the request handles."""
+    if estimate_rows(data) <= sync_max_rows():
+        return None
+    sha = _keep_upload(data, name)
+    try:
+        run = tasks.start_import(actor=request.user, kind=kind,
+                                 source=form.cleaned_data["source"], sha256=sha,
+                                 file_name=name)
+    except ServiceError as exc:
+        form.add_error(None, str(exc.message))
+        return None
+    return redirect("exchange:job", pk=run.pk)
+
+
+def _preview_or_queue(request: HttpRequest, form: forms.Form, *, kind: str
+                      ) -> tuple[HttpResponse | None, int]:
+    """The valid upload form's file: queued as a background job when large, else previewed
+    (a dry run) in the request. Returns the redirect to follow, or None and the status with
+    which the form is shown again with its errors."""
+    upload = form.cleaned_data["file"]
+    data = upload.read()
+    queued = _in_background(request, form, kind=kind, data=data, name=upload.name)
+    if queued is not None:
+        return queued, 302
+    if form.non_field_errors():  # another background import is still running
+        return None, 409
+    source = form.cleaned_data["source"]
+    try:
+        if kind == "feed":
+            result = import_feed(actor=request.user, source=source, data=data,
+                                 file_name=upload.name, dry_run=True, keep_preview=True,
+                                 max_rows=sync_max_rows())
+        else:
+            result = import_sheet(actor=request.user, kind=kind, source=source, data=data,
+                                  file_name=upload.name, dry_run=True, keep_preview=True,
+                                  max_rows=sync_max_rows())
+    except ServiceError as exc:
+        return None, apply_service_error(form, exc)
+    if result.batch is None:  # the file as a whole could not be read
+        form.add_error("file", result.summary["rejected"][0]["reason"])
+        return None, 422
+    _keep_upload(data, upload.name)
+    request.session[f"exchange-preview-{result.batch.number}"] = result.preview
+    return redirect("exchange:batch", number=result.batch.number), 302
+
+
 @staff_required
 def feed_upload(request: HttpRequest) -> HttpResponse:
-    """Upload a 双公示 file: a preview first, nothing written until the officer confirms."""
+    """Upload a 双公示 file: a preview first, nothing written until the officer confirms (a
+    file above `EXCHANGE_SYNC_MAX_ROWS` rows: imported as a background job)."""
     deny_unless(can_use_exchange(request.user))
     form = FeedUploadForm(request.POST or None, request.FILES or None, user=request.user)
     status = 200
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        data = upload.read()
-        try:
-            result = import_feed(actor=request.user, source=form.cleaned_data["source"],
-                                 data=data, file_name=upload.name, dry_run=True,
-                                 keep_preview=True, max_rows=sync_max_rows())
-        except ServiceError as exc:
-            status = apply_service_error(form, exc)
-        else:
-            if result.batch is None:  # the file as a whole could not be read
-                form.add_error("file", result.summary["rejected"][0]["reason"])
-                status = 422
-            else:
-                _keep_upload(data, upload.name)
-                request.session[f"exchange-preview-{result.batch.number}"] = result.preview
-                return redirect("exchange:batch", number=result.batch.number)
+        response, status = _preview_or_queue(request, form, kind="feed")
+        if response is not None:
+            return response
     elif request.method == "POST":
         status = 422
     batches = ImportBatch.objects.exclude(state=ImportBatch.State.PREVIEW).select_related(
         "source", "actor")[:20]
     waiting = ClassificationRequest.objects.filter(resolved_at__isnull=True).count()
+    revocations = RevocationRequest.objects.filter(
+        state=RevocationRequest.State.PENDING).count()
     return render(request, "exchange/feed_upload.html",
                   {"form": form, "batches": batches, "waiting": waiting,
-                   "max_rows": sync_max_rows()}, status=status)
+                   "revocations": revocations, "max_rows": sync_max_rows()}, status=status)
+
+
+def _job_preview(number: str) -> list[dict[str, Any]]:
+    """The first rows of a batch a background job imported (kept in the job's summary)."""
+    run = JobRun.objects.filter(job=tasks.JOB, summary__batch=number).first()
+    return list((run.summary or {}).get("preview") or []) if run else []
+
+
+@staff_required
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background import: its progress bar while it runs, then its batch (the same counts and
+    error report as an import in the request); a failed run shows why."""
+    deny_unless(can_use_exchange(request.user))
+    run = get_object_or_404(JobRun, pk=pk, job=tasks.JOB)
+    deny_unless(run.triggered_by_id == request.user.pk or request.user.role == Role.ADMIN)
+    if run.status == JobStatus.SUCCEEDED and (run.summary or {}).get("batch"):
+        return redirect("exchange:batch", number=run.summary["batch"])
+    return render(request, "exchange/import_job.html", {
+        "run": run, "file_name": run.args.get("file_name", ""),
+        "finished": run.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)})
 
 
 @staff_required
@@ -156,7 +215,8 @@ def batch_detail(request: HttpRequest, number: str) -> HttpResponse:
     deny_unless(can_use_exchange(request.user))
     batch = get_object_or_404(ImportBatch.objects.select_related("source", "actor"),
                               number=number)
-    preview = request.session.get(f"exchange-preview-{batch.number}") or []
+    preview = (request.session.get(f"exchange-preview-{batch.number}")
+               or _job_preview(batch.number))
     imported = ImportBatch.objects.filter(
         file_sha256=batch.file_sha256, source=batch.source,
         state=ImportBatch.State.FINISHED).order_by("-started_at").first()
@@ -330,29 +390,16 @@ class SheetUploadForm(FeedUploadForm):
 
 @staff_required
 def sheet_upload(request: HttpRequest) -> HttpResponse:
-    """Subjects or records from a filled-in template: preview first, as for feeds."""
+    """Subjects or records from a filled-in template: preview first, as for feeds (a large
+    file: imported as a background job)."""
     deny_unless(can_use_exchange(request.user))
     form = SheetUploadForm(request.POST or None, request.FILES or None, user=request.user,
                            initial={"source": request.user.department_id})
     status = 200
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        data = upload.read()
-        try:
-            result = import_sheet(actor=request.user, kind=form.cleaned_data["kind"],
-                                  source=form.cleaned_data["source"], data=data,
-                                  file_name=upload.name, dry_run=True, keep_preview=True,
-                                  max_rows=sync_max_rows())
-        except ServiceError as exc:
-            status = apply_service_error(form, exc)
-        else:
-            if result.batch is None:
-                form.add_error("file", result.summary["rejected"][0]["reason"])
-                status = 422
-            else:
-                _keep_upload(data, upload.name)
-                request.session[f"exchange-preview-{result.batch.number}"] = result.preview
-                return redirect("exchange:batch", number=result.batch.number)
+        response, status = _preview_or_queue(request, form, kind=form.cleaned_data["kind"])
+        if response is not None:
+            return response
     elif request.method == "POST":
         status = 422
     return render(request, "exchange/sheet_upload.html",
@@ -370,6 +417,33 @@ def sheet_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     if fmt == "csv":
         return csv_response(f"{name}.csv", template.header, [])
     return xlsx_response(f"{name}.xlsx", template, notes)
+
+
+# --- revocations a feed asked for, waiting for a reviewer -------------------------------------
+
+@staff_required
+def revocation_list(request: HttpRequest) -> HttpResponse:
+    """Revocations (CF_ZT = 2) a feed asked for: a reviewer other than the importer revokes the
+    record or refuses with a reason (`feed_services.revocation_decide`)."""
+    deny_unless(permissions.can_review_records(request.user))
+    if request.method == "POST":
+        item = get_object_or_404(RevocationRequest, pk=request.POST.get("request"))
+        approve = request.POST.get("decision") == "approve"
+        try:
+            revocation_decide(actor=request.user, request=item, approve=approve,
+                              comment=request.POST.get("comment", ""))
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("The record has been revoked.") if approve
+                             else _("The revocation was refused; the record stays."))
+        return redirect("exchange:revocations")
+    pending = (RevocationRequest.objects.filter(state=RevocationRequest.State.PENDING)
+               .select_related("record", "record__subject", "batch", "requested_by")[:500])
+    decided = (RevocationRequest.objects.exclude(state=RevocationRequest.State.PENDING)
+               .select_related("record", "decided_by")[:50])
+    return render(request, "exchange/revocations.html",
+                  {"pending": pending, "decided": decided})
 
 
 # --- subjects created from feeds, waiting for a clerk -----------------------------------------

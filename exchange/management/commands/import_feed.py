@@ -1,6 +1,8 @@
 """`manage.py import_feed FILE [--dry-run] [--source DEPT] [--json]`: import a 双公示 file.
 
-Runs synchronously (there is no job system yet). The import acts as the source department's
+Runs synchronously in the terminal, whatever the file's size (the upload page hands files above
+`EXCHANGE_SYNC_MAX_ROWS` rows to the background job `exchange.import` instead), through the
+same set-based path (`records.bulk`) as the page. The import acts as the source department's
 service account (`feed-<code>`), so every record enters review like a clerk's entry and the
 audit log names who entered it. Exit status 1 when any row was rejected, 2 when the file as a
 whole could not be read.
