@@ -53,6 +53,7 @@ ACTION_LABELS: dict[str, Any] = {
     "record.revoke": _("Credit record revoked"),
     "record.repair": _("Credit record repaired"),
     "record.publicity_end": _("Publicity of a credit record ended"),
+    "record.publicity_resume": _("Publicity of a credit record resumed"),
     "record.evidence": _("Evidence attached to a credit record"),
     "record.evidence_view": _("Evidence of a credit record opened"),
     # scoring

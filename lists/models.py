@@ -340,6 +340,9 @@ class RedListEntry(FSMModelMixin, models.Model):
     held_by_record = models.ForeignKey(CreditRecord, null=True, blank=True,
                                        on_delete=models.PROTECT, related_name="+",
                                        verbose_name=_("disqualifying record"))
+    # The last publicity day the commendation's own record had when the suspension cut it short
+    # (given back if the suspension is lifted).
+    held_record_publicity_ends_on = models.DateField(null=True, blank=True)
     state = FSMField(_("state"), default=RedState.NOMINATED, choices=RedState.choices,
                      protected=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -531,6 +531,30 @@ def record_end_publicity(*, actor: User | None, record: CreditRecord, ended_on: 
     return record
 
 
+@transaction.atomic
+def record_resume_publicity(*, actor: User, record: CreditRecord, publicity_ends_on: dt.date,
+                            reason: str) -> CreditRecord:
+    """Give back the publicity a suspension cut short (`record_end_publicity`), up to the last
+    day the record had before.
+
+    A red-list entry suspended because a bad record became effective is reinstated when that
+    record falls (revoked, corrected away): 国办发〔2020〕49号 (七) asks lists to state how a
+    subject leaves and returns, and the commendation's own record counts again from that day.
+    Only an effective record whose publicity ends earlier than `publicity_ends_on` changes.
+    """
+    record = _locked(record)
+    if record.state != RecordState.EFFECTIVE or record.publicity_ends_on >= publicity_ends_on:
+        return record
+    before = {"publicity_ends_on": record.publicity_ends_on}
+    record.publicity_ends_on = publicity_ends_on
+    record.publicity_ended_early_on = None
+    record.save(update_fields=["publicity_ends_on", "publicity_ended_early_on", "updated_at"])
+    record_event(actor=actor, action="record.publicity_resume", target=record, before=before,
+                 after={"publicity_ends_on": publicity_ends_on, "reason": reason})
+    record_state_changed.send(sender=CreditRecord, record=record)
+    return record
+
+
 @dataclass(frozen=True)
 class CheckedUpload:
     extension: str

@@ -35,6 +35,7 @@ from lists.services._common import (
 )
 from lists.workflows import advance
 from records.models import CreditRecord, RecordState
+from records.services import record_end_publicity, record_resume_publicity
 from subjects.models import Subject
 
 
@@ -222,6 +223,22 @@ def red_remove(*, actor: User, entry: RedListEntry, reason: str) -> RedListEntry
     return entry
 
 
+def _pause_listing_record(entry: RedListEntry) -> None:
+    """A suspended entry's commendation stops counting the day it is suspended.
+
+    国发〔2016〕33号: incentives are for subjects without bad records; while the entry is
+    suspended, its own `redlisted` record must not lift the grade nor show on the public site.
+    Its publicity ends today (`record_end_publicity`); the date it had is kept on the entry and
+    given back if the suspension is lifted (`red_release`); removal revokes the record.
+    """
+    record = entry.listing_record
+    if record is None or record.state != RecordState.EFFECTIVE:
+        return
+    entry.held_record_publicity_ends_on = record.publicity_ends_on
+    record_end_publicity(actor=None, record=record, ended_on=clock.today(),
+                         reason=str(_("The red-list entry was suspended.")))
+
+
 def red_remove_for_record(*, record: CreditRecord) -> int:
     """Suspend at once every open or valid red-list entry of the record's subject when a
     disqualifying bad record becomes effective (`rules.red_list_removal_applies`).
@@ -244,6 +261,7 @@ def red_remove_for_record(*, record: CreditRecord) -> int:
         before = entry.state
         advance(entry, "hold", actor=None)
         entry.held_from_state, entry.held_on, entry.held_by_record = before, clock.today(), record
+        _pause_listing_record(entry)
         entry.save()
         record_event(actor=None, action="lists.red.hold", target=entry,
                      before={"state": before},
@@ -268,6 +286,11 @@ def red_release(*, actor: User, entry: RedListEntry, reason: str) -> RedListEntr
                          "(国发〔2016〕33号).") % {"n": record.document_number})
     back_to = entry.held_from_state or RedState.IN_FORCE
     advance(entry, "release", actor=actor, back_to=back_to)
+    if entry.listing_record_id and entry.held_record_publicity_ends_on:
+        record_resume_publicity(actor=actor, record=entry.listing_record,
+                                publicity_ends_on=entry.held_record_publicity_ends_on,
+                                reason=reason)
+    entry.held_record_publicity_ends_on = None
     entry.save()
     record_event(actor=actor, action="lists.red.release", target=entry,
                  before={"state": RedState.ON_HOLD}, after={"state": entry.state,

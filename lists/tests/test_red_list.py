@@ -199,3 +199,62 @@ def test_nomination_by_rule_needs_enough_batches(catalogue, lead_department, sub
     batch({subject: "A"}, as_of=dt.date(2026, 3, 1))
     _run(MONDAY)
     assert not RedListEntry.objects.exists()
+
+
+def _in_force(catalogue, clerk, reviewer, subject) -> RedListEntry:
+    entry = _admitted(clerk, reviewer, subject)
+    _run(dt.date(2026, 3, 10))
+    with clock.frozen_at(dt.date(2026, 3, 11)):
+        services.red_decide(actor=reviewer, entry=refreshed(entry), commend=True,
+                            commendation=Commendation.PRAISE, decision_number="表〔2026〕2号")
+        entry = services.red_publish(actor=reviewer, entry=refreshed(entry))
+    assert entry.state == RedState.IN_FORCE and entry.listing_record is not None
+    return entry
+
+
+def _record(entry: RedListEntry):
+    from records.models import CreditRecord
+
+    return CreditRecord.objects.get(pk=entry.listing_record_id)
+
+
+def test_a_suspended_entry_s_own_record_stops_counting_and_comes_back_when_lifted(
+        catalogue, clerk, reviewer, subject, make_record):
+    """No incentive while a bad record is in force: the commendation's record ends its
+    publicity the day the entry is suspended, and gets its date back when the bad record
+    falls and the suspension is lifted."""
+    from records.services import record_revoke
+
+    entry = _in_force(catalogue, clerk, reviewer, subject)
+    original_end = _record(entry).publicity_ends_on
+    assert original_end > dt.date(2026, 6, 2)
+    with clock.frozen_at(dt.date(2026, 6, 1)):
+        bad = make_record(subject, "presale_without_permit")
+    entry = refreshed(entry)
+    assert entry.state == RedState.ON_HOLD
+    assert entry.held_record_publicity_ends_on == original_end
+    paused = _record(entry)
+    assert paused.state == RecordState.EFFECTIVE
+    assert paused.publicity_ends_on == dt.date(2026, 5, 31)  # last day: the day before
+    assert paused.publicity_ended_early_on == dt.date(2026, 6, 1)
+
+    with clock.frozen_at(dt.date(2026, 6, 2)):
+        record_revoke(actor=reviewer, record=bad, reason="录入错误")
+        services.red_release(actor=reviewer, entry=refreshed(entry), reason="记录已撤销")
+    entry = refreshed(entry)
+    assert entry.state == RedState.IN_FORCE
+    assert entry.held_record_publicity_ends_on is None
+    resumed = _record(entry)
+    assert resumed.publicity_ends_on == original_end
+    assert resumed.publicity_ended_early_on is None
+
+
+def test_a_suspended_entry_removed_revokes_its_record(catalogue, clerk, reviewer, subject,
+                                                      make_record):
+    entry = _in_force(catalogue, clerk, reviewer, subject)
+    with clock.frozen_at(dt.date(2026, 6, 1)):
+        make_record(subject, "presale_without_permit")
+    with clock.frozen_at(dt.date(2026, 6, 2)):
+        services.red_remove(actor=reviewer, entry=refreshed(entry), reason="存在不良信用记录。")
+    assert refreshed(entry).state == RedState.REMOVED
+    assert _record(entry).state == RecordState.REVOKED
