@@ -203,6 +203,32 @@ def credit_check(
                         feedback_due=feedback_due)
 
 
+def _new_check(
+    *, number: str, subject: Subject, matter: Matter, result: dict[str, Any], facts: Any,
+    book: Any, actor: User, via: str, token_label: str, now: dt.datetime, as_of: dt.date,
+    feedback_due: dt.date,
+) -> CreditCheck:
+    """The numbered snapshot of one check, unsaved: one shape for the single and the bulk call."""
+    grade = facts.grade
+    result = {"number": number, "checked_at": now.isoformat(), **result}
+    return CreditCheck(
+        number=number, subject=subject, matter=matter, asked_by=actor,
+        department_id=actor.department_id, via=via, token_label=token_label[:120],
+        checked_at=now, as_of=as_of, grade=grade.grade if grade else "",
+        batch_id=grade.batch_id if grade else None,
+        model_label=grade.model_label if grade else "", rule_set_id=book.rule_set_id,
+        accept_with_missing=bool(result["accept_with_missing"].get("allowed")),
+        result=result, needs_feedback=bool(result["measures"]), feedback_due_on=feedback_due)
+
+
+def _store_measures(checks: list[CreditCheck], *, book: Any) -> None:
+    """The measures each stored check returned, in one statement."""
+    CheckMeasure.objects.bulk_create([
+        CheckMeasure(credit_check=check, measure_id=book.measures[m["code"]].id, code=m["code"],
+                     name=m["name"], kind=m["kind"])
+        for check in checks for m in check.result["measures"]])
+
+
 @transaction.atomic
 def _store_check(
     *, actor: User, subject: Subject, matter: Matter, result: dict[str, Any], book: Any,
@@ -210,22 +236,12 @@ def _store_check(
     feedback_due: dt.date,
 ) -> CreditCheck:
     number = _next_number(as_of.year)
-    result = {"number": number, "checked_at": now.isoformat(), **result}
-    grade = facts.grade
-    check = CreditCheck.objects.create(
-        number=number, subject=subject, matter=matter, asked_by=actor,
-        department_id=actor.department_id, via=via, token_label=token_label[:120],
-        checked_at=now, as_of=as_of, grade=grade.grade if grade else "",
-        batch_id=grade.batch_id if grade else None,
-        model_label=grade.model_label if grade else "", rule_set_id=book.rule_set_id,
-        accept_with_missing=bool(result["accept_with_missing"].get("allowed")),
-        result=result, needs_feedback=bool(result["measures"]), feedback_due_on=feedback_due,
-    )
-    CheckMeasure.objects.bulk_create([
-        CheckMeasure(credit_check=check, measure_id=book.measures[m["code"]].id, code=m["code"],
-                     name=m["name"], kind=m["kind"])
-        for m in result["measures"]
-    ])
+    check = _new_check(number=number, subject=subject, matter=matter, result=result,
+                       facts=facts, book=book, actor=actor, via=via, token_label=token_label,
+                       now=now, as_of=as_of, feedback_due=feedback_due)
+    check.save(force_insert=True)
+    _store_measures([check], book=book)
+    result = check.result
     record_event(actor=actor, action="approvals.check", target=check, after={
         "number": number, "subject": subject.pk, "matter": matter.code, "via": via,
         "grade": check.grade, "model": check.model_label, "rule_set": book.label,
@@ -324,25 +340,13 @@ def _store_checks(
         return []
     numbers = _next_numbers(as_of.year, len(made))
     feedback_due = feedback_due_date(checked_on=as_of)
-    checks = []
-    for number, (subject, result, facts) in zip(numbers, made, strict=True):
-        grade = facts.grade
-        result = {"number": number, "checked_at": now.isoformat(), **result}
-        checks.append(CreditCheck(
-            number=number, subject=subject, matter=matter, asked_by=actor,
-            department_id=actor.department_id, via=via, token_label=token_label[:120],
-            checked_at=now, as_of=as_of, grade=grade.grade if grade else "",
-            batch_id=grade.batch_id if grade else None,
-            model_label=grade.model_label if grade else "", rule_set_id=book.rule_set_id,
-            accept_with_missing=bool(result["accept_with_missing"].get("allowed")),
-            result=result, needs_feedback=bool(result["measures"]),
-            feedback_due_on=feedback_due))
+    checks = [
+        _new_check(number=number, subject=subject, matter=matter, result=result, facts=facts,
+                   book=book, actor=actor, via=via, token_label=token_label, now=now,
+                   as_of=as_of, feedback_due=feedback_due)
+        for number, (subject, result, facts) in zip(numbers, made, strict=True)]
     CreditCheck.objects.bulk_create(checks)
-    CheckMeasure.objects.bulk_create([
-        CheckMeasure(credit_check=check, measure_id=book.measures[m["code"]].id, code=m["code"],
-                     name=m["name"], kind=m["kind"])
-        for check in checks for m in check.result["measures"]
-    ])
+    _store_measures(checks, book=book)
     record_event(actor=actor, action="approvals.check_bulk",
                  target_type=CreditCheck._meta.label_lower,
                  target_id=f"{numbers[0]}..{numbers[-1]}", after={

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -40,6 +41,11 @@ def pending_reviews(*, user: User) -> QuerySet[CreditRecord]:
     )
 
 
+def _narrowed(qs: QuerySet[CreditRecord], **lookups: Any) -> QuerySet[CreditRecord]:
+    """`qs` filtered by each lookup a page set; None or an empty string means not set."""
+    return qs.filter(**{k: v for k, v in lookups.items() if v is not None and v != ""})
+
+
 def review_queue(
     *, user: User, department: Department | None = None, record_type: RecordType | None = None,
     severity: str = "", source: str = "", older_than_days: int | None = None,
@@ -50,19 +56,11 @@ def review_queue(
     `source` is the kind of the source department (lead, cooperating unit, external system);
     `older_than_days` keeps what was submitted at least that many days ago (by the clock).
     """
-    qs = pending_reviews(user=user)
-    if department is not None:
-        qs = qs.filter(source_department=department)
-    if record_type is not None:
-        qs = qs.filter(record_type=record_type)
-    if severity:
-        qs = qs.filter(record_type__severity=severity)
-    if source:
-        qs = qs.filter(source_department__kind=source)
-    if older_than_days:
-        qs = qs.filter(submitted_at__lte=clock.now() - dt.timedelta(days=older_than_days))
-    if submitted_by is not None:
-        qs = qs.filter(submitted_by=submitted_by)
+    since = (clock.now() - dt.timedelta(days=older_than_days)) if older_than_days else None
+    qs = _narrowed(pending_reviews(user=user), source_department=department,
+                   record_type=record_type, record_type__severity=severity,
+                   source_department__kind=source, submitted_at__lte=since,
+                   submitted_by=submitted_by)
     return qs.order_by("submitted_at", "pk")
 
 
@@ -76,27 +74,12 @@ def record_list(
     filters, newest decision first. `source` is the kind of the source department, as in
     `review_queue`; `source_kind` what kind of source it is (government department, rating
     agency, industry association: `Department.SourceKind`)."""
-    qs = visible_records(user=user).select_related("submitted_by")
-    if subject is not None:
-        qs = qs.filter(subject=subject)
-    if state:
-        qs = qs.filter(state=state)
-    if polarity:
-        qs = qs.filter(record_type__polarity=polarity)
-    if record_type is not None:
-        qs = qs.filter(record_type=record_type)
-    if department is not None:
-        qs = qs.filter(source_department=department)
-    if source:
-        qs = qs.filter(source_department__kind=source)
-    if source_kind:
-        qs = qs.filter(source_department__source_kind=source_kind)
-    if decided_from:
-        qs = qs.filter(decided_on__gte=decided_from)
-    if decided_to:
-        qs = qs.filter(decided_on__lte=decided_to)
-    if document_number:
-        qs = qs.filter(document_number__icontains=document_number)
+    qs = _narrowed(visible_records(user=user).select_related("submitted_by"),
+                   subject=subject, state=state, record_type__polarity=polarity,
+                   record_type=record_type, source_department=department,
+                   source_department__kind=source,
+                   source_department__source_kind=source_kind, decided_on__gte=decided_from,
+                   decided_on__lte=decided_to, document_number__icontains=document_number)
     return qs.order_by("-decided_on", "-pk")
 
 
