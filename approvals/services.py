@@ -187,11 +187,8 @@ def credit_check(
         derivation = derive(facts=facts, book=book, matter={
             "code": matter.code, "kind": matter.kind,
             "allows_commitment": matter.allows_commitment})
-        warnings = commitment_warnings(subject=subject, as_of=as_of, probed=probed)
-        if subject.status != Subject.Status.ACTIVE:
-            warnings.append({"code": "subject_status", "commitment": "",
-                             "message": _("The subject's status is %(status)s.")
-                             % {"status": subject.get_status_display()}})
+        warnings = [*commitment_warnings(subject=subject, as_of=as_of, probed=probed),
+                    *_status_warnings(subject)]
         department = actor.department
         result = _build_result(subject=subject, matter=matter, facts=facts, records=records,
                                derivation=derivation, warnings=warnings, book=book, actor=actor,
@@ -201,6 +198,15 @@ def credit_check(
     return _store_check(actor=actor, subject=subject, matter=matter, result=result, book=book,
                         facts=facts, via=via, token_label=token_label, now=now, as_of=as_of,
                         feedback_due=feedback_due)
+
+
+def _status_warnings(subject: Subject) -> list[dict[str, Any]]:
+    """A check of a subject that is not active (cancelled, revoked...) says so, single or bulk."""
+    if subject.status == Subject.Status.ACTIVE:
+        return []
+    return [{"code": "subject_status", "commitment": "",
+             "message": _("The subject's status is %(status)s.")
+             % {"status": subject.get_status_display()}}]
 
 
 def _new_check(
@@ -313,11 +319,7 @@ def credit_check_bulk(
             derivation = derive(facts=facts, book=book, matter={
                 "code": matter.code, "kind": matter.kind,
                 "allows_commitment": matter.allows_commitment})
-            warnings = list(warnings_of.get(subject.pk, []))
-            if subject.status != Subject.Status.ACTIVE:
-                warnings.append({"code": "subject_status", "commitment": "",
-                                 "message": _("The subject's status is %(status)s.")
-                                 % {"status": subject.get_status_display()}})
+            warnings = [*warnings_of.get(subject.pk, []), *_status_warnings(subject)]
             result = _build_result(subject=subject, matter=matter, facts=facts,
                                    records=records, derivation=derivation, warnings=warnings,
                                    book=book, actor=actor, department=department, via=via,

@@ -27,7 +27,8 @@ import os
 import socket
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -284,6 +285,19 @@ def start_heartbeat(*, role: str, interval: float = 15.0) -> threading.Event:
 
     threading.Thread(target=loop, name=f"heartbeat-{role}", daemon=True).start()
     return stop
+
+
+@contextmanager
+def worker_alive(*, report: Callable[[str], Any]) -> Iterator[None]:
+    """Around every worker's loop, whatever the backend: first mark failed the runs a dead
+    worker left (`report`ing each), then beat every 15 seconds while the worker lives."""
+    for run in recover_stale():
+        report(f"marked failed: {run}: {run.error}")
+    stop = start_heartbeat(role="worker")
+    try:
+        yield
+    finally:
+        stop.set()
 
 
 def last_beat(*, role: str) -> Heartbeat | None:

@@ -32,10 +32,5 @@ class Command(RqWorker):
                 "`manage.py run_worker` for the database backend.")
         options["job_class"] = options.get("job_class") or JOB_CLASS
         options["worker_class"] = options.get("worker_class") or "common.jobs_rq.JobWorker"
-        for run in jobs.recover_stale():
-            self.stderr.write(f"marked failed: {run}: {run.error}")
-        stop = jobs.start_heartbeat(role="worker")
-        try:
+        with jobs.worker_alive(report=self.stderr.write):
             super().handle(*args, **options)
-        finally:
-            stop.set()

@@ -18,10 +18,5 @@ class Command(DbWorker):
     help = "Run background jobs (django-tasks-db worker with heartbeat and stale-run recovery)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        for run in jobs.recover_stale():
-            self.stderr.write(f"marked failed: {run}: {run.error}")
-        stop = jobs.start_heartbeat(role="worker")
-        try:
+        with jobs.worker_alive(report=self.stderr.write):
             super().handle(*args, **options)
-        finally:
-            stop.set()
