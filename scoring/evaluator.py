@@ -33,6 +33,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from accounts.models import Department
 from scoring import dates
 from scoring.language import BASIS, Indicator, Item, Match, Spec, Veto, Window
 
@@ -60,6 +61,7 @@ class RecordFacts:
     publicity_ends_on: dt.date
     amount: Decimal | None = None
     level: str = ""
+    source_kind: str = "government"  # its source department's kind (`Department.SourceKind`)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class Contribution:
     decay_factor: Decimal | None = None
     kind: str = "record"
     detail: str = ""
+    source_weight: Decimal | None = None  # the model's weight for the record's kind of source
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,26 @@ def decayed(item: Item, record: RecordFacts, raw: int, as_of: dt.date
     return raw, None
 
 
+def weighted(points: int, weight: int) -> int:
+    """Points after the model's weight for the record's kind of source (`[sources]`), applied
+    after decay and rounded to the cent like decay (the SQL engine computes the same)."""
+    return points if weight == BASIS else dates.round_div(points * weight, BASIS)
+
+
+def source_note(kind: str, weight: int) -> str:
+    """Why a record line shows fewer points than its rule gives: the kind of its source."""
+    try:
+        label = str(Department.SourceKind(kind).label)
+    except ValueError:
+        label = kind
+    if weight == 0:
+        return _("not counted: from a source of kind %(source)s, which this model does not "
+                 "count") % {"source": label}
+    percent = (Decimal(weight) * 100 / BASIS).normalize()
+    return _("counted at %(percent)s%% because it came from a source of kind %(source)s") % {
+        "percent": f"{percent:f}", "source": label}
+
+
 def indicator_points(indicator: Indicator, subject: SubjectFacts, as_of: dt.date) -> int:
     if indicator.kind == "fixed":
         return indicator.fixed
@@ -246,14 +269,27 @@ def evaluate_subject(
     counted = 0
     for record in effective:
         counts = False
+        weight = spec.source_weight(record.source_kind)
         item = next((i for i in spec.items if record_matches(i.match, record)), None)
+        if weight == 0:
+            # A source the model does not count: the record is left out entirely (no points,
+            # no veto, not a bad record, not a record at all); shown so a reader sees why.
+            if item is not None and window_contains(item.window, record, as_of):
+                item_lines[item.code].append(Contribution(
+                    record.id, item.code, item.name, to_points(raw_points(item, record)),
+                    to_points(0), kind="record", source_weight=Decimal(0),
+                    detail=source_note(record.source_kind, 0)))
+            continue
         if item is not None and window_contains(item.window, record, as_of):
             raw = raw_points(item, record)
             pts, factor = decayed(item, record, raw, as_of)
+            pts = weighted(pts, weight)
             item_sums[item.code] += pts
             item_lines[item.code].append(Contribution(
                 record.id, item.code, item.name, to_points(raw), to_points(pts),
-                decay_factor=factor, kind="record"))
+                decay_factor=factor, kind="record",
+                source_weight=None if weight == BASIS else Decimal(weight) / BASIS,
+                detail="" if weight == BASIS else source_note(record.source_kind, weight)))
             counts = True
         for veto in spec.vetoes:
             if veto.match is not None and record_matches(veto.match, record) \

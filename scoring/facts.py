@@ -29,7 +29,8 @@ def subject_facts_for(subject_ids: Iterable[int]) -> dict[int, SubjectFacts]:
 
 
 def record_facts_for(subject_ids: Iterable[int]) -> dict[int, list[RecordFacts]]:
-    """Effective records of the subjects (the only state any model counts), by subject."""
+    """Effective records of the subjects (the only state any model counts), by subject, each
+    with its source department's kind (the model's `[sources]` weighs by it)."""
     out: dict[int, list[RecordFacts]] = defaultdict(list)
     rows = CreditRecord.objects.filter(
         subject_id__in=list(subject_ids), state=RecordState.EFFECTIVE
@@ -37,6 +38,7 @@ def record_facts_for(subject_ids: Iterable[int]) -> dict[int, list[RecordFacts]]
         "id", "subject_id", "state", "decided_on", "publicity_ends_on", "amount", "level",
         "record_type__code", "record_type__group", "record_type__polarity",
         "record_type__severity", "record_type__default_points",
+        "source_department__source_kind",
     )
     for r in rows:
         out[r["subject_id"]].append(RecordFacts(
@@ -45,5 +47,6 @@ def record_facts_for(subject_ids: Iterable[int]) -> dict[int, list[RecordFacts]]
             default_points=r["record_type__default_points"], state=r["state"],
             decided_on=r["decided_on"], publicity_ends_on=r["publicity_ends_on"],
             amount=r["amount"], level=r["level"],
+            source_kind=r["source_department__source_kind"],
         ))
     return out

@@ -48,10 +48,23 @@ CATEGORIES = ("developer", "property_service", "brokerage", "rental", "builder",
 POLARITIES = ("good", "bad")
 SEVERITIES = ("general", "serious", "severe")
 SUBJECT_STATUSES = ("active", "cancelled", "revoked")
+# Kinds of source (`accounts.models.Department.SourceKind`, checked equal by a test): whose
+# records a model counts, and at what weight, is the model's `[sources]` table.
+SOURCE_KINDS = ("government", "rating_agency", "association")
 RESERVED_CODES = ("base", "bounds")
 BASIS = 10_000  # decay factors are stored in basis points (1.0 == 10000)
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 MAX_POINTS = Decimal("1000000")
+# Weights by kind of source when a model says nothing: a government department's record counts
+# at its full points; a rating agency's rating or an association's self-regulation record
+# counts for nothing (no points, no veto, not even "a record"), so a third party can change a
+# grade only where the published model says so (国办发〔2019〕35号 keeps public credit
+# information, which authorities produce, apart from market ratings and self-regulation).
+DEFAULT_SOURCE_WEIGHTS: tuple[tuple[str, int], ...] = (
+    ("government", BASIS), ("rating_agency", 0), ("association", 0))
+# A version stored before the language had `[sources]` counted every record at its full points;
+# it is read back with that meaning, so a published version keeps grading as it was published.
+LEGACY_SOURCE_WEIGHTS: tuple[tuple[str, int], ...] = tuple((k, BASIS) for k in SOURCE_KINDS)
 
 
 # --- the validated form --------------------------------------------------------------------------
@@ -184,6 +197,7 @@ class Spec:
     grades: tuple[Grade, ...]
     no_records_grade: str = ""
     description: str = ""
+    sources: tuple[tuple[str, int], ...] = DEFAULT_SOURCE_WEIGHTS  # (kind, weight in bp)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     # -- derived views used by both evaluators --
@@ -213,6 +227,14 @@ class Spec:
                 names.append(v.grade)
         return tuple(names)
 
+    def source_weight(self, kind: str) -> int:
+        """The weight (basis points) of a record from a source of this kind; 0: not used at all.
+
+        A kind the model does not know (a department with a kind added after the language)
+        counts for nothing, like a third party: only a model that names it can count it.
+        """
+        return dict(self.sources).get(kind, 0)
+
     def rule_name(self, code: str) -> str:
         for collection in (self.items, self.indicators, self.groups, self.vetoes):
             for rule in collection:
@@ -235,7 +257,7 @@ class Spec:
             return {"linear": d.linear, "steps": [list(s) for s in d.steps]}
 
         return {
-            "format": 1,
+            "format": 2,
             "code": self.code, "name": self.name, "category": self.category,
             "effective_from": self.effective_from.isoformat(), "description": self.description,
             "base": self.base, "floor": self.floor, "ceiling": self.ceiling,
@@ -267,6 +289,7 @@ class Spec:
             "grades": [{"name": g.name, "min": g.min, "or_no_bad_record": g.or_no_bad_record}
                        for g in self.grades],
             "no_records_grade": self.no_records_grade,
+            "sources": dict(self.sources),
         }
 
     @classmethod
@@ -315,6 +338,8 @@ class Spec:
             grades=tuple(Grade(name=g["name"], min=g["min"], or_no_bad_record=g["or_no_bad_record"])
                          for g in data["grades"]),
             no_records_grade=data["no_records_grade"],
+            sources=tuple((k, data["sources"].get(k, 0)) for k in SOURCE_KINDS)
+            if "sources" in data else LEGACY_SOURCE_WEIGHTS,
         )
 
 
@@ -464,6 +489,9 @@ def _builtin_message(error: ErrorDetails, loc: Path) -> str:
     kind = error["type"]
     if kind == "missing":
         return _("the [model] table is required") if loc == ("model",) else _("is required")
+    if kind == "extra_forbidden" and loc[:-1] == ("sources",):
+        return _("unknown kind of source %(kind)s (allowed: %(kinds)s)") % {
+            "kind": loc[-1], "kinds": ", ".join(SOURCE_KINDS)}
     if kind == "extra_forbidden":
         return _("unknown key (allowed: %(keys)s)") % {"keys": ", ".join(sorted(
             _table_at(loc[:-1]).model_fields))}
@@ -542,6 +570,14 @@ def _factor(value: Any) -> int:
     if factor > 1:
         raise _problem(_("the factor must be between 0 and 1"))
     return int(factor * BASIS)
+
+
+def _weight(value: Any) -> int:
+    """A source's weight between 0 (not counted) and 1 (full points), in basis points."""
+    weight = _decimal(value, places=4, non_negative=True)
+    if weight > 1:
+        raise _problem(_("a weight must be between 0 (not counted) and 1 (full points)"))
+    return int(weight * BASIS)
 
 
 def _whole(minimum: int, maximum: int) -> Callable[[Any], int]:
@@ -690,6 +726,7 @@ Cents = Annotated[int, PlainValidator(_cents)]
 Size = Annotated[int, PlainValidator(_size)]
 Day = Annotated[dt.date, PlainValidator(_date)]
 Flag = Annotated[bool, PlainValidator(_flag)]
+Weight = Annotated[int, PlainValidator(_weight)]
 Category = Annotated[str, PlainValidator(_one_of(
     CATEGORIES, lambda: _("must be one of %(choices)s") % {"choices": ", ".join(CATEGORIES)}))]
 Polarity = Annotated[str, PlainValidator(_one_of(POLARITIES,
@@ -997,6 +1034,22 @@ class GradingTable(_Table):
     no_records: GradeName = ""
 
 
+class SourcesTable(_Table):
+    """`[sources]`: how much a record counts by the kind of its source department.
+
+    A weight multiplies the record's points (after decay); a weight of 0 leaves the source's
+    records out entirely. Unset kinds keep `DEFAULT_SOURCE_WEIGHTS`: a third party's record
+    changes no grade unless the published model gives its kind a weight.
+    """
+
+    government: Weight = dict(DEFAULT_SOURCE_WEIGHTS)["government"]
+    rating_agency: Weight = dict(DEFAULT_SOURCE_WEIGHTS)["rating_agency"]
+    association: Weight = dict(DEFAULT_SOURCE_WEIGHTS)["association"]
+
+    def weights(self) -> tuple[tuple[str, int], ...]:
+        return tuple((kind, getattr(self, kind)) for kind in SOURCE_KINDS)
+
+
 class Document(_Table):
     """The whole model document: its tables, and the references between them."""
 
@@ -1009,6 +1062,7 @@ class Document(_Table):
         default_factory=list, validate_default=True)
     grading: GradingTable = Field(default_factory=GradingTable)
     veto: list[VetoEntry] = []
+    sources: SourcesTable = Field(default_factory=SourcesTable)
 
     @classmethod
     def check_written(cls, table: dict[str, Any], found: _Found) -> None:
@@ -1027,7 +1081,8 @@ class Document(_Table):
             groups=tuple(g.rule() for g in self.group),
             indicators=tuple(i.rule() for i in self.indicator),
             items=tuple(i.rule() for i in self.item), vetoes=tuple(v.rule() for v in self.veto),
-            grades=tuple(g.rule() for g in self.grade), no_records_grade=self.grading.no_records)
+            grades=tuple(g.rule() for g in self.grade), no_records_grade=self.grading.no_records,
+            sources=self.sources.weights())
 
 
 def _written(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -1089,7 +1144,8 @@ def _known_grades(doc: dict[str, Any], found: _Found) -> None:
 
 _TABLES: dict[str, type[_Table]] = {
     "model": ModelTable, "score": ScoreTable, "group": GroupEntry, "indicator": IndicatorEntry,
-    "item": ItemEntry, "veto": VetoEntry, "grade": GradeEntry, "grading": GradingTable}
+    "item": ItemEntry, "veto": VetoEntry, "grade": GradeEntry, "grading": GradingTable,
+    "sources": SourcesTable}
 
 
 def _table_at(loc: Path) -> type[_Table]:

@@ -28,7 +28,9 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
+from accounts.models import Department
 from records.models import CreditRecord, RecordType
 from scoring import dates
 from scoring.language import BASIS, Indicator, Item, Match, Spec, Veto, Window
@@ -58,6 +60,12 @@ def load_catalogue() -> dict[int, TypeInfo]:
         for row in RecordType.objects.values("id", "code", "group", "polarity", "severity",
                                              "default_points")
     }
+
+
+def load_sources() -> dict[int, str]:
+    """Every department's kind of source (a few dozen rows), read once per run: the model's
+    `[sources]` weights become constants per department id, like types become id lists."""
+    return dict(Department.objects.values_list("id", "source_kind"))
 
 
 # --- vendor differences, kept to these few helpers -----------------------------------------------
@@ -185,14 +193,73 @@ def _round_div(num: str, den: str) -> str:
 
 class Compiler:
     def __init__(self, *, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,
-                 dialect: Dialect, subject_id: int | None = None) -> None:
+                 dialect: Dialect, subject_id: int | None = None,
+                 sources: dict[int, str] | None = None) -> None:
         self.plans = plans
+        self._sources = sources
         self.catalogue = catalogue
         self.as_of = as_of
         self.d = dialect
         self.subject_id = subject_id
         self.today = dialect.date(as_of)
         self.agg_source = "agg"  # the per-subject sums: the CTE, or a table built first
+
+    # -- weights by kind of source (`[sources]`) --
+    @cached_property
+    def sources(self) -> dict[int, str]:
+        return load_sources() if self._sources is None else self._sources
+
+    def department_weights(self, spec: Spec) -> dict[int, int]:
+        """Department id → weight (basis points) of the departments whose records `spec` does
+        not count at their full points (`Spec.source_weight` of the department's kind)."""
+        return {dept: w for dept, kind in self.sources.items()
+                if (w := spec.source_weight(kind)) != BASIS}
+
+    @cached_property
+    def dropped_departments(self) -> set[int]:
+        """Departments whose records no model of the run counts (weight 0 in every plan):
+        left out of the scan, so the usual case (third parties not counted) costs one
+        predicate and no per-record work."""
+        zero = [{d for d, w in self.department_weights(p.spec).items() if w == 0}
+                for p in self.plans]
+        return set.intersection(*zero) if zero else set()
+
+    @cached_property
+    def weighted(self) -> bool:
+        """Some record counts at part of its points, or for one plan and not another: the
+        record pass then carries a weight per lane (`sw{n}`) and a bad-record count per lane."""
+        return any(d not in self.dropped_departments
+                   for p in self.plans for d in self.department_weights(p.spec))
+
+    def source_weight_expr(self, spec: Spec) -> str:
+        """The record's weight under `spec` from its source department (`src`)."""
+        whens = " ".join(f"WHEN {d} THEN {w}" for d, w in sorted(
+            self.department_weights(spec).items()) if d not in self.dropped_departments)
+        return f"CASE src {whens} ELSE {BASIS} END" if whens else str(BASIS)
+
+    def source_columns(self, lanes: list[list[int]]) -> list[str]:
+        """`sw{n}`: the record's weight in lane n (none when every weight is 0 or 1)."""
+        if not self.weighted:
+            return []
+        return [f"{self.by_category(lane, self.source_weight_expr, str(BASIS))} AS sw{n}"
+                for n, lane in enumerate(lanes, start=1)]
+
+    def if_source_counts(self, n: int, expr: str) -> str:
+        """`expr` (a 0/1 or count) for a record whose source lane n counts, else 0."""
+        return f"CASE WHEN sw{n} = 0 THEN 0 ELSE {expr} END" if self.weighted else expr
+
+    def weighted_points(self, n: int) -> str:
+        """The record's points in lane n after its source's weight (after decay, rounded to
+        the cent half away from zero, as `evaluator.weighted`)."""
+        return _round_div(f"y{n} * sw{n}", str(BASIS)) if self.weighted else f"y{n}"
+
+    def src_column(self) -> str:
+        return ", r.source_department_id AS src" if self.weighted else ""
+
+    def bad_column(self, lane: int) -> str:
+        """The aggregate counting a subject's bad records in force, as lane `lane` counts
+        them: one for all lanes unless a source counts in one lane and not another."""
+        return f"l{lane}b" if self.weighted else "bad"
 
     def type_ids(self, match: Match) -> list[int]:
         return [t.id for t in self.catalogue.values() if t.matches(match)]
@@ -270,8 +337,13 @@ class Compiler:
         window ("N months from the decision") is intersected with the publicity period, so a
         12-month window never outlives a six-month publicity. Revoked and repaired records are
         already left out by `state = 'effective'` (a repair ends the publicity that day).
-        The evaluator applies the same filter (`scoring.evaluator.in_publicity`).
+        The evaluator applies the same filter (`scoring.evaluator.in_publicity`). Records of a
+        source no model of the run counts (`[sources]` weight 0) are left out here too.
         """
+        dropped = self.dropped_departments
+        if dropped:
+            return (f"r.publicity_ends_on >= {self.today} AND "
+                    f"NOT {_in('r.source_department_id', dropped)}")
         return f"r.publicity_ends_on >= {self.today}"
 
     # -- the record pass --
@@ -402,10 +474,12 @@ class Compiler:
         where.append(f"s.category IN ({', '.join(self.d.text(c) for c in categories)})")
         rec = (f"rec AS{self.d.not_materialized} (SELECT r.subject_id AS sid, s.category AS cat, "
                f"r.record_type_id AS t, r.decided_on AS d, r.publicity_ends_on AS pe, "
-               f"r.amount AS amt, r.level AS lvl, {', '.join('wt.' + c for c in wt_cols)} "
+               f"r.amount AS amt, r.level AS lvl{self.src_column()}, "
+               f"{', '.join('wt.' + c for c in wt_cols)} "
                f"FROM {rec_t} r {self.d.ordered_join} {subj_t} s {self.d.ordered_join} wt "
                f"WHERE {' AND '.join(where)})")
         raw_cols, pts_cols, agg_cols = [], [], []
+        bad = "CASE WHEN pe >= bp THEN 1 ELSE 0 END"
         for n, lane in enumerate(lanes, start=1):
             specs = [self.plans[p].spec for p in lane]
             slots = max(len(self.match_vetoes(s)) for s in specs)
@@ -431,16 +505,24 @@ class Compiler:
 
             veto_in = [f"pe >= vp{n}_{s} OR d >= vd{n}_{s}" for s in range(1, slots + 1)]
             pts_cols.append(f"{self.by_category(lane, decayed, '0')} AS y{n}")
-            pts_cols.append(f"CASE WHEN {' OR '.join([f'w{n} = 1', f'pe >= bp{n}', *veto_in])} "
-                            f"THEN 1 ELSE 0 END AS c{n}")
+            counted = f"CASE WHEN {' OR '.join([f'w{n} = 1', f'pe >= bp{n}', *veto_in])} " \
+                      f"THEN 1 ELSE 0 END"
+            pts_cols.append(f"{self.if_source_counts(n, counted)} AS c{n}")
             for k in range(1, max(len(s.items) for s in specs) + 1):
-                agg_cols.append(self.d.bigint(f"SUM(CASE WHEN a{n} = {k} THEN y{n} ELSE 0 END)")
-                                + f" AS l{n}i{k}")
+                agg_cols.append(self.d.bigint(
+                    f"SUM(CASE WHEN a{n} = {k} THEN {self.weighted_points(n)} ELSE 0 END)")
+                    + f" AS l{n}i{k}")
             for s, cond in enumerate(veto_in, start=1):
-                agg_cols.append(self.d.bigint(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)")
-                                + f" AS l{n}v{s}")
+                agg_cols.append(self.d.bigint(
+                    f"SUM({self.if_source_counts(n, f'CASE WHEN {cond} THEN 1 ELSE 0 END')})")
+                    + f" AS l{n}v{s}")
             agg_cols.append(self.d.bigint(f"SUM(c{n})") + f" AS l{n}n")
-        agg_cols.append(self.d.bigint("SUM(CASE WHEN pe >= bp THEN 1 ELSE 0 END)") + " AS bad")
+            if self.weighted:
+                agg_cols.append(self.d.bigint(f"SUM({self.if_source_counts(n, bad)})")
+                                + f" AS {self.bad_column(n)}")
+        raw_cols += self.source_columns(lanes)
+        if not self.weighted:
+            agg_cols.append(self.d.bigint(f"SUM({bad})") + " AS bad")
         counts = " OR ".join(f"c{n} = 1" for n in range(1, len(lanes) + 1))
         nm = self.d.not_materialized
         return [
@@ -474,7 +556,8 @@ class Compiler:
         where.append(f"{noix}s.category IN ({', '.join(self.d.text(c) for c in categories)})")
         rec = (f"rec AS{self.d.not_materialized} (SELECT r.subject_id AS sid, s.category AS cat, "
                f"r.record_type_id AS t, r.decided_on AS d, r.publicity_ends_on AS pe, "
-               f"r.amount AS amt, r.level AS lvl FROM {rec_t} r {self.d.ordered_join} "
+               f"r.amount AS amt, r.level AS lvl{self.src_column()} FROM {rec_t} r "
+               f"{self.d.ordered_join} "
                f"{subj_t} s WHERE {' AND '.join(where)})")
 
         asg_cols, raw_cols, pts_cols, agg_cols = [], [], [], []
@@ -508,10 +591,12 @@ class Compiler:
             raw_cols.append(f"{self.by_category(lane, raw, '0')} AS x{n}")
             raw_cols.append(f"{self.by_category(lane, window, '0')} AS w{n}")
             pts_cols.append(f"{self.by_category(lane, decayed, '0')} AS y{n}")
-            pts_cols.append(f"{self.by_category(lane, counted, '0')} AS c{n}")
+            pts_cols.append(
+                f"{self.if_source_counts(n, self.by_category(lane, counted, '0'))} AS c{n}")
             for k in range(1, max(len(s.items) for s in specs) + 1):
-                agg_cols.append(self.d.bigint(f"SUM(CASE WHEN a{n} = {k} THEN y{n} ELSE 0 END)")
-                                + f" AS l{n}i{k}")
+                agg_cols.append(self.d.bigint(
+                    f"SUM(CASE WHEN a{n} = {k} THEN {self.weighted_points(n)} ELSE 0 END)")
+                    + f" AS l{n}i{k}")
             for slot in range(1, max(len(self.match_vetoes(s)) for s in specs) + 1):
                 def veto(spec: Spec, slot: int = slot) -> str:
                     vetoes = self.match_vetoes(spec)
@@ -520,10 +605,17 @@ class Compiler:
                     return f"CASE WHEN {self.veto_record_condition(vetoes[slot - 1][1])} " \
                            f"THEN 1 ELSE 0 END"
 
-                agg_cols.append(self.d.bigint(f"SUM({self.by_category(lane, veto, '0')})")
-                                + f" AS l{n}v{slot}")
+                agg_cols.append(self.d.bigint(
+                    f"SUM({self.if_source_counts(n, self.by_category(lane, veto, '0'))})")
+                    + f" AS l{n}v{slot}")
             agg_cols.append(self.d.bigint(f"SUM(c{n})") + f" AS l{n}n")
-        agg_cols.append(self.d.bigint(f"SUM(CASE WHEN {bad} THEN 1 ELSE 0 END)") + " AS bad")
+            if self.weighted:
+                agg_cols.append(self.d.bigint(
+                    f"SUM({self.if_source_counts(n, f'CASE WHEN {bad} THEN 1 ELSE 0 END')})")
+                    + f" AS {self.bad_column(n)}")
+        asg_cols += self.source_columns(self.lanes())
+        if not self.weighted:
+            agg_cols.append(self.d.bigint(f"SUM(CASE WHEN {bad} THEN 1 ELSE 0 END)") + " AS bad")
         # a record that counts for no model adds nothing to any sum: leave it out of the sort
         counts = " OR ".join(f"c{n} = 1" for n in range(1, len(self.lanes()) + 1))
         nm = self.d.not_materialized
@@ -577,7 +669,8 @@ class Compiler:
         inds = list(enumerate(spec.indicators, start=1))
         keep_v = [f"v{j}" for j, _v in vetoes]
 
-        s_cols = ["s.id AS sid", "s.status AS st", "COALESCE(a.bad, 0) AS bad",
+        s_cols = ["s.id AS sid", "s.status AS st",
+                  f"COALESCE(a.{self.bad_column(lane)}, 0) AS bad",
                   f"COALESCE(a.l{lane}n, 0) AS n"]
         s_cols += [f"COALESCE(a.l{lane}i{k}, 0) AS i{k}" for k, _i in items]
         s_cols += [f"COALESCE(a.l{lane}v{slot_of[j]}, 0) AS v{j}" if j in slot_of

@@ -66,7 +66,7 @@ def test_tables_and_arrays_of_the_wrong_shape():
     assert problems("veto = [3]\n" + MINIMAL) == ["line 1, veto[1]: must be a table"]
     assert problems(MINIMAL + "[extra]\n") == [
         "line 20, extra: unknown key (allowed: grade, grading, group, indicator, item, model, "
-        "score, veto)"]
+        "score, sources, veto)"]
 
 
 def test_every_faulty_bracket_is_listed_at_its_place():
