@@ -46,6 +46,9 @@ class ContributionOut(Schema):
     cap_applied: bool
     decay_factor: Decimal | None
     detail: str
+    source_weight: Decimal | None = Field(None, description=_lazy(
+        "Weight the model gives this record's kind of source (rating agency, industry "
+        "association) when it is not 1; 0: not counted. Explained in detail."))
 
 
 class EvaluationOut(Schema):
@@ -123,7 +126,7 @@ def _evaluation(subject: Any) -> Status:
              "record_type": line.record_type, "decided_on": line.decided_on,
              "raw_points": line.raw_points, "points": line.points,
              "cap_applied": line.cap_applied, "decay_factor": line.decay_factor,
-             "detail": line.detail}
+             "detail": line.detail, "source_weight": line.source_weight}
             for line in explained.lines
         ],
         "total": explained.total, "matches_stored": explained.matches_stored,

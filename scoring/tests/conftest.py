@@ -74,7 +74,8 @@ def make_record(record_types, reviewer) -> Callable[..., CreditRecord]:
             publicity_ends_on=publicity_ends_on or publicity_end_date(
                 record_type=record_type, decided_on=decided_on),
             document_number=f"测字〔{decided_on.year}〕{n}号",
-            source_department=reviewer.department, created_by=reviewer, state=state,
-            amount=None if amount is None else Decimal(amount), level=level, **extra)
+            created_by=reviewer, state=state,
+            amount=None if amount is None else Decimal(amount), level=level,
+            **{"source_department": reviewer.department, **extra})
 
     return make
