@@ -12,7 +12,8 @@ deductions, each item only inside its validity window, then the grade function):
 2. each effective record decided on or before the date and still in its publicity (a record
    whose publicity ended, or that was repaired or revoked, counts for nothing) is assigned to
    the *first* item that matches its type; it counts only inside that item's window
-   intersected with its publicity, with that item's decay;
+   intersected with its publicity, with that item's decay, times the model's weight for its
+   kind of source (`[sources]`; weight 0: the record counts for nothing at all, as if absent);
 3. item caps, then group caps (a cap clamps the sum to [-cap, +cap]);
 4. overall floor and ceiling;
 5. grade: a fixing veto (一票否决) first, in file order; else the no-records grade; else the

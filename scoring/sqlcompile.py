@@ -16,8 +16,10 @@ statement is a chain of CTEs that reads the record table once for every model in
 
 Everything the spec and the catalogue decide is resolved here, in Python, to constants: record
 types become id lists, month windows become cut-off dates (`scoring.dates`), points become
-integer cents. The database then only compares stored values with constants and adds integers,
-which both databases do identically, so the result equals the plain evaluator's to the cent
+integer cents, weights by kind of source (`[sources]`) become department id lists (a source no
+model counts is filtered out of the scan) or, for partial weights, per-department constants.
+The database then only compares stored values with constants and adds integers, which both
+databases do identically, so the result equals the plain evaluator's to the cent
 (checked by `tests/test_engine_agrees.py`). Dates and text are emitted as literals (codes are
 validated by the language and quoted here), so the statement has no parameters.
 """

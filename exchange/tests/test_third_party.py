@@ -1,7 +1,7 @@
 """Rating agencies and industry associations as sources of their own kind: registered only as
 external sources, their records enter by API with the source named, are reviewed like any other,
 show their source on the record page and the records list, and count in a grade only where a
-scoring model names their types."""
+scoring model names their types and weighs their kind of source above 0."""
 
 from __future__ import annotations
 
@@ -122,9 +122,10 @@ def test_a_clerk_lists_only_their_own_departments_records(client: Client, clerk,
 
 
 def test_third_party_types_count_only_where_a_model_names_them(catalogue):
-    """The scoring language weighs by record type, group, polarity and severity, not by source:
-    the catalogue keeps third-party information in types of their own (good, not public) that no
-    shipped model's general item or veto matches unless it names the type or its group."""
+    """Besides weighing by kind of source (`[sources]`, third parties 0 by default: tested in
+    scoring/tests/test_source_weights.py), the catalogue keeps third-party information in types
+    of their own (good, not public) that no shipped model's general item or veto matches unless
+    it names the type or its group."""
     types = [catalogue[c] for c in THIRD_PARTY_TYPES]
     assert all(t.polarity == "good" and not t.is_public for t in types)
     sources = sorted(SHIPPED.glob("*.toml"))
