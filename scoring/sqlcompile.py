@@ -209,7 +209,13 @@ class Compiler:
     # -- weights by kind of source (`[sources]`) --
     @cached_property
     def sources(self) -> dict[int, str]:
-        return load_sources() if self._sources is None else self._sources
+        """Department id → kind of source; not read when every plan counts every kind in full
+        (a version stored before `[sources]`), as nothing then depends on it."""
+        if self._sources is not None:
+            return self._sources
+        if all(w == BASIS for plan in self.plans for _kind, w in plan.spec.sources):
+            return {}
+        return load_sources()
 
     def department_weights(self, spec: Spec) -> dict[int, int]:
         """Department id → weight (basis points) of the departments whose records `spec` does
