@@ -290,3 +290,34 @@ def test_new_weights_are_a_new_published_version_and_the_explanation_says_why(
         page = render_to_string("scoring/_contributions.html",
                                 {"lines": explained.lines, "total": explained.total})
     assert "按50%计分：该记录来源为行业协会" in page
+
+
+def test_the_api_gives_each_record_line_its_source_weight(
+        record_types, make_subject, make_record, association, agency, admin_user, reviewer,
+        second_reviewer):
+    from django.test import Client
+
+    from accounts.api_tokens import token_issue
+    from accounts.models import Scope
+
+    subject = make_subject("rental")
+    counted = make_record(subject, "association_commendation", decided_on=DECIDED,
+                          source_department=association)
+    ignored = make_record(subject, "third_party_rating_aaa", decided_on=DECIDED,
+                          source_department=agency)
+    model = model_publish(actor=second_reviewer, model=model_upload_draft(
+        actor=reviewer, source=model_text("association = 0.5")))
+    engine.regrade(model=model, as_of=AS_OF)
+    _token, plaintext = token_issue(actor=admin_user, department=reviewer.department,
+                                    name="test system", scopes=[Scope.SUBJECTS_READ])
+    with translation.override("zh-hans"):
+        response = Client().get(f"/api/v1/subjects/{subject.code}/evaluation",
+                                headers={"Authorization": f"Bearer {plaintext}",
+                                         "Accept-Language": "zh-hans"})
+    assert response.status_code == 200, response.content
+    lines = {line["record_id"]: line for line in response.json()["contributions"]}
+    assert (lines[counted.pk]["points"], lines[counted.pk]["source_weight"]) == ("1.50", "0.5")
+    assert lines[counted.pk]["detail"] == "按50%计分：该记录来源为行业协会"
+    assert (lines[ignored.pk]["points"], lines[ignored.pk]["source_weight"]) == ("0.00", "0")
+    assert lines[ignored.pk]["detail"].startswith("不计分：该记录来源为信用评级机构")
+    assert response.json()["score"] == "81.50"
