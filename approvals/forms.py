@@ -73,8 +73,8 @@ def licence_fields(*, matter: Matter) -> dict[str, forms.Field]:
         "outcome": forms.ChoiceField(label=_("Licence decision"), widget=forms.RadioSelect,
                                      choices=LicenceOutcome.choices),
         "document_number": CleanCharField(
-            label=_("Decision document number"), max_length=100,
-            help_text=_("The number of the licence decision (许可文书号).")),
+            label=_("Licence decision document number"), max_length=100,
+            help_text=_("The number of the licence decision document.")),
         "decided_on": LenientDateField(label=_("Decision date")),
         "valid_from": LenientDateField(label=_("Valid from"), required=False,
                                        help_text=_("Granted licences only.")),

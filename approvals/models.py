@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Department
 from records.models import CreditRecord
@@ -405,25 +406,25 @@ class Commitment(models.Model):
 
 
 class LicenceOutcome(models.TextChoices):
-    GRANTED = "granted", _("Granted")
-    REFUSED = "refused", _("Refused")
+    GRANTED = "granted", pgettext_lazy("licence", "Granted")
+    REFUSED = "refused", pgettext_lazy("licence", "Refused")
 
 
 class LicenceCategory(models.TextChoices):
     """许可类别 as the 双公示 licence set (XK_XKLB) names it; the export writes the Chinese word."""
 
-    ORDINARY = "ordinary", _("Ordinary licence")
-    FRANCHISE = "franchise", _("Franchise")
-    RECOGNITION = "recognition", _("Recognition")
-    APPROVAL = "approval", _("Approval")
-    REGISTRATION = "registration", _("Registration")
-    OTHER = "other", _("Other")
+    ORDINARY = "ordinary", pgettext_lazy("licence", "Ordinary licence")
+    FRANCHISE = "franchise", pgettext_lazy("licence", "Franchise")
+    RECOGNITION = "recognition", pgettext_lazy("licence", "Recognition")
+    APPROVAL = "approval", pgettext_lazy("licence", "Approval")
+    REGISTRATION = "registration", pgettext_lazy("licence", "Registration")
+    OTHER = "other", pgettext_lazy("licence", "Other")
 
 
 class LicenceState(models.TextChoices):
-    IN_FORCE = "in_force", _("In force")
-    SUPERSEDED = "superseded", _("Superseded by a correction")
-    REVOKED = "revoked", _("Revoked")
+    IN_FORCE = "in_force", pgettext_lazy("licence", "In force")
+    SUPERSEDED = "superseded", pgettext_lazy("licence", "Superseded by a correction")
+    REVOKED = "revoked", pgettext_lazy("licence", "Revoked")
 
 
 class LicenceDecision(models.Model):
