@@ -444,12 +444,12 @@ class LicenceDecision(models.Model):
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="superseded_by",
-                                      verbose_name=_("corrects"))
+                                      verbose_name=_("corrected version"))
     state = models.CharField(_("state"), max_length=12, choices=LicenceState.choices,
                              default=LicenceState.IN_FORCE)
     outcome = models.CharField(_("licence decision"), max_length=10,
                                choices=LicenceOutcome.choices)
-    document_number = models.CharField(_("decision document number"), max_length=100)
+    document_number = models.CharField(_("licence decision document number"), max_length=100)
     decided_on = models.DateField(_("decision date"))
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
@@ -463,7 +463,7 @@ class LicenceDecision(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"))
     revoked_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revocation recorded at"), null=True, blank=True)
     revocation_reason = models.TextField(_("reason for the revocation"), blank=True)
 
     class Meta:

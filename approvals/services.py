@@ -720,7 +720,7 @@ def licence_problem(*, check: CreditCheck, facts: dict[str, Any],
                                 field="outcome")
     number = facts.get("document_number") or ""
     if not number:
-        return ValidationFailed("required", _("The decision document number is required."),
+        return ValidationFailed("required", _("The licence decision document number is required."),
                                 field="document_number")
     if not any(c.isdigit() for c in number):
         return ValidationFailed("bad_document_number",

@@ -218,3 +218,15 @@ def test_export_pages_offer_the_licence_kind(licences, reviewer):
     detail = client.get(f"/exchange/exports/{batch.number}/").content.decode()
     assert f"/approvals/checks/{licences['one'].number}/#licence" in detail
     assert client.get(f"/exchange/exports/{batch.number}/file").content == bytes(batch.content)
+
+
+def test_export_feed_command_writes_an_xk_batch(licences, reviewer, tmp_path):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("export_feed", "--user", reviewer.username, "--kind", "XK",
+                 "--encoding", "gbk", "--out", str(tmp_path), stdout=out)
+    batch = ExportBatch.objects.get()
+    assert batch.kind == XK and batch.encoding == "gbk" and batch.number in out.getvalue()
+    assert (tmp_path / batch.file_name).read_bytes() == bytes(batch.content)
+    assert [r["XK_WSH"] for r in read(batch)] == ["县住建许〔2026〕1号", "县住建许〔2026〕2号"]
