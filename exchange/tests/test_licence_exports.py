@@ -230,3 +230,16 @@ def test_export_feed_command_writes_an_xk_batch(licences, reviewer, tmp_path):
     assert batch.kind == XK and batch.encoding == "gbk" and batch.number in out.getvalue()
     assert (tmp_path / batch.file_name).read_bytes() == bytes(batch.content)
     assert [r["XK_WSH"] for r in read(batch)] == ["县住建许〔2026〕1号", "县住建许〔2026〕2号"]
+
+
+def test_pending_licences_reads_in_a_constant_number_of_queries(licences,
+                                                               django_assert_num_queries):
+    """The candidates with their subject and department (one query) and the checks' measures
+    (one more), however many licences there are; only a corrected version reads its chain."""
+    with django_assert_num_queries(2):
+        waiting = pending_licences()
+    with django_assert_num_queries(0):  # the rows are written from what was read
+        from exchange.exports import licence_row_values
+
+        rows = [licence_row_values(decision, action) for decision, action in waiting]
+    assert len(rows) == 2
