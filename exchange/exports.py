@@ -117,33 +117,32 @@ def pending(*, only: set[int] | None = None) -> list[tuple[CreditRecord, str]]:
     return out
 
 
-def _chain_of(decision: LicenceDecision) -> list[int]:
-    ids, current = [], decision
-    while current.supersedes_id:
-        ids.append(current.supersedes_id)
-        current = current.supersedes
-    return ids
-
-
 def pending_licences(*, only: set[int] | None = None) -> list[tuple[LicenceDecision, str]]:
     """Every licence decision version waiting to go out, with the action it goes out as.
 
-    The database leaves out what was sent already (one anti-join); whether a decision is
-    published at all is `licence_goes_to_publicity` (granted, with a credit measure applied).
-    A revoked version goes out as a revocation when it or an earlier version of its chain was
-    sent; a correction goes out as such when an earlier version was sent."""
+    Set-based, no query per decision: the versions of one check's licence decision are its
+    chain (one in force at a time), so "an earlier version was sent" is one more anti-join. A
+    revoked version goes out as a revocation when it or an earlier version was sent; an in-force
+    version as a correction when an earlier one was sent, else as new. Whether a decision is
+    published at all is `licence_goes_to_publicity` (granted, with a credit measure applied):
+    the database narrows to those, and the rule decides each."""
     live = _live_rows()
     applied = (CheckMeasure.objects.filter(credit_check=OuterRef("credit_check"), applied=True)
                .order_by().values("credit_check").annotate(n=Count("id")).values("n"))
+    earlier = live.filter(licence__credit_check=OuterRef("credit_check"),
+                          licence__version__lt=OuterRef("version"))
     candidates = (
         LicenceDecision.objects
         .alias(sent=Exists(live.filter(licence=OuterRef("pk"))),
                revocation_sent=Exists(live.filter(licence=OuterRef("pk"),
                                                   action=ExportAction.REVOCATION)))
-        .annotate(measures_applied=Coalesce(Subquery(applied, output_field=IntegerField()), 0))
+        .annotate(earlier_sent=Exists(earlier),
+                  measures_applied=Coalesce(Subquery(applied, output_field=IntegerField()), 0))
+        .filter(outcome=LicenceOutcome.GRANTED, measures_applied__gt=0)
         .filter(Q(state=LicenceState.IN_FORCE, sent=False)
-                | Q(state=LicenceState.REVOKED, revocation_sent=False))
-        .select_related("credit_check__subject", "credit_check__department", "supersedes")
+                | (Q(state=LicenceState.REVOKED, revocation_sent=False)
+                   & (Q(sent=True) | Q(earlier_sent=True))))
+        .select_related("credit_check__subject", "credit_check__department")
         .prefetch_related("credit_check__measures")
         .order_by("decided_on", "id"))
     if only is not None:
@@ -153,13 +152,11 @@ def pending_licences(*, only: set[int] | None = None) -> list[tuple[LicenceDecis
         if not licence_goes_to_publicity(granted=decision.outcome == LicenceOutcome.GRANTED,
                                          measures_applied=decision.measures_applied):
             continue
-        chain = _chain_of(decision) if decision.supersedes_id else []
-        earlier_sent = bool(chain) and live.filter(licence_id__in=chain).exists()
         if decision.state == LicenceState.REVOKED:
-            if earlier_sent or live.filter(licence=decision).exists():
-                out.append((decision, ExportAction.REVOCATION))
-            continue
-        out.append((decision, ExportAction.CORRECTION if earlier_sent else ExportAction.NEW))
+            out.append((decision, ExportAction.REVOCATION))
+        else:
+            out.append((decision, ExportAction.CORRECTION if decision.earlier_sent
+                        else ExportAction.NEW))
     return out
 
 

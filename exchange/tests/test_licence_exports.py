@@ -243,3 +243,29 @@ def test_pending_licences_reads_in_a_constant_number_of_queries(licences,
 
         rows = [licence_row_values(decision, action) for decision, action in waiting]
     assert len(rows) == 2
+
+
+def test_the_versions_of_a_decision_are_one_chain(licences, reviewer, window_officer):
+    """Sent, corrected twice before the next batch (one correction row, for the version in
+    force), corrected again and revoked before the next (one revocation row)."""
+    first = export_prepare(actor=reviewer, kind=XK)
+    export_mark_sent(actor=reviewer, batch=first)
+    export_acknowledge(actor=reviewer, batch=first, receipt_name="r.txt", receipt=b"ok")
+    with clock.frozen_at(MONDAY + dt.timedelta(days=3)):
+        v1 = LicenceDecision.objects.get(credit_check=licences["one"])
+        v2 = licence_correct(actor=window_officer, decision=v1, reason="笔误",
+                             certificate_number="预售2026-101")
+        v3 = licence_correct(actor=window_officer, decision=v2, reason="再次更正",
+                             certificate_number="预售2026-111")
+    assert [(d.pk, a) for d, a in pending_licences()] == [(v3.pk, "correction")]
+    second = export_prepare(actor=reviewer, kind=XK)
+    assert [r["XK_XKBH"] for r in read(second)] == ["预售2026-111"]
+    with clock.frozen_at(MONDAY + dt.timedelta(days=4)):
+        v4 = licence_correct(actor=window_officer, decision=v3, reason="第三次更正",
+                             content="商品房预售许可：1号楼、2号楼")
+        licence_revoke(actor=window_officer, decision=v4, reason="依法撤回")
+    assert [(d.pk, a) for d, a in pending_licences()] == [(v4.pk, "revocation")]
+    third = export_prepare(actor=reviewer, kind=XK)
+    (row,) = read(third)
+    assert row["XK_ZT"] == "2" and row["BZ"].startswith("撤销：依法撤回")
+    assert export_prepare(actor=reviewer, kind=XK) is None
