@@ -143,6 +143,7 @@ def pending_licences(*, only: set[int] | None = None) -> list[tuple[LicenceDecis
                 | (Q(state=LicenceState.REVOKED, revocation_sent=False)
                    & (Q(sent=True) | Q(earlier_sent=True))))
         .select_related("credit_check__subject", "credit_check__department")
+        .defer("credit_check__result")  # the check's whole snapshot: not needed for a row
         .prefetch_related("credit_check__measures")
         .order_by("decided_on", "id"))
     if only is not None:
