@@ -125,3 +125,10 @@ bench-scoring: $(BIN)/.installed-dev
 .PHONY: bench-review
 bench-review: $(BIN)/.installed-dev
 	$(BIN)/python -m bench.bench_review $(BENCH_ARGS)
+
+# XK export batch (issue 12): a batch of 10,000 licences granted with credit measures vs a bare
+# csv writer over one query of the same rows, seeded once into /tmp/hc_bench_xk.sqlite3 (or
+# DATABASE_URL naming a database with "bench" in its name) and reused; last line RESULT {json}.
+.PHONY: bench-xk-export
+bench-xk-export: $(BIN)/.installed-dev
+	$(BIN)/python -m bench.bench_xk_export $(BENCH_ARGS)

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from approvals.models import (
     Commitment,
     CreditCheck,
+    LicenceDecision,
     Matter,
     MatterMaterial,
     Measure,
@@ -92,3 +93,14 @@ class CreditCheckAdmin(ReadOnlyAdmin):
 class CommitmentAdmin(ReadOnlyAdmin):
     list_display = ["credit_check", "subject", "matter", "deadline", "state"]
     list_filter = ["state"]
+
+
+@admin.register(LicenceDecision)
+class LicenceDecisionAdmin(ReadOnlyAdmin):
+    """Read-only: a licence decision is recorded, corrected and revoked on the check page,
+    through the services that audit each write."""
+
+    list_display = ["document_number", "version", "credit_check", "outcome", "decided_on",
+                    "valid_until", "state"]
+    list_filter = ["state", "outcome", "category"]
+    search_fields = ["document_number", "credit_check__number"]

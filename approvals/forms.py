@@ -12,7 +12,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from approvals.models import CreditCheck, Matter
+from approvals.models import (
+    CreditCheck,
+    LicenceCategory,
+    LicenceDecision,
+    LicenceOutcome,
+    Matter,
+    MatterKind,
+)
 from common.forms import CleanCharField, LenientDateField
 from common.limits import COMMENT
 
@@ -55,8 +62,40 @@ class FulfilForm(forms.Form):
                           widget=forms.Textarea(attrs={"rows": 2}))
 
 
+LICENCE_FIELD_NAMES = ("outcome", "document_number", "decided_on", "valid_from", "valid_until",
+                       "category", "content", "certificate_name", "certificate_number")
+
+
+def licence_fields(*, matter: Matter) -> dict[str, forms.Field]:
+    """The licence decision's fields (the same on the feedback form and the correction form);
+    the service (`approvals.services.licence_problem`) decides what is required when."""
+    return {
+        "outcome": forms.ChoiceField(label=_("Licence decision"), widget=forms.RadioSelect,
+                                     choices=LicenceOutcome.choices),
+        "document_number": CleanCharField(
+            label=_("Licence decision document number"), max_length=100,
+            help_text=_("The number of the licence decision document.")),
+        "decided_on": LenientDateField(label=_("Decision date")),
+        "valid_from": LenientDateField(label=_("Valid from"), required=False,
+                                       help_text=_("Granted licences only.")),
+        "valid_until": LenientDateField(
+            label=_("Valid until"), required=False,
+            help_text=_("Leave empty for a licence without expiry.")),
+        "category": forms.ChoiceField(label=_("Licence category"), required=False,
+                                      choices=[("", "—"), *LicenceCategory.choices]),
+        "content": CleanCharField(label=_("Licence content"), required=False,
+                                  max_length=COMMENT, multiline=True, initial=matter.name,
+                                  widget=forms.Textarea(attrs={"rows": 2})),
+        "certificate_name": CleanCharField(label=_("Licence certificate"), required=False,
+                                           max_length=200),
+        "certificate_number": CleanCharField(label=_("Licence number"), required=False,
+                                             max_length=100),
+    }
+
+
 class FeedbackForm(forms.Form):
-    """One yes/no and one reason per measure the check listed."""
+    """One yes/no and one reason per measure the check listed; for a licence matter, the
+    licence decision as well."""
 
     note = CleanCharField(label=pgettext_lazy("remark", "Note"), required=False,
                           max_length=COMMENT, multiline=True,
@@ -72,6 +111,9 @@ class FeedbackForm(forms.Form):
                 choices=[("yes", _("Applied")), ("no", _("Not applied"))])
             self.fields[f"reason_{m.code}"] = CleanCharField(
                 label=_("Reason not applied"), required=False, max_length=1000)
+        self.is_licence = check.matter.kind == MatterKind.LICENCE
+        if self.is_licence:
+            self.fields.update(licence_fields(matter=check.matter))
 
     def decisions(self) -> dict[str, tuple[bool, str]]:
         data = self.cleaned_data
@@ -80,6 +122,40 @@ class FeedbackForm(forms.Form):
 
     def rows(self) -> list[tuple[Any, Any]]:
         return [(self[f"applied_{c}"], self[f"reason_{c}"]) for c in self.codes]
+
+    def licence(self) -> dict[str, Any] | None:
+        """The licence decision as `feedback_record` takes it; None for other matters."""
+        if not self.is_licence:
+            return None
+        return {name: self.cleaned_data.get(name) for name in LICENCE_FIELD_NAMES}
+
+    def licence_rows(self) -> list[Any]:
+        return [self[name] for name in LICENCE_FIELD_NAMES] if self.is_licence else []
+
+
+class LicenceCorrectionForm(forms.Form):
+    """The licence decision's fields, filled with the version in force, and the reason."""
+
+    def __init__(self, *args: Any, decision: LicenceDecision, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {name: getattr(decision, name)
+                                      for name in LICENCE_FIELD_NAMES})
+        super().__init__(*args, **kwargs)
+        self.fields.update(licence_fields(matter=decision.credit_check.matter))
+        self.fields["outcome"].disabled = True
+        self.fields["reason"] = CleanCharField(label=_("Reason for the correction"),
+                                               max_length=COMMENT, multiline=True,
+                                               widget=forms.Textarea(attrs={"rows": 2}))
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data.get(name) for name in LICENCE_FIELD_NAMES}
+
+    def licence_rows(self) -> list[Any]:
+        return [self[name] for name in LICENCE_FIELD_NAMES]
+
+
+class LicenceRevokeForm(forms.Form):
+    reason = CleanCharField(label=_("Reason for the revocation"), max_length=COMMENT,
+                            multiline=True, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class VerifyForm(forms.Form):

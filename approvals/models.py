@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Department
 from records.models import CreditRecord
@@ -402,3 +403,90 @@ class Commitment(models.Model):
     @property
     def missing_names(self) -> list[Any]:
         return [m.get("name", "") for m in self.missing or []]
+
+
+class LicenceOutcome(models.TextChoices):
+    GRANTED = "granted", pgettext_lazy("licence", "Granted")
+    REFUSED = "refused", pgettext_lazy("licence", "Refused")
+
+
+class LicenceCategory(models.TextChoices):
+    """许可类别 as the 双公示 licence set (XK_XKLB) names it; the export writes the Chinese word."""
+
+    ORDINARY = "ordinary", pgettext_lazy("licence", "Ordinary licence")
+    FRANCHISE = "franchise", pgettext_lazy("licence", "Franchise")
+    RECOGNITION = "recognition", pgettext_lazy("licence", "Recognition")
+    APPROVAL = "approval", pgettext_lazy("licence", "Approval")
+    REGISTRATION = "registration", pgettext_lazy("licence", "Registration")
+    OTHER = "other", pgettext_lazy("licence", "Other")
+
+
+class LicenceState(models.TextChoices):
+    IN_FORCE = "in_force", pgettext_lazy("licence", "In force")
+    SUPERSEDED = "superseded", pgettext_lazy("licence", "Superseded by a correction")
+    REVOKED = "revoked", pgettext_lazy("licence", "Revoked")
+
+
+class LicenceDecision(models.Model):
+    """The licence decision on the application a check was made for, recorded with the feedback.
+
+    The platform's own licence decision, for a matter that is an administrative licence: granted
+    or refused, the decision document number (许可文书号), the decision date, the validity and
+    the licence's category and content. A granted licence whose check applied a credit measure is
+    a decision "with credit measures" and goes out in the 双公示 licence (XK) set. A correction
+    is a new version that supersedes the old one (the chain keeps what was sent); a revocation
+    ends the version in force and goes out as such.
+    """
+
+    credit_check = models.ForeignKey(CreditCheck, on_delete=models.PROTECT,
+                                     related_name="licence_decisions",
+                                     verbose_name=_("credit check"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="superseded_by",
+                                      verbose_name=_("corrected version"))
+    state = models.CharField(_("state"), max_length=12, choices=LicenceState.choices,
+                             default=LicenceState.IN_FORCE)
+    outcome = models.CharField(_("licence decision"), max_length=10,
+                               choices=LicenceOutcome.choices)
+    document_number = models.CharField(_("licence decision document number"), max_length=100)
+    decided_on = models.DateField(_("decision date"))
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    category = models.CharField(_("licence category"), max_length=16,
+                                choices=LicenceCategory.choices, blank=True)
+    content = models.TextField(_("licence content"), blank=True)
+    certificate_name = models.CharField(_("licence certificate"), max_length=200, blank=True)
+    certificate_number = models.CharField(_("licence number"), max_length=100, blank=True)
+    reason = models.TextField(_("reason for the correction"), blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"))
+    revoked_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    revoked_at = models.DateTimeField(_("revocation recorded at"), null=True, blank=True)
+    revocation_reason = models.TextField(_("reason for the revocation"), blank=True)
+
+    class Meta:
+        verbose_name = _("licence decision")
+        verbose_name_plural = _("licence decisions")
+        ordering = ["credit_check", "version"]
+        indexes = [models.Index(fields=["document_number"], name="licence_document_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["credit_check", "version"],
+                                    name="licence_one_version_per_number"),
+            models.UniqueConstraint(fields=["credit_check"],
+                                    condition=models.Q(state="in_force"),
+                                    name="licence_one_in_force_per_check"),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True) | models.Q(valid_from__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="licence_validity_in_order"),
+            models.CheckConstraint(
+                condition=(models.Q(outcome="granted", valid_from__isnull=False)
+                           | models.Q(outcome="refused", valid_from__isnull=True,
+                                      valid_until__isnull=True)),
+                name="licence_validity_only_when_granted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_number} v{self.version}"

@@ -85,3 +85,12 @@ def clean_window_start(*, as_of: dt.date, months: int) -> dt.date:
     from dateutil.relativedelta import relativedelta
 
     return as_of - relativedelta(months=months)
+
+
+def licence_goes_to_publicity(*, granted: bool, measures_applied: int) -> bool:
+    """A licence decision is shared in the 双公示 licence (XK) set when it was granted and a
+    credit measure (an incentive or a restriction) was applied to it: the platform publishes
+    its own licences decided with credit measures (国发〔2016〕33号, joint incentives and
+    punishments tracked and shared; 发改办财金〔2015〕2700号, 行政许可 within 7 working days).
+    A refusal is kept with the check but not published as a licence."""
+    return granted and measures_applied > 0

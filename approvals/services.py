@@ -30,7 +30,12 @@ from approvals.models import (
     Commitment,
     CommitmentState,
     CreditCheck,
+    LicenceCategory,
+    LicenceDecision,
+    LicenceOutcome,
+    LicenceState,
     Matter,
+    MatterKind,
     Via,
 )
 from approvals.rules import (
@@ -58,6 +63,8 @@ from approvals.selectors import (
 from audit.services import record_event
 from common import clock
 from common.errors import Conflict, ServiceError, ValidationFailed
+from common.limits import COMMENT
+from common.text import clean_line, clean_text
 from records.models import CreditRecord, RecordType
 from records.services import check_upload, record_create
 from subjects.identifiers import normalise
@@ -617,10 +624,16 @@ def _breach_one(pk: int, as_of: dt.date) -> int:
 # --- feedback ----------------------------------------------------------------------------------
 @transaction.atomic
 def feedback_record(*, actor: User, credit_check: CreditCheck,
-                    decisions: dict[str, tuple[bool, str]], note: str = "") -> CreditCheck:
+                    decisions: dict[str, tuple[bool, str]], note: str = "",
+                    licence: dict[str, Any] | None = None) -> CreditCheck:
     """Record which measures of a check were applied, with a reason for each one not applied
     (跟踪问效). Recorded once: the reasons stand as the officer's decision for this check and
-    no later re-grade or rule change alters them (DESIGN.md, human overrides persist)."""
+    no later re-grade or rule change alters them (DESIGN.md, human overrides persist).
+
+    For a matter that is an administrative licence, `licence` is the licence decision on the
+    application (`LicenceDecision`'s fields: outcome, document_number, decided_on, valid_from,
+    valid_until, category, content, certificate_name, certificate_number); it is required
+    there and refused elsewhere, and is validated by `licence_problem`."""
     check = CreditCheck.objects.select_for_update().select_related("department").get(
         pk=credit_check.pk)
     account_permissions.require(permissions.can_handle(actor, check.department_id),
@@ -648,11 +661,218 @@ def feedback_record(*, actor: User, credit_check: CreditCheck,
                                    _("Give the reason %(measure)s was not applied.")
                                    % {"measure": row.name}, field=row.code)
         row.applied, row.reason = bool(applied), "" if applied else reason
+    is_licence = check.matter.kind == MatterKind.LICENCE
+    if is_licence and not licence:
+        raise ValidationFailed("licence_required",
+                               _("%(matter)s is an administrative licence: record the licence "
+                                 "decision.") % {"matter": check.matter.name}, field="outcome")
+    if licence and not is_licence:
+        raise ValidationFailed("not_a_licence",
+                               _("%(matter)s is not an administrative licence; there is no "
+                                 "licence decision to record.") % {"matter": check.matter.name},
+                               field="outcome")
+    facts = _licence_facts(check=check, values=licence) if licence else None
     CheckMeasure.objects.bulk_update(rows, ["applied", "reason"])
-    check.feedback_at, check.feedback_by, check.feedback_note = clock.now(), actor, note.strip()
+    now = clock.now()
+    check.feedback_at, check.feedback_by, check.feedback_note = now, actor, note.strip()
     check.save(update_fields=["feedback_at", "feedback_by", "feedback_note"])
+    decision = None
+    if facts is not None:
+        decision = LicenceDecision.objects.create(credit_check=check, recorded_by=actor,
+                                                  recorded_at=now, **facts)
     record_event(actor=actor, action="approvals.feedback", target=check, after={
         "number": check.number,
         "measures": {r.code: {"applied": r.applied, "reason": r.reason} for r in rows},
-        "note": check.feedback_note})
+        "note": check.feedback_note,
+        **({"licence": _licence_snapshot(decision)} if decision else {})})
     return check
+
+
+# --- licence decisions (recorded with the feedback) --------------------------------------------
+LICENCE_FIELDS = ("outcome", "document_number", "decided_on", "valid_from", "valid_until",
+                  "category", "content", "certificate_name", "certificate_number")
+LICENCE_TEXT_LIMITS = {"document_number": 100, "content": COMMENT, "certificate_name": 200,
+                       "certificate_number": 100}
+
+
+def _licence_snapshot(decision: LicenceDecision) -> dict[str, Any]:
+    """The decision's facts as the audit event keeps them (dates as ISO text)."""
+    out: dict[str, Any] = {"id": decision.pk, "version": decision.version}
+    for name in LICENCE_FIELDS:
+        value = getattr(decision, name)
+        out[name] = value.isoformat() if isinstance(value, dt.date) else value
+    return out
+
+
+def licence_problem(*, check: CreditCheck, facts: dict[str, Any],
+                    exclude_chain_of: LicenceDecision | None = None) -> ValidationFailed | None:
+    """The first thing wrong with a licence decision, as a form would say it; None when it is
+    sound. The same checks whichever door (the feedback form, a correction).
+
+    Granted: category, content and the start of validity are required, validity cannot start
+    before the decision nor end before it starts (an end left empty is a licence without
+    expiry, 长期有效). Refused: no validity. The decision document number carries its serial
+    number and is not already another decision's of the same department; the decision date is
+    not in the future nor before the check it followed."""
+    outcome = facts.get("outcome")
+    if outcome not in LicenceOutcome.values:
+        return ValidationFailed("required", _("Say whether the licence was granted or refused."),
+                                field="outcome")
+    number = facts.get("document_number") or ""
+    if not number:
+        return ValidationFailed("required", _("The licence decision document number is required."),
+                                field="document_number")
+    if not any(c.isdigit() for c in number):
+        return ValidationFailed("bad_document_number",
+                                _("The decision document number must contain its serial number "
+                                  "(for example 县住建许〔2026〕12号)."), field="document_number")
+    for name, limit in LICENCE_TEXT_LIMITS.items():
+        if len(facts.get(name) or "") > limit:
+            return ValidationFailed("too_long", _("At most %(n)d characters.") % {"n": limit},
+                                    field=name)
+    decided_on = facts.get("decided_on")
+    if decided_on is None:
+        return ValidationFailed("required", _("The decision date is required."),
+                                field="decided_on")
+    if decided_on > clock.today():
+        return ValidationFailed("future_date", _("The decision date cannot be in the future."),
+                                field="decided_on")
+    if decided_on < check.as_of:
+        return ValidationFailed("decided_before_check",
+                                _("The licence cannot have been decided before the credit check "
+                                  "of %(day)s.") % {"day": check.as_of.isoformat()},
+                                field="decided_on")
+    valid_from, valid_until = facts.get("valid_from"), facts.get("valid_until")
+    if outcome == LicenceOutcome.REFUSED:
+        if valid_from or valid_until:
+            return ValidationFailed("validity_of_refusal",
+                                    _("A refused licence has no period of validity."),
+                                    field="valid_from")
+    else:
+        if not facts.get("category"):
+            return ValidationFailed("required", _("Choose the licence category."),
+                                    field="category")
+        if facts["category"] not in LicenceCategory.values:
+            return ValidationFailed("bad_category", _("Choose the licence category."),
+                                    field="category")
+        if not facts.get("content"):
+            return ValidationFailed("required", _("Say what the licence permits."),
+                                    field="content")
+        if valid_from is None:
+            return ValidationFailed("required", _("Give the date the licence is valid from."),
+                                    field="valid_from")
+        if valid_from < decided_on:
+            return ValidationFailed("valid_before_decision",
+                                    _("The licence cannot be valid before it was decided."),
+                                    field="valid_from")
+        if valid_until is not None and valid_until < valid_from:
+            return ValidationFailed("validity_order",
+                                    _("The licence cannot end before it starts to be valid."),
+                                    field="valid_until")
+    taken = (LicenceDecision.objects.filter(credit_check__department_id=check.department_id,
+                                            document_number=number)
+             .exclude(credit_check_id=check.pk))
+    if taken.exists():
+        return ValidationFailed("duplicate_document_number",
+                                _("Decision document number %(n)s is already recorded for "
+                                  "another check of this department.") % {"n": number},
+                                field="document_number")
+    return None
+
+
+def _licence_facts(*, check: CreditCheck, values: dict[str, Any]) -> dict[str, Any]:
+    """The licence decision's fields, cleaned (one-line texts, empty strings for blanks) and
+    validated; raises the first problem."""
+    facts: dict[str, Any] = {}
+    for name in LICENCE_FIELDS:
+        value = values.get(name)
+        if name in ("decided_on", "valid_from", "valid_until"):
+            facts[name] = value or None
+        elif name == "content":
+            facts[name] = clean_text(str(value or "")).strip()
+        else:
+            facts[name] = clean_line(str(value or "")).strip()
+    problem = licence_problem(check=check, facts=facts)
+    if problem is not None:
+        raise problem
+    return facts
+
+
+def _decision_in_force(decision: LicenceDecision) -> LicenceDecision:
+    decision = (LicenceDecision.objects.select_for_update()
+                .select_related("credit_check__department", "credit_check__matter")
+                .get(pk=decision.pk))
+    if decision.state != LicenceState.IN_FORCE:
+        raise Conflict("licence_not_in_force",
+                       _("Licence decision %(n)s is no longer in force; correct or revoke the "
+                         "version in force.") % {"n": decision.document_number})
+    return decision
+
+
+@transaction.atomic
+def licence_correct(*, actor: User, decision: LicenceDecision, reason: str,
+                    **changes: Any) -> LicenceDecision:
+    """Correct a recorded licence decision (a wrong date, number, validity or content): a new
+    version supersedes the one in force, so what was exported stays provable and the
+    correction goes out as such (更正). Granted or refused is not corrected: a granted licence
+    that no longer stands is revoked (`licence_revoke`)."""
+    decision = _decision_in_force(decision)
+    check = decision.credit_check
+    account_permissions.require(permissions.can_handle(actor, check.department_id),
+                                _("correct licence decisions of %(d)s")
+                                % {"d": check.department.name})
+    reason = clean_text(reason or "").strip()
+    if not reason:
+        raise ValidationFailed("required", _("Give the reason for the correction."),
+                               field="reason")
+    if len(reason) > COMMENT:
+        raise ValidationFailed("too_long", _("At most %(n)d characters.") % {"n": COMMENT},
+                               field="reason")
+    unknown = sorted(set(changes) - set(LICENCE_FIELDS))
+    if unknown:
+        raise ValidationFailed("unknown_field", _("%(f)s cannot be corrected.")
+                               % {"f": ", ".join(unknown)}, field=unknown[0])
+    current = {name: getattr(decision, name) for name in LICENCE_FIELDS}
+    if changes.get("outcome", decision.outcome) != decision.outcome:
+        raise ValidationFailed("outcome_changed",
+                               _("Whether the licence was granted is not corrected; revoke the "
+                                 "decision instead."), field="outcome")
+    facts = _licence_facts(check=check, values={**current, **changes})
+    if facts == current:
+        raise ValidationFailed("no_change", _("Nothing was changed."), field="reason")
+    decision.state = LicenceState.SUPERSEDED
+    decision.save(update_fields=["state"])
+    new = LicenceDecision.objects.create(
+        credit_check=check, version=decision.version + 1, supersedes=decision,
+        recorded_by=actor, recorded_at=clock.now(), reason=reason, **facts)
+    record_event(actor=actor, action="approvals.licence_correct", target=check,
+                 before=_licence_snapshot(decision),
+                 after={**_licence_snapshot(new), "reason": reason})
+    return new
+
+
+@transaction.atomic
+def licence_revoke(*, actor: User, decision: LicenceDecision, reason: str) -> LicenceDecision:
+    """Revoke a licence decision (撤销: withdrawn by the authority, set aside on review or by a
+    court). It stays on record, marked revoked with the reason; if it was exported, the
+    revocation goes out as such (XK_ZT = 2)."""
+    decision = _decision_in_force(decision)
+    check = decision.credit_check
+    account_permissions.require(permissions.can_handle(actor, check.department_id),
+                                _("revoke licence decisions of %(d)s")
+                                % {"d": check.department.name})
+    reason = clean_text(reason or "").strip()
+    if not reason:
+        raise ValidationFailed("required", _("Give the reason for the revocation."),
+                               field="reason")
+    if len(reason) > COMMENT:
+        raise ValidationFailed("too_long", _("At most %(n)d characters.") % {"n": COMMENT},
+                               field="reason")
+    decision.state, decision.revocation_reason = LicenceState.REVOKED, reason
+    decision.revoked_by, decision.revoked_at = actor, clock.now()
+    decision.save(update_fields=["state", "revocation_reason", "revoked_by", "revoked_at"])
+    record_event(actor=actor, action="approvals.licence_revoke", target=check,
+                 before={"state": LicenceState.IN_FORCE},
+                 after={"id": decision.pk, "document_number": decision.document_number,
+                        "state": LicenceState.REVOKED, "reason": reason})
+    return decision

@@ -19,8 +19,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import staff_required
 from approvals import permissions, public_urls, selectors, services
-from approvals.forms import CheckForm, CommitmentForm, FeedbackForm, FulfilForm, VerifyForm
-from approvals.models import Commitment, CommitmentState, CreditCheck
+from approvals.forms import (
+    CheckForm,
+    CommitmentForm,
+    FeedbackForm,
+    FulfilForm,
+    LicenceCorrectionForm,
+    LicenceRevokeForm,
+    VerifyForm,
+)
+from approvals.models import (
+    Commitment,
+    CommitmentState,
+    CreditCheck,
+    LicenceDecision,
+    LicenceState,
+)
 from approvals.pdf import certificate_pdf
 from approvals.rules import commitment_deadline, commitment_limit
 from audit.services import record_event
@@ -139,7 +153,22 @@ def check_detail(request: HttpRequest, number: str) -> HttpResponse:
         "may_commit": (may_handle and check.accept_with_missing and commitment is None
                        and check.as_of == clock.today()),
         "verify_url": public_urls.verify_url(request, check),
+        **_licence_context(check, may_handle=may_handle),
     })
+
+
+def _licence_context(check: CreditCheck, *, may_handle: bool, **forms_: Any) -> dict[str, Any]:
+    """The licence decision's versions on the check page, and the correction and revocation
+    forms for the version in force."""
+    versions = list(check.licence_decisions.select_related("recorded_by", "revoked_by")
+                    .order_by("-version"))
+    in_force = next((d for d in versions if d.state == LicenceState.IN_FORCE), None)
+    context: dict[str, Any] = {"licence_versions": versions, "licence_in_force": in_force}
+    if may_handle and in_force is not None:
+        context["licence_correction_form"] = (forms_.get("correction")
+                                              or LicenceCorrectionForm(decision=in_force))
+        context["licence_revoke_form"] = forms_.get("revoke") or LicenceRevokeForm()
+    return context
 
 
 @staff_required
@@ -163,10 +192,11 @@ def feedback(request: HttpRequest, number: str) -> HttpResponse:
         try:
             services.feedback_record(actor=request.user, credit_check=check,
                                      decisions=form.decisions(),
-                                     note=form.cleaned_data.get("note", ""))
+                                     note=form.cleaned_data.get("note", ""),
+                                     licence=form.licence())
         except ServiceError as exc:
-            field = f"reason_{exc.field}" if exc.field in form.codes else None
-            form.add_error(field, str(exc.message))
+            field = f"reason_{exc.field}" if exc.field in form.codes else exc.field
+            form.add_error(field if field in form.fields else None, str(exc.message))
             status = exc.status
         else:
             messages.success(request, _("The feedback has been recorded."))
@@ -177,7 +207,66 @@ def feedback(request: HttpRequest, number: str) -> HttpResponse:
         "may_handle": True, "feedback_form": form, "check_measures": list(check.measures.all()),
         "may_commit": False,
         "verify_url": public_urls.verify_url(request, check),
+        **_licence_context(check, may_handle=True),
     }, status=status)
+
+
+def _licence_in_force(request: HttpRequest, number: str) -> tuple[CreditCheck, LicenceDecision]:
+    check = _check_or_404(request, number)
+    deny_unless(permissions.can_handle(request.user, check.department_id))
+    decision = check.licence_decisions.filter(state=LicenceState.IN_FORCE).first()
+    if decision is None:
+        raise Http404(_("This check has no licence decision in force."))
+    return check, decision
+
+
+def _licence_page(request: HttpRequest, check: CreditCheck, status: int,
+                  **forms_: Any) -> HttpResponse:
+    return render(request, "approvals/check_detail.html", {
+        "check": check, "r": selectors.check_payload(check=check),
+        "commitment": Commitment.objects.filter(credit_check=check).first(),
+        "may_handle": True, "feedback_form": None, "check_measures": list(check.measures.all()),
+        "may_commit": False, "verify_url": public_urls.verify_url(request, check),
+        **_licence_context(check, may_handle=True, **forms_),
+    }, status=status)
+
+
+@staff_required
+@require_POST
+def licence_correct(request: HttpRequest, number: str) -> HttpResponse:
+    """Correct the licence decision recorded with the feedback: a new version."""
+    check, decision = _licence_in_force(request, number)
+    form = LicenceCorrectionForm(request.POST, decision=decision)
+    status = 400
+    if form.is_valid():
+        try:
+            services.licence_correct(actor=request.user, decision=decision,
+                                     reason=form.cleaned_data["reason"], **form.changes())
+        except ServiceError as exc:
+            status = apply_service_error(form, exc)
+        else:
+            messages.success(request, _("The licence decision has been corrected."))
+            return redirect("approvals:check", number=check.number)
+    return _licence_page(request, check, status, correction=form)
+
+
+@staff_required
+@require_POST
+def licence_revoke(request: HttpRequest, number: str) -> HttpResponse:
+    """Revoke the licence decision in force (撤销), with the reason."""
+    check, decision = _licence_in_force(request, number)
+    form = LicenceRevokeForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            services.licence_revoke(actor=request.user, decision=decision,
+                                    reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            status = apply_service_error(form, exc)
+        else:
+            messages.success(request, _("The licence decision has been revoked."))
+            return redirect("approvals:check", number=check.number)
+    return _licence_page(request, check, status, revoke=form)
 
 
 @staff_required

@@ -134,6 +134,8 @@ ACTION_LABELS: dict[str, Any] = {
     "approvals.commitment_breach": _("Commitment breached"),
     "approvals.commitment_scan_view": _("Signed commitment opened"),
     "approvals.feedback": _("Feedback on a credit check recorded"),
+    "approvals.licence_correct": _("Licence decision corrected"),
+    "approvals.licence_revoke": _("Licence decision revoked"),
     # appeals
     "appeals.account_register": _("Enterprise account registered"),
     "appeals.account_decide": _("Enterprise account verification decided"),

@@ -262,12 +262,15 @@ class ExportAction(models.TextChoices):
 
 
 class ExportRow(models.Model):
-    """One row of an export batch: which record version, as what, and its row checksum."""
+    """One row of an export batch: which record version (a CF batch) or licence decision
+    version (an XK batch), as what, and its row checksum."""
 
     batch = models.ForeignKey(ExportBatch, on_delete=models.PROTECT, related_name="row_set")
     row_number = models.PositiveIntegerField(_("row"))
     record = models.ForeignKey("records.CreditRecord", on_delete=models.PROTECT,
-                               related_name="+")
+                               related_name="+", null=True, blank=True)
+    licence = models.ForeignKey("approvals.LicenceDecision", on_delete=models.PROTECT,
+                                related_name="+", null=True, blank=True)
     action = models.CharField(_("action"), max_length=12, choices=ExportAction.choices)
     checksum = models.CharField(_("SHA-256 of the row"), max_length=64)
     failed = models.BooleanField(_("failed at the receiver"), default=False)
@@ -276,7 +279,14 @@ class ExportRow(models.Model):
         verbose_name = _("exported row")
         verbose_name_plural = _("exported rows")
         ordering = ["batch", "row_number"]
-        indexes = [models.Index(fields=["record", "action"], name="exportrow_record_idx")]
+        indexes = [models.Index(fields=["record", "action"], name="exportrow_record_idx"),
+                   models.Index(fields=["licence", "action"], name="exportrow_licence_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(record__isnull=False, licence__isnull=True)
+                           | models.Q(record__isnull=True, licence__isnull=False)),
+                name="exportrow_record_or_licence"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.row_number} {self.action}"

@@ -42,6 +42,7 @@ from exchange.exports import (
     export_prepare,
     export_reject,
     pending,
+    pending_licences,
     verify_batch,
 )
 from exchange.feed_models import (
@@ -269,6 +270,10 @@ def batch_errors(request: HttpRequest, number: str) -> HttpResponse:
 # --- exports ----------------------------------------------------------------------------------
 
 class ExportForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("What to export"), initial=FeedKind.PENALTY,
+                             required=False,
+                             choices=[(FeedKind.PENALTY, FeedKind.PENALTY.label),
+                                      (FeedKind.LICENCE, FeedKind.LICENCE.label)])
     encoding = forms.ChoiceField(label=gettext_lazy("Encoding"),
                                  choices=[("utf-8", "UTF-8"), ("gbk", "GBK")])
 
@@ -287,7 +292,8 @@ class RejectForm(forms.Form):
 
 def _export_page(request: HttpRequest, batch: ExportBatch, *, status: int = 200,
                  **forms_: Any) -> HttpResponse:
-    rows = batch.row_set.select_related("record", "record__subject")[:500]
+    rows = batch.row_set.select_related("record", "record__subject", "licence",
+                                        "licence__credit_check__subject")[:500]
     return render(request, "exchange/export_detail.html", {
         "batch": batch, "rows": rows, "check": verify_batch(batch),
         "ack_form": forms_.get("ack_form") or AcknowledgeForm(),
@@ -304,7 +310,8 @@ def export_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            batch = export_prepare(actor=request.user, encoding=form.cleaned_data["encoding"])
+            batch = export_prepare(actor=request.user, encoding=form.cleaned_data["encoding"],
+                                   kind=form.cleaned_data["kind"] or FeedKind.PENALTY)
         except ServiceError as exc:
             status = apply_service_error(form, exc)
         else:
@@ -313,9 +320,13 @@ def export_list(request: HttpRequest) -> HttpResponse:
                 return redirect("exchange:exports")
             return redirect("exchange:export", number=batch.number)
     waiting = [(record, ExportAction(action).label) for record, action in pending()]
+    licences = [(decision, ExportAction(action).label)
+                for decision, action in pending_licences()]
     return render(request, "exchange/exports.html", {
         "form": form, "batches": ExportBatch.objects.select_related("created_by")[:50],
-        "waiting": waiting[:100], "waiting_count": len(waiting)}, status=status)
+        "waiting": waiting[:100], "waiting_count": len(waiting),
+        "waiting_licences": licences[:100], "waiting_licence_count": len(licences)},
+        status=status)
 
 
 @staff_required

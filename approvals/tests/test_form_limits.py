@@ -12,8 +12,8 @@ from django import forms as django_forms
 from django.test import Client
 
 from approvals import forms
-from approvals.models import CheckMeasure, CreditCheck
-from approvals.services import credit_check
+from approvals.models import CheckMeasure, CreditCheck, LicenceDecision
+from approvals.services import credit_check, feedback_record
 from common import clock
 from common.form_limits_testing import (
     ONE_MB,
@@ -39,24 +39,53 @@ def check(graded, good_subject, window_officer) -> CreditCheck:
                             matter_code=FILING)
 
 
-def _build(cls: type[django_forms.Form], data: dict[str, Any] | None, check: CreditCheck
-           ) -> django_forms.Form:
-    wants_check = "check" in inspect.signature(cls.__init__).parameters
-    return cls(data, check=check) if wants_check else cls(data)
+@pytest.fixture
+def decision(check, make_subject, window_officer) -> LicenceDecision:
+    """A licence decision recorded with the feedback on a presale-permit check (made on the
+    same day as `check`, whose grading it shares)."""
+    developer = make_subject("福州限长房地产开发有限公司", category="developer")
+    graded_day = MONDAY
+    from scoring.engine import regrade_in_effect
+
+    regrade_in_effect(as_of=graded_day)
+    with clock.frozen_at(graded_day):
+        presale = credit_check(actor=window_officer, code_or_name=developer.code,
+                               matter_code="presale_permit")
+        feedback_record(actor=window_officer, credit_check=presale,
+                        decisions={c: (True, "") for c in
+                                   presale.measures.values_list("code", flat=True)},
+                        licence={"outcome": "granted", "document_number": "限〔2026〕1号",
+                                 "decided_on": graded_day, "valid_from": graded_day,
+                                 "category": "ordinary", "content": "预售"})
+    return LicenceDecision.objects.get()
 
 
-def test_every_text_field_of_every_approvals_form_is_bounded_and_cleaned(check) -> None:
+def _build(cls: type[django_forms.Form], data: dict[str, Any] | None, check: CreditCheck,
+           decision: LicenceDecision) -> django_forms.Form:
+    """Forms about a check are built for the licence matter's check, so the licence
+    decision's fields are among those checked."""
+    wanted = inspect.signature(cls.__init__).parameters
+    if "decision" in wanted:
+        return cls(data, decision=decision)
+    return cls(data, check=decision.credit_check) if "check" in wanted else cls(data)
+
+
+def test_every_text_field_of_every_approvals_form_is_bounded_and_cleaned(check,
+                                                                          decision) -> None:
     classes = form_classes(forms)
     assert {c.__name__ for c in classes} >= {"CheckForm", "CommitmentForm", "FulfilForm",
-                                             "FeedbackForm", "VerifyForm"}
-    built = [_build(cls, None, check) for cls in classes]
+                                             "FeedbackForm", "VerifyForm",
+                                             "LicenceCorrectionForm", "LicenceRevokeForm"}
+    built = [_build(cls, None, check, decision) for cls in classes]
     assert sum(len(text_fields(f)) for f in built) >= 7  # a reason per measure included
+    feedback = next(f for f in built if type(f).__name__ == "FeedbackForm")
+    assert {"document_number", "content", "certificate_number"} <= set(text_fields(feedback))
     assert {type(f).__name__: unbounded_fields(f) for f in built if unbounded_fields(f)} == {}
 
 
 @pytest.mark.parametrize("cls", form_classes(forms), ids=lambda c: c.__name__)
-def test_a_1mb_text_and_invisible_controls_posted_to_each_field(cls, check) -> None:
-    assert limit_failures(lambda data: _build(cls, data, check)) == []
+def test_a_1mb_text_and_invisible_controls_posted_to_each_field(cls, check, decision) -> None:
+    assert limit_failures(lambda data: _build(cls, data, check, decision)) == []
 
 
 def test_check_page_finds_a_subject_typed_with_controls(window_officer, graded,

@@ -1,7 +1,9 @@
-"""`manage.py export_feed --user NAME [--encoding utf-8|gbk] [--resend NUMBER] [--out DIR]`.
+"""`manage.py export_feed --user NAME [--kind CF|XK] [--encoding utf-8|gbk] [--resend NUMBER]
+[--out DIR]`.
 
-Prepares an export batch of the platform's own penalty decisions in the 双公示 CF set and
-writes its file (`<number>-CF-<encoding>.csv`) into DIR; the batch is kept in the database with
+Prepares an export batch of the platform's own penalty decisions (the 双公示 CF set, the default)
+or of its licences granted with credit measures (the XK set) and writes its file
+(`<number>-<kind>-<encoding>.csv`) into DIR; the batch is kept in the database with
 its checksum and rows. Marking it sent, acknowledged or rejected is done on the exchange page.
 """
 
@@ -20,11 +22,15 @@ from exchange.feed_models import ExportBatch
 
 
 class Command(BaseCommand):
-    help = "Export pending penalty decisions as a numbered 双公示 batch (CSV, UTF-8 or GBK)."
+    help = ("Export pending penalty (CF) or licence (XK) decisions as a numbered 双公示 batch "
+            "(CSV, UTF-8 or GBK).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--user", required=True,
                             help="Username of the reviewer or administrator exporting.")
+        parser.add_argument("--kind", choices=["CF", "XK"], default="CF",
+                            help="CF: penalties (default); XK: licences. A re-send keeps the "
+                                 "kind of the batch it re-sends.")
         parser.add_argument("--encoding", choices=["utf-8", "gbk"], default="utf-8")
         parser.add_argument("--resend", help="Number of a batch whose failed rows to re-send.")
         parser.add_argument("--out", default=".", help="Directory for the file (default: .)")
@@ -41,7 +47,7 @@ class Command(BaseCommand):
         with translation.override("zh-hans"):
             try:
                 batch = export_prepare(actor=user, encoding=options["encoding"],
-                                       resend_of=resend)
+                                       kind=options["kind"], resend_of=resend)
             except ServiceError as exc:
                 raise CommandError(str(exc.message)) from exc
         if batch is None:
