@@ -38,7 +38,8 @@ class Department(models.Model):
         _("kind of source"), max_length=16, choices=SourceKind.choices,
         default=SourceKind.GOVERNMENT,
         help_text=_("Rating agencies and industry associations are external departments whose "
-                    "records count in a grade only where a scoring model names their types."),
+                    "records count in a grade only as far as the scoring model's [sources] "
+                    "weights say (by default not at all)."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
