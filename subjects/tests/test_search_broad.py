@@ -46,7 +46,8 @@ def test_broad_first_page_is_the_general_page(many, monkeypatch, kwargs):
 
 def test_broad_query_reads_no_more_than_a_page(many, monkeypatch, django_assert_max_num_queries):
     monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 3)
-    with django_assert_max_num_queries(3):  # the capped probe, the prefix range, the rest
+    # the capped probe, the prefix range, the rest; on PostgreSQL first the planner's estimate
+    with django_assert_max_num_queries(4 if connection.vendor == "postgresql" else 3):
         found, _total = search_subjects(q="鑫", limit=8)
     assert [s.name for s in found][:6] == [f"鑫{i}置业有限公司" for i in range(6)]
 
