@@ -390,14 +390,23 @@ def pending_steps(*, user: User) -> list[Step]:
 
 
 # --- a subject's lists (subject page) ---------------------------------------------------------
-def subject_lists(*, subject: Subject) -> dict[str, list[Any]]:
-    """What the subject page shows: current and past list entries, sanctions and cases."""
+#: bad records in force listed for credit repair on the subject page
+REPAIRABLE_SHOWN = 20
+
+
+def subject_lists(*, subject: Subject) -> dict[str, Any]:
+    """What the subject page shows: current and past list entries, sanctions and cases, and the
+    latest REPAIRABLE_SHOWN of its bad records in force that a repair request may name."""
+    repairable = (_bad_records_in_force(clock.today()).filter(subject=subject)
+                  .select_related("record_type").order_by("-decided_on", "-pk"))
     return {
         "black": list(subject.black_list_entries.select_related("ground").order_by("-id")),
         "red": list(subject.red_list_entries.order_by("-id")),
         "key": list(subject.key_supervision_entries.order_by("-id")),
         "sanctions": list(subject.industry_sanctions.order_by("-id")),
         "cases": list(subject.typical_cases.filter(state=CaseState.PUBLISHED).order_by("-id")),
-        "repairable": list(_bad_records_in_force(clock.today()).filter(subject=subject)
-                           .select_related("record_type").order_by("-decided_on")),
+        # the latest few: a subject with a thousand records in force must not draw them all
+        # on its page (issue 14); `repairable_count` says how many there are
+        "repairable": list(repairable[:REPAIRABLE_SHOWN]),
+        "repairable_count": repairable.count(),
     }
