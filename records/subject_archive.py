@@ -21,7 +21,7 @@ from records.selectors import records_for_subject
 STATE_ORDER = [RecordState.EFFECTIVE, RecordState.SUBMITTED, RecordState.DRAFT,
                RecordState.REJECTED, RecordState.CORRECTED, RecordState.REVOKED]
 #: records drawn on the page (the latest decisions); the counts cover every record
-ARCHIVE_SHOWN = 100
+ARCHIVE_SHOWN = 50
 
 
 def archive(*, subject: Any, user: Any) -> dict[str, Any]:

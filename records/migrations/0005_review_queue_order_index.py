@@ -1,5 +1,7 @@
 """The review queue reads submitted records oldest first: an index in that order lets a page
-of 30 stop after 30 rows instead of sorting every waiting record (issue 14: 10,000 waiting)."""
+of 30 stop after 30 rows instead of sorting every waiting record, and holds the two columns the
+top bar's count of the queue tests, so that count never reads the table (issue 14: 10,000
+waiting)."""
 
 from django.db import migrations, models
 
@@ -13,6 +15,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='creditrecord',
-            index=models.Index(fields=['state', 'submitted_at'], name='record_state_submitted_idx'),
+            index=models.Index(fields=['state', 'submitted_at', 'submitted_by', 'created_by'],
+                               name='record_review_queue_idx'),
         ),
     ]
