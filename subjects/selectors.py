@@ -155,13 +155,13 @@ def _is_broad(sql: str, params: list[str], term: str = "") -> bool:
 
     On PostgreSQL a GIN index is read whole into a bitmap before the first row (24,000 names
     for "鑫": ~25 ms; 216,000 for "物业": ~170 ms), so a LIMIT does not make the probe cheap.
-    There the planner's estimate decides first: far above the cap (BROAD_ESTIMATE_FACTOR ×)
-    the query is broad without reading the index; only a query estimated near or below the cap
-    (whose bitmap is small) is probed exactly.
+    There the planner's estimate alone decides: far above the cap (BROAD_ESTIMATE_FACTOR ×)
+    the query is broad; anything else takes the general path, which counts exactly up to the
+    cap itself, so a probe would only repeat its work. An estimate that is too low costs time
+    (the general path orders every match), never a wrong page or count.
     """
     if term and connection.vendor == "postgresql":
-        if _pg_estimated_names(term) > BROAD_ESTIMATE_FACTOR * SEARCH_COUNT_CAP:
-            return True
+        return _pg_estimated_names(term) > BROAD_ESTIMATE_FACTOR * SEARCH_COUNT_CAP
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT {SEARCH_COUNT_CAP + 1}) AS m", params)
         return cursor.fetchone()[0] > SEARCH_COUNT_CAP

@@ -37,6 +37,7 @@ def _general(monkeypatch, **kwargs):
 ])
 def test_broad_first_page_is_the_general_page(many, monkeypatch, kwargs):
     monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 3)
+    monkeypatch.setattr(selectors, "_pg_estimated_names", lambda term: 10**9)  # PostgreSQL
     broad, total = search_subjects(**kwargs)
     general, _total = _general(monkeypatch, **kwargs)
     assert total is None  # more than the cap: not counted
@@ -46,8 +47,9 @@ def test_broad_first_page_is_the_general_page(many, monkeypatch, kwargs):
 
 def test_broad_query_reads_no_more_than_a_page(many, monkeypatch, django_assert_max_num_queries):
     monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 3)
-    # the capped probe, the prefix range, the rest; on PostgreSQL first the planner's estimate
-    with django_assert_max_num_queries(4 if connection.vendor == "postgresql" else 3):
+    monkeypatch.setattr(selectors, "_pg_estimated_names", lambda term: 10**9)  # PostgreSQL
+    # the capped probe (PostgreSQL: the planner's estimate), the prefix range, the rest
+    with django_assert_max_num_queries(3):
         found, _total = search_subjects(q="鑫", limit=8)
     assert [s.name for s in found][:6] == [f"鑫{i}置业有限公司" for i in range(6)]
 
@@ -76,9 +78,10 @@ def test_postgresql_trusts_a_large_estimate_without_reading_the_index(
     with django_assert_num_queries(0):
         assert selectors._is_broad(sql, params, "鑫")
     monkeypatch.setattr(selectors, "_pg_estimated_names", lambda term: 0)
-    assert not selectors._is_broad(sql, params, "鑫")  # estimated small: counted exactly (13)
-    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 3)
-    assert selectors._is_broad(sql, params, "鑫")
+    assert not selectors._is_broad(sql, params, "鑫")  # estimated small: the general path
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 3)  # which still caps its count
+    found, total = search_subjects(q="鑫", limit=5)
+    assert total is None and len(found) == 5
 
 
 def test_sqlite_one_character_query_has_a_prefix_index(db):
