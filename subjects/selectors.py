@@ -26,7 +26,7 @@ SEARCH_COUNT_CAP = 1000
 SEARCH_MAX_LIMIT = 100
 # PostgreSQL: a query the planner estimates at more than this many times the cap is taken as
 # broad without counting (the estimate of a common fragment is within a few per cent at 1 M
-# names; a rare one is estimated at a few hundred, and then counted exactly).
+# names; a rare one is estimated at a few hundred and takes the general path, counted exactly).
 BROAD_ESTIMATE_FACTOR = 5
 
 # Rank of a match, lowest first: whole code, current name starts with q, current name contains
