@@ -363,9 +363,12 @@ def pending_steps(*, user: User) -> list[Step]:
         if step is not None:
             steps.append(step)
     today = clock.today()
+    # only what a step and its row show: thousands of open sanctions are read here, and
+    # building each full row (and its subject's) was most of the workbench's time (issue 14)
     for sanction in IndustrySanction.objects.filter(
             scope, state__in=[SanctionState.PROPOSED, SanctionState.NOTIFIED]
-    ).select_related("subject"):
+    ).select_related("subject").only("id", "state", "statement_ends_on", "statement_final",
+                                     "department_id", "subject__name"):
         if sanction.state == SanctionState.PROPOSED:
             steps.append(Step(sanction, "sanction", _("Serve the notice of intended sanction"),
                               None, True))
