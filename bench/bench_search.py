@@ -386,6 +386,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--reuse", action="store_true",
                         help="keep an already filled database of the same size")
+    parser.add_argument("--seed-only", action="store_true",
+                        help="fill the database (unless --reuse finds it filled) and stop: "
+                             "seed at low priority outside the benchmark lock, then measure "
+                             "with --reuse")
     parser.add_argument("--explain", action="store_true", help="print query plans")
     parser.add_argument("--concurrency", type=int, default=16,
                         help="concurrent users for the p95 phase (0: skip it)")
@@ -422,6 +426,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  insert without search index: {insert_names(500, args.subjects):.3f} ms/name")
         print(f"  search index build: {build_index():.1f} s")
         print(f"  insert with search index:    {insert_names(500, args.subjects):.3f} ms/name")
+    if args.seed_only:
+        return
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute("SHOW server_version")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts import permissions as account_permissions
@@ -260,7 +260,20 @@ class Step:
 
 
 def _pending_objection(entry: Any) -> Objection | None:
+    """The entry's pending objection (at most one: a unique constraint), from the list
+    `pending_steps` prefetched when there is one, else one query."""
+    prefetched = getattr(entry, "pending_objections", None)
+    if prefetched is not None:
+        return prefetched[0] if prefetched else None
     return entry.objections.filter(state=Objection.State.PENDING).first()
+
+
+def _pending_repair(entry: BlackListEntry) -> RepairRequest | None:
+    """The black-list entry's pending repair request (at most one), prefetched or queried."""
+    prefetched = getattr(entry, "pending_repairs", None)
+    if prefetched is not None:
+        return prefetched[0] if prefetched else None
+    return entry.repair_requests.filter(state=RepairRequest.State.PENDING).first()
 
 
 def next_step(entry: Any) -> Step | None:
@@ -287,7 +300,7 @@ def next_step(entry: Any) -> Step | None:
                 return Step(entry, kind, _("Answer the objection"), objection.reply_due_on,
                             True)
         if state == BlackState.IN_FORCE:
-            repair = entry.repair_requests.filter(state=RepairRequest.State.PENDING).first()
+            repair = _pending_repair(entry)
             if repair:
                 return Step(entry, kind, _("Decide the credit-repair request"),
                             repair.decision_due_on, True)
@@ -321,6 +334,13 @@ def _department_filter(user: User) -> Q:
     return Q(department_id=user.department_id)
 
 
+def _pending_prefetch(relation: str, model: type[Objection] | type[RepairRequest]) -> Prefetch:
+    """Each entry's pending objections or repair requests in one query for the whole page
+    (`next_step` reads them as `pending_objections` / `pending_repairs`): no query per entry."""
+    to_attr = "pending_objections" if model is Objection else "pending_repairs"
+    return Prefetch(relation, queryset=model.objects.filter(state="pending"), to_attr=to_attr)
+
+
 def pending_steps(*, user: User) -> list[Step]:
     """Every open step this user's department handles (all departments for the lead roles),
     soonest deadline first; steps without a deadline last."""
@@ -332,18 +352,23 @@ def pending_steps(*, user: User) -> list[Step]:
         Q(state__in=BLACK_OPEN_STATES)
         | Q(state=BlackState.IN_FORCE, repair_requests__state=RepairRequest.State.PENDING)
         | Q(state=BlackState.IN_FORCE, objections__state=Objection.State.PENDING)
-    ).distinct().select_related("subject", "ground", "department")
+    ).distinct().select_related("subject", "ground", "department").prefetch_related(
+        _pending_prefetch("objections", Objection), _pending_prefetch("repair_requests",
+                                                                        RepairRequest))
     red = RedListEntry.objects.filter(
         scope, state__in=[*RED_OPEN_STATES, RedState.ON_HOLD]).select_related(
-        "subject", "department")
+        "subject", "department").prefetch_related(_pending_prefetch("objections", Objection))
     for entry in [*black, *red]:
         step = next_step(entry)
         if step is not None:
             steps.append(step)
     today = clock.today()
+    # only what a step and its row show: thousands of open sanctions are read here, and
+    # building each full row (and its subject's) was most of the workbench's time (issue 14)
     for sanction in IndustrySanction.objects.filter(
             scope, state__in=[SanctionState.PROPOSED, SanctionState.NOTIFIED]
-    ).select_related("subject"):
+    ).select_related("subject").only("id", "state", "statement_ends_on", "statement_final",
+                                     "department_id", "subject__name"):
         if sanction.state == SanctionState.PROPOSED:
             steps.append(Step(sanction, "sanction", _("Serve the notice of intended sanction"),
                               None, True))
@@ -368,14 +393,23 @@ def pending_steps(*, user: User) -> list[Step]:
 
 
 # --- a subject's lists (subject page) ---------------------------------------------------------
-def subject_lists(*, subject: Subject) -> dict[str, list[Any]]:
-    """What the subject page shows: current and past list entries, sanctions and cases."""
+#: bad records in force listed for credit repair on the subject page
+REPAIRABLE_SHOWN = 20
+
+
+def subject_lists(*, subject: Subject) -> dict[str, Any]:
+    """What the subject page shows: current and past list entries, sanctions and cases, and the
+    latest REPAIRABLE_SHOWN of its bad records in force that a repair request may name."""
+    repairable = (_bad_records_in_force(clock.today()).filter(subject=subject)
+                  .select_related("record_type").order_by("-decided_on", "-pk"))
     return {
         "black": list(subject.black_list_entries.select_related("ground").order_by("-id")),
         "red": list(subject.red_list_entries.order_by("-id")),
         "key": list(subject.key_supervision_entries.order_by("-id")),
         "sanctions": list(subject.industry_sanctions.order_by("-id")),
         "cases": list(subject.typical_cases.filter(state=CaseState.PUBLISHED).order_by("-id")),
-        "repairable": list(_bad_records_in_force(clock.today()).filter(subject=subject)
-                           .select_related("record_type").order_by("-decided_on")),
+        # the latest few: a subject with a thousand records in force must not draw them all
+        # on its page (issue 14); `repairable_count` says how many there are
+        "repairable": list(repairable[:REPAIRABLE_SHOWN]),
+        "repairable_count": repairable.count(),
     }

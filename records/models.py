@@ -167,6 +167,10 @@ class CreditRecord(models.Model):
         indexes = [
             models.Index(fields=["subject", "state"], name="record_subject_state_idx"),
             models.Index(fields=["state", "source_department"], name="record_state_dept_idx"),
+            # the review queue, oldest submission first: read in order, not sorted; and the top
+            # bar's count of it (not entered or submitted by me) from the index alone (issue 14)
+            models.Index(fields=["state", "submitted_at", "submitted_by", "created_by"],
+                         name="record_review_queue_idx"),
             # the deadline job's daily question: whose publicity ended yesterday?
             models.Index(fields=["publicity_ends_on"], name="record_publicity_end_idx"),
         ]

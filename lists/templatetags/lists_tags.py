@@ -15,5 +15,5 @@ register = template.Library()
 def subject_lists(context: Any, subject: Any) -> dict[str, Any]:
     """Black, red, key-supervision entries, sanctions and published cases of `subject`."""
     lists = select_subject_lists(subject=subject)
-    on_lists = any(v for k, v in lists.items() if k != "repairable")
+    on_lists = any(v for k, v in lists.items() if k not in ("repairable", "repairable_count"))
     return {"lists": lists, "any": on_lists, "request": context.get("request")}

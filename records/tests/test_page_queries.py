@@ -90,3 +90,25 @@ def test_review_queue_does_not_query_per_record(subject, fine_type, clerk, revie
                         state=RecordState.SUBMITTED)
         many = queries(client, url)
     assert many == few
+
+
+def test_subject_page_counts_every_record_and_draws_the_latest(subject, fine_type, clerk,
+                                                                reviewer, monkeypatch):
+    """A subject with more records than the page draws: the counts are of every record, the
+    latest ARCHIVE_SHOWN are listed, and the page says where the rest are."""
+    from records import subject_archive
+
+    monkeypatch.setattr(subject_archive, "ARCHIVE_SHOWN", 5)
+    client = Client()
+    client.force_login(reviewer)
+    with clock.frozen_at(TODAY):
+        add_records(8, subject=subject, record_type=fine_type, by=clerk,
+                    state=RecordState.EFFECTIVE)
+        response = client.get(reverse("subjects:detail", args=[subject.pk]))
+    body = response.content.decode()
+    assert response.context["record_count"] == 8
+    assert [s["count"] for s in response.context["groups"][0]["states"]] == [8]
+    assert len(response.context["timeline"]) == 5
+    newest = CreditRecord.objects.order_by("-decided_on", "-pk")[:5]
+    assert {r.pk for r in response.context["timeline"]} == {r.pk for r in newest}
+    assert 'data-testid="records-cut"' in body and "最近的 5 条记录" in body

@@ -85,8 +85,12 @@ SQLITE_TABLES = [
     ) FROM {T} AS n
     """,
     # detail='none': 1–2 character queries only ask "does the token occur", never where.
+    # prefix='6': a one-character query is a prefix query on the tokens; for a Chinese character
+    # (3 UTF-8 bytes, 6 hex digits) the prefix index answers it from one list instead of merging
+    # the lists of every pair starting with it (migration 0003 adds it to existing databases).
     f"CREATE VIRTUAL TABLE {BI} USING fts5("
-    f"grams, content='{BI_SRC}', content_rowid='id', tokenize='unicode61', detail='none')",
+    f"grams, content='{BI_SRC}', content_rowid='id', tokenize='unicode61', detail='none', "
+    "prefix='6')",
 ]
 
 SQLITE_TRIGGERS = [
