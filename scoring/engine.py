@@ -52,7 +52,14 @@ from scoring.models import (
     RecordChange,
     ScoringModel,
 )
-from scoring.sqlcompile import Plan, TypeInfo, load_catalogue, regrade_statements, select_sql
+from scoring.sqlcompile import (
+    Plan,
+    TypeInfo,
+    load_catalogue,
+    partition_name,
+    regrade_statements,
+    select_sql,
+)
 from subjects.models import Subject
 
 logger = logging.getLogger(__name__)
@@ -183,6 +190,11 @@ def fail_unfinished_batches(*, batch_ids: list[int] | None = None,
             status=BatchStatus.FAILED, finished_at=clock.now(),
             error=reason or "interrupted before it was complete")
         Evaluation.objects.filter(batch_id__in=ids).delete()
+        if connection.vendor == "postgresql":
+            # the batch's own partition (sqlcompile.regrade_statements), now empty
+            with connection.cursor() as cursor:
+                for batch_id in ids:
+                    cursor.execute(f"DROP TABLE IF EXISTS {partition_name(batch_id)}")
     logger.warning("failed %d unfinished batch(es): %s", n, ids)
     return n
 

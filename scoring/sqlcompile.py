@@ -672,6 +672,22 @@ class Compiler:
             for p in range(1, len(self.plans) + 1))
         return agg_select, "WITH " + ",\n".join(ctes), select
 
+    def compile_per_plan(self, *, agg_table: str) -> tuple[str, list[str]]:
+        """(the record pass as one SELECT of per-subject sums, to be stored in `agg_table`;
+        then, per plan, one `WITH … SELECT` of its subject pass reading that table)."""
+        record = self.record_ctes()
+        body = record[-1]
+        assert body.startswith("agg AS (") and body.endswith(")")
+        agg_select = "WITH " + ",\n".join(record[:-1]) + "\n" + body[len("agg AS ("):-1]
+        self.agg_source = agg_table
+        lane_of = {p: n for n, lane in enumerate(self.lanes(), start=1) for p in lane}
+        selects = []
+        for p, plan in enumerate(self.plans, start=1):
+            ctes = self.plan_ctes(p, plan, lane_of[p - 1])
+            selects.append("WITH " + ",\n".join(ctes) + "\n"
+                           f"SELECT batch_id, sid, score, grade, veto FROM {_result_relation(p)}")
+        return agg_select, selects
+
     def compile(self) -> tuple[str, str]:
         """(the WITH clause, the final SELECT: batch_id, sid, score in cents, grade, veto)."""
         ctes = self.record_ctes()
@@ -744,31 +760,62 @@ def _result_relation(p: int) -> str:
     return f"p{p}_f"
 
 
+# Ids of the rows the engine writes on PostgreSQL: derived from the (batch, subject) key, which
+# is unique, so a parallel `CREATE TABLE … AS` needs no sequence (`nextval` is parallel-unsafe).
+# Django's sequence for other rows stops below it (migration scoring/0005).
+ID_BATCH_SHIFT = 2**32
+
+
+def partition_name(batch_id: int) -> str:
+    """The table holding one batch's rows on PostgreSQL (a partition of the evaluation table)."""
+    return f"scoring_evaluation_b{int(batch_id)}"
+
+
 def regrade_statements(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,
                        vendor: str, table: str, scratch: str) -> list[str]:
     """The statements of a full re-grade, run in order in one transaction.
 
-    SQLite: the one `INSERT … SELECT`. PostgreSQL cannot run `INSERT … SELECT` in parallel
-    (15), but it can run `CREATE TABLE AS` in parallel: the record pass (the heavy part: every
-    record scanned, joined and summed per subject) goes into an unlogged scratch table with
-    all cores, then one `INSERT … SELECT` runs the cheap subject pass over it, and the scratch
-    table is dropped (README "Performance" has the measurements and the final plan).
+    SQLite: the one `INSERT … SELECT`. PostgreSQL (15) never runs `INSERT … SELECT` in
+    parallel and maintains every index row by row, so each step is a parallel
+    `CREATE TABLE … AS` instead: the record pass (every record scanned, joined and summed per
+    subject) into an unlogged scratch table; then per plan its subject pass straight into a
+    table of its own (`partition_name`), whose constraints and index are built once the data
+    is there (btree builds run in parallel too), attached as the batch's partition of
+    `table` (partitioned by batch, migration scoring/0005), and the scratch table dropped.
+    README "Performance → Full re-grade" has the variants measured and the final plans.
     """
     if vendor != "postgresql":
         return [insert_sql(plans=plans, catalogue=catalogue, as_of=as_of, vendor=vendor,
                            table=table)]
     dialect = dialect_for(vendor)
-    agg_select, with_sql, select = Compiler(
+    agg_select, selects = Compiler(
         plans=plans, catalogue=catalogue, as_of=as_of, dialect=dialect,
-    ).compile_split(agg_table=scratch)
-    return [
-        f"DROP TABLE IF EXISTS {scratch}",
-        f"CREATE UNLOGGED TABLE {scratch} AS {agg_select}",
-        f"{with_sql}\nINSERT INTO {table} (batch_id, subject_id, score, grade, veto) "
-        f"SELECT batch_id, sid, {dialect.cents_to_score('score')}, grade, veto "
-        f"FROM ({select}) AS fin ORDER BY batch_id, sid",
-        f"DROP TABLE {scratch}",
-    ]
+    ).compile_per_plan(agg_table=scratch)
+    statements = [f"DROP TABLE IF EXISTS {scratch}",
+                  f"CREATE UNLOGGED TABLE {scratch} AS {agg_select}"]
+    for plan, select in zip(plans, selects, strict=True):
+        part, batch = partition_name(plan.batch_id), int(plan.batch_id)
+        score = f"CAST({dialect.cents_to_score('score')} AS NUMERIC(10, 2))"
+        statements += [
+            f"DROP TABLE IF EXISTS {part}",
+            # the columns in the evaluation table's order and types (ATTACH requires them)
+            f"CREATE TABLE {part} AS SELECT CAST({batch} * {ID_BATCH_SHIFT} + sid AS BIGINT) "
+            f"AS id, {score} AS score, CAST(grade AS VARCHAR(20)) AS grade, "
+            f"CAST(veto AS VARCHAR(60)) AS veto, CAST(NULL AS DATE) AS as_of, "
+            f"CAST(sid AS BIGINT) AS subject_id, CAST(batch_id AS BIGINT) AS batch_id "
+            f"FROM ({select}) AS fin",
+            f"ALTER TABLE {part} ALTER COLUMN id SET NOT NULL, "
+            f"ALTER COLUMN score SET NOT NULL, ALTER COLUMN grade SET NOT NULL, "
+            f"ALTER COLUMN veto SET NOT NULL, ALTER COLUMN subject_id SET NOT NULL, "
+            f"ALTER COLUMN batch_id SET NOT NULL, "
+            f"ADD CONSTRAINT {part}_batch CHECK (batch_id = {batch}), "
+            f"ADD CONSTRAINT {part}_pkey PRIMARY KEY (id, batch_id), "
+            f"ADD CONSTRAINT {part}_batch_subject UNIQUE (batch_id, subject_id)",
+            f"CREATE INDEX {part}_subject_batch ON {part} (subject_id, batch_id)",
+            f"ALTER TABLE {table} ATTACH PARTITION {part} FOR VALUES IN ({batch})",
+        ]
+    statements.append(f"DROP TABLE {scratch}")
+    return statements
 
 
 def insert_sql(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,
