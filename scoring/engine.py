@@ -7,8 +7,11 @@ Full re-grade (DESIGN.md "Storage and scale"; issue 3 "The engine"):
    (`scoring.sqlcompile.regrade_statements`); nothing per subject passes through Python.
    SQLite: one `WITH … INSERT INTO scoring_evaluation SELECT …`. PostgreSQL (whose
    `INSERT … SELECT` never runs in parallel): the record pass as a parallel
-   `CREATE UNLOGGED TABLE … AS`, then one `INSERT … SELECT` of the subject pass over it, the
-   scratch table dropped — all in one transaction, so a failure leaves nothing behind;
+   `CREATE UNLOGGED TABLE … AS`, the graded subjects joined with it into a second scratch
+   table, then per batch its subject pass as a parallel `CREATE TABLE … AS` whose constraints
+   and index are built after the data, attached as the batch's partition of the evaluation
+   table (partitioned by batch, migration 0005), the scratch tables dropped — all in one
+   transaction, so a failure leaves nothing behind;
 3. one short transaction marks every batch of the run complete, moves each category's
    `CurrentBatch` pointer (all categories at once, or none), re-grades the few subjects whose
    records changed while the batch was building (so an approval made during the build is not
@@ -17,9 +20,9 @@ Full re-grade (DESIGN.md "Storage and scale"; issue 3 "The engine"):
 A crash in step 2 or 3 rolls back and leaves the batches *failed* (their rows deleted) and the
 pointers where they were, so readers keep the previous grades. A run killed outright (the
 process gone) leaves its batches *building*; `fail_unfinished_batches` marks them failed and
-empties them — at worker start for a job (`scoring.tasks`), and at the next full re-grade for
-batches older than a day. Readers follow the pointer, so they see the old batch
-or the new one, never a mix.
+empties them (on PostgreSQL their partitions are dropped) — at worker start for a job
+(`scoring.tasks`), and at the next full re-grade for batches older than a day. Readers
+follow the pointer, so they see the old batch or the new one, never a mix.
 
 Incremental re-grade (`regrade_subject`) runs the same compiled statement restricted to one
 subject (index lookups only) and rewrites that subject's row in the current batch; it is what
