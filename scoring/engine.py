@@ -309,10 +309,14 @@ def regrade_subject(*, subject: Subject, actor: object = None,
     if not rows:
         return None
     row = rows[0]
-    evaluation, _created = Evaluation.objects.update_or_create(
-        batch=batch, subject_id=subject.pk,
-        defaults={"score": row.score, "grade": row.grade, "veto": row.veto, "as_of": as_of},
-    )
+    values = {"score": row.score, "grade": row.grade, "veto": row.veto, "as_of": as_of}
+    # By the (batch, subject) key, not by id: on PostgreSQL the table is partitioned by batch
+    # and only a batch condition lets the planner touch one partition (update_or_create would
+    # update by id, probing every batch's partition).
+    key = {"batch": batch, "subject_id": subject.pk}
+    if Evaluation.objects.filter(**key).update(**values):
+        return Evaluation.objects.filter(**key).first()
+    evaluation, _created = Evaluation.objects.update_or_create(**key, defaults=values)
     return evaluation
 
 
