@@ -22,7 +22,10 @@ Each phase runs in its own process so `ru_maxrss` measures that phase alone:
   the requested counts is reused (SQLite: ./var/bench/scoring.sqlite3; PostgreSQL: hc_bench).
 - measure: bare aggregation and full re-grade (each a real batch switch), interleaved, best
   of each,
-  incremental re-grade of 200 random subjects; peak RSS of this process.
+  incremental re-grade of 200 random subjects (median, p95); the nightly incremental re-grade
+  of the subjects whose basis changed the day before (`--daily-limit` of them re-graded, the
+  rest projected); peak RSS of this process. Seed only, outside the benchmark lock:
+  `--phase prepare --db postgres` (then measure under `flock`).
 - duckdb: load the record columns into an in-memory DuckDB (from a CSV export kept beside
   the SQLite file) and time the same aggregation (best of 3).
 """
@@ -338,13 +341,39 @@ def phase_measure(args: argparse.Namespace) -> dict[str, Any]:
         engine.regrade_subject(subject=subject, as_of=AS_OF)
         times.append((time.perf_counter() - t0) * 1000)
     times.sort()
+    daily = measure_daily(limit=args.daily_limit)
     return {
         "bare_s": bare_s, "regrade_s": regrade_s, "graded": graded, "batches": len(batches),
         "rss_baseline_mib": baseline_rss / 1024, "rss_peak_mib": peak_rss / 1024,
         "incremental_ms_median": statistics.median(times) if times else None,
         "incremental_ms_p95": times[int(len(times) * 0.95) - 1] if times else None,
-        "distribution": dist,
+        "distribution": dist, **daily,
     }
+
+
+def measure_daily(*, limit: int) -> dict[str, Any]:
+    """The nightly incremental re-grade (`process_deadlines` → `scoring.basis_changed`,
+    `lists.deadlines.regrade_changed_basis`): find the subjects whose basis changed on the
+    day before AS_OF (in this data: a record's publicity ended) and re-grade them one by one
+    into the current batches. At most `limit` of them are re-graded (the time per subject
+    is steady, the total is projected from it and reported as such)."""
+    from lists.deadlines import basis_changed_subject_ids
+    from scoring import engine
+
+    t0 = time.perf_counter()
+    ids = sorted(basis_changed_subject_ids(since=AS_OF - dt.timedelta(days=1), as_of=AS_OF))
+    find_s = time.perf_counter() - t0
+    sample = ids[:limit]
+    t0 = time.perf_counter()
+    done = engine.regrade_subjects(subject_ids=sample, as_of=AS_OF)
+    regrade_s = time.perf_counter() - t0
+    per_ms = regrade_s * 1000 / len(sample) if sample else 0.0
+    print(f"  daily incremental: {len(ids):,} subjects changed (found in {find_s:.2f} s); "
+          f"{done:,} of {len(sample):,} re-graded in {regrade_s:.2f} s, {per_ms:.1f} ms each; "
+          f"all of them: {find_s + per_ms * len(ids) / 1000:.1f} s", flush=True)
+    return {"daily_subjects": len(ids), "daily_find_s": find_s, "daily_sampled": len(sample),
+            "daily_regrade_s": regrade_s, "daily_ms_per_subject": per_ms,
+            "daily_total_s": find_s + per_ms * len(ids) / 1000}
 
 
 def phase_duckdb(args: argparse.Namespace) -> dict[str, Any]:
@@ -385,7 +414,8 @@ def phase_duckdb(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_phase(phase: str, args: argparse.Namespace) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "bench.bench_scoring", "--phase", phase, "--db", args.db,
-           "--subjects", str(args.subjects), "--records", str(args.records)]
+           "--subjects", str(args.subjects), "--records", str(args.records),
+           "--daily-limit", str(args.daily_limit)]
     out = subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True).stdout
     lines = out.strip().splitlines()
     for line in lines[:-1]:
@@ -411,7 +441,10 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--subjects", type=int, default=1_000_000)
     parser.add_argument("--records", type=int, default=10_000_000)
-    parser.add_argument("--phase", choices=["prepare", "measure", "duckdb"], default=None)
+    parser.add_argument("--phase", choices=["prepare", "measure", "duckdb"], default=None,
+                        help="run one phase only (prepare: create or reuse the seeded database)")
+    parser.add_argument("--daily-limit", type=int, default=2000,
+                        help="re-grade at most this many of the day's changed subjects")
     args = parser.parse_args()
     if args.phase:
         fn = {"prepare": phase_prepare, "measure": phase_measure, "duckdb": phase_duckdb}
@@ -445,13 +478,19 @@ def main() -> None:
               f"{m['rss_baseline_mib']:.0f} MiB after start-up); one-subject re-grade median "
               f"{m['incremental_ms_median']:.1f} ms, p95 {m['incremental_ms_p95']:.1f} ms "
               f"(goal < 20)")
+        print(f"  daily incremental re-grade: {m['daily_subjects']:,} subjects whose basis "
+              f"changed, {m['daily_ms_per_subject']:.1f} ms each, {m['daily_total_s']:.1f} s "
+              f"in all ({m['daily_sampled']:,} measured)")
     # One machine-readable line last: the worst database's ratio and its two timings.
     per_db = {db: {"ratio": round(m["regrade_s"] / m["bare_s"], 3),
                    "seconds": round(m["regrade_s"], 3), "bare_seconds": round(m["bare_s"], 3),
                    "duckdb_seconds": round(d["duckdb_s"], 4), "graded": m["graded"],
                    "rss_peak_mib": round(m["rss_peak_mib"], 1),
                    "one_subject_ms_median": m["incremental_ms_median"],
-                   "one_subject_ms_p95": m["incremental_ms_p95"]}
+                   "one_subject_ms_p95": m["incremental_ms_p95"],
+                   "daily_subjects": m["daily_subjects"],
+                   "daily_ms_per_subject": round(m["daily_ms_per_subject"], 2),
+                   "daily_total_s": round(m["daily_total_s"], 2)}
               for db, m, d in summary}
     worst = max(per_db, key=lambda db: per_db[db]["ratio"]) if per_db else None
     result = {"ratio": per_db[worst]["ratio"] if worst else None,

@@ -7,8 +7,11 @@ Full re-grade (DESIGN.md "Storage and scale"; issue 3 "The engine"):
    (`scoring.sqlcompile.regrade_statements`); nothing per subject passes through Python.
    SQLite: one `WITH … INSERT INTO scoring_evaluation SELECT …`. PostgreSQL (whose
    `INSERT … SELECT` never runs in parallel): the record pass as a parallel
-   `CREATE UNLOGGED TABLE … AS`, then one `INSERT … SELECT` of the subject pass over it, the
-   scratch table dropped — all in one transaction, so a failure leaves nothing behind;
+   `CREATE UNLOGGED TABLE … AS`, the graded subjects joined with it into a second scratch
+   table, then per batch its subject pass as a parallel `CREATE TABLE … AS` whose constraints
+   and index are built after the data, attached as the batch's partition of the evaluation
+   table (partitioned by batch, migration 0005), the scratch tables dropped — all in one
+   transaction, so a failure leaves nothing behind;
 3. one short transaction marks every batch of the run complete, moves each category's
    `CurrentBatch` pointer (all categories at once, or none), re-grades the few subjects whose
    records changed while the batch was building (so an approval made during the build is not
@@ -17,9 +20,9 @@ Full re-grade (DESIGN.md "Storage and scale"; issue 3 "The engine"):
 A crash in step 2 or 3 rolls back and leaves the batches *failed* (their rows deleted) and the
 pointers where they were, so readers keep the previous grades. A run killed outright (the
 process gone) leaves its batches *building*; `fail_unfinished_batches` marks them failed and
-empties them — at worker start for a job (`scoring.tasks`), and at the next full re-grade for
-batches older than a day. Readers follow the pointer, so they see the old batch
-or the new one, never a mix.
+empties them (on PostgreSQL their partitions are dropped) — at worker start for a job
+(`scoring.tasks`), and at the next full re-grade for batches older than a day. Readers
+follow the pointer, so they see the old batch or the new one, never a mix.
 
 Incremental re-grade (`regrade_subject`) runs the same compiled statement restricted to one
 subject (index lookups only) and rewrites that subject's row in the current batch; it is what
@@ -52,7 +55,14 @@ from scoring.models import (
     RecordChange,
     ScoringModel,
 )
-from scoring.sqlcompile import Plan, TypeInfo, load_catalogue, regrade_statements, select_sql
+from scoring.sqlcompile import (
+    Plan,
+    TypeInfo,
+    load_catalogue,
+    partition_name,
+    regrade_statements,
+    select_sql,
+)
 from subjects.models import Subject
 
 logger = logging.getLogger(__name__)
@@ -183,6 +193,11 @@ def fail_unfinished_batches(*, batch_ids: list[int] | None = None,
             status=BatchStatus.FAILED, finished_at=clock.now(),
             error=reason or "interrupted before it was complete")
         Evaluation.objects.filter(batch_id__in=ids).delete()
+        if connection.vendor == "postgresql":
+            # the batch's own partition (sqlcompile.regrade_statements), now empty
+            with connection.cursor() as cursor:
+                for batch_id in ids:
+                    cursor.execute(f"DROP TABLE IF EXISTS {partition_name(batch_id)}")
     logger.warning("failed %d unfinished batch(es): %s", n, ids)
     return n
 
@@ -294,10 +309,14 @@ def regrade_subject(*, subject: Subject, actor: object = None,
     if not rows:
         return None
     row = rows[0]
-    evaluation, _created = Evaluation.objects.update_or_create(
-        batch=batch, subject_id=subject.pk,
-        defaults={"score": row.score, "grade": row.grade, "veto": row.veto, "as_of": as_of},
-    )
+    values = {"score": row.score, "grade": row.grade, "veto": row.veto, "as_of": as_of}
+    # By the (batch, subject) key, not by id: on PostgreSQL the table is partitioned by batch
+    # and only a batch condition lets the planner touch one partition (update_or_create would
+    # update by id, probing every batch's partition).
+    key = {"batch": batch, "subject_id": subject.pk}
+    if Evaluation.objects.filter(**key).update(**values):
+        return Evaluation.objects.filter(**key).first()
+    evaluation, _created = Evaluation.objects.update_or_create(**key, defaults=values)
     return evaluation
 
 

@@ -100,6 +100,9 @@ class Dialect:
     def bigint(self, expr: str) -> str:
         return expr
 
+    def integer(self, expr: str) -> str:
+        return expr
+
     def cents_to_score(self, expr: str) -> str:
         return f"({expr}) / 100.0"
 
@@ -145,6 +148,9 @@ class PostgresDialect(Dialect):
 
     def bigint(self, expr: str) -> str:
         return f"CAST({expr} AS BIGINT)"
+
+    def integer(self, expr: str) -> str:
+        return f"CAST({expr} AS INTEGER)"
 
     def cents_to_score(self, expr: str) -> str:
         return f"CAST({expr} AS NUMERIC(14, 2)) / 100"
@@ -205,6 +211,8 @@ class Compiler:
         self.subject_id = subject_id
         self.today = dialect.date(as_of)
         self.agg_source = "agg"  # the per-subject sums: the CTE, or a table built first
+        # or: a table built first holding each subject's columns joined with its sums
+        self.subject_source: str | None = None
 
     # -- weights by kind of source (`[sources]`) --
     @cached_property
@@ -259,7 +267,9 @@ class Compiler:
     def weighted_points(self, n: int) -> str:
         """The record's points in lane n after its source's weight (after decay, rounded to
         the cent half away from zero, as `evaluator.weighted`)."""
-        return _round_div(f"y{n} * sw{n}", str(BASIS)) if self.weighted else f"y{n}"
+        # y is an INTEGER (see the record pass): widen it before multiplying by the weight
+        return (_round_div(f"{self.d.bigint(f'y{n}')} * sw{n}", str(BASIS)) if self.weighted
+                else f"y{n}")
 
     def src_column(self) -> str:
         return ", r.source_department_id AS src" if self.weighted else ""
@@ -512,7 +522,10 @@ class Compiler:
                 return f"CASE WHEN w{n} = 0 THEN 0 {whens} ELSE x{n} END"  # noqa: B023
 
             veto_in = [f"pe >= vp{n}_{s} OR d >= vd{n}_{s}" for s in range(1, slots + 1)]
-            pts_cols.append(f"{self.by_category(lane, decayed, '0')} AS y{n}")
+            # A record's points fit an INTEGER (|points| <= MAX_POINTS in cents, decay only
+            # shrinks them): SUM(integer) keeps a plain BIGINT sum, cheaper per row and between
+            # the parallel workers than SUM(bigint)'s 128-bit state (final sums stay BIGINT).
+            pts_cols.append(f"{self.d.integer(self.by_category(lane, decayed, '0'))} AS y{n}")
             counted = f"CASE WHEN {' OR '.join([f'w{n} = 1', f'pe >= bp{n}', *veto_in])} " \
                       f"THEN 1 ELSE 0 END"
             pts_cols.append(f"{self.if_source_counts(n, counted)} AS c{n}")
@@ -677,18 +690,22 @@ class Compiler:
         inds = list(enumerate(spec.indicators, start=1))
         keep_v = [f"v{j}" for j, _v in vetoes]
 
+        if self.subject_source is not None:  # subjects already joined with their sums
+            a, source = "s", f"{self.subject_source} s"
+        else:
+            a, source = "a", f"{subj_t} s LEFT JOIN {self.agg_source} a ON a.sid = s.id"
         s_cols = ["s.id AS sid", "s.status AS st",
-                  f"COALESCE(a.{self.bad_column(lane)}, 0) AS bad",
-                  f"COALESCE(a.l{lane}n, 0) AS n"]
-        s_cols += [f"COALESCE(a.l{lane}i{k}, 0) AS i{k}" for k, _i in items]
-        s_cols += [f"COALESCE(a.l{lane}v{slot_of[j]}, 0) AS v{j}" if j in slot_of
+                  f"COALESCE({a}.{self.bad_column(lane)}, 0) AS bad",
+                  f"COALESCE({a}.l{lane}n, 0) AS n"]
+        s_cols += [f"COALESCE({a}.l{lane}i{k}, 0) AS i{k}" for k, _i in items]
+        s_cols += [f"COALESCE({a}.l{lane}v{slot_of[j]}, 0) AS v{j}" if j in slot_of
                    else f"0 AS v{j}" for j, _v in vetoes]
         s_cols += [f"{self.indicator_expr(ind)} AS k{m}" for m, ind in inds]
         where = [f"s.category = {self.d.text(spec.category)}"]
         if self.subject_id is not None:
             where.append(f"s.id = {int(self.subject_id)}")
-        s_cte = (f"p{p}_s AS (SELECT {', '.join(s_cols)} FROM {subj_t} s "
-                 f"LEFT JOIN {self.agg_source} a ON a.sid = s.id WHERE {' AND '.join(where)}{sf})")
+        s_cte = (f"p{p}_s AS (SELECT {', '.join(s_cols)} FROM {source} "
+                 f"WHERE {' AND '.join(where)}{sf})")
 
         common = ["sid", "st", "bad", "n", *keep_v]
         c_cols = common + [
@@ -756,22 +773,29 @@ class Compiler:
                  f"CASE {' '.join(grade_whens)} END AS grade, {veto_expr} AS veto FROM p{p}_l{sf})")
         return [s_cte, c_cte, g_cte, t_cte, b_cte, r_cte, l_cte, f_cte]
 
-    def compile_split(self, *, agg_table: str) -> tuple[str, str, str]:
+    def compile_per_plan(self, *, agg_table: str, subject_table: str
+                         ) -> tuple[str, str, list[str]]:
         """(the record pass as one SELECT of per-subject sums, to be stored in `agg_table`;
-        then the WITH clause and final SELECT of the subject pass reading that table)."""
+        the SELECT of every graded subject's columns joined with its sums, to be stored in
+        `subject_table`; then, per plan, one `WITH … SELECT` of its subject pass reading the
+        latter). Subjects are read once for all plans, not once per plan."""
         record = self.record_ctes()
         body = record[-1]
         assert body.startswith("agg AS (") and body.endswith(")")
         agg_select = "WITH " + ",\n".join(record[:-1]) + "\n" + body[len("agg AS ("):-1]
-        self.agg_source = agg_table
+        categories = sorted({p.spec.category for p in self.plans})
+        subject_select = (
+            "SELECT s.id, s.category, s.status, s.qualification, s.established_on, a.* "
+            f"FROM {Subject._meta.db_table} s LEFT JOIN {agg_table} a ON a.sid = s.id "
+            f"WHERE s.category IN ({', '.join(self.d.text(c) for c in categories)})")
+        self.subject_source = subject_table
         lane_of = {p: n for n, lane in enumerate(self.lanes(), start=1) for p in lane}
-        ctes: list[str] = []
+        selects = []
         for p, plan in enumerate(self.plans, start=1):
-            ctes.extend(self.plan_ctes(p, plan, lane_of[p - 1]))
-        select = " UNION ALL ".join(
-            f"SELECT batch_id, sid, score, grade, veto FROM {_result_relation(p)}"
-            for p in range(1, len(self.plans) + 1))
-        return agg_select, "WITH " + ",\n".join(ctes), select
+            ctes = self.plan_ctes(p, plan, lane_of[p - 1])
+            selects.append("WITH " + ",\n".join(ctes) + "\n"
+                           f"SELECT batch_id, sid, score, grade, veto FROM {_result_relation(p)}")
+        return agg_select, subject_select, selects
 
     def compile(self) -> tuple[str, str]:
         """(the WITH clause, the final SELECT: batch_id, sid, score in cents, grade, veto)."""
@@ -845,31 +869,71 @@ def _result_relation(p: int) -> str:
     return f"p{p}_f"
 
 
+# Ids of the rows the engine writes on PostgreSQL: derived from the (batch, subject) key, which
+# is unique, so a parallel `CREATE TABLE … AS` needs no sequence (`nextval` is parallel-unsafe).
+# Django's sequence for other rows stops below it (migration scoring/0005).
+ID_BATCH_SHIFT = 2**32
+
+
+def partition_name(batch_id: int) -> str:
+    """The table holding one batch's rows on PostgreSQL (a partition of the evaluation table)."""
+    return f"scoring_evaluation_b{int(batch_id)}"
+
+
 def regrade_statements(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,
                        vendor: str, table: str, scratch: str) -> list[str]:
     """The statements of a full re-grade, run in order in one transaction.
 
-    SQLite: the one `INSERT … SELECT`. PostgreSQL cannot run `INSERT … SELECT` in parallel
-    (15), but it can run `CREATE TABLE AS` in parallel: the record pass (the heavy part: every
-    record scanned, joined and summed per subject) goes into an unlogged scratch table with
-    all cores, then one `INSERT … SELECT` runs the cheap subject pass over it, and the scratch
-    table is dropped (README "Performance" has the measurements and the final plan).
+    SQLite: the one `INSERT … SELECT`. PostgreSQL (15) never runs `INSERT … SELECT` in
+    parallel and maintains every index row by row, so each step is a parallel
+    `CREATE TABLE … AS` instead: the record pass (every record scanned, joined and summed per
+    subject) into an unlogged scratch table; the graded subjects' columns joined with those
+    sums into a second one (subjects read once, not once per plan); then per plan its subject
+    pass straight into a table of its own (`partition_name`), whose constraints and index are
+    built once the data is there, attached as the batch's partition of `table` (partitioned
+    by batch, migration scoring/0005; the partition's CHECK spares ATTACH a scan), and the
+    scratch tables dropped. README "Performance → Full re-grade" has the variants measured
+    and the final plans.
     """
     if vendor != "postgresql":
         return [insert_sql(plans=plans, catalogue=catalogue, as_of=as_of, vendor=vendor,
                            table=table)]
     dialect = dialect_for(vendor)
-    agg_select, with_sql, select = Compiler(
+    subjects = f"{scratch}_s"
+    agg_select, subject_select, selects = Compiler(
         plans=plans, catalogue=catalogue, as_of=as_of, dialect=dialect,
-    ).compile_split(agg_table=scratch)
-    return [
-        f"DROP TABLE IF EXISTS {scratch}",
-        f"CREATE UNLOGGED TABLE {scratch} AS {agg_select}",
-        f"{with_sql}\nINSERT INTO {table} (batch_id, subject_id, score, grade, veto) "
-        f"SELECT batch_id, sid, {dialect.cents_to_score('score')}, grade, veto "
-        f"FROM ({select}) AS fin ORDER BY batch_id, sid",
-        f"DROP TABLE {scratch}",
-    ]
+    ).compile_per_plan(agg_table=scratch, subject_table=subjects)
+    statements = [f"DROP TABLE IF EXISTS {scratch}", f"DROP TABLE IF EXISTS {subjects}",
+                  f"CREATE UNLOGGED TABLE {scratch} AS {agg_select}",
+                  f"CREATE UNLOGGED TABLE {subjects} AS {subject_select}",
+                  f"DROP TABLE {scratch}"]
+    for plan, select in zip(plans, selects, strict=True):
+        part, batch = partition_name(plan.batch_id), int(plan.batch_id)
+        score = f"CAST({dialect.cents_to_score('score')} AS NUMERIC(10, 2))"
+        statements += [
+            f"DROP TABLE IF EXISTS {part}",
+            # the columns in the evaluation table's order and types (ATTACH requires them)
+            f"CREATE TABLE {part} AS SELECT CAST({batch} * {ID_BATCH_SHIFT} + sid AS BIGINT) "
+            f"AS id, {score} AS score, CAST(grade AS VARCHAR(20)) AS grade, "
+            f"CAST(veto AS VARCHAR(60)) AS veto, CAST(NULL AS DATE) AS as_of, "
+            f"CAST(sid AS BIGINT) AS subject_id, CAST(batch_id AS BIGINT) AS batch_id "
+            f"FROM ({select}) AS fin",
+            f"ALTER TABLE {part} ALTER COLUMN id SET NOT NULL, "
+            f"ALTER COLUMN score SET NOT NULL, ALTER COLUMN grade SET NOT NULL, "
+            f"ALTER COLUMN veto SET NOT NULL, ALTER COLUMN subject_id SET NOT NULL, "
+            f"ALTER COLUMN batch_id SET NOT NULL, "
+            f"ADD CONSTRAINT {part}_batch CHECK (batch_id = {batch}), "
+            f"ADD CONSTRAINT {part}_pkey PRIMARY KEY (id, batch_id), "
+            f"ADD CONSTRAINT {part}_batch_subject UNIQUE (batch_id, subject_id)",
+            f"CREATE INDEX {part}_subject_batch ON {part} (subject_id, batch_id)",
+        ]
+    statements.append(f"DROP TABLE {subjects}")
+    # Attached last: ATTACH holds an ACCESS EXCLUSIVE lock on the DEFAULT partition until the
+    # transaction ends, which blocks readers of the evaluation table that cannot prune it;
+    # attaching at the very end keeps that to the attaches themselves (each well under 1 s).
+    statements += [f"ALTER TABLE {table} ATTACH PARTITION {partition_name(plan.batch_id)} "
+                   f"FOR VALUES IN ({int(plan.batch_id)})" for plan in plans]
+    return statements
 
 
 def insert_sql(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,

@@ -64,17 +64,22 @@ def test_the_full_regrade_is_one_statement_over_the_records(graded, shipped):
     with CaptureQueriesContext(connection) as queries:
         engine.regrade(model=shipped["property_service"], as_of=AS_OF)
     scans = [q["sql"] for q in queries if "records_creditrecord r" in q["sql"]]
-    inserts = [q["sql"] for q in queries if "INSERT INTO scoring_evaluation" in q["sql"]]
-    assert len(scans) == 1 and len(inserts) == 1
+    assert len(scans) == 1
     if connection.vendor == "postgresql":
-        # the record pass runs in parallel into a scratch table, the insert reads that table
+        # the record pass runs in parallel into a scratch table; the batch's rows are built
+        # from that table into a table of their own, attached as the batch's partition
         assert scans[0].startswith("CREATE UNLOGGED TABLE scoring_regrade_")
-        assert "records_creditrecord" not in inserts[0]
+        builds = [q["sql"] for q in queries
+                  if q["sql"].startswith("CREATE TABLE scoring_evaluation_b")]
+        assert len(builds) == 1 and "records_creditrecord" not in builds[0]
+        assert any(q["sql"].startswith("ALTER TABLE scoring_evaluation ATTACH PARTITION")
+                   for q in queries)
     else:
+        inserts = [q["sql"] for q in queries if "INSERT INTO scoring_evaluation" in q["sql"]]
         assert scans == inserts
-    # a constant: PostgreSQL adds the scratch table's create and drop; the departments' kinds
-    # of source are read once for the models' `[sources]` weights
-    assert len(queries) <= 30
+    # a constant: PostgreSQL adds the scratch and partition DDL; the departments' kinds of
+    # source are read once for the models' `[sources]` weights
+    assert len(queries) < 40
 
 
 def test_a_failed_build_leaves_the_old_batch_current(graded, shipped, monkeypatch):
@@ -221,3 +226,33 @@ def test_management_commands(record_types, make_subject):
     call_command("regrade", "--as-of", "2026-06-30", "--model", "developer-composite:1",
                  stdout=out)
     assert "developer-composite:1 as of 2026-06-30: 0 subjects" in out.getvalue()
+
+
+def _partitions() -> dict[str, int]:
+    """PostgreSQL: the evaluation table's partitions and how many rows each holds."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tableoid::regclass::text, COUNT(*) FROM scoring_evaluation "
+                       "GROUP BY 1")
+        return dict(cursor.fetchall())
+
+
+def test_each_batch_lives_in_its_own_partition_on_postgresql(graded, shipped):
+    """A full re-grade attaches the batch's rows as its partition (README "Performance");
+    the one-subject re-grade writes into it; a batch failed after its build loses it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the evaluation table is partitioned by batch on PostgreSQL only")
+    batch = engine.regrade(model=shipped["property_service"], as_of=AS_OF)
+    name = f"scoring_evaluation_b{batch.pk}"
+    assert _partitions()[name] == Evaluation.objects.filter(batch=batch).count() == 3
+    row = Evaluation.objects.get(batch=batch, subject=graded["fined"])
+    assert row.pk == batch.pk * 2**32 + graded["fined"].pk  # derived from the unique key
+    with clock.frozen_at(AS_OF):
+        again = engine.regrade_subject(subject=graded["fined"])
+    assert (again.pk, again.batch_id, again.as_of) == (row.pk, batch.pk, AS_OF)
+    assert _partitions()[name] == 3
+    # a batch left building by a killed run: its rows and its partition go
+    EvaluationBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.BUILDING)
+    CurrentBatch.objects.filter(batch=batch).delete()
+    assert engine.fail_unfinished_batches(batch_ids=[batch.pk]) == 1
+    assert name not in _partitions()
+    assert name not in connection.introspection.table_names()
