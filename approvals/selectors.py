@@ -27,7 +27,7 @@ from django.db.models import (
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from approvals import permissions
+from approvals import permissions, prepared
 from approvals.caching import ProcessCache, clear_all, invalidate_on
 from approvals.measures import Facts, GradeFacts, MeasureDef, RuleBook, RuleDef
 from approvals.models import (
@@ -100,10 +100,12 @@ def subject_by_code(*, code: str, with_evaluation: bool = False) -> Subject:
     (the identifier check's code, e.g. `bad_check_character`), a well-formed unknown one 404.
     `with_evaluation` reads its current evaluation in the same query (`with_current_evaluation`)."""
     normalised = normalise(code)
-    qs = Subject.objects.filter(code=normalised).order_by()
-    if with_evaluation:
-        qs = with_current_evaluation(qs)
-    found = list(qs[:1]) if normalised else []
+    found: list[Any] = []
+    if normalised and with_evaluation:  # the API's hot path: compiled once per process
+        found = prepared.instances("subject_by_code", _subject_with_evaluation, normalised,
+                                   Subject, sentinel=prepared.SENTINEL_TEXT)
+    elif normalised:
+        found = list(Subject.objects.filter(code=normalised).order_by()[:1])
     if found:
         return found[0]
     error = _format_error(code)
@@ -111,6 +113,10 @@ def subject_by_code(*, code: str, with_evaluation: bool = False) -> Subject:
         raise error
     raise NotFound("subject_not_found", _("No credit subject with this code was found."),
                    field="code")
+
+
+def _subject_with_evaluation(code: str) -> QuerySet[Subject]:
+    return with_current_evaluation(Subject.objects.filter(code=code).order_by())[:1]
 
 
 def code_refusal(*, code: str) -> ValidationFailed | NotFound:
@@ -244,14 +250,14 @@ def _tagged(qs: QuerySet, tag: str) -> QuerySet:
     return qs.order_by().annotate(probe=Value(tag, output_field=CharField())).values_list("probe")
 
 
-def _list_probes(subject: Subject) -> list[QuerySet]:
+def _list_probes(subject: Subject | int) -> list[QuerySet]:
     from lists import selectors as lists_selectors
 
     return [_tagged(lists_selectors.in_force(kind).filter(subject=subject), PROBE_LISTS)
             for kind in ("black", "red", "key")]
 
 
-def _commitment_probe(subject: Subject) -> QuerySet:
+def _commitment_probe(subject: Subject | int) -> QuerySet:
     return _tagged(Commitment.objects.filter(
         subject=subject, state__in=[CommitmentState.OPEN, CommitmentState.BREACHED]),
         PROBE_COMMITMENTS)
@@ -266,11 +272,14 @@ def probe_subject(*, subject: Subject, as_of: dt.date) -> set[str]:
     entry on a list (`PROBE_LISTS`), an open or breached commitment (`PROBE_COMMITMENTS`), and
     the codes of the eligibility conditions that may hold (`lists.eligibility`). Nearly every
     subject has none, so the check reads those facts in full only where the probe found rows."""
-    from lists.eligibility import condition_probes
+    def build(subject_id: int) -> QuerySet:
+        from lists.eligibility import condition_probes
 
-    probes = [*_list_probes(subject), _commitment_probe(subject),
-              *condition_probes(subject_id=subject.pk, as_of=as_of)]
-    return {tag for (tag,) in probes[0].union(*probes[1:])}
+        probes = [*_list_probes(subject_id), _commitment_probe(subject_id),
+                  *condition_probes(subject_id=subject_id, as_of=as_of)]
+        return probes[0].union(*probes[1:])
+
+    return {tag for (tag,) in prepared.rows(("probe_subject", as_of), build, subject.pk)}
 
 
 def list_memberships(*, subject: Subject, probed: set[str] | None = None
@@ -333,8 +342,30 @@ def list_memberships_for(*, subject_ids: list[int]) -> dict[int, list[dict[str, 
 
 def effective_bad_records(*, subject: Subject) -> list[dict[str, Any]]:
     """Every effective bad record of the subject (no internal notes): the rules decide which
-    count (publicity still running, decided within a window)."""
-    return effective_bad_records_for(subject_ids=[subject.pk]).get(subject.pk, [])
+    count (publicity still running, decided within a window). The statement is compiled once
+    per process (`approvals.prepared`)."""
+    def build(subject_id: int) -> QuerySet:
+        return _bad_records(CreditRecord.objects.filter(subject_id=subject_id))
+
+    return [_bad_record(dict(zip(_BAD_RECORD_COLUMNS, row, strict=True)))
+            for row in prepared.rows("effective_bad_records", build, subject.pk)]
+
+
+_BAD_RECORD_COLUMNS = ("id", "subject_id", "record_type__code", "record_type__name",
+                       "record_type__severity", "document_number", "decided_on",
+                       "publicity_ends_on", "source_department__name")
+
+
+def _bad_records(qs: QuerySet[CreditRecord]) -> QuerySet:
+    return (qs.filter(state=RecordState.EFFECTIVE, record_type__polarity=Polarity.BAD)
+            .order_by("-decided_on", "-id").values_list(*_BAD_RECORD_COLUMNS))
+
+
+def _bad_record(r: dict[str, Any]) -> dict[str, Any]:
+    return {"id": r["id"], "type_code": r["record_type__code"], "type": r["record_type__name"],
+            "severity": r["record_type__severity"], "document_number": r["document_number"],
+            "decided_on": r["decided_on"], "publicity_ends_on": r["publicity_ends_on"],
+            "department": r["source_department__name"]}
 
 
 def effective_bad_records_for(*, subject_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -342,18 +373,9 @@ def effective_bad_records_for(*, subject_ids: list[int]) -> dict[int, list[dict[
     out: dict[int, list[dict[str, Any]]] = {}
     if not subject_ids:
         return out
-    rows = (CreditRecord.objects.filter(subject_id__in=subject_ids, state=RecordState.EFFECTIVE,
-                                        record_type__polarity=Polarity.BAD)
-            .order_by("-decided_on", "-id")
-            .values("id", "subject_id", "record_type__code", "record_type__name",
-                    "record_type__severity", "document_number", "decided_on",
-                    "publicity_ends_on", "source_department__name"))
-    for r in rows:
-        out.setdefault(r["subject_id"], []).append({
-            "id": r["id"], "type_code": r["record_type__code"], "type": r["record_type__name"],
-            "severity": r["record_type__severity"], "document_number": r["document_number"],
-            "decided_on": r["decided_on"], "publicity_ends_on": r["publicity_ends_on"],
-            "department": r["source_department__name"]})
+    for row in _bad_records(CreditRecord.objects.filter(subject_id__in=subject_ids)):
+        r = dict(zip(_BAD_RECORD_COLUMNS, row, strict=True))
+        out.setdefault(r["subject_id"], []).append(_bad_record(r))
     return out
 
 
@@ -600,6 +622,12 @@ def public_summary(*, number: str) -> dict[str, Any] | None:
              .filter(number=str(number or "").strip().upper()).first())
     if check is None:
         return None
+    return public_summary_of(check=check)
+
+
+def public_summary_of(*, check: CreditCheck) -> dict[str, Any]:
+    """`public_summary` of a check in hand (its subject and matter loaded): no query, so the
+    verification document of a check just stored is written without reading the check back."""
     subject = check.subject
     individual = subject.kind == Subject.Kind.INDIVIDUAL
     # The snapshot says what the platform answered; a snapshot kept by an older version may

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions as account_permissions
 from accounts.models import Department, Role, User
-from approvals import permissions
+from approvals import permissions, public_urls
 from approvals.measures import Derivation, derive
 from approvals.models import (
     CheckCounter,
@@ -247,12 +247,16 @@ def _store_check(
                        now=now, as_of=as_of, feedback_due=feedback_due)
     check.save(force_insert=True)
     _store_measures([check], book=book)
+    documents = public_urls.issue_documents([check])
     result = check.result
+    # One event for the check and its verification document (issued just above, in this
+    # transaction): the document has no event of its own.
     record_event(actor=actor, action="approvals.check", target=check, after={
         "number": number, "subject": subject.pk, "matter": matter.code, "via": via,
         "grade": check.grade, "model": check.model_label, "rule_set": book.label,
         "measures": [m["code"] for m in result["measures"]],
         "refused": [m["code"] for m in result["refused"]],
+        "verification_document": documents.get(check.pk),
     })
     return check
 
@@ -337,7 +341,8 @@ def _store_checks(
     *, actor: User, matter: Matter, book: Any, via: str, token_label: str, now: dt.datetime,
     as_of: dt.date, made: list[tuple[Subject, dict[str, Any], Any]],
 ) -> list[CreditCheck]:
-    """The snapshots of a bulk call, as `_store_check` writes one, in four statements."""
+    """The snapshots of a bulk call, as `_store_check` writes one: the numbers, the snapshots,
+    their measures and their verification documents one statement each, and one audit event."""
     if not made:
         return []
     numbers = _next_numbers(as_of.year, len(made))
@@ -349,6 +354,7 @@ def _store_checks(
         for number, (subject, result, facts) in zip(numbers, made, strict=True)]
     CreditCheck.objects.bulk_create(checks)
     _store_measures(checks, book=book)
+    documents = public_urls.issue_documents(checks)
     record_event(actor=actor, action="approvals.check_bulk",
                  target_type=CreditCheck._meta.label_lower,
                  target_id=f"{numbers[0]}..{numbers[-1]}", after={
@@ -357,7 +363,8 @@ def _store_checks(
                      "checks": [{"number": c.number, "subject": c.subject_id, "grade": c.grade,
                                  "model": c.model_label,
                                  "measures": [m["code"] for m in c.result["measures"]],
-                                 "refused": [m["code"] for m in c.result["refused"]]}
+                                 "refused": [m["code"] for m in c.result["refused"]],
+                                 "verification_document": documents.get(c.pk)}
                                 for c in checks]})
     return checks
 

@@ -40,8 +40,19 @@ def test_a_credit_check_gets_its_token_when_it_is_stored(county):
                                               object_id=county.check.pk)
     assert county.check.number not in document.token
     assert "number" not in document.content
-    assert AuditEvent.objects.filter(action="portal.credit_check_issued",
-                                     target_id=str(document.pk)).exists()
+    # One audit event records the check and its document, issued in the same transaction.
+    event = AuditEvent.objects.get(action="approvals.check", target_id=str(county.check.pk))
+    assert event.after["verification_document"] == document.pk
+    assert not AuditEvent.objects.filter(action="portal.credit_check_issued",
+                                         target_id=str(document.pk)).exists()
+    # Built from the check in memory, the content is what a re-read of the check would give.
+    from approvals.selectors import public_summary
+
+    expected = public_summary(number=county.check.number)
+    expected.pop("number")
+    assert document.content == services._iso(expected)
+    assert document.issued_by_id == county.check.asked_by_id
+    assert document.as_of == county.check.as_of and document.subject_id == county.acme.pk
     page = Client().get(reverse("portal:verify", args=[document.token]))
     assert page.status_code == 200 and page["X-Robots-Tag"] == "noindex"
     html = page.content.decode()
