@@ -453,6 +453,19 @@ def ineligible_incentives(*, subject: Subject, as_of: dt.date, probed: set[str] 
                                                   holding=probed).items()}
 
 
+def ineligible_incentives_for(*, probed_of: dict[int, set[str]], as_of: dt.date
+                              ) -> dict[int, dict[str, tuple[dict[str, Any], ...]]]:
+    """`ineligible_incentives` of many subjects (the bulk check), set-based: each eligibility
+    condition is read once for all the subjects whose probe found its rows
+    (`lists.eligibility.refused_incentives_for`), not once per subject."""
+    from lists.eligibility import refused_incentives_for
+
+    return {subject_id: {code: tuple(r.as_dict() for r in found)
+                         for code, found in refused.items()}
+            for subject_id, refused in refused_incentives_for(holding=probed_of,
+                                                              as_of=as_of).items()}
+
+
 def gather_facts(*, subject: Subject, as_of: dt.date
                  ) -> tuple[Facts, list[dict[str, Any]], set[str]]:
     """The facts the rules read, the bad records in force (for the check's summary) and the
@@ -469,14 +482,17 @@ def gather_facts(*, subject: Subject, as_of: dt.date
 
 
 def facts_of(*, subject: Subject, as_of: dt.date, records: list[dict[str, Any]],
-             probed: set[str], lists: list[dict[str, Any]]) -> Facts:
+             probed: set[str], lists: list[dict[str, Any]],
+             ineligible: dict[str, tuple[dict[str, Any], ...]] | None = None) -> Facts:
     """The facts of one subject from what was read for it (alone or with many others): no
-    query for a clean subject; the eligibility conditions its probe found are read in full."""
+    query for a clean subject; the eligibility conditions its probe found are read in full,
+    unless `ineligible` was read already for many subjects (`ineligible_incentives_for`)."""
     grade = grade_facts(subject=subject)
     known = subject.established_on or (subject.created_at.date() if subject.created_at else None)
+    if ineligible is None:
+        ineligible = ineligible_incentives(subject=subject, as_of=as_of, probed=probed)
     return Facts(as_of=as_of, category=subject.category, known_since=known, grade=grade,
-                 lists=tuple(lists), bad_records=tuple(records),
-                 ineligible=ineligible_incentives(subject=subject, as_of=as_of, probed=probed),
+                 lists=tuple(lists), bad_records=tuple(records), ineligible=ineligible,
                  grade_measures=supervision_measures(subject=subject, grade=grade))
 
 

@@ -49,6 +49,7 @@ from approvals.selectors import (
     effective_bad_records_for,
     facts_of,
     gather_facts,
+    ineligible_incentives_for,
     list_memberships_for,
     matter_by_code,
     resolve_subject,
@@ -275,12 +276,13 @@ def credit_check_bulk(
 
     Set-based: the subjects with their grades and every probe are one query, their bad records
     one more, the list entries and commitments of those the probe found on a list or with a
-    commitment one query each for all of them; catalogue rows come from the per-process caches.
-    Only a subject that meets an eligibility condition (a bad record in force, a sanction…)
-    costs its own reads of that condition, as in a single check. The writes are one numbering
-    statement, one insert of the snapshots, one of their measures and one audit event naming
-    every number. The answer is in the order of `codes`: a check, or why that code got none (a
-    malformed or unknown code, a matter not for the subject's category).
+    commitment one query each for all of them, and each eligibility condition (a bad record in
+    force, a sanction…) one query for all the subjects whose probe found its rows; catalogue
+    rows come from the per-process caches. The writes are one numbering statement, one insert
+    of the snapshots, one of their measures, one of their verification documents and one audit
+    event naming every number and document. The answer is in the order of `codes`: a check, or
+    why that code got none (a malformed or unknown code, a matter not for the subject's
+    category).
     """
     account_permissions.require(permissions.can_run_checks(actor), _("run credit checks"))
     if not codes:
@@ -302,6 +304,9 @@ def credit_check_bulk(
     records_of = effective_bad_records_for(subject_ids=ids)
     lists_of = list_memberships_for(subject_ids=on_lists)
     warnings_of = commitment_warnings_for(subject_ids=committed, as_of=as_of)
+    with translation.override(OFFICIAL_LANGUAGE):  # the refusals' texts are stored
+        ineligible_of = ineligible_incentives_for(
+            probed_of={s.pk: probed for s, probed in found.values()}, as_of=as_of)
     department = actor.department
     answers: list[tuple[Subject, dict[str, Any], Any] | ServiceError] = []
     with translation.override(OFFICIAL_LANGUAGE):
@@ -319,7 +324,8 @@ def credit_check_bulk(
                 continue
             records = records_of.get(subject.pk, [])
             facts = facts_of(subject=subject, as_of=as_of, records=records, probed=probed,
-                             lists=lists_of.get(subject.pk, []))
+                             lists=lists_of.get(subject.pk, []),
+                             ineligible=ineligible_of.get(subject.pk, {}))
             derivation = derive(facts=facts, book=book, matter={
                 "code": matter.code, "kind": matter.kind,
                 "allows_commitment": matter.allows_commitment})

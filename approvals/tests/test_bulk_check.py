@@ -141,3 +141,49 @@ def test_scope_matter_and_schema(county, token, client):
     schema = client.get("/api/v1/openapi.json").json()
     operation = schema["paths"]["/api/v1/credit-check/bulk"]["post"]
     assert operation["summary"] == "一次核查多个主体（每项单独留存、编号）"
+
+
+def test_eligibility_conditions_are_read_once_for_all_subjects_meeting_them(
+        county, window_officer, make_subject, make_record, blacklist):
+    """One subject with bad records and one on the black list, or four of each: the same
+    number of reads (each condition is one query for every subject whose probe found it), and
+    each subject's refusals are what its single check finds."""
+    day = MONDAY - dt.timedelta(days=30)
+    fined = [county["fined"]] + [make_subject(f"福州再罚物业{n}有限公司") for n in range(3)]
+    listed = [county["listed"]] + [make_subject(f"福州再黑物业{n}有限公司") for n in range(3)]
+    for subject in fined[1:]:
+        make_record(subject, "property_fee_violation", decided_on=day)
+    for subject in listed[1:]:
+        blacklist(subject, since=day)
+    with clock.frozen_at(MONDAY):
+        _queries(window_officer, [county["clean"].code, fined[0].code, listed[0].code])
+        few = _queries(window_officer, [county["clean"].code, fined[0].code, listed[0].code])
+        many = _queries(window_officer, [county["clean"].code] + [s.code for s in fined + listed])
+        outcomes = credit_check_bulk(actor=window_officer, matter_code=FILING,
+                                     codes=[s.code for s in fined + listed])
+        singles = [credit_check(actor=window_officer, subject=s, matter_code=FILING)
+                   for s in fined + listed]
+    assert few[0] == many[0], (few, many)
+    for bulk, single in zip(outcomes, singles, strict=True):
+        assert bulk.result["eligibility"] == single.result["eligibility"]
+        assert bulk.result["eligibility"], bulk.subject
+        assert bulk.result["refused"] == single.result["refused"]
+
+
+def test_bulk_checks_get_their_verification_documents_named_by_the_one_event(
+        county, window_officer):
+    """Each check of a bulk call gets its verification document in the same transaction, as a
+    single check does; the call's one audit event names each check's document."""
+    from portal.models import DocumentKind, VerifiableDocument
+
+    with clock.frozen_at(MONDAY):
+        outcomes = credit_check_bulk(actor=window_officer, matter_code=FILING,
+                                     codes=[county["clean"].code, county["listed"].code])
+    documents = {d.object_id: d for d in VerifiableDocument.objects.filter(
+        kind=DocumentKind.CREDIT_CHECK, object_id__in=[c.pk for c in outcomes])}
+    assert set(documents) == {c.pk for c in outcomes}
+    event = AuditEvent.objects.get(action="approvals.check_bulk")
+    assert {c["number"]: c["verification_document"] for c in event.after["checks"]} == {
+        c.number: documents[c.pk].pk for c in outcomes}
+    assert all(d.subject_id == c.subject_id and "number" not in d.content
+               for c in outcomes for d in [documents[c.pk]])
