@@ -144,7 +144,7 @@ def test_scope_matter_and_schema(county, token, client):
 
 
 def test_eligibility_conditions_are_read_once_for_all_subjects_meeting_them(
-        county, window_officer, make_subject, make_record, blacklist):
+        county, window_officer, make_subject, make_record, blacklist, graded):
     """One subject with bad records and one on the black list, or four of each: the same
     number of reads (each condition is one query for every subject whose probe found it), and
     each subject's refusals are what its single check finds."""
@@ -155,10 +155,12 @@ def test_eligibility_conditions_are_read_once_for_all_subjects_meeting_them(
         make_record(subject, "property_fee_violation", decided_on=day)
     for subject in listed[1:]:
         blacklist(subject, since=day)
+    graded(MONDAY)
+    everyone = [county["clean"].code] + [s.code for s in fined + listed]
     with clock.frozen_at(MONDAY):
-        _queries(window_officer, [county["clean"].code, fined[0].code, listed[0].code])
+        _queries(window_officer, everyone)  # every grade's measures row in the process cache
         few = _queries(window_officer, [county["clean"].code, fined[0].code, listed[0].code])
-        many = _queries(window_officer, [county["clean"].code] + [s.code for s in fined + listed])
+        many = _queries(window_officer, everyone)
         outcomes = credit_check_bulk(actor=window_officer, matter_code=FILING,
                                      codes=[s.code for s in fined + listed])
         singles = [credit_check(actor=window_officer, subject=s, matter_code=FILING)
