@@ -171,21 +171,3 @@ def test_eligibility_conditions_are_read_once_for_all_subjects_meeting_them(
         assert bulk.result["eligibility"], bulk.subject
         assert bulk.result["refused"] == single.result["refused"]
 
-
-def test_bulk_checks_get_their_verification_documents_named_by_the_one_event(
-        county, window_officer):
-    """Each check of a bulk call gets its verification document in the same transaction, as a
-    single check does; the call's one audit event names each check's document."""
-    from portal.models import DocumentKind, VerifiableDocument
-
-    with clock.frozen_at(MONDAY):
-        outcomes = credit_check_bulk(actor=window_officer, matter_code=FILING,
-                                     codes=[county["clean"].code, county["listed"].code])
-    documents = {d.object_id: d for d in VerifiableDocument.objects.filter(
-        kind=DocumentKind.CREDIT_CHECK, object_id__in=[c.pk for c in outcomes])}
-    assert set(documents) == {c.pk for c in outcomes}
-    event = AuditEvent.objects.get(action="approvals.check_bulk")
-    assert {c["number"]: c["verification_document"] for c in event.after["checks"]} == {
-        c.number: documents[c.pk].pk for c in outcomes}
-    assert all(d.subject_id == c.subject_id and "number" not in d.content
-               for c in outcomes for d in [documents[c.pk]])

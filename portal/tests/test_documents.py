@@ -179,3 +179,24 @@ def test_a_new_check_issues_a_new_token(county, window_officer):
     tokens = set(VerifiableDocument.objects.filter(kind=DocumentKind.CREDIT_CHECK)
                  .values_list("token", flat=True))
     assert len(tokens) == 2 and again.number not in "".join(tokens)
+
+
+def test_bulk_checks_get_their_documents_named_by_the_one_event(county, window_officer):
+    """Each check of a bulk call gets its verification document in the same transaction, as a
+    single check does; the call's one audit event names each check's document."""
+    from approvals.services import credit_check_bulk
+
+    with clock.frozen_at(TODAY):
+        outcomes = credit_check_bulk(actor=window_officer, matter_code="property_service_filing",
+                                     codes=[county.acme.code, county.goodco.code])
+    documents = {d.object_id: d for d in VerifiableDocument.objects.filter(
+        kind=DocumentKind.CREDIT_CHECK, object_id__in=[c.pk for c in outcomes])}
+    assert set(documents) == {c.pk for c in outcomes}
+    event = AuditEvent.objects.get(action="approvals.check_bulk")
+    assert {c["number"]: c["verification_document"] for c in event.after["checks"]} == {
+        c.number: documents[c.pk].pk for c in outcomes}
+    for check in outcomes:
+        document = documents[check.pk]
+        assert document.subject_id == check.subject_id and "number" not in document.content
+        page = Client().get(reverse("portal:verify", args=[document.token]))
+        assert page.status_code == 200 and 'data-status="valid"' in page.content.decode()
