@@ -272,14 +272,19 @@ def probe_subject(*, subject: Subject, as_of: dt.date) -> set[str]:
     entry on a list (`PROBE_LISTS`), an open or breached commitment (`PROBE_COMMITMENTS`), and
     the codes of the eligibility conditions that may hold (`lists.eligibility`). Nearly every
     subject has none, so the check reads those facts in full only where the probe found rows."""
-    def build(subject_id: int) -> QuerySet:
+    return {tag for (tag,) in prepared.rows(*_probe_read(subject.pk, as_of))}
+
+
+def _probe_read(subject_id: int, as_of: dt.date) -> prepared.Read:
+    """The probe as a prepared read: its SQL depends on the day (dates derived from `as_of`)."""
+    def build(sentinel: int) -> QuerySet:
         from lists.eligibility import condition_probes
 
-        probes = [*_list_probes(subject_id), _commitment_probe(subject_id),
-                  *condition_probes(subject_id=subject_id, as_of=as_of)]
+        probes = [*_list_probes(sentinel), _commitment_probe(sentinel),
+                  *condition_probes(subject_id=sentinel, as_of=as_of)]
         return probes[0].union(*probes[1:])
 
-    return {tag for (tag,) in prepared.rows(("probe_subject", as_of), build, subject.pk)}
+    return ("probe_subject", as_of), build, subject_id
 
 
 def list_memberships(*, subject: Subject, probed: set[str] | None = None
@@ -344,11 +349,17 @@ def effective_bad_records(*, subject: Subject) -> list[dict[str, Any]]:
     """Every effective bad record of the subject (no internal notes): the rules decide which
     count (publicity still running, decided within a window). The statement is compiled once
     per process (`approvals.prepared`)."""
-    def build(subject_id: int) -> QuerySet:
-        return _bad_records(CreditRecord.objects.filter(subject_id=subject_id))
+    return _bad_records_of(prepared.rows(*_bad_records_read(subject.pk)))
 
-    return [_bad_record(dict(zip(_BAD_RECORD_COLUMNS, row, strict=True)))
-            for row in prepared.rows("effective_bad_records", build, subject.pk)]
+
+def _bad_records_read(subject_id: int) -> prepared.Read:
+    return ("effective_bad_records",
+            lambda sentinel: _bad_records(CreditRecord.objects.filter(subject_id=sentinel)),
+            subject_id)
+
+
+def _bad_records_of(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    return [_bad_record(dict(zip(_BAD_RECORD_COLUMNS, row, strict=True))) for row in rows]
 
 
 _BAD_RECORD_COLUMNS = ("id", "subject_id", "record_type__code", "record_type__name",
@@ -474,8 +485,12 @@ def gather_facts(*, subject: Subject, as_of: dt.date
     A clean subject read with `with_current_evaluation` costs three queries: the probe, the
     bad records, and the subject with its grade before this; catalogue rows come from the
     per-process caches."""
-    records = effective_bad_records(subject=subject)
-    probed = probe_subject(subject=subject, as_of=as_of)
+    # One round trip on PostgreSQL (`prepared.rows_batch`): the same statements as
+    # `effective_bad_records` and `probe_subject`.
+    record_rows, probe_rows = prepared.rows_batch(
+        [_bad_records_read(subject.pk), _probe_read(subject.pk, as_of)])
+    records = _bad_records_of(record_rows)
+    probed = {tag for (tag,) in probe_rows}
     facts = facts_of(subject=subject, as_of=as_of, records=records, probed=probed,
                      lists=list_memberships(subject=subject, probed=probed))
     return facts, records, probed

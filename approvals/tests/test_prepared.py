@@ -70,6 +70,24 @@ def test_bad_records_and_probe_are_the_orm_s(graded, make_subject, make_record, 
     assert bool(list(probes[0].union(*probes[1:]))) is True
 
 
+def test_a_batch_answers_what_each_read_answers(graded, make_subject, make_record,
+                                               django_assert_num_queries):
+    """`rows_batch` (one round trip on PostgreSQL) gives each read's own rows."""
+    from django.db import connection
+
+    from approvals.selectors import _bad_records_read, _probe_read
+
+    subject = make_subject("福州批读物业有限公司")
+    for _n in range(2):
+        make_record(subject, "property_fee_violation", decided_on=MONDAY - dt.timedelta(days=5))
+    graded(MONDAY)
+    reads = [_bad_records_read(subject.pk), _probe_read(subject.pk, MONDAY)]
+    one_by_one = [prepared.rows(*read) for read in reads]
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
+        batched = prepared.rows_batch(reads)
+    assert batched == one_by_one and len(batched[0]) == 2 and batched[1]
+
+
 def test_a_new_day_compiles_its_own_statement(graded, good_subject):
     """The probe's SQL holds dates derived from the check's day, so the day is in its key."""
     graded(MONDAY)
