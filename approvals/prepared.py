@@ -137,10 +137,19 @@ def instances(key: Hashable, build: Callable[[Any], QuerySet], value: Any, model
               *, sentinel: Any = SENTINEL_ID, using: str = "default") -> list[Model]:
     """Model instances of `build(value)` (a queryset of `model` without `values()`), with its
     annotations set as attributes, as iterating the queryset gives them."""
+    return as_instances((key, build, value), rows(key, build, value, sentinel=sentinel,
+                                                  using=using),
+                        model, sentinel=sentinel, using=using)
+
+
+def as_instances(read: Read, fetched: list[tuple[Any, ...]], model: type[Model], *,
+                 sentinel: Any = SENTINEL_ID, using: str = "default") -> list[Model]:
+    """The rows of a read (from `rows_batch`) as `instances` gives them."""
+    key, build, _value = read
     statement = _statement(key, build, sentinel, using)
     names = [name for _i, name in statement.model_fields]
     out = []
-    for row in rows(key, build, value, sentinel=sentinel, using=using):
+    for row in fetched:
         instance = model.from_db(using, names, [row[i] for i, _name in statement.model_fields])
         for i, name in statement.annotations:
             setattr(instance, name, row[i])

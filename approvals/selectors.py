@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     CharField,
     Count,
@@ -101,7 +102,9 @@ def subject_by_code(*, code: str, with_evaluation: bool = False) -> Subject:
     `with_evaluation` reads its current evaluation in the same query (`with_current_evaluation`)."""
     normalised = normalise(code)
     found: list[Any] = []
-    if normalised and with_evaluation:  # the API's hot path: compiled once per process
+    if normalised and with_evaluation and connection.vendor == "postgresql":
+        found = _subject_with_check_reads(normalised)
+    elif normalised and with_evaluation:  # the API's hot path: compiled once per process
         found = prepared.instances("subject_by_code", _subject_with_evaluation, normalised,
                                    Subject, sentinel=prepared.SENTINEL_TEXT)
     elif normalised:
@@ -117,6 +120,35 @@ def subject_by_code(*, code: str, with_evaluation: bool = False) -> Subject:
 
 def _subject_with_evaluation(code: str) -> QuerySet[Subject]:
     return with_current_evaluation(Subject.objects.filter(code=code).order_by())[:1]
+
+
+def _subject_with_check_reads(code: str) -> list[Subject]:
+    """PostgreSQL: the subject with its grade, its bad records and its probe (today's) in one
+    round trip (`prepared.rows_batch`), the last two by the code (a subquery for the subject's
+    id), kept on the subject for `gather_facts`, which then reads nothing."""
+    as_of = clock.today()
+
+    def records(sentinel: str) -> QuerySet:
+        return _bad_records(CreditRecord.objects.filter(subject_id=_id_of_code(sentinel)))
+
+    def probe(sentinel: str) -> QuerySet:
+        _key, build, _id = _probe_read(0, as_of)
+        return build(_id_of_code(sentinel))
+
+    subject_read = ("subject_by_code", _subject_with_evaluation, code)
+    subject_rows, record_rows, probe_rows = prepared.rows_batch(
+        [subject_read, ("bad_records_by_code", records, code),
+         (("probe_by_code", as_of), probe, code)], sentinel=prepared.SENTINEL_TEXT)
+    found = prepared.as_instances(subject_read, subject_rows, Subject,
+                                  sentinel=prepared.SENTINEL_TEXT)
+    for subject in found:
+        subject._check_reads = (as_of, _bad_records_of(record_rows),  # type: ignore[attr-defined]
+                                {tag for (tag,) in probe_rows})
+    return found
+
+
+def _id_of_code(code: str) -> Subquery:
+    return Subquery(Subject.objects.filter(code=code).values("pk")[:1])
 
 
 def code_refusal(*, code: str) -> ValidationFailed | NotFound:
@@ -485,12 +517,16 @@ def gather_facts(*, subject: Subject, as_of: dt.date
     A clean subject read with `with_current_evaluation` costs three queries: the probe, the
     bad records, and the subject with its grade before this; catalogue rows come from the
     per-process caches."""
-    # One round trip on PostgreSQL (`prepared.rows_batch`): the same statements as
-    # `effective_bad_records` and `probe_subject`.
-    record_rows, probe_rows = prepared.rows_batch(
-        [_bad_records_read(subject.pk), _probe_read(subject.pk, as_of)])
-    records = _bad_records_of(record_rows)
-    probed = {tag for (tag,) in probe_rows}
+    read_with_subject = getattr(subject, "_check_reads", None)
+    if read_with_subject is not None and read_with_subject[0] == as_of:
+        _day, records, probed = read_with_subject  # PostgreSQL: read with the subject
+    else:
+        # One round trip on PostgreSQL (`prepared.rows_batch`): the same statements as
+        # `effective_bad_records` and `probe_subject`.
+        record_rows, probe_rows = prepared.rows_batch(
+            [_bad_records_read(subject.pk), _probe_read(subject.pk, as_of)])
+        records = _bad_records_of(record_rows)
+        probed = {tag for (tag,) in probe_rows}
     facts = facts_of(subject=subject, as_of=as_of, records=records, probed=probed,
                      lists=list_memberships(subject=subject, probed=probed))
     return facts, records, probed

@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from approvals import prepared
 from approvals.selectors import (
     _list_probes,
     effective_bad_records,
     effective_bad_records_for,
+    gather_facts,
     probe_subject,
     subject_by_code,
     with_current_evaluation,
@@ -66,6 +68,17 @@ def test_bad_records_and_probe_are_the_orm_s(graded, make_subject, make_record, 
         assert probe_subject(subject=clean, as_of=MONDAY) == set()
     assert "bad_record_in_force" in before and "~lists" not in before
     assert "~lists" in after
+    with clock.frozen_at(MONDAY):  # PostgreSQL reads both with the subject, by its code
+        for one in (subject, clean):
+            found = subject_by_code(code=one.code, with_evaluation=True)
+            expected = (MONDAY, effective_bad_records(subject=one),
+                        probe_subject(subject=one, as_of=MONDAY))
+            if connection.vendor == "postgresql":
+                assert found._check_reads == expected
+            else:
+                assert not hasattr(found, "_check_reads")
+            facts, records, probed = gather_facts(subject=found, as_of=MONDAY)
+            assert (records, probed) == expected[1:]
     probes = _list_probes(subject)
     assert bool(list(probes[0].union(*probes[1:]))) is True
 
