@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.bench_api --subjects 1000000          # make bench-api
     .venv/bin/python -m bench.bench_api --subjects 100000 --duration 20
     .venv/bin/python -m bench.bench_api --db-url postgres://postgres@127.0.0.1:5432/hc_bench_api
+    .venv/bin/python -m bench.bench_api --subjects 1000000 --seed-only   # seed only, then measure
 
 What it does: fills a dedicated database (name must contain "bench"; reused when it already
 holds the requested number of subjects) with the demo county (`workbench.demo.seed`), installs and
