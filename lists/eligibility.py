@@ -23,7 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models import (
+    CharField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.utils.translation import gettext as _
 
 from common.errors import Conflict
@@ -35,7 +44,7 @@ from lists.models import (
     KeySupervisionEntry,
     SanctionState,
 )
-from records.models import CreditRecord, Polarity, RecordState
+from records.models import CreditRecord, Polarity, RecordState, RecordType
 
 DATA = Path(__file__).resolve().parent / "fixtures" / "eligibility.json"
 
@@ -236,9 +245,8 @@ def commitment_breach(*, subject_ids: list[int], as_of: dt.date, params: dict[st
     记录"; 国办发〔2019〕35号: the keeping of commitments is part of the credit record). Only an
     effective record counts: a revoked or repaired breach no longer refuses anything."""
     months = int(params.get("months", 36))
-    rows = [r for r in CreditRecord.objects.filter(
+    rows = [r for r in _breach_records(params).filter(
         subject_id__in=subject_ids, state=RecordState.EFFECTIVE,
-        record_type__code__in=params.get("codes", ["commitment_breach"]),
         decided_on__gte=as_of - relativedelta(months=months + 1), decided_on__lte=as_of,
     ).order_by("subject_id", "-decided_on", "-id").values("subject_id", "document_number",
                                                            "decided_on")
@@ -291,11 +299,26 @@ def _probe_black_list(subject_id: int, as_of: dt.date, params: dict[str, Any]) -
 
 def _probe_commitment_breach(subject_id: int, as_of: dt.date, params: dict[str, Any]
                              ) -> QuerySet:
+    """The subject's records of the breach types. The type is compared as `record_type_id + 0`
+    so that no database walks the record-type index: with the join on the type's code, SQLite
+    (without statistics) read every breach record of the county and kept the subject's, 49 ms
+    per check at 1,000,000 records (18,451 breaches); by the subject's index it reads its own
+    few records."""
     months = int(params.get("months", 36))
-    return CreditRecord.objects.filter(
+    return _breach_records(params).filter(
         subject_id=subject_id, state=RecordState.EFFECTIVE,
-        record_type__code__in=params.get("codes", ["commitment_breach"]),
         decided_on__gte=as_of - relativedelta(months=months + 1), decided_on__lte=as_of)
+
+
+def _breach_records(params: dict[str, Any]) -> QuerySet:
+    """Records of the breach types (`params["codes"]`), the type compared as
+    `record_type_id + 0` (see `_probe_commitment_breach`)."""
+    breach_types = RecordType.objects.filter(
+        code__in=params.get("codes", ["commitment_breach"])).values("pk")
+    return CreditRecord.objects.alias(
+        type_id_unindexed=ExpressionWrapper(F("record_type_id") + 0,
+                                            output_field=IntegerField()),
+    ).filter(type_id_unindexed__in=Subquery(breach_types))
 
 
 PROBES: dict[str, Callable[[int, dt.date, dict[str, Any]], QuerySet]] = {
