@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
@@ -22,7 +22,7 @@ from accounts.api_auth import TokenAuth
 from approvals.models import CreditCheck, MatterKind, MeasureKind, Via
 from approvals.selectors import active_matters, check_payload, subject_by_code
 from approvals.services import BULK_MAX, credit_check, credit_check_bulk
-from common.api import tags
+from common.api import snapshot_response, tags
 from common.api.schemas import PLAIN_TEXT, ErrorDetail, ErrorOut, RequiredText64
 from subjects.models import Category, Subject
 
@@ -232,12 +232,14 @@ def run_credit_check(
                       description=_("USCC or resident ID number (whole).")),
     matter: str = Query(..., min_length=1, max_length=60, pattern=PLAIN_TEXT,
                         description=_("Matter code, see GET /matters.")),
-) -> dict[str, Any]:
+) -> HttpResponse:
+    """The stored snapshot, answered as stored (`snapshot_response`: in CreditCheckOut's
+    shape already, so not validated against it a second time)."""
     token = request.auth  # type: ignore[attr-defined]
     subject = subject_by_code(code=code, with_evaluation=True)
     check = credit_check(actor=token.user, subject=subject, matter_code=matter, via=Via.API,
                          token_label=f"{token.name} ({token.prefix})")
-    return check_payload(check=check)
+    return snapshot_response(check_payload(check=check))
 
 
 # --- many subjects in one call -------------------------------------------------------------------

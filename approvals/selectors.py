@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     CharField,
     Count,
@@ -27,7 +28,7 @@ from django.db.models import (
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from approvals import permissions
+from approvals import permissions, prepared
 from approvals.caching import ProcessCache, clear_all, invalidate_on
 from approvals.measures import Facts, GradeFacts, MeasureDef, RuleBook, RuleDef
 from approvals.models import (
@@ -100,10 +101,14 @@ def subject_by_code(*, code: str, with_evaluation: bool = False) -> Subject:
     (the identifier check's code, e.g. `bad_check_character`), a well-formed unknown one 404.
     `with_evaluation` reads its current evaluation in the same query (`with_current_evaluation`)."""
     normalised = normalise(code)
-    qs = Subject.objects.filter(code=normalised).order_by()
-    if with_evaluation:
-        qs = with_current_evaluation(qs)
-    found = list(qs[:1]) if normalised else []
+    found: list[Any] = []
+    if normalised and with_evaluation and connection.vendor == "postgresql":
+        found = _subject_with_check_reads(normalised)
+    elif normalised and with_evaluation:  # the API's hot path: compiled once per process
+        found = prepared.instances("subject_by_code", _subject_with_evaluation, normalised,
+                                   Subject, sentinel=prepared.SENTINEL_TEXT)
+    elif normalised:
+        found = list(Subject.objects.filter(code=normalised).order_by()[:1])
     if found:
         return found[0]
     error = _format_error(code)
@@ -111,6 +116,39 @@ def subject_by_code(*, code: str, with_evaluation: bool = False) -> Subject:
         raise error
     raise NotFound("subject_not_found", _("No credit subject with this code was found."),
                    field="code")
+
+
+def _subject_with_evaluation(code: str) -> QuerySet[Subject]:
+    return with_current_evaluation(Subject.objects.filter(code=code).order_by())[:1]
+
+
+def _subject_with_check_reads(code: str) -> list[Subject]:
+    """PostgreSQL: the subject with its grade, its bad records and its probe (today's) in one
+    round trip (`prepared.rows_batch`), the last two by the code (a subquery for the subject's
+    id), kept on the subject for `gather_facts`, which then reads nothing."""
+    as_of = clock.today()
+
+    def records(sentinel: str) -> QuerySet:
+        return _bad_records(CreditRecord.objects.filter(subject_id=_id_of_code(sentinel)))
+
+    def probe(sentinel: str) -> QuerySet:
+        _key, build, _id = _probe_read(0, as_of)
+        return build(_id_of_code(sentinel))
+
+    subject_read = ("subject_by_code", _subject_with_evaluation, code)
+    subject_rows, record_rows, probe_rows = prepared.rows_batch(
+        [subject_read, ("bad_records_by_code", records, code),
+         (("probe_by_code", as_of), probe, code)], sentinel=prepared.SENTINEL_TEXT)
+    found = prepared.as_instances(subject_read, subject_rows, Subject,
+                                  sentinel=prepared.SENTINEL_TEXT)
+    for subject in found:
+        subject._check_reads = (as_of, _bad_records_of(record_rows),  # type: ignore[attr-defined]
+                                {tag for (tag,) in probe_rows})
+    return found
+
+
+def _id_of_code(code: str) -> Subquery:
+    return Subquery(Subject.objects.filter(code=code).values("pk")[:1])
 
 
 def code_refusal(*, code: str) -> ValidationFailed | NotFound:
@@ -244,14 +282,14 @@ def _tagged(qs: QuerySet, tag: str) -> QuerySet:
     return qs.order_by().annotate(probe=Value(tag, output_field=CharField())).values_list("probe")
 
 
-def _list_probes(subject: Subject) -> list[QuerySet]:
+def _list_probes(subject: Subject | int) -> list[QuerySet]:
     from lists import selectors as lists_selectors
 
     return [_tagged(lists_selectors.in_force(kind).filter(subject=subject), PROBE_LISTS)
             for kind in ("black", "red", "key")]
 
 
-def _commitment_probe(subject: Subject) -> QuerySet:
+def _commitment_probe(subject: Subject | int) -> QuerySet:
     return _tagged(Commitment.objects.filter(
         subject=subject, state__in=[CommitmentState.OPEN, CommitmentState.BREACHED]),
         PROBE_COMMITMENTS)
@@ -266,11 +304,19 @@ def probe_subject(*, subject: Subject, as_of: dt.date) -> set[str]:
     entry on a list (`PROBE_LISTS`), an open or breached commitment (`PROBE_COMMITMENTS`), and
     the codes of the eligibility conditions that may hold (`lists.eligibility`). Nearly every
     subject has none, so the check reads those facts in full only where the probe found rows."""
-    from lists.eligibility import condition_probes
+    return {tag for (tag,) in prepared.rows(*_probe_read(subject.pk, as_of))}
 
-    probes = [*_list_probes(subject), _commitment_probe(subject),
-              *condition_probes(subject_id=subject.pk, as_of=as_of)]
-    return {tag for (tag,) in probes[0].union(*probes[1:])}
+
+def _probe_read(subject_id: int, as_of: dt.date) -> prepared.Read:
+    """The probe as a prepared read: its SQL depends on the day (dates derived from `as_of`)."""
+    def build(sentinel: int) -> QuerySet:
+        from lists.eligibility import condition_probes
+
+        probes = [*_list_probes(sentinel), _commitment_probe(sentinel),
+                  *condition_probes(subject_id=sentinel, as_of=as_of)]
+        return probes[0].union(*probes[1:])
+
+    return ("probe_subject", as_of), build, subject_id
 
 
 def list_memberships(*, subject: Subject, probed: set[str] | None = None
@@ -333,8 +379,36 @@ def list_memberships_for(*, subject_ids: list[int]) -> dict[int, list[dict[str, 
 
 def effective_bad_records(*, subject: Subject) -> list[dict[str, Any]]:
     """Every effective bad record of the subject (no internal notes): the rules decide which
-    count (publicity still running, decided within a window)."""
-    return effective_bad_records_for(subject_ids=[subject.pk]).get(subject.pk, [])
+    count (publicity still running, decided within a window). The statement is compiled once
+    per process (`approvals.prepared`)."""
+    return _bad_records_of(prepared.rows(*_bad_records_read(subject.pk)))
+
+
+def _bad_records_read(subject_id: int) -> prepared.Read:
+    return ("effective_bad_records",
+            lambda sentinel: _bad_records(CreditRecord.objects.filter(subject_id=sentinel)),
+            subject_id)
+
+
+def _bad_records_of(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    return [_bad_record(dict(zip(_BAD_RECORD_COLUMNS, row, strict=True))) for row in rows]
+
+
+_BAD_RECORD_COLUMNS = ("id", "subject_id", "record_type__code", "record_type__name",
+                       "record_type__severity", "document_number", "decided_on",
+                       "publicity_ends_on", "source_department__name")
+
+
+def _bad_records(qs: QuerySet[CreditRecord]) -> QuerySet:
+    return (qs.filter(state=RecordState.EFFECTIVE, record_type__polarity=Polarity.BAD)
+            .order_by("-decided_on", "-id").values_list(*_BAD_RECORD_COLUMNS))
+
+
+def _bad_record(r: dict[str, Any]) -> dict[str, Any]:
+    return {"id": r["id"], "type_code": r["record_type__code"], "type": r["record_type__name"],
+            "severity": r["record_type__severity"], "document_number": r["document_number"],
+            "decided_on": r["decided_on"], "publicity_ends_on": r["publicity_ends_on"],
+            "department": r["source_department__name"]}
 
 
 def effective_bad_records_for(*, subject_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -342,18 +416,9 @@ def effective_bad_records_for(*, subject_ids: list[int]) -> dict[int, list[dict[
     out: dict[int, list[dict[str, Any]]] = {}
     if not subject_ids:
         return out
-    rows = (CreditRecord.objects.filter(subject_id__in=subject_ids, state=RecordState.EFFECTIVE,
-                                        record_type__polarity=Polarity.BAD)
-            .order_by("-decided_on", "-id")
-            .values("id", "subject_id", "record_type__code", "record_type__name",
-                    "record_type__severity", "document_number", "decided_on",
-                    "publicity_ends_on", "source_department__name"))
-    for r in rows:
-        out.setdefault(r["subject_id"], []).append({
-            "id": r["id"], "type_code": r["record_type__code"], "type": r["record_type__name"],
-            "severity": r["record_type__severity"], "document_number": r["document_number"],
-            "decided_on": r["decided_on"], "publicity_ends_on": r["publicity_ends_on"],
-            "department": r["source_department__name"]})
+    for row in _bad_records(CreditRecord.objects.filter(subject_id__in=subject_ids)):
+        r = dict(zip(_BAD_RECORD_COLUMNS, row, strict=True))
+        out.setdefault(r["subject_id"], []).append(_bad_record(r))
     return out
 
 
@@ -431,6 +496,19 @@ def ineligible_incentives(*, subject: Subject, as_of: dt.date, probed: set[str] 
                                                   holding=probed).items()}
 
 
+def ineligible_incentives_for(*, probed_of: dict[int, set[str]], as_of: dt.date
+                              ) -> dict[int, dict[str, tuple[dict[str, Any], ...]]]:
+    """`ineligible_incentives` of many subjects (the bulk check), set-based: each eligibility
+    condition is read once for all the subjects whose probe found its rows
+    (`lists.eligibility.refused_incentives_for`), not once per subject."""
+    from lists.eligibility import refused_incentives_for
+
+    return {subject_id: {code: tuple(r.as_dict() for r in found)
+                         for code, found in refused.items()}
+            for subject_id, refused in refused_incentives_for(holding=probed_of,
+                                                              as_of=as_of).items()}
+
+
 def gather_facts(*, subject: Subject, as_of: dt.date
                  ) -> tuple[Facts, list[dict[str, Any]], set[str]]:
     """The facts the rules read, the bad records in force (for the check's summary) and the
@@ -439,22 +517,33 @@ def gather_facts(*, subject: Subject, as_of: dt.date
     A clean subject read with `with_current_evaluation` costs three queries: the probe, the
     bad records, and the subject with its grade before this; catalogue rows come from the
     per-process caches."""
-    records = effective_bad_records(subject=subject)
-    probed = probe_subject(subject=subject, as_of=as_of)
+    read_with_subject = getattr(subject, "_check_reads", None)
+    if read_with_subject is not None and read_with_subject[0] == as_of:
+        _day, records, probed = read_with_subject  # PostgreSQL: read with the subject
+    else:
+        # One round trip on PostgreSQL (`prepared.rows_batch`): the same statements as
+        # `effective_bad_records` and `probe_subject`.
+        record_rows, probe_rows = prepared.rows_batch(
+            [_bad_records_read(subject.pk), _probe_read(subject.pk, as_of)])
+        records = _bad_records_of(record_rows)
+        probed = {tag for (tag,) in probe_rows}
     facts = facts_of(subject=subject, as_of=as_of, records=records, probed=probed,
                      lists=list_memberships(subject=subject, probed=probed))
     return facts, records, probed
 
 
 def facts_of(*, subject: Subject, as_of: dt.date, records: list[dict[str, Any]],
-             probed: set[str], lists: list[dict[str, Any]]) -> Facts:
+             probed: set[str], lists: list[dict[str, Any]],
+             ineligible: dict[str, tuple[dict[str, Any], ...]] | None = None) -> Facts:
     """The facts of one subject from what was read for it (alone or with many others): no
-    query for a clean subject; the eligibility conditions its probe found are read in full."""
+    query for a clean subject; the eligibility conditions its probe found are read in full,
+    unless `ineligible` was read already for many subjects (`ineligible_incentives_for`)."""
     grade = grade_facts(subject=subject)
     known = subject.established_on or (subject.created_at.date() if subject.created_at else None)
+    if ineligible is None:
+        ineligible = ineligible_incentives(subject=subject, as_of=as_of, probed=probed)
     return Facts(as_of=as_of, category=subject.category, known_since=known, grade=grade,
-                 lists=tuple(lists), bad_records=tuple(records),
-                 ineligible=ineligible_incentives(subject=subject, as_of=as_of, probed=probed),
+                 lists=tuple(lists), bad_records=tuple(records), ineligible=ineligible,
                  grade_measures=supervision_measures(subject=subject, grade=grade))
 
 
@@ -600,6 +689,12 @@ def public_summary(*, number: str) -> dict[str, Any] | None:
              .filter(number=str(number or "").strip().upper()).first())
     if check is None:
         return None
+    return public_summary_of(check=check)
+
+
+def public_summary_of(*, check: CreditCheck) -> dict[str, Any]:
+    """`public_summary` of a check in hand (its subject and matter loaded): no query, so the
+    verification document of a check just stored is written without reading the check back."""
     subject = check.subject
     individual = subject.kind == Subject.Kind.INDIVIDUAL
     # The snapshot says what the platform answered; a snapshot kept by an older version may

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions as account_permissions
 from accounts.models import Department, Role, User
-from approvals import permissions
+from approvals import permissions, public_urls
 from approvals.measures import Derivation, derive
 from approvals.models import (
     CheckCounter,
@@ -54,6 +54,7 @@ from approvals.selectors import (
     effective_bad_records_for,
     facts_of,
     gather_facts,
+    ineligible_incentives_for,
     list_memberships_for,
     matter_by_code,
     resolve_subject,
@@ -254,12 +255,16 @@ def _store_check(
                        now=now, as_of=as_of, feedback_due=feedback_due)
     check.save(force_insert=True)
     _store_measures([check], book=book)
+    documents = public_urls.issue_documents([check])
     result = check.result
+    # One event for the check and its verification document (issued just above, in this
+    # transaction): the document has no event of its own.
     record_event(actor=actor, action="approvals.check", target=check, after={
         "number": number, "subject": subject.pk, "matter": matter.code, "via": via,
         "grade": check.grade, "model": check.model_label, "rule_set": book.label,
         "measures": [m["code"] for m in result["measures"]],
         "refused": [m["code"] for m in result["refused"]],
+        "verification_document": documents.get(check.pk),
     })
     return check
 
@@ -278,12 +283,13 @@ def credit_check_bulk(
 
     Set-based: the subjects with their grades and every probe are one query, their bad records
     one more, the list entries and commitments of those the probe found on a list or with a
-    commitment one query each for all of them; catalogue rows come from the per-process caches.
-    Only a subject that meets an eligibility condition (a bad record in force, a sanction…)
-    costs its own reads of that condition, as in a single check. The writes are one numbering
-    statement, one insert of the snapshots, one of their measures and one audit event naming
-    every number. The answer is in the order of `codes`: a check, or why that code got none (a
-    malformed or unknown code, a matter not for the subject's category).
+    commitment one query each for all of them, and each eligibility condition (a bad record in
+    force, a sanction…) one query for all the subjects whose probe found its rows; catalogue
+    rows come from the per-process caches. The writes are one numbering statement, one insert
+    of the snapshots, one of their measures, one of their verification documents and one audit
+    event naming every number and document. The answer is in the order of `codes`: a check, or
+    why that code got none (a malformed or unknown code, a matter not for the subject's
+    category).
     """
     account_permissions.require(permissions.can_run_checks(actor), _("run credit checks"))
     if not codes:
@@ -305,6 +311,9 @@ def credit_check_bulk(
     records_of = effective_bad_records_for(subject_ids=ids)
     lists_of = list_memberships_for(subject_ids=on_lists)
     warnings_of = commitment_warnings_for(subject_ids=committed, as_of=as_of)
+    with translation.override(OFFICIAL_LANGUAGE):  # the refusals' texts are stored
+        ineligible_of = ineligible_incentives_for(
+            probed_of={s.pk: probed for s, probed in found.values()}, as_of=as_of)
     department = actor.department
     answers: list[tuple[Subject, dict[str, Any], Any] | ServiceError] = []
     with translation.override(OFFICIAL_LANGUAGE):
@@ -322,7 +331,8 @@ def credit_check_bulk(
                 continue
             records = records_of.get(subject.pk, [])
             facts = facts_of(subject=subject, as_of=as_of, records=records, probed=probed,
-                             lists=lists_of.get(subject.pk, []))
+                             lists=lists_of.get(subject.pk, []),
+                             ineligible=ineligible_of.get(subject.pk, {}))
             derivation = derive(facts=facts, book=book, matter={
                 "code": matter.code, "kind": matter.kind,
                 "allows_commitment": matter.allows_commitment})
@@ -344,7 +354,8 @@ def _store_checks(
     *, actor: User, matter: Matter, book: Any, via: str, token_label: str, now: dt.datetime,
     as_of: dt.date, made: list[tuple[Subject, dict[str, Any], Any]],
 ) -> list[CreditCheck]:
-    """The snapshots of a bulk call, as `_store_check` writes one, in four statements."""
+    """The snapshots of a bulk call, as `_store_check` writes one: the numbers, the snapshots,
+    their measures and their verification documents one statement each, and one audit event."""
     if not made:
         return []
     numbers = _next_numbers(as_of.year, len(made))
@@ -356,6 +367,7 @@ def _store_checks(
         for number, (subject, result, facts) in zip(numbers, made, strict=True)]
     CreditCheck.objects.bulk_create(checks)
     _store_measures(checks, book=book)
+    documents = public_urls.issue_documents(checks)
     record_event(actor=actor, action="approvals.check_bulk",
                  target_type=CreditCheck._meta.label_lower,
                  target_id=f"{numbers[0]}..{numbers[-1]}", after={
@@ -364,7 +376,8 @@ def _store_checks(
                      "checks": [{"number": c.number, "subject": c.subject_id, "grade": c.grade,
                                  "model": c.model_label,
                                  "measures": [m["code"] for m in c.result["measures"]],
-                                 "refused": [m["code"] for m in c.result["refused"]]}
+                                 "refused": [m["code"] for m in c.result["refused"]],
+                                 "verification_document": documents.get(c.pk)}
                                 for c in checks]})
     return checks
 

@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.bench_api --subjects 1000000          # make bench-api
     .venv/bin/python -m bench.bench_api --subjects 100000 --duration 20
     .venv/bin/python -m bench.bench_api --db-url postgres://postgres@127.0.0.1:5432/hc_bench_api
+    .venv/bin/python -m bench.bench_api --subjects 1000000 --seed-only   # seed only, then measure
 
 What it does: fills a dedicated database (name must contain "bench"; reused when it already
 holds the requested number of subjects) with the demo county (`workbench.demo.seed`), installs and
@@ -262,6 +263,9 @@ def main() -> None:
                         help="gunicorn sync workers (default: one per CPU; more thrash on a "
                         "small machine, measured)")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of unmeasured load")
+    parser.add_argument("--seed-only", action="store_true",
+                        help="seed (or reuse) the database and stop: run it outside the shared "
+                        "benchmark lock at low priority, then measure with the same arguments")
     args = parser.parse_args()
     args.records = args.subjects if args.records is None else args.records
     if shutil.which("wrk") is None:
@@ -269,6 +273,9 @@ def main() -> None:
     configure(args.db_url)
     sys.path.insert(0, str(ROOT))
     prepared = prepare(args)
+    if args.seed_only:
+        print(f"seeded: {args.subjects:,} subjects in {args.db_url}")
+        return
     from django.db import connection
 
     vendor = connection.vendor

@@ -23,7 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models import (
+    CharField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.utils.translation import gettext as _
 
 from common.errors import Conflict
@@ -35,7 +44,7 @@ from lists.models import (
     KeySupervisionEntry,
     SanctionState,
 )
-from records.models import CreditRecord, Polarity, RecordState
+from records.models import CreditRecord, Polarity, RecordState, RecordType
 
 DATA = Path(__file__).resolve().parent / "fixtures" / "eligibility.json"
 
@@ -99,36 +108,51 @@ def _day_after(day: dt.date | None) -> dt.date | None:
     return day + dt.timedelta(days=1) if day else None
 
 
-def bad_record_in_force(*, subject_id: int, as_of: dt.date, params: dict[str, Any]
-                        ) -> tuple[str, dt.date | None] | None:
+#: Each rule takes many subjects and answers, for each one it holds for, (why, until): one
+#: query per rule whatever the number of subjects (a single check passes one, a bulk check all
+#: those whose probe found the rule's rows).
+Found = dict[int, tuple[str, dt.date | None]]
+
+
+def _grouped(rows: Any, key: str = "subject_id") -> dict[int, list[Any]]:
+    """Rows (dicts or model instances) per subject, in the query's order."""
+    out: dict[int, list[Any]] = {}
+    for r in rows:
+        out.setdefault(r[key] if isinstance(r, dict) else getattr(r, key), []).append(r)
+    return out
+
+
+def bad_record_in_force(*, subject_ids: list[int], as_of: dt.date, params: dict[str, Any]
+                        ) -> Found:
     """An effective bad record whose publicity period still runs on `as_of`.
 
     Plan 三（二）: incentives are for subjects "无不良信用记录"; 建市〔2017〕241号 第十三条: a bad
     record past its publicity period is no longer used, so the refusal ends the day after the
     last publicity day (a repaired or revoked record is no longer effective and never counts).
     """
-    rows = list(CreditRecord.objects.filter(
-        subject_id=subject_id, state=RecordState.EFFECTIVE,
+    found: Found = {}
+    for subject_id, rows in _grouped(CreditRecord.objects.filter(
+        subject_id__in=subject_ids, state=RecordState.EFFECTIVE,
         record_type__polarity=Polarity.BAD,
         record_type__severity__in=params.get("severities", ["general", "serious", "severe"]),
         decided_on__lte=as_of, publicity_ends_on__gte=as_of,
-    ).order_by("publicity_ends_on").values(
-        "record_type__name", "record_type__severity", "document_number", "decided_on",
-        "publicity_ends_on"))
-    if not rows:
-        return None
-    lines = "；".join(
-        _("%(type)s (%(sev)s, %(number)s, decided %(decided)s, disclosed until %(end)s)") % {
-            "type": r["record_type__name"],
-            "sev": SEVERITY_LABELS.get(r["record_type__severity"], r["record_type__severity"]),
-            "number": r["document_number"], "decided": r["decided_on"].isoformat(),
-            "end": r["publicity_ends_on"].isoformat()} for r in rows)
-    return (_("Bad record still in its publicity period: %(l)s.") % {"l": lines},
-            _day_after(max(r["publicity_ends_on"] for r in rows)))
+    ).order_by("subject_id", "publicity_ends_on", "id").values(
+        "subject_id", "record_type__name", "record_type__severity", "document_number",
+        "decided_on", "publicity_ends_on")).items():
+        lines = "；".join(
+            _("%(type)s (%(sev)s, %(number)s, decided %(decided)s, disclosed until %(end)s)") % {
+                "type": r["record_type__name"],
+                "sev": SEVERITY_LABELS.get(r["record_type__severity"],
+                                           r["record_type__severity"]),
+                "number": r["document_number"], "decided": r["decided_on"].isoformat(),
+                "end": r["publicity_ends_on"].isoformat()} for r in rows)
+        found[subject_id] = (_("Bad record still in its publicity period: %(l)s.") % {"l": lines},
+                             _day_after(max(r["publicity_ends_on"] for r in rows)))
+    return found
 
 
-def sanction_pending_or_decided(*, subject_id: int, as_of: dt.date, params: dict[str, Any]
-                                ) -> tuple[str, dt.date | None] | None:
+def sanction_pending_or_decided(*, subject_ids: list[int], as_of: dt.date,
+                                params: dict[str, Any]) -> Found:
     """An industry sanction proposed and not yet decided, or decided and still in effect.
 
     Plan 四（二） (警告、通报批评、公开谴责) and 国办发〔2020〕49号: a decided sanction is in effect
@@ -136,13 +160,24 @@ def sanction_pending_or_decided(*, subject_id: int, as_of: dt.date, params: dict
     from the decision); a proposed one refuses incentives until it is decided or rejected.
     """
     months = int(params.get("months_without_record", 12))
+    qs = IndustrySanction.objects.filter(
+        subject_id__in=subject_ids, state__in=[SanctionState.PROPOSED, SanctionState.DECIDED],
+    ).select_related("record")
+    out: Found = {}
+    for subject_id, sanctions in _grouped(qs).items():
+        held = _sanctions_held(sanctions, as_of=as_of, months=months)
+        if held is not None:
+            out[subject_id] = held
+    return out
+
+
+def _sanctions_held(sanctions: list[IndustrySanction], *, as_of: dt.date, months: int
+                    ) -> tuple[str, dt.date | None] | None:
+    """`sanction_pending_or_decided` for one subject's proposed and decided sanctions."""
     found: list[str] = []
     until: list[dt.date] = []
     open_ended = False
-    qs = IndustrySanction.objects.filter(
-        subject_id=subject_id, state__in=[SanctionState.PROPOSED, SanctionState.DECIDED],
-    ).select_related("record")
-    for s in qs:
+    for s in sanctions:
         if s.state == SanctionState.PROPOSED:
             if s.proposed_at.date() > as_of:
                 continue
@@ -170,61 +205,63 @@ def sanction_pending_or_decided(*, subject_id: int, as_of: dt.date, params: dict
             None if open_ended else _day_after(max(until)))
 
 
-def key_supervision(*, subject_id: int, as_of: dt.date, params: dict[str, Any]
-                    ) -> tuple[str, dt.date | None] | None:
+def key_supervision(*, subject_ids: list[int], as_of: dt.date, params: dict[str, Any]
+                    ) -> Found:
     """A key-supervision entry in force (plan 四（一）; 建市〔2017〕241号 第十七条). It ends by rule
     when its basis ends, so no fixed date is given."""
-    rows = list(KeySupervisionEntry.objects.filter(
-        subject_id=subject_id, state=KeyState.IN_FORCE, entered_on__lte=as_of))
-    if not rows:
-        return None
-    return (_("Under key supervision since %(d)s: %(r)s.") % {
+    return {subject_id: (_("Under key supervision since %(d)s: %(r)s.") % {
         "d": min(r.entered_on for r in rows).isoformat(),
         "r": "；".join(r.reason for r in rows)}, None)
+        for subject_id, rows in _grouped(KeySupervisionEntry.objects.filter(
+            subject_id__in=subject_ids, state=KeyState.IN_FORCE, entered_on__lte=as_of)
+            .order_by("subject_id", "-entered_on", "-id")).items()}
 
 
-def black_list(*, subject_id: int, as_of: dt.date, params: dict[str, Any]
-               ) -> tuple[str, dt.date | None] | None:
+def black_list(*, subject_ids: list[int], as_of: dt.date, params: dict[str, Any]) -> Found:
     """A black-list entry in publicity, in force or suspended (国办发〔2020〕49号; plan 四（三）):
     the entry's own end date is when the refusal ends, unless it is lifted earlier."""
-    rows = list(BlackListEntry.objects.filter(
-        subject_id=subject_id,
+    entries = [r for r in BlackListEntry.objects.filter(
+        subject_id__in=subject_ids,
         state__in=[BlackState.PUBLICITY, BlackState.IN_FORCE, BlackState.SUSPENDED],
     ).filter(Q(effective_from__isnull=True) | Q(effective_from__lte=as_of)).select_related(
-        "ground"))
-    rows = [r for r in rows if r.effective_until is None or r.effective_until >= as_of]
-    if not rows:
-        return None
-    ends = [r.effective_until for r in rows]
-    return (_("On the list of seriously untrustworthy subjects: %(l)s.") % {"l": "；".join(
-        _("%(g)s (decision %(n)s, in force until %(u)s)") % {
-            "g": r.ground.name, "n": r.decision_number or "—",
-            "u": r.effective_until.isoformat() if r.effective_until else "—"} for r in rows)},
-        None if any(e is None for e in ends) else _day_after(max(e for e in ends if e)))
+        "ground").order_by("subject_id", "-proposed_at", "-id")
+        if r.effective_until is None or r.effective_until >= as_of]
+    found: Found = {}
+    for subject_id, rows in _grouped(entries).items():
+        ends = [r.effective_until for r in rows]
+        found[subject_id] = (
+            _("On the list of seriously untrustworthy subjects: %(l)s.") % {"l": "；".join(
+                _("%(g)s (decision %(n)s, in force until %(u)s)") % {
+                    "g": r.ground.name, "n": r.decision_number or "—",
+                    "u": r.effective_until.isoformat() if r.effective_until else "—"}
+                for r in rows)},
+            None if any(e is None for e in ends) else _day_after(max(e for e in ends if e)))
+    return found
 
 
-def commitment_breach(*, subject_id: int, as_of: dt.date, params: dict[str, Any]
-                      ) -> tuple[str, dt.date | None] | None:
+def commitment_breach(*, subject_ids: list[int], as_of: dt.date, params: dict[str, Any]
+                      ) -> Found:
     """A broken credit commitment decided within `months` (36: 国发〔2016〕33号 "连续三年无不良信用
     记录"; 国办发〔2019〕35号: the keeping of commitments is part of the credit record). Only an
     effective record counts: a revoked or repaired breach no longer refuses anything."""
     months = int(params.get("months", 36))
-    rows = [r for r in CreditRecord.objects.filter(
-        subject_id=subject_id, state=RecordState.EFFECTIVE,
-        record_type__code__in=params.get("codes", ["commitment_breach"]),
+    rows = [r for r in _breach_records(params).filter(
+        subject_id__in=subject_ids, state=RecordState.EFFECTIVE,
         decided_on__gte=as_of - relativedelta(months=months + 1), decided_on__lte=as_of,
-    ).values("document_number", "decided_on")
+    ).order_by("subject_id", "-decided_on", "-id").values("subject_id", "document_number",
+                                                           "decided_on")
         if r["decided_on"] + relativedelta(months=months) > as_of]
-    if not rows:
-        return None
-    last = max(r["decided_on"] for r in rows)
-    lines = "；".join(_("%(number)s (decided %(d)s)") % {
-        "number": r["document_number"], "d": r["decided_on"].isoformat()} for r in rows)
-    return (_("Credit commitment broken within %(n)d months: %(l)s.") % {"n": months, "l": lines},
-        last + relativedelta(months=months))
+    found: Found = {}
+    for subject_id, held in _grouped(rows).items():
+        last = max(r["decided_on"] for r in held)
+        lines = "；".join(_("%(number)s (decided %(d)s)") % {
+            "number": r["document_number"], "d": r["decided_on"].isoformat()} for r in held)
+        found[subject_id] = (_("Credit commitment broken within %(n)d months: %(l)s.")
+                             % {"n": months, "l": lines}, last + relativedelta(months=months))
+    return found
 
 
-CHECKS: dict[str, Callable[..., tuple[str, dt.date | None] | None]] = {
+CHECKS: dict[str, Callable[..., Found]] = {
     "bad_record": bad_record_in_force,
     "sanction": sanction_pending_or_decided,
     "key_supervision": key_supervision,
@@ -262,11 +299,26 @@ def _probe_black_list(subject_id: int, as_of: dt.date, params: dict[str, Any]) -
 
 def _probe_commitment_breach(subject_id: int, as_of: dt.date, params: dict[str, Any]
                              ) -> QuerySet:
+    """The subject's records of the breach types. The type is compared as `record_type_id + 0`
+    so that no database walks the record-type index: with the join on the type's code, SQLite
+    (without statistics) read every breach record of the county and kept the subject's, 49 ms
+    per check at 1,000,000 records (18,451 breaches); by the subject's index it reads its own
+    few records."""
     months = int(params.get("months", 36))
-    return CreditRecord.objects.filter(
+    return _breach_records(params).filter(
         subject_id=subject_id, state=RecordState.EFFECTIVE,
-        record_type__code__in=params.get("codes", ["commitment_breach"]),
         decided_on__gte=as_of - relativedelta(months=months + 1), decided_on__lte=as_of)
+
+
+def _breach_records(params: dict[str, Any]) -> QuerySet:
+    """Records of the breach types (`params["codes"]`), the type compared as
+    `record_type_id + 0` (see `_probe_commitment_breach`)."""
+    breach_types = RecordType.objects.filter(
+        code__in=params.get("codes", ["commitment_breach"])).values("pk")
+    return CreditRecord.objects.alias(
+        type_id_unindexed=ExpressionWrapper(F("record_type_id") + 0,
+                                            output_field=IntegerField()),
+    ).filter(type_id_unindexed__in=Subquery(breach_types))
 
 
 PROBES: dict[str, Callable[[int, dt.date, dict[str, Any]], QuerySet]] = {
@@ -312,8 +364,8 @@ def refusals(*, subject_id: int, as_of: dt.date, incentive: str | None = None,
             continue
         if holding is not None and condition.code not in holding:
             continue
-        found = CHECKS[condition.check](subject_id=subject_id, as_of=as_of,
-                                        params=condition.params)
+        found = CHECKS[condition.check](subject_ids=[subject_id], as_of=as_of,
+                                        params=condition.params).get(subject_id)
         if found is not None:
             why, until = found
             out.append(Refusal(condition=condition.code, name=condition.name, why=why,
@@ -321,11 +373,40 @@ def refusals(*, subject_id: int, as_of: dt.date, incentive: str | None = None,
     return out
 
 
+def refusals_for(*, holding: dict[int, set[str]], as_of: dt.date) -> dict[int, list[Refusal]]:
+    """`refusals` of many subjects at once (the bulk credit check): `holding` maps each subject
+    to the condition codes its probe found rows for; each condition is evaluated in one query
+    for all the subjects that may meet it. Subjects meeting none map to an empty list."""
+    out: dict[int, list[Refusal]] = {subject_id: [] for subject_id in holding}
+    for condition in catalogue()[1]:
+        ids = [subject_id for subject_id, codes in holding.items() if condition.code in codes]
+        if not ids:
+            continue
+        found = CHECKS[condition.check](subject_ids=ids, as_of=as_of, params=condition.params)
+        for subject_id in ids:
+            if subject_id in found:
+                why, until = found[subject_id]
+                out[subject_id].append(Refusal(condition=condition.code, name=condition.name,
+                                               why=why, basis=condition.basis, until=until))
+    return out
+
+
 def refused_incentives(*, subject_id: int, as_of: dt.date, holding: set[str] | None = None
                        ) -> dict[str, list[Refusal]]:
     """incentive code → the refusals that apply to it (incentives not refused are absent);
     `holding` as in `refusals`."""
-    found = refusals(subject_id=subject_id, as_of=as_of, holding=holding)
+    return _by_incentive(refusals(subject_id=subject_id, as_of=as_of, holding=holding))
+
+
+def refused_incentives_for(*, holding: dict[int, set[str]], as_of: dt.date
+                           ) -> dict[int, dict[str, list[Refusal]]]:
+    """`refused_incentives` of many subjects (`refusals_for`): subject id → incentive code →
+    refusals."""
+    return {subject_id: _by_incentive(found)
+            for subject_id, found in refusals_for(holding=holding, as_of=as_of).items()}
+
+
+def _by_incentive(found: list[Refusal]) -> dict[str, list[Refusal]]:
     by_code = {c.code: c for c in catalogue()[1]}
     result: dict[str, list[Refusal]] = {}
     for refusal in found:

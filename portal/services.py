@@ -58,8 +58,9 @@ def _issue(*, kind: str, object_id: int, subject: Subject, content: dict[str, An
 
 # --- credit-check certificates --------------------------------------------------------------------
 def check_document(*, check: Any) -> VerifiableDocument:
-    """The certificate's verification document, issued on first need (a check made before the
-    portal existed gets its token the first time its certificate is shown)."""
+    """The certificate's verification document. New checks get theirs when they are stored
+    (`issue_check_documents`); a check made before the portal existed gets its token the first
+    time its certificate is shown, with its own audit event."""
     existing = VerifiableDocument.objects.filter(kind=DocumentKind.CREDIT_CHECK,
                                                  object_id=check.pk).first()
     if existing is not None:
@@ -75,6 +76,29 @@ def check_document(*, check: Any) -> VerifiableDocument:
                           actor=check.asked_by)
     except IntegrityError:  # issued concurrently: the other request's token stands
         return VerifiableDocument.objects.get(kind=DocumentKind.CREDIT_CHECK, object_id=check.pk)
+
+
+def issue_check_documents(checks: list[Any]) -> dict[int, int]:
+    """The verification documents of credit checks just stored, in the transaction that stores
+    them (registered with `approvals.public_urls`): {check pk: document pk}.
+
+    One INSERT for any number of checks, built from the checks in memory (`public_summary_of`,
+    no re-read). No audit event of its own: the check's event (`approvals.check`,
+    `approvals.check_bulk`) names each document, so one event records both writes.
+    """
+    from approvals.selectors import public_summary_of
+
+    now = clock.now()
+    documents = []
+    for check in checks:
+        summary = public_summary_of(check=check)
+        summary.pop("number", None)  # the sequential number stays off the public page
+        documents.append(VerifiableDocument(
+            kind=DocumentKind.CREDIT_CHECK, object_id=check.pk, subject_id=check.subject_id,
+            token=new_token(), content=_iso(summary), issued_at=now, as_of=check.as_of,
+            issued_by_id=check.asked_by_id))
+    VerifiableDocument.objects.bulk_create(documents)
+    return {d.object_id: d.pk for d in documents}
 
 
 def check_verify_path(check: Any) -> str:

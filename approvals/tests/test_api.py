@@ -3,6 +3,7 @@ as the workbench page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html as htmllib
 import re
 
@@ -103,3 +104,72 @@ def test_api_and_page_show_the_same_measures(api, graded, good_subject, window_o
             assert reason["why"] in html and reason["rule_name"] in html
     assert body["accept_with_missing"]["reason"] in html
     assert body["grade"]["grade"] in html and body["grade"]["model"] in html
+
+
+def test_answer_is_the_schema_s_own_shape_for_a_subject_with_everything(
+        api, graded, make_subject, make_record, blacklist):
+    """The check answers its stored snapshot without validating it again (`snapshot_response`):
+    for a subject with bad records in force, a black-list entry, key supervision and refusals,
+    the answer is exactly what validating it against CreditCheckOut would give (no key dropped,
+    none added, no value coerced)."""
+    from approvals.api import CreditCheckOut
+
+    subject = make_subject("福州全有物业有限公司")
+    day = MONDAY - dt.timedelta(days=30)
+    for _i in range(3):
+        make_record(subject, "property_fee_violation", decided_on=day)
+    blacklist(subject, since=day)
+    graded(MONDAY)
+    make_record(subject, "property_fee_violation", decided_on=day)
+    graded(MONDAY)
+    with clock.frozen_at(MONDAY):
+        response = api.get("/api/v1/credit-check", code=subject.code, matter=FILING)
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    body = as_json(response)
+    assert body["lists"] and body["bad_records"]["count"] == 4 and body["eligibility"]
+    assert body["grade"] is not None and body["measures"] is not None
+    assert body == CreditCheckOut.model_validate(body).model_dump(mode="json")
+    assert "\\u" not in response.content.decode()  # Chinese stays readable, as the renderer
+
+
+def test_a_revoked_token_is_refused_at_once_here_and_within_seconds_elsewhere(
+        api, token, catalogue, good_subject, admin_user, monkeypatch):
+    """Tokens are remembered per process for `TOKEN_CACHE_SECONDS`: revoking through the service
+    (this process) refuses the next call at once; a revocation this process did not see (another
+    worker's, simulated by a write that sends no signal) refuses within that many seconds."""
+    from accounts import api_auth
+    from accounts.api_tokens import token_revoke
+    from accounts.models import ApiToken
+
+    assert api_auth.TOKEN_CACHE_SECONDS <= 5
+    first, plaintext = token()
+    client = Api(plaintext)
+    assert client.get("/api/v1/matters").status_code == 200
+    token_revoke(actor=admin_user, token=first)
+    assert client.get("/api/v1/matters").status_code == 401
+
+    second, plaintext = token()
+    client = Api(plaintext)
+    assert client.get("/api/v1/matters").status_code == 200
+    ApiToken.objects.filter(pk=second.pk).update(revoked_at=clock.now())  # no signal here
+    now = api_auth.time.monotonic()
+    monkeypatch.setattr(api_auth.time, "monotonic", lambda: now + 1)
+    assert client.get("/api/v1/matters").status_code == 200  # still within the bound
+    monkeypatch.setattr(api_auth.time, "monotonic",
+                        lambda: now + api_auth.TOKEN_CACHE_SECONDS + 0.01)
+    assert client.get("/api/v1/matters").status_code == 401
+
+
+def test_a_cached_token_is_read_once_and_touched_once_a_minute(api, token, catalogue):
+    """The second call within the cache time reads no token and writes no `last_used_at`."""
+    _first, plaintext = token()
+    client = Api(plaintext)
+    assert client.get("/api/v1/matters").status_code == 200
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/api/v1/matters").status_code == 200
+    sql = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert "accounts_apitoken" not in sql

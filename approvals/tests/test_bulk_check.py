@@ -141,3 +141,33 @@ def test_scope_matter_and_schema(county, token, client):
     schema = client.get("/api/v1/openapi.json").json()
     operation = schema["paths"]["/api/v1/credit-check/bulk"]["post"]
     assert operation["summary"] == "一次核查多个主体（每项单独留存、编号）"
+
+
+def test_eligibility_conditions_are_read_once_for_all_subjects_meeting_them(
+        county, window_officer, make_subject, make_record, blacklist, graded):
+    """One subject with bad records and one on the black list, or four of each: the same
+    number of reads (each condition is one query for every subject whose probe found it), and
+    each subject's refusals are what its single check finds."""
+    day = MONDAY - dt.timedelta(days=30)
+    fined = [county["fined"]] + [make_subject(f"福州再罚物业{n}有限公司") for n in range(3)]
+    listed = [county["listed"]] + [make_subject(f"福州再黑物业{n}有限公司") for n in range(3)]
+    for subject in fined[1:]:
+        make_record(subject, "property_fee_violation", decided_on=day)
+    for subject in listed[1:]:
+        blacklist(subject, since=day)
+    graded(MONDAY)
+    everyone = [county["clean"].code] + [s.code for s in fined + listed]
+    with clock.frozen_at(MONDAY):
+        _queries(window_officer, everyone)  # every grade's measures row in the process cache
+        few = _queries(window_officer, [county["clean"].code, fined[0].code, listed[0].code])
+        many = _queries(window_officer, everyone)
+        outcomes = credit_check_bulk(actor=window_officer, matter_code=FILING,
+                                     codes=[s.code for s in fined + listed])
+        singles = [credit_check(actor=window_officer, subject=s, matter_code=FILING)
+                   for s in fined + listed]
+    assert few[0] == many[0], (few, many)
+    for bulk, single in zip(outcomes, singles, strict=True):
+        assert bulk.result["eligibility"] == single.result["eligibility"]
+        assert bulk.result["eligibility"], bulk.subject
+        assert bulk.result["refused"] == single.result["refused"]
+

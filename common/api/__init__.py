@@ -26,6 +26,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 
 from common.api.schemas import ErrorOut
 from common.api.tags import TAGS
@@ -85,6 +86,18 @@ class ChineseJSONRenderer(JSONRenderer):
     """UTF-8 JSON without \\u escapes, so Chinese names and messages stay readable in logs."""
 
     json_dumps_params = {"ensure_ascii": False}
+
+
+def snapshot_response(payload: dict[str, Any]) -> HttpResponse:
+    """A stored snapshot answered as it is, in the renderer's JSON (UTF-8, no \\u escapes).
+
+    For an endpoint whose answer is a snapshot the service already stored in the response
+    schema's shape (the credit check): returned as an HttpResponse, django-ninja does not
+    validate it against the schema again, which was a tenth of a check's time. The schema
+    still documents the answer, and a test compares every answer with its schema validation
+    (`approvals/tests/test_api.py`)."""
+    return HttpResponse(json.dumps(payload, ensure_ascii=False, cls=NinjaJSONEncoder),
+                        content_type="application/json; charset=utf-8")
 
 
 #: what each answer means, in words (ninja would write the HTTP reason phrase, in English)

@@ -40,8 +40,19 @@ def test_a_credit_check_gets_its_token_when_it_is_stored(county):
                                               object_id=county.check.pk)
     assert county.check.number not in document.token
     assert "number" not in document.content
-    assert AuditEvent.objects.filter(action="portal.credit_check_issued",
-                                     target_id=str(document.pk)).exists()
+    # One audit event records the check and its document, issued in the same transaction.
+    event = AuditEvent.objects.get(action="approvals.check", target_id=str(county.check.pk))
+    assert event.after["verification_document"] == document.pk
+    assert not AuditEvent.objects.filter(action="portal.credit_check_issued",
+                                         target_id=str(document.pk)).exists()
+    # Built from the check in memory, the content is what a re-read of the check would give.
+    from approvals.selectors import public_summary
+
+    expected = public_summary(number=county.check.number)
+    expected.pop("number")
+    assert document.content == services._iso(expected)
+    assert document.issued_by_id == county.check.asked_by_id
+    assert document.as_of == county.check.as_of and document.subject_id == county.acme.pk
     page = Client().get(reverse("portal:verify", args=[document.token]))
     assert page.status_code == 200 and page["X-Robots-Tag"] == "noindex"
     html = page.content.decode()
@@ -168,3 +179,24 @@ def test_a_new_check_issues_a_new_token(county, window_officer):
     tokens = set(VerifiableDocument.objects.filter(kind=DocumentKind.CREDIT_CHECK)
                  .values_list("token", flat=True))
     assert len(tokens) == 2 and again.number not in "".join(tokens)
+
+
+def test_bulk_checks_get_their_documents_named_by_the_one_event(county, window_officer):
+    """Each check of a bulk call gets its verification document in the same transaction, as a
+    single check does; the call's one audit event names each check's document."""
+    from approvals.services import credit_check_bulk
+
+    with clock.frozen_at(TODAY):
+        outcomes = credit_check_bulk(actor=window_officer, matter_code="property_service_filing",
+                                     codes=[county.acme.code, county.goodco.code])
+    documents = {d.object_id: d for d in VerifiableDocument.objects.filter(
+        kind=DocumentKind.CREDIT_CHECK, object_id__in=[c.pk for c in outcomes])}
+    assert set(documents) == {c.pk for c in outcomes}
+    event = AuditEvent.objects.get(action="approvals.check_bulk")
+    assert {c["number"]: c["verification_document"] for c in event.after["checks"]} == {
+        c.number: documents[c.pk].pk for c in outcomes}
+    for check in outcomes:
+        document = documents[check.pk]
+        assert document.subject_id == check.subject_id and "number" not in document.content
+        page = Client().get(reverse("portal:verify", args=[document.token]))
+        assert page.status_code == 200 and 'data-status="valid"' in page.content.decode()
