@@ -31,7 +31,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -293,6 +294,35 @@ def fast_insert(model: type[models.Model], columns: Sequence[str],
         marks = ", ".join("?" for _c in columns)
         cursor.cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
         return len(rows)
+
+
+#: SQLite page cache for the length of an import (KiB, as `PRAGMA cache_size` takes a negative
+#: number): the record table's eleven indexes and the ledger's five outgrow SQLite's default
+#: 2 MiB cache within the first 100,000 rows, after which every chunk re-reads index pages
+#: from the file.
+IMPORT_CACHE_KIB = 256 * 1024
+
+
+@contextmanager
+def import_session() -> Iterator[None]:
+    """Database settings for the length of one bulk import, put back afterwards.
+
+    SQLite only: a 256 MiB page cache for this connection (`IMPORT_CACHE_KIB`). Durability settings (`synchronous`, the WAL journal) are left as the
+    project configures them: an import writes real records. PostgreSQL: nothing to change
+    (its shared buffers are the server's).
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        cache = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB:d}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {cache:d}")
 
 
 # --- the chunk ----------------------------------------------------------------------------
