@@ -274,8 +274,9 @@ READ_AHEAD = True
 
 def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress | None = None
          ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Apply the rows chunk by chunk, each chunk one transaction, and report progress (rows
-    done, rows in all) after each. A file that can be prepared for the set-based path
+    """Apply the rows chunk by chunk, each chunk (on SQLite, each few chunks:
+    `records.bulk.chunks_per_transaction`) one transaction, and report progress (rows done,
+    rows in all) after each transaction. A file that can be prepared for the set-based path
     (`records.bulk`: 双公示 feeds, records templates) goes through it; subjects templates row by
     row (each row its own savepoint, so a refused row leaves nothing behind).
 
@@ -295,15 +296,21 @@ def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress
         if set_based:
             if ctx.labels is None and ctx.fields:
                 ctx.labels = feeds.description_labels()  # in the caller's language, once
-            chunks = (_prepare_chunk(ctx, parsed, list(itertools.islice(rows, size)), ledger)
+            chunks = (_prepare_chunk(ctx, parsed, list(itertools.islice(rows, size)))
                       for _start in range(0, total, size))
             if READ_AHEAD and parsed.prepare_in_thread:
                 chunks = _read_ahead(chunks)
-            done = 0
-            for prepared in chunks:
+            done, chunks = 0, iter(chunks)
+            per_transaction = bulk.chunks_per_transaction()
+            while True:
+                wrote = 0
                 with transaction.atomic():
-                    _write_chunk(ctx, parsed, prepared, ledger, counts, rejected, preview)
-                done += len(prepared.rows)
+                    for prepared in itertools.islice(chunks, per_transaction):
+                        _write_chunk(ctx, parsed, prepared, ledger, counts, rejected, preview)
+                        wrote += len(prepared.rows)
+                if not wrote:
+                    break
+                done += wrote
                 if progress is not None:
                     progress(min(done, total), total)
             return {**counts, "rejected": rejected}, preview
@@ -378,26 +385,20 @@ class PreparedChunk:
     #: key → (REJECTED, errors) for rows refused while reading or preparing
     outcomes: dict[int, tuple[str, list[dict[str, Any]]]]
     row_path: set[int]  # keys the row-by-row path takes
-    #: key → (canonical JSON, its SHA-256) for the ledger; empty without a ledger
-    bodies: dict[int, tuple[str, str]]
 
 
-def _prepare_chunk(ctx: ImportContext, parsed: Parsed, chunk: list[feeds.FeedRow],
-                   ledger: bool) -> PreparedChunk:
+def _prepare_chunk(ctx: ImportContext, parsed: Parsed, chunk: list[feeds.FeedRow]
+                   ) -> PreparedChunk:
     """Everything about a chunk that needs no database: rows with a fault found while
     reading, or refused while preparing (code, mapping, text limits), are rejected; the others
     become candidates for `records.bulk.bulk_enter` or go to the row path (`None` from
-    `prepare`); each row's canonical JSON and its hash for the ledger line."""
+    `prepare`)."""
     outcomes: dict[int, tuple[str, list[dict[str, Any]]]] = {}
     candidates: list[bulk.Candidate] = []
     row_path: set[int] = set()
-    bodies: dict[int, tuple[str, str]] = {}
     prepare = parsed.prepare
     for row in chunk:
         key = row.row_number
-        if ledger:
-            body = row.canonical_json()
-            bodies[key] = (body, hashlib.sha256(body.encode()).hexdigest())
         if row.errors:
             outcomes[key] = (RowOutcome.REJECTED, [rejected_entry(key, c, r)
                                                    for c, r in row.errors])
@@ -412,7 +413,7 @@ def _prepare_chunk(ctx: ImportContext, parsed: Parsed, chunk: list[feeds.FeedRow
             row_path.add(key)
         else:
             candidates.append(candidate)
-    return PreparedChunk(chunk, candidates, outcomes, row_path, bodies)
+    return PreparedChunk(chunk, candidates, outcomes, row_path)
 
 
 def _write_chunk(ctx: ImportContext, parsed: Parsed, prepared: PreparedChunk, ledger: bool,
@@ -450,7 +451,6 @@ def _write_chunk(ctx: ImportContext, parsed: Parsed, prepared: PreparedChunk, le
     lines = []
     batch_pk, kind, source_pk = ctx.batch.pk, ctx.kind, ctx.source.pk
     created, duplicates, subjects = result.created, result.duplicates, result.subjects
-    bodies = prepared.bodies
     for row in chunk:
         key = row.row_number
         if key in row_path:
@@ -469,12 +469,12 @@ def _write_chunk(ctx: ImportContext, parsed: Parsed, prepared: PreparedChunk, le
                 record_type = next(c.values["record_type"] for c in candidates if c.key == key)
             preview.append(_preview_entry(row, outcome, record_type.name if record_type else ""))
         if ledger:
-            body, digest = bodies[key]
             if errors:
+                digest = row.content_hash()
                 payload = json.dumps(_jsonable({**row.values, "_errors": errors}),
                                      ensure_ascii=False)
-            else:
-                payload = body
+            else:  # created or duplicate: the record holds the content (`_ledger_content`)
+                digest, payload = "", "{}"
             lines.append((
                 batch_pk, key, kind, source_pk, row.document_number[:100], digest, payload,
                 outcome, "; ".join(e["reason"] for e in errors), record_id,
@@ -536,14 +536,30 @@ def _column(ctx: ImportContext, row: feeds.FeedRow, service_field: str | None) -
     return by_service.get(service_field or "", "") or service_field or ""
 
 
+def _ledger_content(outcome: str, record: CreditRecord | None) -> bool:
+    """Whether a ledger line keeps the row's content (its values and their hash).
+
+    A row that created a record, or matched the record in force, needs no copy: the record
+    holds what was imported (and the chunk's audit event its SHA-256), the line links row and
+    record. Every other line keeps the row: a licence fact or its correction (the ledger is
+    their only store, and the next file's row is compared with it), a correction or a
+    revocation (what the source sent), a refused row (what to fix).
+    """
+    return record is None or outcome not in (RowOutcome.CREATED, RowOutcome.DUPLICATE)
+
+
 def _ledger(ctx: ImportContext, row: feeds.FeedRow, outcome: str, record: CreditRecord | None,
             subject: Subject | None, errors: list[dict[str, Any]]) -> ImportedRow:
-    payload = {k: v for k, v in row.values.items()}
+    payload: dict[str, Any] = {}
+    content_hash = ""
+    if errors or _ledger_content(outcome, record):
+        payload = {k: v for k, v in row.values.items()}
+        content_hash = row.content_hash()
     if errors:
         payload["_errors"] = errors
     return ImportedRow.objects.create(
         batch=ctx.batch, row_number=row.row_number, kind=ctx.kind, source=ctx.source,
-        document_number=row.document_number[:100], content_hash=row.content_hash(),
+        document_number=row.document_number[:100], content_hash=content_hash,
         payload=_jsonable(payload), outcome=outcome,
         reason="; ".join(e["reason"] for e in errors), record=record, subject=subject,
     )
