@@ -11,7 +11,8 @@ What is timed (each on its own source department, so every side inserts every ro
   mapped and validated (code, dates, required fields, numbers, document number, text limits),
   subjects resolved and duplicates looked up per chunk, the records inserted set-based
   (`records.bulk`: one INSERT or COPY and one audit event per 5,000 rows), the import ledger
-  (one line per row) and the batch's counts from the ledger;
+  (one line per row; a created row's line links its record) and the batch's counts from the
+  ledger;
 - bare: the same records, already built as tuples (same subjects, types, dates, amounts,
   publicity ends), written by the same raw insert (`records.bulk.fast_insert`: `executemany`
   on SQLite, COPY on PostgreSQL) in 5,000-row statements in one transaction — no parsing, no

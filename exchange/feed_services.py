@@ -593,9 +593,11 @@ def _subject(ctx: ImportContext, row: feeds.FeedRow) -> Subject:
 
 def _match(ctx: ImportContext, row: feeds.FeedRow) -> Any:
     """The mapping table's answer for a row, or the refusal the data officer must act on."""
-    text = " ".join(row.values.get(k, "") for k in ("act", "facts", "content", "remark"))
-    match = ctx.mapper.match(category=row.values.get("category", ""), text=text,
-                             act=row.values.get("act", ""))
+    values = row.values
+    act = values.get("act", "")
+    text = " ".join([act, values.get("facts", ""), values.get("content", ""),
+                     values.get("remark", "")])
+    match = ctx.mapper.match(category=values.get("category", ""), text=text, act=act)
     if match is None:
         raise ValidationFailed(
             "unmapped", _("No rule of the mapping table matches category %(c)s; an "

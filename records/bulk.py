@@ -492,8 +492,9 @@ def bulk_enter(*, actor: User, source: Department, candidates: Sequence[Candidat
         amount_text = None if amount is None else f"{amount:.2f}"
         occurred_text, decided_text = values["occurred_on"].isoformat(), decided.isoformat()
         description = clean_text(values.get("description") or "")
-        level = clean_line(values.get("level") or "")
-        note = clean_text(values.get("internal_note") or "")
+        level, note = values.get("level"), values.get("internal_note")
+        level = clean_line(level) if level else ""
+        note = clean_text(note) if note else ""
         is_public = record_type.is_public
         digests.append([pk, record_digest((
             pk, subject_id, type_pk, source_pk, number, occurred_text, decided_text,
