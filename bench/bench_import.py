@@ -11,7 +11,8 @@ What is timed (each on its own source department, so every side inserts every ro
   mapped and validated (code, dates, required fields, numbers, document number, text limits),
   subjects resolved and duplicates looked up per chunk, the records inserted set-based
   (`records.bulk`: one INSERT or COPY and one audit event per 5,000 rows), the import ledger
-  (one line per row) and the batch's counts from the ledger;
+  (one line per row; a created row's line links its record) and the batch's counts from the
+  ledger;
 - bare: the same records, already built as tuples (same subjects, types, dates, amounts,
   publicity ends), written by the same raw insert (`records.bulk.fast_insert`: `executemany`
   on SQLite, COPY on PostgreSQL) in 5,000-row statements in one transaction — no parsing, no
@@ -21,6 +22,11 @@ What is timed (each on its own source department, so every side inserts every ro
 The subjects are registered beforehand (bulk), so every side inserts records only.
 
 The database must have "bench" in its name (default: a fresh /tmp/hc_bench_import.sqlite3).
+Seeding and measuring can be split, so that only the measurement runs under the shared
+benchmark lock: `--seed-only --file F` builds the database (schema, departments, registered
+subjects) and writes the generated CSV to F; `--reuse --file F` then measures on that database
+without wiping it (the rows are read back from F; it refuses a database that already holds
+records, so every measurement starts from the same state).
 Peak memory is the process's maximum resident set size (it includes the generated file and its
 rows, held by the benchmark itself); CPU seconds are this process's (the importer's Python; on
 PostgreSQL the server's work runs in its own process). The machine's load average is printed,
@@ -48,14 +54,15 @@ CF_HEADER = ["CF_WSH", "CF_XDR_MC", "CF_XDR_LB", "CF_XDR_SHXYM", "CF_FRDB", "CF_
 CATEGORIES = [("罚款", "2"), ("警告", ""), ("罚款", "0.5"), ("通报批评", ""), ("没收", "1.2")]
 
 
-def configure(url: str) -> str:
-    """Point Django at a fresh benchmark database; returns the vendor ("sqlite"/"postgresql")."""
+def configure(url: str, *, fresh: bool = True) -> str:
+    """Point Django at a benchmark database, wiped first unless `fresh` is False; returns the
+    vendor ("sqlite"/"postgresql")."""
     parsed = urlparse(url)
     sqlite = parsed.scheme.startswith("sqlite")
     name = Path(parsed.path).name if sqlite else parsed.path.lstrip("/")
     if "bench" not in name:
         sys.exit(f"refusing to use {url!r}: the database name must contain 'bench'")
-    if sqlite:
+    if sqlite and fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(parsed.path + suffix).unlink(missing_ok=True)
     os.environ["DATABASE_URL"] = url
@@ -67,6 +74,8 @@ def configure(url: str) -> str:
     from django.core.management import call_command
     from django.db import connection
 
+    if not fresh:
+        return connection.vendor
     call_command("migrate", verbosity=0)
     if not sqlite:
         call_command("flush", interactive=False, verbosity=0)
@@ -216,23 +225,48 @@ def main() -> None:
     parser.add_argument("--db-url", default=os.environ.get("BENCH_IMPORT_URL", DEFAULT_URL))
     parser.add_argument("--no-django", action="store_true",
                         help="skip the Django bulk_create reference")
+    parser.add_argument("--file", type=Path,
+                        help="the generated CSV (written by --seed-only, read by --reuse)")
+    split = parser.add_mutually_exclusive_group()
+    split.add_argument("--seed-only", action="store_true",
+                       help="build the database and write --file, measure nothing")
+    split.add_argument("--reuse", action="store_true",
+                       help="measure on the database and --file that --seed-only prepared")
     args = parser.parse_args()
-    vendor = configure(args.db_url)
-    ensure_mapping()
+    if (args.seed_only or args.reuse) and args.file is None:
+        parser.error("--seed-only and --reuse need --file")
+    vendor = configure(args.db_url, fresh=not args.reuse)
 
     from accounts.models import Department
     from exchange.feed_services import feed_account, import_feed
     from records.models import CreditRecord
 
-    Department.objects.create(code="lead", name="基准住房保障中心", kind="lead")
-    source = Department.objects.create(code="bench-src", name="基准来源", kind="cooperating")
-    bare_dept = Department.objects.create(code="bench-bare", name="基准裸插入", kind="cooperating")
-    django_dept = Department.objects.create(code="bench-orm", name="基准ORM", kind="cooperating")
-    actor = feed_account(source=source)
-
-    rows = make_rows(args.rows)
-    register_subjects(rows)
-    data = csv_bytes(rows)
+    if args.reuse:
+        if CreditRecord.objects.exists():
+            sys.exit("the database already holds records: seed it again (--seed-only)")
+        data = args.file.read_bytes()
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))[1:]
+        if len(rows) != args.rows:
+            sys.exit(f"{args.file} has {len(rows)} rows, not {args.rows}")
+        source, bare_dept, django_dept = (Department.objects.get(code=code) for code in (
+            "bench-src", "bench-bare", "bench-orm"))
+        actor = feed_account(source=source)
+    else:
+        ensure_mapping()
+        Department.objects.create(code="lead", name="基准住房保障中心", kind="lead")
+        source = Department.objects.create(code="bench-src", name="基准来源", kind="cooperating")
+        bare_dept = Department.objects.create(code="bench-bare", name="基准裸插入",
+                                              kind="cooperating")
+        django_dept = Department.objects.create(code="bench-orm", name="基准ORM",
+                                                kind="cooperating")
+        actor = feed_account(source=source)
+        rows = make_rows(args.rows)
+        register_subjects(rows)
+        data = csv_bytes(rows)
+        if args.seed_only:
+            args.file.write_bytes(data)
+            print(f"seeded {args.db_url} and wrote {args.file} ({args.rows:,} rows)")
+            return
     load_before = os.getloadavg()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 

@@ -116,7 +116,13 @@ class RowOutcome(models.TextChoices):
 
 
 class ImportedRow(models.Model):
-    """One data row of an imported file, with what became of it."""
+    """One data row of an imported file, with what became of it.
+
+    `payload` (the row's values) and `content_hash` are kept where the ledger is the only copy
+    of what came in: licence facts, corrections, revocations, refused rows (with `_errors`). A
+    row that created a record or matched the record in force links to it (`record`) with an
+    empty payload: the record holds the content, the chunk's audit event its SHA-256.
+    """
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="row_set")
     row_number = models.PositiveIntegerField(_("row"))

@@ -17,13 +17,16 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Callable, Iterable
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Count
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import permissions
@@ -142,6 +145,9 @@ class Parsed:
     #: takes (a licence fact, a revocation), or a `ServiceError` raised for a refused row.
     prepare: Callable[[ImportContext, feeds.FeedRow], bulk.Candidate | None] | None = None
     total: int | None = None
+    #: `prepare` (and reading `rows`) needs no database, so chunks may be prepared ahead in a
+    #: second thread (`_read_ahead`); a template's `prepare` looks subjects up, a feed's not.
+    prepare_in_thread: bool = False
 
     @property
     def count(self) -> int:
@@ -156,7 +162,7 @@ def _parse_feed(data: bytes) -> Parsed:
     total = sum(1 for _row in table.rows)
     rows = feeds.parse_rows(feeds.read_table(data), kind, field_set)
     return Parsed(kind, field_set, table.file_format, table.encoding, rows, _apply, _column,
-                  _prepare, total)
+                  _prepare, total, prepare_in_thread=True)
 
 
 def import_feed(*, actor: User, source: Department, data: bytes, file_name: str,
@@ -262,14 +268,23 @@ def _close_batch(*, actor: User, batch: ImportBatch) -> ImportBatch:
 CHUNK_ROWS = 500
 #: False sends every row through the row-by-row path (the reference the tests compare with).
 SET_BASED = True
+#: False prepares every chunk in the importing thread (no read-ahead thread).
+READ_AHEAD = True
 
 
 def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress | None = None
          ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Apply the rows chunk by chunk, each chunk one transaction, and report progress (rows
-    done, rows in all) after each. A file that can be prepared for the set-based path
+    """Apply the rows chunk by chunk, each chunk (on SQLite, each few chunks:
+    `records.bulk.chunks_per_transaction`) one transaction, and report progress (rows done,
+    rows in all) after each transaction. A file that can be prepared for the set-based path
     (`records.bulk`: 双公示 feeds, records templates) goes through it; subjects templates row by
-    row (each row its own savepoint, so a refused row leaves nothing behind)."""
+    row (each row its own savepoint, so a refused row leaves nothing behind).
+
+    A feed's chunks are read, parsed and prepared (`_prepare_chunk`, no database) one chunk
+    ahead in a second thread while this one writes the chunk before (`_read_ahead`): whenever
+    this thread waits for the database (PostgreSQL's COPY and commit, SQLite's B-tree work,
+    both outside Python's GIL) the next chunk is being prepared.
+    """
     counts = {"rows": 0, "created": 0, "duplicates": 0, "corrections": 0}
     rejected: list[dict[str, Any]] = []
     preview: list[dict[str, Any]] = []
@@ -277,17 +292,81 @@ def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress
     size = bulk.CHUNK_ROWS if set_based else CHUNK_ROWS
     total = parsed.count
     rows = iter(parsed.rows)
-    for start in range(0, total, size):
-        chunk = list(itertools.islice(rows, size))
-        with transaction.atomic():
-            if set_based:
-                _bulk_chunk(ctx, parsed, chunk, ledger, counts, rejected, preview)
-            else:
+    with bulk.import_session():
+        if set_based:
+            if ctx.labels is None and ctx.fields:
+                ctx.labels = feeds.description_labels()  # in the caller's language, once
+            chunks = (_prepare_chunk(ctx, parsed, list(itertools.islice(rows, size)))
+                      for _start in range(0, total, size))
+            if READ_AHEAD and parsed.prepare_in_thread:
+                chunks = _read_ahead(chunks)
+            done, chunks = 0, iter(chunks)
+            per_transaction = bulk.chunks_per_transaction()
+            while True:
+                wrote = 0
+                with transaction.atomic():
+                    for prepared in itertools.islice(chunks, per_transaction):
+                        _write_chunk(ctx, parsed, prepared, ledger, counts, rejected, preview)
+                        wrote += len(prepared.rows)
+                if not wrote:
+                    break
+                done += wrote
+                if progress is not None:
+                    progress(min(done, total), total)
+            return {**counts, "rejected": rejected}, preview
+        for start in range(0, total, size):
+            chunk = list(itertools.islice(rows, size))
+            with transaction.atomic():
                 for row in chunk:
                     _one_row(ctx, parsed, row, ledger, counts, rejected, preview)
-        if progress is not None:
-            progress(min(start + size, total), total)
+            if progress is not None:
+                progress(min(start + size, total), total)
     return {**counts, "rejected": rejected}, preview
+
+
+def _read_ahead(chunks: Iterator[PreparedChunk]) -> Iterator[PreparedChunk]:
+    """`chunks`, produced one ahead in a second thread (in the caller's language, so that the
+    row errors it words are the caller's); an exception there (an unreadable CSV line) is
+    raised here, at the chunk it concerns. The thread touches no database: `Parsed.
+    prepare_in_thread` says the file's `prepare` needs none."""
+    language = translation.get_language()
+    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        with translation.override(language):
+            try:
+                for chunk in chunks:
+                    while not stop.is_set():
+                        try:
+                            handoff.put(("chunk", chunk), timeout=0.2)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
+                handoff.put(("end", None))
+            except BaseException as exc:  # noqa: BLE001 — handed to the importing thread
+                handoff.put(("error", exc))
+
+    worker = threading.Thread(target=produce, name="import-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            what, item = handoff.get()
+            if what == "end":
+                return
+            if what == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                handoff.get_nowait()  # free a producer blocked on the full queue
+            except queue.Empty:
+                pass
+            worker.join(timeout=0.05)
 
 
 _COUNT_KEYS = {RowOutcome.CREATED: "created", RowOutcome.FACT: "created",
@@ -297,31 +376,35 @@ _LEDGER_COLUMNS = ("batch_id", "row_number", "kind", "source_id", "document_numb
                    "content_hash", "payload", "outcome", "reason", "record_id", "subject_id")
 
 
-def _bulk_chunk(ctx: ImportContext, parsed: Parsed, chunk: list[feeds.FeedRow], ledger: bool,
-                counts: dict[str, int], rejected: list[dict[str, Any]],
-                preview: list[dict[str, Any]]) -> None:
-    """One chunk on the set-based path, with the same outcome per row as `_one_row`.
+@dataclass
+class PreparedChunk:
+    """A chunk after the work that needs no database (`_prepare_chunk`)."""
 
-    Rows with a fault found while reading, or refused while preparing (code, mapping, text
-    limits), are rejected; the rest go to `records.bulk.bulk_enter` together (one duplicate
-    query, one insert, one audit event); what it defers, and what could not be prepared for it,
-    goes through `_one_row` afterwards in row order. The chunk's ledger lines are written in
-    one statement. Should the database refuse the chunk's insert, the chunk falls back to the
-    row-by-row path, which isolates the row at fault.
-    """
-    by_key: dict[int, feeds.FeedRow] = {}
-    outcomes: dict[int, tuple[str, list[dict[str, Any]]]] = {}  # key → outcome, errors
+    rows: list[feeds.FeedRow]
+    candidates: list[bulk.Candidate]
+    #: key → (REJECTED, errors) for rows refused while reading or preparing
+    outcomes: dict[int, tuple[str, list[dict[str, Any]]]]
+    row_path: set[int]  # keys the row-by-row path takes
+
+
+def _prepare_chunk(ctx: ImportContext, parsed: Parsed, chunk: list[feeds.FeedRow]
+                   ) -> PreparedChunk:
+    """Everything about a chunk that needs no database: rows with a fault found while
+    reading, or refused while preparing (code, mapping, text limits), are rejected; the others
+    become candidates for `records.bulk.bulk_enter` or go to the row path (`None` from
+    `prepare`)."""
+    outcomes: dict[int, tuple[str, list[dict[str, Any]]]] = {}
     candidates: list[bulk.Candidate] = []
     row_path: set[int] = set()
+    prepare = parsed.prepare
     for row in chunk:
         key = row.row_number
-        by_key[key] = row
         if row.errors:
             outcomes[key] = (RowOutcome.REJECTED, [rejected_entry(key, c, r)
                                                    for c, r in row.errors])
             continue
         try:
-            candidate = parsed.prepare(ctx, row)
+            candidate = prepare(ctx, row)
         except ServiceError as exc:
             outcomes[key] = (RowOutcome.REJECTED, [rejected_entry(
                 key, parsed.column(ctx, row, exc.field), str(exc.message))])
@@ -330,6 +413,22 @@ def _bulk_chunk(ctx: ImportContext, parsed: Parsed, chunk: list[feeds.FeedRow], 
             row_path.add(key)
         else:
             candidates.append(candidate)
+    return PreparedChunk(chunk, candidates, outcomes, row_path)
+
+
+def _write_chunk(ctx: ImportContext, parsed: Parsed, prepared: PreparedChunk, ledger: bool,
+                 counts: dict[str, int], rejected: list[dict[str, Any]],
+                 preview: list[dict[str, Any]]) -> None:
+    """One prepared chunk on the set-based path, with the same outcome per row as `_one_row`.
+
+    The candidates go to `records.bulk.bulk_enter` together (one duplicate query, one insert,
+    one audit event); what it defers, and what could not be prepared for it, goes through
+    `_one_row` afterwards in row order. The chunk's ledger lines are written in one statement.
+    Should the database refuse the chunk's insert, the chunk falls back to the row-by-row
+    path, which isolates the row at fault.
+    """
+    chunk, candidates, outcomes = prepared.rows, prepared.candidates, prepared.outcomes
+    row_path = prepared.row_path
     result = bulk.BulkOutcome()
     if candidates:
         try:
@@ -339,16 +438,19 @@ def _bulk_chunk(ctx: ImportContext, parsed: Parsed, chunk: list[feeds.FeedRow], 
                                          label=ctx.batch.number)
         except DatabaseError:
             result = bulk.BulkOutcome(deferred=[c.key for c in candidates])
-    for key, exc in result.rejected.items():
-        outcomes[key] = (RowOutcome.REJECTED, [rejected_entry(
-            key, parsed.column(ctx, by_key[key], exc.field), str(exc.message))])
-    values_by_key = {c.key: c.values for c in candidates}
+    if result.rejected:
+        by_key = {row.row_number: row for row in chunk}
+        for key, exc in result.rejected.items():
+            outcomes[key] = (RowOutcome.REJECTED, [rejected_entry(
+                key, parsed.column(ctx, by_key[key], exc.field), str(exc.message))])
     for key in result.created:
         outcomes[key] = (RowOutcome.CREATED, [])
     for key in result.duplicates:
         outcomes[key] = (RowOutcome.DUPLICATE, [])
     row_path.update(result.deferred)
     lines = []
+    batch_pk, kind, source_pk = ctx.batch.pk, ctx.kind, ctx.source.pk
+    created, duplicates, subjects = result.created, result.duplicates, result.subjects
     for row in chunk:
         key = row.row_number
         if key in row_path:
@@ -360,22 +462,23 @@ def _bulk_chunk(ctx: ImportContext, parsed: Parsed, chunk: list[feeds.FeedRow], 
             rejected.extend(errors)
         else:
             counts[_COUNT_KEYS[outcome]] += 1
-        record_id = result.created.get(key) or result.duplicates.get(key)
+        record_id = created.get(key) or duplicates.get(key)
         if len(preview) < 50:
-            record_type = values_by_key.get(key, {}).get("record_type") if record_id else None
+            record_type = None
+            if record_id:
+                record_type = next(c.values["record_type"] for c in candidates if c.key == key)
             preview.append(_preview_entry(row, outcome, record_type.name if record_type else ""))
         if ledger:
-            body = row.canonical_json()
             if errors:
+                digest = row.content_hash()
                 payload = json.dumps(_jsonable({**row.values, "_errors": errors}),
                                      ensure_ascii=False)
-            else:
-                payload = body
+            else:  # created or duplicate: the record holds the content (`_ledger_content`)
+                digest, payload = "", "{}"
             lines.append((
-                ctx.batch.pk, key, ctx.kind, ctx.source.pk, row.document_number[:100],
-                hashlib.sha256(body.encode()).hexdigest(), payload, outcome,
-                "; ".join(e["reason"] for e in errors), record_id,
-                result.subjects.get(key)))
+                batch_pk, key, kind, source_pk, row.document_number[:100], digest, payload,
+                outcome, "; ".join(e["reason"] for e in errors), record_id,
+                subjects.get(key)))
     if lines:
         bulk.fast_insert(ImportedRow, _LEDGER_COLUMNS, lines)
 
@@ -433,14 +536,30 @@ def _column(ctx: ImportContext, row: feeds.FeedRow, service_field: str | None) -
     return by_service.get(service_field or "", "") or service_field or ""
 
 
+def _ledger_content(outcome: str, record: CreditRecord | None) -> bool:
+    """Whether a ledger line keeps the row's content (its values and their hash).
+
+    A row that created a record, or matched the record in force, needs no copy: the record
+    holds what was imported (and the chunk's audit event its SHA-256), the line links row and
+    record. Every other line keeps the row: a licence fact or its correction (the ledger is
+    their only store, and the next file's row is compared with it), a correction or a
+    revocation (what the source sent), a refused row (what to fix).
+    """
+    return record is None or outcome not in (RowOutcome.CREATED, RowOutcome.DUPLICATE)
+
+
 def _ledger(ctx: ImportContext, row: feeds.FeedRow, outcome: str, record: CreditRecord | None,
             subject: Subject | None, errors: list[dict[str, Any]]) -> ImportedRow:
-    payload = {k: v for k, v in row.values.items()}
+    payload: dict[str, Any] = {}
+    content_hash = ""
+    if errors or _ledger_content(outcome, record):
+        payload = {k: v for k, v in row.values.items()}
+        content_hash = row.content_hash()
     if errors:
         payload["_errors"] = errors
     return ImportedRow.objects.create(
         batch=ctx.batch, row_number=row.row_number, kind=ctx.kind, source=ctx.source,
-        document_number=row.document_number[:100], content_hash=row.content_hash(),
+        document_number=row.document_number[:100], content_hash=content_hash,
         payload=_jsonable(payload), outcome=outcome,
         reason="; ".join(e["reason"] for e in errors), record=record, subject=subject,
     )
@@ -474,9 +593,11 @@ def _subject(ctx: ImportContext, row: feeds.FeedRow) -> Subject:
 
 def _match(ctx: ImportContext, row: feeds.FeedRow) -> Any:
     """The mapping table's answer for a row, or the refusal the data officer must act on."""
-    text = " ".join(row.values.get(k, "") for k in ("act", "facts", "content", "remark"))
-    match = ctx.mapper.match(category=row.values.get("category", ""), text=text,
-                             act=row.values.get("act", ""))
+    values = row.values
+    act = values.get("act", "")
+    text = " ".join([act, values.get("facts", ""), values.get("content", ""),
+                     values.get("remark", "")])
+    match = ctx.mapper.match(category=values.get("category", ""), text=text, act=act)
     if match is None:
         raise ValidationFailed(
             "unmapped", _("No rule of the mapping table matches category %(c)s; an "

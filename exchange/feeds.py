@@ -391,9 +391,9 @@ def parse_rows(table: Table, kind: str, field_set: str) -> Iterator[FeedRow]:
 
 
 def _check_required(row: FeedRow, fields: dict[str, str]) -> None:
-    faulty = {code for code, _reason in row.errors}
+    faulty = {code for code, _reason in row.errors} if row.errors else ()
     for name in REQUIRED:
-        if fields[name] not in faulty and not row.values.get(name):
+        if not row.values.get(name) and fields[name] not in faulty:
             row.errors.append((fields[name], _("This field is required.")))
     if len(row.values.get("name", "")) > 200:
         row.errors.append((fields["name"], _("The name is longer than 200 characters.")))

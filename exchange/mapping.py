@@ -42,6 +42,11 @@ class Mapper:
         polarity = Polarity.BAD if kind == "CF" else Polarity.GOOD
         self.by_name = {t.name: t for t in RecordType.objects.filter(is_active=True,
                                                                      polarity=polarity)}
+        # One `Match` per outcome, built once: a file asks a million times.
+        self._by_rule = [(r.category, r.keyword, Match(self.types.get(r.record_type_code),
+                                                       r.record_type_code))
+                         for r in self.rules]
+        self._by_act = {name: Match(t, t.code) for name, t in self.by_name.items()}
 
     def match(self, *, category: str, text: str, act: str = "") -> Match | None:
         """A row whose act (违法行为类型 / 许可决定书名称) is exactly the name of a catalogue type
@@ -49,13 +54,13 @@ class Mapper:
         platform's own exports, come back as the same type. Otherwise the first rule whose
         category occurs in the row's category and whose keyword occurs in the row's text;
         None when no rule matches."""
-        if act in self.by_name:
-            record_type = self.by_name[act]
-            return Match(record_type, record_type.code)
-        for rule in self.rules:
-            if rule.category and rule.category not in category:
+        match = self._by_act.get(act)
+        if match is not None:
+            return match
+        for rule_category, keyword, match in self._by_rule:
+            if rule_category and rule_category not in category:
                 continue
-            if rule.keyword and rule.keyword not in text:
+            if keyword and keyword not in text:
                 continue
-            return Match(self.types.get(rule.record_type_code), rule.record_type_code)
+            return match
         return None
