@@ -822,6 +822,18 @@ def _decision_in_force(decision: LicenceDecision) -> LicenceDecision:
     return decision
 
 
+def _licence_reason(reason: str | None, *, missing: str) -> str:
+    """The reason a licence decision is corrected or revoked: required, and no longer than a
+    comment, since it goes out with the 更正/撤销 row."""
+    reason = clean_text(reason or "").strip()
+    if not reason:
+        raise ValidationFailed("required", missing, field="reason")
+    if len(reason) > COMMENT:
+        raise ValidationFailed("too_long", _("At most %(n)d characters.") % {"n": COMMENT},
+                               field="reason")
+    return reason
+
+
 @transaction.atomic
 def licence_correct(*, actor: User, decision: LicenceDecision, reason: str,
                     **changes: Any) -> LicenceDecision:
@@ -834,13 +846,7 @@ def licence_correct(*, actor: User, decision: LicenceDecision, reason: str,
     account_permissions.require(permissions.can_handle(actor, check.department_id),
                                 _("correct licence decisions of %(d)s")
                                 % {"d": check.department.name})
-    reason = clean_text(reason or "").strip()
-    if not reason:
-        raise ValidationFailed("required", _("Give the reason for the correction."),
-                               field="reason")
-    if len(reason) > COMMENT:
-        raise ValidationFailed("too_long", _("At most %(n)d characters.") % {"n": COMMENT},
-                               field="reason")
+    reason = _licence_reason(reason, missing=_("Give the reason for the correction."))
     unknown = sorted(set(changes) - set(LICENCE_FIELDS))
     if unknown:
         raise ValidationFailed("unknown_field", _("%(f)s cannot be corrected.")
@@ -874,13 +880,7 @@ def licence_revoke(*, actor: User, decision: LicenceDecision, reason: str) -> Li
     account_permissions.require(permissions.can_handle(actor, check.department_id),
                                 _("revoke licence decisions of %(d)s")
                                 % {"d": check.department.name})
-    reason = clean_text(reason or "").strip()
-    if not reason:
-        raise ValidationFailed("required", _("Give the reason for the revocation."),
-                               field="reason")
-    if len(reason) > COMMENT:
-        raise ValidationFailed("too_long", _("At most %(n)d characters.") % {"n": COMMENT},
-                               field="reason")
+    reason = _licence_reason(reason, missing=_("Give the reason for the revocation."))
     decision.state, decision.revocation_reason = LicenceState.REVOKED, reason
     decision.revoked_by, decision.revoked_at = actor, clock.now()
     decision.save(update_fields=["state", "revocation_reason", "revoked_by", "revoked_at"])
