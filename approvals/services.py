@@ -717,8 +717,7 @@ def _licence_snapshot(decision: LicenceDecision) -> dict[str, Any]:
     return out
 
 
-def licence_problem(*, check: CreditCheck, facts: dict[str, Any],
-                    exclude_chain_of: LicenceDecision | None = None) -> ValidationFailed | None:
+def licence_problem(*, check: CreditCheck, facts: dict[str, Any]) -> ValidationFailed | None:
     """The first thing wrong with a licence decision, as a form would say it; None when it is
     sound. The same checks whichever door (the feedback form, a correction).
 
