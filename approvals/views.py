@@ -201,14 +201,7 @@ def feedback(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, _("The feedback has been recorded."))
             return redirect("approvals:check", number=check.number)
-    return render(request, "approvals/check_detail.html", {
-        "check": check, "r": selectors.check_payload(check=check),
-        "commitment": Commitment.objects.filter(credit_check=check).first(),
-        "may_handle": True, "feedback_form": form, "check_measures": list(check.measures.all()),
-        "may_commit": False,
-        "verify_url": public_urls.verify_url(request, check),
-        **_licence_context(check, may_handle=True),
-    }, status=status)
+    return _check_page_refused(request, check, status, feedback_form=form)
 
 
 def _licence_in_force(request: HttpRequest, number: str) -> tuple[CreditCheck, LicenceDecision]:
@@ -220,12 +213,16 @@ def _licence_in_force(request: HttpRequest, number: str) -> tuple[CreditCheck, L
     return check, decision
 
 
-def _licence_page(request: HttpRequest, check: CreditCheck, status: int,
-                  **forms_: Any) -> HttpResponse:
+def _check_page_refused(request: HttpRequest, check: CreditCheck, status: int, *,
+                        feedback_form: FeedbackForm | None = None,
+                        **forms_: Any) -> HttpResponse:
+    """The check page again, for a handler whose feedback, correction or revocation was
+    refused: the refused form with its errors in place."""
     return render(request, "approvals/check_detail.html", {
         "check": check, "r": selectors.check_payload(check=check),
         "commitment": Commitment.objects.filter(credit_check=check).first(),
-        "may_handle": True, "feedback_form": None, "check_measures": list(check.measures.all()),
+        "may_handle": True, "feedback_form": feedback_form,
+        "check_measures": list(check.measures.all()),
         "may_commit": False, "verify_url": public_urls.verify_url(request, check),
         **_licence_context(check, may_handle=True, **forms_),
     }, status=status)
@@ -247,7 +244,7 @@ def licence_correct(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, _("The licence decision has been corrected."))
             return redirect("approvals:check", number=check.number)
-    return _licence_page(request, check, status, correction=form)
+    return _check_page_refused(request, check, status, correction=form)
 
 
 @staff_required
@@ -266,7 +263,7 @@ def licence_revoke(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, _("The licence decision has been revoked."))
             return redirect("approvals:check", number=check.number)
-    return _licence_page(request, check, status, revoke=form)
+    return _check_page_refused(request, check, status, revoke=form)
 
 
 @staff_required

@@ -17,16 +17,13 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import queue
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Count
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import permissions
@@ -145,9 +142,6 @@ class Parsed:
     #: takes (a licence fact, a revocation), or a `ServiceError` raised for a refused row.
     prepare: Callable[[ImportContext, feeds.FeedRow], bulk.Candidate | None] | None = None
     total: int | None = None
-    #: `prepare` (and reading `rows`) needs no database, so chunks may be prepared ahead in a
-    #: second thread (`_read_ahead`); a template's `prepare` looks subjects up, a feed's not.
-    prepare_in_thread: bool = False
 
     @property
     def count(self) -> int:
@@ -162,7 +156,7 @@ def _parse_feed(data: bytes) -> Parsed:
     total = sum(1 for _row in table.rows)
     rows = feeds.parse_rows(feeds.read_table(data), kind, field_set)
     return Parsed(kind, field_set, table.file_format, table.encoding, rows, _apply, _column,
-                  _prepare, total, prepare_in_thread=True)
+                  _prepare, total)
 
 
 def import_feed(*, actor: User, source: Department, data: bytes, file_name: str,
@@ -269,7 +263,6 @@ CHUNK_ROWS = 500
 #: False sends every row through the row-by-row path (the reference the tests compare with).
 SET_BASED = True
 #: False prepares every chunk in the importing thread (no read-ahead thread).
-READ_AHEAD = True
 
 
 def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress | None = None
@@ -280,10 +273,6 @@ def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress
     (`records.bulk`: 双公示 feeds, records templates) goes through it; subjects templates row by
     row (each row its own savepoint, so a refused row leaves nothing behind).
 
-    A feed's chunks are read, parsed and prepared (`_prepare_chunk`, no database) one chunk
-    ahead in a second thread while this one writes the chunk before (`_read_ahead`): whenever
-    this thread waits for the database (PostgreSQL's COPY and commit, SQLite's B-tree work,
-    both outside Python's GIL) the next chunk is being prepared.
     """
     counts = {"rows": 0, "created": 0, "duplicates": 0, "corrections": 0}
     rejected: list[dict[str, Any]] = []
@@ -298,8 +287,6 @@ def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress
                 ctx.labels = feeds.description_labels()  # in the caller's language, once
             chunks = (_prepare_chunk(ctx, parsed, list(itertools.islice(rows, size)))
                       for _start in range(0, total, size))
-            if READ_AHEAD and parsed.prepare_in_thread:
-                chunks = _read_ahead(chunks)
             done, chunks = 0, iter(chunks)
             per_transaction = bulk.chunks_per_transaction()
             while True:
@@ -322,51 +309,6 @@ def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress
             if progress is not None:
                 progress(min(start + size, total), total)
     return {**counts, "rejected": rejected}, preview
-
-
-def _read_ahead(chunks: Iterator[PreparedChunk]) -> Iterator[PreparedChunk]:
-    """`chunks`, produced one ahead in a second thread (in the caller's language, so that the
-    row errors it words are the caller's); an exception there (an unreadable CSV line) is
-    raised here, at the chunk it concerns. The thread touches no database: `Parsed.
-    prepare_in_thread` says the file's `prepare` needs none."""
-    language = translation.get_language()
-    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def produce() -> None:
-        with translation.override(language):
-            try:
-                for chunk in chunks:
-                    while not stop.is_set():
-                        try:
-                            handoff.put(("chunk", chunk), timeout=0.2)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
-                        return
-                handoff.put(("end", None))
-            except BaseException as exc:  # noqa: BLE001 — handed to the importing thread
-                handoff.put(("error", exc))
-
-    worker = threading.Thread(target=produce, name="import-read-ahead", daemon=True)
-    worker.start()
-    try:
-        while True:
-            what, item = handoff.get()
-            if what == "end":
-                return
-            if what == "error":
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
-            try:
-                handoff.get_nowait()  # free a producer blocked on the full queue
-            except queue.Empty:
-                pass
-            worker.join(timeout=0.05)
 
 
 _COUNT_KEYS = {RowOutcome.CREATED: "created", RowOutcome.FACT: "created",
