@@ -142,17 +142,41 @@ class Parsed:
     #: takes (a licence fact, a revocation), or a `ServiceError` raised for a refused row.
     prepare: Callable[[ImportContext, feeds.FeedRow], bulk.Candidate | None] | None = None
     total: int | None = None
+    #: For rows read lazily whose number is not known: at least as many as there are (the
+    #: progress bar's denominator), and how to count them exactly (another pass over the file,
+    #: made only when `bound` exceeds an upload's limit).
+    bound: int | None = None
+    recount: Callable[[], int] | None = None
 
     @property
     def count(self) -> int:
+        """The exact number of rows (counted by `recount` when nothing else knows it)."""
+        if self.total is None and self.bound is not None and self.recount is not None:
+            self.total = self.recount()
         return self.total if self.total is not None else len(self.rows)  # type: ignore[arg-type]
+
+    @property
+    def at_most(self) -> int:
+        """The rows, or a bound on them that costs no pass over the file."""
+        if self.total is None and self.bound is not None:
+            return self.bound
+        return self.count
 
 
 def _parse_feed(data: bytes) -> Parsed:
-    """The file's header read and its rows counted; the rows themselves are parsed chunk by
-    chunk as they are applied, so a 1,000,000-row file is never held parsed in memory."""
+    """The file's header read; the rows themselves are parsed chunk by chunk as they are
+    applied, so a 1,000,000-row file is never held parsed in memory. A CSV file is read once:
+    its rows are bounded by its line breaks (`feeds.csv_row_bound`) instead of being counted by
+    a second CSV pass; an XLSX sheet's rows are counted."""
     table = feeds.read_table(data)
     kind, field_set = feeds.detect_kind_and_set(table.header)
+    rows = feeds.parse_rows(table, kind, field_set)
+    if table.file_format == "csv":
+        def recount() -> int:
+            return sum(1 for _row in feeds.read_table(data).rows)
+
+        return Parsed(kind, field_set, table.file_format, table.encoding, rows, _apply,
+                      _column, _prepare, bound=feeds.csv_row_bound(data), recount=recount)
     total = sum(1 for _row in table.rows)
     rows = feeds.parse_rows(feeds.read_table(data), kind, field_set)
     return Parsed(kind, field_set, table.file_format, table.encoding, rows, _apply, _column,
@@ -187,7 +211,7 @@ def run_import(*, actor: User, source: Department, data: bytes, file_name: str,
         return ImportResult(None, {"rows": 0, "created": 0, "duplicates": 0, "corrections": 0,
                                    "rejected": [exc.as_row()]})
     kind, field_set = parsed.kind, parsed.field_set
-    if max_rows is not None and parsed.count > max_rows:
+    if max_rows is not None and parsed.at_most > max_rows and parsed.count > max_rows:
         raise ValidationFailed(
             "too_many_rows",
             _("The file has %(n)d rows; at most %(max)d are imported here. Use the command "
@@ -279,15 +303,15 @@ def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress
     preview: list[dict[str, Any]] = []
     set_based = parsed.prepare is not None and SET_BASED
     size = bulk.CHUNK_ROWS if set_based else CHUNK_ROWS
-    total = parsed.count
+    total = parsed.at_most  # the progress bar's denominator (the rows, or a bound on them)
     rows = iter(parsed.rows)
     with bulk.import_session():
         if set_based:
             if ctx.labels is None and ctx.fields:
                 ctx.labels = feeds.description_labels()  # in the caller's language, once
-            chunks = (_prepare_chunk(ctx, parsed, list(itertools.islice(rows, size)))
-                      for _start in range(0, total, size))
-            done, chunks = 0, iter(chunks)
+            chunks = (_prepare_chunk(ctx, parsed, chunk)
+                      for chunk in iter(lambda: list(itertools.islice(rows, size)), []))
+            done = 0
             per_transaction = bulk.chunks_per_transaction()
             while True:
                 wrote = 0
@@ -299,15 +323,18 @@ def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress
                     break
                 done += wrote
                 if progress is not None:
-                    progress(min(done, total), total)
-            return {**counts, "rejected": rejected}, preview
-        for start in range(0, total, size):
-            chunk = list(itertools.islice(rows, size))
-            with transaction.atomic():
-                for row in chunk:
-                    _one_row(ctx, parsed, row, ledger, counts, rejected, preview)
-            if progress is not None:
-                progress(min(start + size, total), total)
+                    progress(min(done, total), max(total, done))
+        else:
+            done = 0
+            for chunk in iter(lambda: list(itertools.islice(rows, size)), []):
+                with transaction.atomic():
+                    for row in chunk:
+                        _one_row(ctx, parsed, row, ledger, counts, rejected, preview)
+                done += len(chunk)
+                if progress is not None:
+                    progress(min(done, total), max(total, done))
+    if progress is not None and done != total:
+        progress(done, done)  # the bound was above the rows: the bar ends full
     return {**counts, "rejected": rejected}, preview
 
 

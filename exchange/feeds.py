@@ -150,14 +150,19 @@ class FeedRow:
 
 def detect_encoding(data: bytes) -> str:
     """UTF-8 with BOM, UTF-8, GBK, else GB18030 (its superset): the first that decodes."""
+    return decode(data)[0]
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """(encoding, text) by `detect_encoding`'s order; the text is the decode that succeeded, so
+    a file is decoded once, not once to detect and again to read."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+        return "utf-8-sig", data.decode("utf-8-sig")
     for encoding in ("utf-8", "gbk", "gb18030"):
         try:
-            data.decode(encoding)
+            return encoding, data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return encoding
     raise FeedFileError("", _("The file is neither UTF-8 nor GBK/GB18030 text nor an XLSX "
                               "workbook."))
 
@@ -166,16 +171,21 @@ def _blank(cells: list[Any]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
+def _blank_csv(cells: list[str]) -> bool:
+    """`_blank` for a CSV row (every cell a string): one C-level join and strip instead of a
+    test per cell (a concatenation is blank exactly when each of its parts is)."""
+    return not "".join(cells).strip()
+
+
 def read_table(data: bytes) -> Table:
     """Read CSV (any of the encodings) or XLSX (recognised by its ZIP signature)."""
     if not data.strip():
         raise FeedFileError("", _("The file is empty."))
     if data.startswith(b"PK\x03\x04"):
         return _read_xlsx(data)
-    encoding = detect_encoding(data)
-    text = data.decode(encoding)
+    encoding, text = decode(data)
     reader = csv.reader(io.StringIO(text, newline=""))
-    lines = ((n, row) for n, row in enumerate(reader, start=1) if not _blank(row))
+    lines = ((n, row) for n, row in enumerate(reader, start=1) if not _blank_csv(row))
     try:
         number, header = next(lines)
     except StopIteration:
@@ -223,6 +233,16 @@ def estimate_rows(data: bytes) -> int:
             rows = sum(1 for _row in sheet.iter_rows(values_only=True))
         return max(0, rows - 1)
     return max(0, data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1))
+
+
+def csv_row_bound(data: bytes) -> int:
+    """At least as many data rows as a CSV file has, from its line breaks alone (no CSV pass):
+    each record but the last ends with CR LF, LF or a lone CR, so records are at most the line
+    breaks plus one; less the header. A quoted line break inside a cell, or a blank line, makes
+    the bound larger than the rows, never smaller. (No encoding the importer reads has CR or LF
+    bytes inside a multi-byte character.)"""
+    breaks = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    return max(0, breaks + (0 if data.endswith((b"\n", b"\r")) else 1) - 1)
 
 
 def normalise_header(name: str) -> str:
