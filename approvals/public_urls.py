@@ -12,14 +12,17 @@ the transaction that stores the checks, so a stored check always has its token.
 from collections.abc import Callable
 from typing import Any
 
+from django.db.models import Model
 from django.http import HttpRequest
 from django.urls import path, reverse
 
 from accounts.decorators import staff_required
 
 _verify_path: Callable[[Any], str] | None = None
-#: new checks (saved, with subject and matter loaded) -> {check pk: verification document pk}
-_document_issuer: Callable[[list[Any]], dict[int, int]] | None = None
+#: new checks (with their primary keys, subject and matter loaded) -> their verification
+#: documents, unsaved, in the same order; and the documents' model
+_document_builder: Callable[[list[Any]], list[Model]] | None = None
+_document_model: type[Model] | None = None
 
 
 def register_verify_path(builder: Callable[[Any], str]) -> None:
@@ -28,20 +31,37 @@ def register_verify_path(builder: Callable[[Any], str]) -> None:
     _verify_path = builder
 
 
-def register_document_issuer(issuer: Callable[[list[Any]], dict[int, int]]) -> None:
-    """Called by the app that owns public verification with the function that issues the
-    verification documents of new checks, in the caller's transaction, without an audit event
-    of its own (the checks' own event names the documents)."""
-    global _document_issuer
-    _document_issuer = issuer
+def register_document_issuer(builder: Callable[[list[Any]], list[Model]], *,
+                             model: type[Model]) -> None:
+    """Called by the app that owns public verification with the function that builds the
+    verification documents of new checks (unsaved instances of `model`, each pointing at its
+    check by primary key). Approvals inserts them in the transaction that stores the checks,
+    without an audit event of their own (the checks' own event names the documents)."""
+    global _document_builder, _document_model
+    _document_builder, _document_model = builder, model
+
+
+def document_model() -> type[Model] | None:
+    """The model of the checks' verification documents; None without the portal."""
+    return _document_model
+
+
+def build_documents(checks: list[Any]) -> list[Model]:
+    """The verification documents of checks being stored, unsaved, in their order; empty in an
+    installation without the portal (their certificates are then printed without a token)."""
+    if _document_builder is None or not checks:
+        return []
+    return _document_builder(checks)
 
 
 def issue_documents(checks: list[Any]) -> dict[int, int]:
-    """The verification documents of checks just stored: {check pk: document pk}; empty in an
-    installation without the portal (their certificates are then printed without a token)."""
-    if _document_issuer is None or not checks:
+    """Insert the verification documents of checks just stored (one statement):
+    {check pk: document pk}."""
+    documents = build_documents(checks)
+    if not documents:
         return {}
-    return _document_issuer(checks)
+    type(documents[0])._default_manager.bulk_create(documents)
+    return {check.pk: d.pk for check, d in zip(checks, documents, strict=True)}
 
 
 def verify_url(request: HttpRequest, check: Any) -> str:

@@ -61,10 +61,11 @@ from approvals.selectors import (
     rule_book,
     subjects_for_bulk_check,
 )
-from audit.services import record_event
-from common import clock
+from audit.services import claim, claim_of, claim_statement, event_statements, record_event
+from common import clock, statements
 from common.errors import Conflict, ServiceError, ValidationFailed
 from common.limits import COMMENT
+from common.statements import Statement
 from common.text import clean_line, clean_text
 from records.models import CreditRecord, RecordType
 from records.services import check_upload, record_create
@@ -235,12 +236,35 @@ def _new_check(
         result=result, needs_feedback=bool(result["measures"]), feedback_due_on=feedback_due)
 
 
+def _measures_of(checks: list[CreditCheck], *, book: Any) -> list[CheckMeasure]:
+    """The measures each check (with its primary key) returned, unsaved."""
+    return [CheckMeasure(credit_check_id=check.pk, measure_id=book.measures[m["code"]].id,
+                         code=m["code"], name=m["name"], kind=m["kind"])
+            for check in checks for m in check.result["measures"]]
+
+
 def _store_measures(checks: list[CreditCheck], *, book: Any) -> None:
     """The measures each stored check returned, in one statement."""
-    CheckMeasure.objects.bulk_create([
-        CheckMeasure(credit_check=check, measure_id=book.measures[m["code"]].id, code=m["code"],
-                     name=m["name"], kind=m["kind"])
-        for check in checks for m in check.result["measures"]])
+    CheckMeasure.objects.bulk_create(_measures_of(checks, book=book))
+
+
+def _number_statement(year: int) -> Statement:
+    """`_next_numbers`' statement for one number, to run in a batch (no row: a new year)."""
+    return Statement(f"UPDATE {CheckCounter._meta.db_table} SET last = last + 1 "
+                     "WHERE year = %s RETURNING last", [year])
+
+
+def _check_event(check: CreditCheck, *, book: Any, document_id: int | None) -> dict[str, Any]:
+    """What the check's one audit event says: the check and its verification document (the
+    document has no event of its own)."""
+    result = check.result
+    return {
+        "number": check.number, "subject": check.subject_id, "matter": check.matter.code,
+        "via": check.via, "grade": check.grade, "model": check.model_label,
+        "rule_set": book.label, "measures": [m["code"] for m in result["measures"]],
+        "refused": [m["code"] for m in result["refused"]],
+        "verification_document": document_id,
+    }
 
 
 @transaction.atomic
@@ -249,23 +273,63 @@ def _store_check(
     facts: Any, via: str, token_label: str, now: dt.datetime, as_of: dt.date,
     feedback_due: dt.date,
 ) -> CreditCheck:
-    number = _next_number(as_of.year)
-    check = _new_check(number=number, subject=subject, matter=matter, result=result,
+    """Store one check: its number, snapshot, measures, verification document and audit event.
+
+    The rows go as plain compiled SQL (`common.statements`: the values `save()` would send,
+    without building and compiling the ORM's queries per call). PostgreSQL: two round trips,
+    the number, the ids (`nextval`) and the audit stream's head with the event's `seq` first,
+    then every insert and the head's update; SQLite (in process) one statement after another.
+    `approvals/tests/test_check_writes.py` compares the rows with what the ORM path stores.
+    """
+    check = _new_check(number="", subject=subject, matter=matter, result=result,
                        facts=facts, book=book, actor=actor, via=via, token_label=token_label,
                        now=now, as_of=as_of, feedback_due=feedback_due)
-    check.save(force_insert=True)
-    _store_measures([check], book=book)
-    documents = public_urls.issue_documents([check])
-    result = check.result
-    # One event for the check and its verification document (issued just above, in this
-    # transaction): the document has no event of its own.
-    record_event(actor=actor, action="approvals.check", target=check, after={
-        "number": number, "subject": subject.pk, "matter": matter.code, "via": via,
-        "grade": check.grade, "model": check.model_label, "rule_set": book.label,
-        "measures": [m["code"] for m in result["measures"]],
-        "refused": [m["code"] for m in result["refused"]],
-        "verification_document": documents.get(check.pk),
-    })
+    if connection.vendor == "postgresql":
+        return _store_check_batched(check, actor=actor, book=book, year=as_of.year)
+    _number(check, _next_number(as_of.year))
+    statements.insert(check)
+    measures = _measures_of([check], book=book)
+    if measures:
+        statements.run([statements.insert_statement(measures)])
+    documents = public_urls.build_documents([check])
+    for document in documents:
+        statements.insert(document)
+    record_event(actor=actor, action="approvals.check", target=check,
+                 after=_check_event(check, book=book,
+                                    document_id=documents[0].pk if documents else None))
+    return check
+
+
+def _number(check: CreditCheck, number: str) -> None:
+    check.number = number
+    check.result["number"] = number  # the snapshot's first key, kept in its place
+
+
+def _store_check_batched(check: CreditCheck, *, actor: User, book: Any, year: int
+                         ) -> CreditCheck:
+    """PostgreSQL: `_store_check` in two round trips (see there)."""
+    document_model = public_urls.document_model()
+    id_models = [CreditCheck] + ([document_model] if document_model is not None else [])
+    counter, ids, head = statements.run([
+        _number_statement(year), statements.next_ids_statement(id_models),
+        claim_statement()])
+    _number(check, _next_number(year) if not counter else
+            f"{NUMBER_PREFIX}-{year}-{counter[0][0]:06d}")
+    check.pk = ids[0][0]
+    writes = [statements.insert_statement([check])]
+    measures = _measures_of([check], book=book)
+    if measures:
+        writes.append(statements.insert_statement(measures))
+    documents = public_urls.build_documents([check])
+    for document, pk in zip(documents, ids[0][1:], strict=True):
+        document.pk = pk
+        writes.append(statements.insert_statement([document]))
+    _event, appended = event_statements(
+        claim=claim_of(head) or claim(), actor=actor, action="approvals.check", target=check,
+        after=_check_event(check, book=book,
+                           document_id=documents[0].pk if documents else None))
+    statements.run(writes + appended)
+    check._state.adding, check._state.db = False, connection.alias
     return check
 
 

@@ -12,7 +12,7 @@ import json
 import os
 import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -21,6 +21,7 @@ from django.db.models import Max, Q
 
 from audit.models import SEAL_STREAM, AuditEvent, ChainHead
 from common import clock
+from common.statements import Statement, insert_statement, run
 
 GENESIS = "0" * 64
 LEGACY_STREAM = 1  # events written before streams existed form stream 1 with stream_seq == seq
@@ -122,52 +123,116 @@ def ensure_heads() -> None:
     )
 
 
-def _lock_head(*, stream: int | None = None) -> ChainHead:
-    """Lock one stream's head row for this transaction.
+class Claim(NamedTuple):
+    """A stream's head, locked for this transaction, and the global `seq` of the next event."""
+    stream: int
+    position: int  # the stream's last position (the new event takes position + 1)
+    hash: str  # the stream's last hash (the new event's prev_hash)
+    seq: int
 
-    PostgreSQL: the preferred stream if free, else the first free one (`SKIP LOCKED`), and
-    only if every stream is busy, wait for the preferred one. SQLite runs one writer at a
-    time anyway, so the preferred stream is simply taken.
+
+def claim_statement(*, stream: int | None = None) -> Statement:
+    """The one statement that locks a stream's head and takes the next global `seq` (ADR 0006).
+
+    PostgreSQL: the preferred stream if free, else the first free one (`SKIP LOCKED`, no row
+    when all are held), and the sequence's `nextval` on the one row locked (in the outer
+    SELECT, so exactly one value is taken). With `stream` given, that stream, waiting for it.
+    SQLite runs one writer at a time: the preferred (or given) stream's head and MAX(seq) + 1.
     """
-    wanted = preferred_stream() if stream is None else stream
+    heads, events = ChainHead._meta.db_table, AuditEvent._meta.db_table
+    if connection.vendor == "postgresql":
+        if stream is None:
+            inner = (f"SELECT id, seq, hash FROM {heads} WHERE id BETWEEN 1 AND %s "
+                     "ORDER BY (id = %s) DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED")
+            params: list[Any] = [stream_count(), preferred_stream()]
+        else:
+            inner = f"SELECT id, seq, hash FROM {heads} WHERE id = %s FOR UPDATE"
+            params = [stream]
+        return Statement(
+            f"SELECT h.id, h.seq, h.hash, nextval(pg_get_serial_sequence('{events}', 'id')) "
+            f"FROM ({inner}) h", params)
+    return Statement(
+        f"SELECT id, seq, hash, (SELECT COALESCE(MAX(seq), 0) + 1 FROM {events}) "
+        f"FROM {heads} WHERE id = %s", [preferred_stream() if stream is None else stream])
+
+
+def claim_of(rows: list[tuple[Any, ...]] | None) -> Claim | None:
+    """The claim a `claim_statement` returned; None when it found no free head."""
+    if not rows:
+        return None
+    stream, position, hash_, seq = rows[0]
+    return Claim(int(stream), int(position), hash_, int(seq))
+
+
+def claim(*, stream: int | None = None) -> Claim:
+    """Claim a stream (`claim_statement`) for this transaction.
+
+    When no head was free (PostgreSQL, every stream held), wait for the preferred one; when
+    the head rows are missing (a flushed test database, a raised `AUDIT_STREAMS`), create them.
+    """
     for _attempt in range(2):
-        if connection.vendor == "postgresql" and stream is None:
-            head = ChainHead.objects.raw(
-                f"SELECT * FROM {ChainHead._meta.db_table} WHERE id BETWEEN 1 AND %s "
-                "ORDER BY (id = %s) DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED",
-                [stream_count(), wanted])
-            found = next(iter(head), None)
-            if found is not None:
-                return found
-        found = ChainHead.objects.select_for_update().filter(id=wanted).first()
-        if found is not None:
-            return found
+        got = claim_of(run([claim_statement(stream=stream)])[0])
+        if got is None and stream is None and connection.vendor == "postgresql":
+            got = claim_of(run([claim_statement(stream=preferred_stream())])[0])
+        if got is not None:
+            return got
         ensure_heads()
     raise RuntimeError("audit chain head rows are missing")
 
 
-def _next_seq() -> int:
-    """The next global sequence number, without a lock on PostgreSQL (the table's own id
-    sequence); SQLite holds its single write lock here already."""
-    table = AuditEvent._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id'))")
-        else:
-            cursor.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {table}")
-        return int(cursor.fetchone()[0])
+def event_fields(
+    *, actor: Any, action: str, target: models.Model | None = None, target_type: str = "",
+    target_id: str = "", before: Any = None, after: Any = None,
+) -> dict[str, Any]:
+    """An event's own columns, as `record_event` stores them."""
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or str(target.pk)
+    actor_id = getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
+    return {
+        "occurred_at": clock.now(), "actor_id": actor_id,
+        "actor_label": str(getattr(actor, "username", "") or actor or "system"),
+        "action": action, "target_type": target_type, "target_id": str(target_id),
+        "before": _plain(before), "after": _plain(after),
+    }
 
 
-def _append(*, head: ChainHead, fields: dict[str, Any]) -> AuditEvent:
-    seq = _next_seq()
-    event = AuditEvent(seq=seq, stream=head.id, stream_seq=head.seq + 1, prev_hash=head.hash,
-                       **fields)
+def chained(*, claim: Claim, fields: dict[str, Any]) -> tuple[AuditEvent, list[Statement]]:
+    """The event on the claimed stream, hashed, and its two writes: the INSERT and the head's
+    UPDATE. On PostgreSQL the event's id is its `seq` (both from the id sequence)."""
+    event = AuditEvent(seq=claim.seq, stream=claim.stream, stream_seq=claim.position + 1,
+                       prev_hash=claim.hash, **fields)
     if connection.vendor == "postgresql":
-        event.id = seq  # taken from the id sequence: keep the two equal
+        event.id = claim.seq
     event.hash = digest_of(event)
-    event.save(force_insert=True)
-    head.seq, head.hash, head.event_seq = event.stream_seq, event.hash, event.seq
-    head.save(update_fields=["seq", "hash", "event_seq"])
+    head = Statement(f"UPDATE {ChainHead._meta.db_table} SET seq = %s, hash = %s, "
+                     "event_seq = %s WHERE id = %s",
+                     [event.stream_seq, event.hash, event.seq, event.stream])
+    return event, [insert_statement([event]), head]
+
+
+def event_statements(
+    *, claim: Claim, actor: Any, action: str, target: models.Model | None = None,
+    target_type: str = "", target_id: str = "", before: Any = None, after: Any = None,
+) -> tuple[AuditEvent, list[Statement]]:
+    """`record_event` for a caller that batches its writes (the credit check): the event and
+    the statements that append it, for the caller to run in its transaction, after the
+    `claim_statement` it ran earlier in the same transaction."""
+    return chained(claim=claim, fields=event_fields(
+        actor=actor, action=action, target=target, target_type=target_type,
+        target_id=target_id, before=before, after=after))
+
+
+def _append(*, claim: Claim, fields: dict[str, Any]) -> AuditEvent:
+    event, (insert_event, update_head) = chained(claim=claim, fields=fields)
+    if connection.vendor == "postgresql":
+        run([insert_event, update_head])  # one round trip
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(*insert_event)
+            event.id = cursor.lastrowid
+            cursor.execute(*update_head)
+    event._state.adding, event._state.db = False, connection.alias
     return event
 
 
@@ -175,20 +240,15 @@ def record_event(
     *, actor: Any, action: str, target: models.Model | None = None,
     target_type: str = "", target_id: str = "", before: Any = None, after: Any = None,
 ) -> AuditEvent:
-    """Append one event to a free stream. Must run inside the caller's transaction."""
+    """Append one event to a free stream. Must run inside the caller's transaction.
+
+    Three statements: the head locked with the next `seq` taken (`claim_statement`), the
+    event's INSERT and the head's UPDATE (on PostgreSQL these two are one round trip)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must run inside the writing service's transaction")
-    if target is not None:
-        target_type = target_type or target._meta.label_lower
-        target_id = target_id or str(target.pk)
-    actor_id = getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
-    actor_label = str(getattr(actor, "username", "") or actor or "system")
-    fields = {
-        "occurred_at": clock.now(), "actor_id": actor_id, "actor_label": actor_label,
-        "action": action, "target_type": target_type, "target_id": str(target_id),
-        "before": _plain(before), "after": _plain(after),
-    }
-    return _append(head=_lock_head(), fields=fields)
+    fields = event_fields(actor=actor, action=action, target=target, target_type=target_type,
+                          target_id=target_id, before=before, after=after)
+    return _append(claim=claim(), fields=fields)
 
 
 # --- sealing -------------------------------------------------------------------------------------
@@ -233,7 +293,7 @@ def seal(*, actor: Any = None) -> AuditEvent | None:
     the order of every event they cover.
     """
     with transaction.atomic():
-        head = _lock_head(stream=SEAL_STREAM)
+        head = claim(stream=SEAL_STREAM)
         previous = last_seal()
         since = heads_of(previous)
         upto = {h.id: (h.seq, h.hash) for h in ChainHead.objects.exclude(id=SEAL_STREAM)
@@ -241,7 +301,7 @@ def seal(*, actor: Any = None) -> AuditEvent | None:
         hashes = batch_hashes(since=since, upto=upto)
         if not hashes:
             return None
-        number = head.seq + 1
+        number = head.position + 1
         fields = {
             "occurred_at": clock.now(), "actor_id": None,
             "actor_label": str(getattr(actor, "username", "") or actor or "system"),
@@ -250,7 +310,7 @@ def seal(*, actor: Any = None) -> AuditEvent | None:
             "after": _plain({"heads": {str(s): [p, h] for s, (p, h) in upto.items()},
                              "count": len(hashes), "root": merkle_root(hashes)}),
         }
-        return _append(head=head, fields=fields)
+        return _append(claim=head, fields=fields)
 
 
 def seal_job(as_of: dt.date) -> int:

@@ -232,6 +232,60 @@ def parse_wrk(out: str) -> dict[str, Any]:
             "errors": socket_errors + non2xx, "socket_errors": socket_errors, "non2xx": non2xx}
 
 
+def _proc_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _db_backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the benchmark database (same machine only)."""
+    parsed = urlparse(url)
+    if parsed.scheme.startswith("sqlite") or parsed.hostname not in ("127.0.0.1", "localhost"):
+        return []
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                            "AND pid <> pg_backend_pid()", [parsed.path.lstrip("/")]).fetchall()
+    return [pid for (pid,) in rows]
+
+
+def measured(run: Any, *, server_pid: int, url: str) -> dict[str, Any]:
+    """`run()` (a wrk load) with the CPU seconds the gunicorn workers and the database's server
+    processes spent during it, and per request: what a request costs the machine, whatever
+    else runs on it (wall-clock throughput on a shared machine depends on the neighbours)."""
+    workers = _children(server_pid)
+    backends = _db_backends(url)
+    before_w = sum(_proc_cpu(p) for p in workers)
+    before_db = {p: _proc_cpu(p) for p in backends}
+    result = run()
+    cpu_w = sum(_proc_cpu(p) for p in workers) - before_w
+    after = _db_backends(url)
+    # a backend that started during the run counted from 0; one that ended is lost (rare)
+    cpu_db = sum(_proc_cpu(p) - before_db.get(p, 0.0) for p in after)
+    n = max(result["requests"], 1)
+    return result | {"cpu_s_workers": round(cpu_w, 2), "cpu_s_db": round(cpu_db, 2),
+                     "cpu_ms_per_request": round(1000 * (cpu_w + cpu_db) / n, 3),
+                     "cpu_ms_workers_per_request": round(1000 * cpu_w / n, 3)}
+
+
 def machine() -> str:
     cpu = platform.processor() or ""
     try:
@@ -304,8 +358,11 @@ def main() -> None:
         if args.warmup:
             wrk(f"{base}/bench/bare/", duration=args.warmup, **load)
             wrk(base, duration=args.warmup, script=script.name, **load)
-        results["bare"] = wrk(f"{base}/bench/bare/", duration=args.duration, **load)
-        results["check"] = wrk(base, duration=args.duration, script=script.name, **load)
+        cpu = {"server_pid": server.pid, "url": os.environ["DATABASE_URL"]}
+        results["bare"] = measured(
+            lambda: wrk(f"{base}/bench/bare/", duration=args.duration, **load), **cpu)
+        results["check"] = measured(
+            lambda: wrk(base, duration=args.duration, script=script.name, **load), **cpu)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -317,10 +374,13 @@ def main() -> None:
     print(f"database:  {vendor} ({args.db_url}), {args.subjects:,} subjects, "
           f"{args.records:,} records seeded; gunicorn {args.workers} sync workers; "
           f"wrk {args.threads} threads x {args.connections} connections, {args.duration} s each")
-    print(f"{'endpoint':<26}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>11}{'errors':>8}")
+    print(f"{'endpoint':<26}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>11}{'errors':>8}"
+          f"{'CPU ms/req (workers+db)':>26}")
     for label, r in (("bare Django JSON", bare), ("GET /api/v1/credit-check", check)):
         print(f"{label:<26}{r['rps']:>10.1f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
-              f"{r['requests']:>11,}{r['errors']:>8}")
+              f"{r['requests']:>11,}{r['errors']:>8}"
+              f"{r['cpu_ms_workers_per_request']:>14.2f} + "
+              f"{r['cpu_ms_per_request'] - r['cpu_ms_workers_per_request']:.2f}")
     p99_ratio = check["p99_ms"] / bare["p99_ms"] if bare["p99_ms"] else 0.0
     print(f"throughput ratio credit-check / bare: {ratio:.2f}  (goal >= 0.50)")
     print(f"credit-check p99: {check['p99_ms']:.1f} ms = {p99_ratio:.2f}x the bare p99 "
@@ -332,6 +392,9 @@ def main() -> None:
         "errors": check["errors"], "p99_ratio": round(p99_ratio, 2),
         "rps": check["rps"], "rps_bare": bare["rps"], "p50_ms": check["p50_ms"],
         "p50_ms_bare": bare["p50_ms"], "errors_bare": bare["errors"],
+        "cpu_ms": check["cpu_ms_per_request"],
+        "cpu_ms_workers": check["cpu_ms_workers_per_request"],
+        "cpu_ms_bare": bare["cpu_ms_per_request"],
         "connections": args.connections, "duration_s": args.duration,
         "workers": args.workers, "db": vendor, "subjects": args.subjects,
         "records": args.records, "machine": machine(), "load_avg": os.getloadavg(),

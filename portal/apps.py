@@ -12,12 +12,13 @@ class PortalConfig(AppConfig):
         from approvals import public_urls
         from common import verification
         from lists.models import NoticeDocument
-        from portal.services import check_verify_path, issue_check_documents, notice_verify_path
+        from portal.models import VerifiableDocument
+        from portal.services import check_documents, check_verify_path, notice_verify_path
         from subjects import panels
 
         panels.register(template="portal/_subject_panel.html", order=90)
         public_urls.register_verify_path(check_verify_path)
         # every new credit check gets its token in the transaction that stores it
-        public_urls.register_document_issuer(issue_check_documents)
+        public_urls.register_document_issuer(check_documents, model=VerifiableDocument)
         # every notice and decision of the lists carries its token link and QR code
         verification.register_issuer(NoticeDocument, notice_verify_path)

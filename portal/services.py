@@ -59,7 +59,7 @@ def _issue(*, kind: str, object_id: int, subject: Subject, content: dict[str, An
 # --- credit-check certificates --------------------------------------------------------------------
 def check_document(*, check: Any) -> VerifiableDocument:
     """The certificate's verification document. New checks get theirs when they are stored
-    (`issue_check_documents`); a check made before the portal existed gets its token the first
+    (`check_documents`); a check made before the portal existed gets its token the first
     time its certificate is shown, with its own audit event."""
     existing = VerifiableDocument.objects.filter(kind=DocumentKind.CREDIT_CHECK,
                                                  object_id=check.pk).first()
@@ -78,13 +78,14 @@ def check_document(*, check: Any) -> VerifiableDocument:
         return VerifiableDocument.objects.get(kind=DocumentKind.CREDIT_CHECK, object_id=check.pk)
 
 
-def issue_check_documents(checks: list[Any]) -> dict[int, int]:
-    """The verification documents of credit checks just stored, in the transaction that stores
-    them (registered with `approvals.public_urls`): {check pk: document pk}.
+def check_documents(checks: list[Any]) -> list[VerifiableDocument]:
+    """The verification documents of credit checks being stored, unsaved, in the order of
+    `checks` (registered with `approvals.public_urls`): built from the checks in memory
+    (`public_summary_of`, no re-read), each pointing at its check's primary key.
 
-    One INSERT for any number of checks, built from the checks in memory (`public_summary_of`,
-    no re-read). No audit event of its own: the check's event (`approvals.check`,
-    `approvals.check_bulk`) names each document, so one event records both writes.
+    The caller inserts them in the transaction that stores the checks, with no audit event of
+    their own: the check's event (`approvals.check`, `approvals.check_bulk`) names each
+    document, so one event records both writes.
     """
     from approvals.selectors import public_summary_of
 
@@ -97,8 +98,7 @@ def issue_check_documents(checks: list[Any]) -> dict[int, int]:
             kind=DocumentKind.CREDIT_CHECK, object_id=check.pk, subject_id=check.subject_id,
             token=new_token(), content=_iso(summary), issued_at=now, as_of=check.as_of,
             issued_by_id=check.asked_by_id))
-    VerifiableDocument.objects.bulk_create(documents)
-    return {d.object_id: d.pk for d in documents}
+    return documents
 
 
 def check_verify_path(check: Any) -> str:

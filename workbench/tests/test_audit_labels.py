@@ -1,9 +1,10 @@
 """Every audit action code the code base emits has words, and the pages show the words.
 
-The scan reads the source (not a list kept by hand): every call of `record_event` with an
-`action=` argument, whether a literal, a module constant, a conditional or an f-string. A literal
-must have its own label; an f-string's parts are filled from the values the code can put there
-(the model choices and transitions it is built from), each of which must be labelled.
+The scan reads the source (not a list kept by hand): every call of `record_event` (or
+`event_statements`, its batched form) with an `action=` argument, whether a literal, a module
+constant, a conditional or an f-string. A literal must have its own label; an f-string's parts
+are filled from the values the code can put there (the model choices and transitions it is
+built from), each of which must be labelled.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from audit.actions import ACTION_LABELS, action_label, is_labelled
 from audit.services import SEAL_ACTION, record_event
 
 ROOT = Path(__file__).resolve().parents[2]
+# `record_event`, and `event_statements` for a service that batches its writes (the credit
+# check): both take the action code as `action=`.
+EMITTERS = {"record_event", "event_statements"}
 SKIP = {".venv", "tests", "migrations", "bench", "tools", "node_modules"}
 
 
@@ -67,7 +71,7 @@ def emitted_codes() -> dict[str, list[str]]:
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
                 node.func, "id", "")
-            if name != "record_event":
+            if name not in EMITTERS:
                 continue
             for keyword in node.keywords:
                 if keyword.arg == "action":
@@ -102,6 +106,7 @@ def test_the_scan_finds_the_emitting_services() -> None:
     assert "records/services.py" in codes["record.approve"]
     assert "lists.notice.{}" in codes and "admin.{}" in codes
     assert "supervision.plan_draw" in codes  # through the module constant DRAW_ACTION
+    assert "approvals/services.py" in codes["approvals.check"]  # twice: SQLite and batched
 
 
 def test_every_emitted_action_code_has_a_label() -> None:

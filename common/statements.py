@@ -1,0 +1,101 @@
+"""Writes as plain compiled SQL, and several statements in one round trip on PostgreSQL.
+
+Why: a credit check writes four rows and its audit event on every call, and profiling showed
+Django's `Model.save()` / `bulk_create()` (building the insert query, compiling it, the save
+signals) costing more of a worker than the database spent storing the rows; on PostgreSQL each
+statement is also a round trip whose wait dominates on a busy server. `insert_statement` turns
+model instances into one INSERT with the values the ORM itself would send (`Field.pre_save` and
+`get_db_prep_save`, the path `Model.save` takes), and `run` sends a list of statements as one
+query on PostgreSQL (Django's PostgreSQL cursor binds parameters on the client, so statements
+joined with ";" go together and `nextset()` walks their results) and one after another on SQLite
+(in process: no round trip to save; its driver takes one statement per call).
+
+What this does not do, on purpose: no `pre_save`/`post_save` signals are sent (callers are the
+hot write paths whose models nobody listens to: `approvals/tests/test_check_writes.py` compares
+the rows with the ORM's), and the caller assigns primary keys itself where it needs them
+(`next_ids` on PostgreSQL; `cursor.lastrowid` on SQLite).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from django.db import connections
+from django.db.models import Model
+
+
+class Statement(NamedTuple):
+    sql: str
+    params: list[Any]
+
+
+def insert_statement(objs: Sequence[Model], *, using: str = "default") -> Statement:
+    """One INSERT of `objs` (instances of one model), the values prepared as `save()` prepares
+    them. The primary key is sent when the first instance has one, left to the database
+    otherwise."""
+    if not objs:
+        raise ValueError("nothing to insert")
+    model = type(objs[0])
+    connection = connections[using]
+    meta = model._meta
+    with_pk = objs[0].pk is not None
+    fields = [f for f in meta.concrete_fields if with_pk or f is not meta.pk]
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+           f"VALUES {', '.join([row] * len(objs))}")
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection=connection)
+              for obj in objs for f in fields]
+    return Statement(sql, params)
+
+
+def insert(obj: Model, *, using: str = "default") -> Model:
+    """Insert one instance by `insert_statement`; a database-given primary key is set on it
+    (`lastrowid`: SQLite; PostgreSQL callers take ids up front or use the ORM)."""
+    connection = connections[using]
+    sql, params = insert_statement([obj], using=using)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if obj.pk is None:
+            if connection.vendor != "sqlite":
+                raise NotImplementedError("give the instance its primary key first")
+            obj.pk = cursor.lastrowid
+    obj._state.adding, obj._state.db = False, using
+    return obj
+
+
+def next_ids_statement(models: Sequence[type[Model]], *, using: str = "default") -> Statement:
+    """PostgreSQL: one SELECT taking the next primary key of each model from its own sequence
+    (no lock; a rolled-back transaction leaves a gap, as an INSERT would)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("ids are taken up front on PostgreSQL only")
+    arms = ", ".join(
+        f"nextval(pg_get_serial_sequence('{m._meta.db_table}', '{m._meta.pk.column}'))"
+        for m in models)
+    return Statement(f"SELECT {arms}", [])
+
+
+def run(statements: Sequence[Statement], *, using: str = "default"
+        ) -> list[list[tuple[Any, ...]] | None]:
+    """Execute `statements` in order; each one's rows (None for one that returns none).
+
+    PostgreSQL: one query, one round trip. SQLite: one call each."""
+    connection = connections[using]
+    out: list[list[tuple[Any, ...]] | None] = []
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql" or len(statements) < 2:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                out.append(cursor.fetchall() if cursor.description else None)
+            return out
+        params: list[Any] = []
+        for statement in statements:
+            params += statement.params
+        cursor.execute(";\n".join(s.sql for s in statements), params)
+        for n in range(len(statements)):
+            if n and not cursor.nextset():
+                raise RuntimeError("a batch returned fewer results than statements")
+            out.append(cursor.fetchall() if cursor.description else None)
+    return out
