@@ -179,3 +179,32 @@ def test_three_characters_are_narrow_when_a_pair_is_rare(monkeypatch):
     assert asked == ["和物业"]
     assert selectors._pg_is_broad("物业")  # 200,000 estimated
     assert not selectors._pg_is_broad("物")  # outside the list: min(0.005, minfreq / 2) = 500
+
+
+def test_a_listed_gram_is_broad_at_a_lower_estimate(monkeypatch):
+    """A gram in the statistics' list has a measured frequency: broad above twice the cap; an
+    unlisted one only has the planner's guess: broad above five times the cap."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's estimate")
+    stats = selectors._GramStats(freqs={"鑫": 0.003}, minfreq=0.008, nullfrac=0.0,
+                                 rows=1_000_000.0)
+    monkeypatch.setattr(selectors, "_pg_gram_stats", lambda: stats)
+    assert selectors._pg_is_broad("鑫")  # 3,000 measured > 2,000
+    assert not selectors._pg_is_broad("嘉")  # 4,000 guessed ≤ 5,000
+
+
+def test_sqlite_probe_reads_the_fts_table_alone_and_counts_as_like(county, monkeypatch):
+    """The probe of a caseless term counts FTS5 matches without re-checking each name: for
+    every query it decides as counting the names containing the term would."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite FTS5")
+    all_names = list(SubjectName.objects.values_list("name", flat=True))
+    for cap in (0, 2, 5, 30):
+        monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", cap)
+        for q in _queries(county):
+            term = " ".join(q.split())
+            if term.lower() != term.upper() or selectors.looks_like_code(term):
+                continue
+            sql, params = selectors._name_match_sql(term)
+            expected = sum(term.lower() in n.lower() for n in all_names) > cap
+            assert selectors._is_broad(sql, params, term) == expected, (q, cap)
