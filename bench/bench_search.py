@@ -11,11 +11,17 @@ with the search indexes dropped, builds them through migration 0002 (timed), the
 query through `search_subjects` and through the same code with the name match replaced by a
 plain `LIKE '%q%'` scan. It checks that both return the same page and count.
 
-Then, as users meet it, each query under `--concurrency` threads (16: the issue's concurrent
-users; each thread its own database connection) for `--seconds` each, with p50/p95 latency, and
-the one-character query's p95 over the narrow four-character one's. Staff search (subjects page,
-API) and the public portal search both call `search_subjects`, so this one figure serves both.
-The last line is `RESULT {json}` with these figures.
+Then, as users meet it, each query under `--concurrency` users (16: the issue's concurrent
+users; each its own database connection) for `--seconds` each, with p50/p95 latency, and the
+one-character query's p95 over the narrow four-character one's. `--mode threads` runs the users
+as threads of this process (one GIL: the users then share one core's worth of Python);
+`--mode processes` as that many processes, as users of a multi-process server would be served;
+`all` runs both. `--orm-reference` measures, in the same run and interleaved query by query,
+the same search through the ORM (`search_subjects_orm`, the path before ADR 0003 §7), so that a
+ratio can be read on a loaded machine; CPU seconds of the calling process(es) are reported
+beside wall time. Staff search (subjects page, API) and the public portal search both call
+`search_subjects`, so this one figure serves both. The last line is `RESULT {json}` with these
+figures.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import argparse
 import datetime as dt
 import importlib
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -331,18 +338,29 @@ def median_ms(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
+def _percentiles(times: list[float], cpu_s: float) -> dict[str, float]:
+    times.sort()
+    if not times:
+        return {"n": 0, "p50_ms": 0.0, "p95_ms": 0.0, "cpu_ms_per_call": 0.0}
+    return {"n": len(times), "p50_ms": round(times[len(times) // 2], 2),
+            "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 2),
+            "cpu_ms_per_call": round(cpu_s * 1000 / len(times), 3)}
+
+
 def concurrent_ms(fn: Callable[[], Any], threads: int, seconds: float) -> dict[str, float]:
     """Latencies of `fn` called back to back by `threads` threads for `seconds`."""
     from django.db import connections
 
     times: list[float] = []
     lock = threading.Lock()
-    stop = time.perf_counter() + seconds
+    ready = threading.Barrier(threads + 1)
+    stop = [0.0]
 
     def worker() -> None:
         fn()  # each thread's own connection opened and warmed outside the timing
+        ready.wait()
         mine = []
-        while time.perf_counter() < stop:
+        while time.perf_counter() < stop[0]:
             t0 = time.perf_counter()
             fn()
             mine.append((time.perf_counter() - t0) * 1000)
@@ -353,13 +371,55 @@ def concurrent_ms(fn: Callable[[], Any], threads: int, seconds: float) -> dict[s
     pool = [threading.Thread(target=worker) for _ in range(threads)]
     for t in pool:
         t.start()
+    stop[0] = time.perf_counter() + 3600
+    ready.wait()
+    cpu0 = time.process_time()
+    stop[0] = time.perf_counter() + seconds
     for t in pool:
         t.join()
-    times.sort()
-    if not times:
-        return {"n": 0, "p50_ms": 0.0, "p95_ms": 0.0}
-    return {"n": len(times), "p50_ms": round(times[len(times) // 2], 2),
-            "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 2)}
+    return _percentiles(times, time.process_time() - cpu0)
+
+
+def _process_user(fn: Callable[[], Any], start_at: float, stop_at: float, out: Any) -> None:
+    """One user as a process of its own (forked: Django is set up, its connections closed)."""
+    from django.db import connections
+
+    fn()  # open and warm this process's connection outside the timing
+    while time.time() < start_at:
+        time.sleep(0.001)
+    cpu0 = time.process_time()
+    mine = []
+    while time.time() < stop_at:
+        t0 = time.perf_counter()
+        fn()
+        mine.append((time.perf_counter() - t0) * 1000)
+    out.put((mine, time.process_time() - cpu0))
+    connections.close_all()
+
+
+def processes_ms(fn: Callable[[], Any], users: int, seconds: float) -> dict[str, float]:
+    """Latencies of `fn` called back to back by `users` forked processes for `seconds`, all
+    starting together once every process has warmed up (2 s after the forks)."""
+    from django.db import connections
+
+    connections.close_all()  # a forked child must not share the parent's connection
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    start_at = time.time() + 2.0 + users * 0.05
+    stop_at = start_at + seconds
+    pool = [ctx.Process(target=_process_user, args=(fn, start_at, stop_at, out))
+            for _ in range(users)]
+    for p in pool:
+        p.start()
+    times: list[float] = []
+    cpu = 0.0
+    for _ in pool:
+        mine, spent = out.get()
+        times.extend(mine)
+        cpu += spent
+    for p in pool:
+        p.join()
+    return _percentiles(times, cpu)
 
 
 def explain(term: str) -> None:
@@ -397,6 +457,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="seconds of load per query in the p95 phase")
     parser.add_argument("--no-scan", action="store_true",
                         help="skip the plain LIKE scan reference (slow at a million subjects)")
+    parser.add_argument("--mode", choices=("threads", "processes", "all"), default="all",
+                        help="concurrent users as threads of one process, as processes, or both")
+    parser.add_argument("--orm-reference", action="store_true",
+                        help="also measure search_subjects_orm (the ORM path) in the same run")
     args = parser.parse_args(argv)
 
     url = args.database_url
@@ -405,7 +469,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.db import connection
 
     from subjects.models import Subject, SubjectName
-    from subjects.selectors import search_subjects
+    from subjects.selectors import search_subjects, search_subjects_orm
 
     print(f"machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
@@ -465,23 +529,53 @@ def main(argv: list[str] | None = None) -> None:
     if args.explain:
         for _label, q in queries[1:]:
             explain(q)
-    figures: dict[str, dict[str, float]] = {}
-    if args.concurrency:
-        print(f"\n{args.concurrency} concurrent users, {args.seconds:g} s per query, "
-              f"search_subjects(limit=20); load average {os.getloadavg()[0]:.1f}")
-        print(f"{'query':<24}{'p50 ms':>9}{'p95 ms':>9}{'calls':>8}")
-        connection.close()
+    if args.orm_reference:
+        print(f"\nmedian of {args.runs} runs, search_subjects_orm (reference)")
         for label, q in queries:
-            figures[label] = concurrent_ms(lambda q=q: search_subjects(q=q), args.concurrency,
-                                           args.seconds)
-            f = figures[label]
-            print(f"{label:<24}{f['p50_ms']:>9.2f}{f['p95_ms']:>9.2f}{f['n']:>8,}")
-    p95 = {label: f["p95_ms"] for label, f in figures.items()}
-    broad, narrow = p95.get("1 char  鑫"), p95.get("4 chars 嘉和物业")
+            orm, orm_result = median_ms(lambda q=q: search_subjects_orm(q=q), args.runs)
+            now = search_subjects(q=q)
+            same = (([(s.pk, s.search_rank) for s in now[0]], now[1])
+                    == ([(s.pk, s.search_rank) for s in orm_result[0]], orm_result[1]))
+            print(f"{label:<24}{orm:>11.2f}  same answer: {'yes' if same else 'NO'}")
+    modes = ("threads", "processes") if args.mode == "all" else (args.mode,)
+    paths = [("compiled", search_subjects)]
+    if args.orm_reference:
+        paths.append(("orm", search_subjects_orm))
+    figures: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    if args.concurrency:
+        connection.close()
+        for mode in modes:
+            run = concurrent_ms if mode == "threads" else processes_ms
+            print(f"\n{args.concurrency} concurrent users as {mode}, {args.seconds:g} s per "
+                  f"query; load average {os.getloadavg()[0]:.1f}")
+            print(f"{'query':<24}{'path':<10}{'p50 ms':>9}{'p95 ms':>9}{'calls':>8}"
+                  f"{'CPU ms/call':>13}")
+            for label, q in queries:
+                for path, fn in paths:  # interleaved: both paths meet the same load
+                    f = run(lambda q=q, fn=fn: fn(q=q), args.concurrency, args.seconds)
+                    figures.setdefault(mode, {}).setdefault(path, {})[label] = f
+                    print(f"{label:<24}{path:<10}{f['p50_ms']:>9.2f}{f['p95_ms']:>9.2f}"
+                          f"{f['n']:>8,}{f['cpu_ms_per_call']:>13.3f}")
+            print(f"  load average after: {os.getloadavg()[0]:.1f}")
+    summary: dict[str, Any] = {}
+    for mode, by_path in figures.items():
+        for path, by_query in by_path.items():
+            p95 = {label: f["p95_ms"] for label, f in by_query.items()}
+            broad, narrow = p95.get("1 char  鑫"), p95.get("4 chars 嘉和物业")
+            summary[f"{mode}_{path}"] = {
+                "p95_ms": p95, "p95_max_ms": max(p95.values()),
+                "calls_per_s": round(sum(f["n"] for f in by_query.values())
+                                     / (args.seconds * len(by_query)), 1),
+                "cpu_ms_per_call": {label: f["cpu_ms_per_call"] for label, f in by_query.items()},
+                "broad_over_narrow_p95": round(broad / narrow, 2) if broad and narrow else None}
+        if "orm" in by_path:
+            summary[f"{mode}_p95_max_over_orm"] = round(
+                summary[f"{mode}_compiled"]["p95_max_ms"] / summary[f"{mode}_orm"]["p95_max_ms"],
+                2)
+    worst = [v["p95_max_ms"] for k, v in summary.items() if k.endswith("_compiled")]
     print("RESULT " + json.dumps({
         "db": connection.vendor, "subjects": args.subjects, "concurrency": args.concurrency,
-        "p95_ms": p95, "p95_max_ms": max(p95.values()) if p95 else None,
-        "broad_over_narrow_p95": round(broad / narrow, 2) if broad and narrow else None,
+        "p95_max_ms": max(worst) if worst else None, **summary,
         "load_avg": os.getloadavg(), "machine": f"{platform.platform()}, {os.cpu_count()} CPUs",
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
         ensure_ascii=False))

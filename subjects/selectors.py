@@ -10,6 +10,8 @@ number must not find the person (privacy), so codes are only ever compared whole
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Case, IntegerField, QuerySet, Value, When
@@ -17,6 +19,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from common.errors import NotFound
+from subjects import prepared
 from subjects.identifiers import looks_like_code, normalise
 from subjects.models import Subject, SubjectName
 
@@ -28,6 +31,10 @@ SEARCH_MAX_LIMIT = 100
 # broad without counting (the estimate of a common fragment is within a few per cent at 1 M
 # names; a rare one is estimated at a few hundred and takes the general path, counted exactly).
 BROAD_ESTIMATE_FACTOR = 5
+# A character or pair listed in ANALYZE's most common elements of the gram index has its
+# frequency measured on a sample (tens of thousands of rows), within a few per cent for the
+# counts that matter here: above this many times the cap it is broad (ADR 0003 §7).
+LISTED_BROAD_FACTOR = 2
 
 # Rank of a match, lowest first: whole code, current name starts with q, current name contains
 # q, only a former name matches.
@@ -149,6 +156,87 @@ def _pg_estimated_names(term: str) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+# How long a process keeps PostgreSQL's statistics of the gram index (they change only when
+# ANALYZE runs; autovacuum re-analyses after 10 % of the rows change).
+GRAM_STATS_TTL = 60.0
+
+
+@dataclass(frozen=True)
+class _GramStats:
+    """ANALYZE's most common elements of `subjects_name_grams(name)` and their frequencies."""
+
+    freqs: dict[str, float]
+    minfreq: float
+    nullfrac: float
+    rows: float
+
+    def listed(self, gram: str) -> bool:
+        return gram in self.freqs
+
+    def estimate(self, gram: str) -> float:
+        """Names whose gram array contains `gram`, as the planner estimates `@> ARRAY[gram]`
+        (PostgreSQL's array_selfuncs.c: an element outside the list is taken at
+        min(0.005, minfreq / 2))."""
+        freq = self.freqs.get(gram)
+        if freq is None:
+            freq = min(0.005, self.minfreq / 2)
+        return freq * (1.0 - self.nullfrac) * self.rows
+
+
+_gram_stats_cache: dict[str, tuple[float, _GramStats | None]] = {}
+
+
+def _pg_gram_stats() -> _GramStats | None:
+    """The gram index's statistics, read once per GRAM_STATS_TTL per process; None before the
+    first ANALYZE (then EXPLAIN decides, as before)."""
+    key = connection.alias
+    hit = _gram_stats_cache.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < GRAM_STATS_TTL:
+        return hit[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, s.null_frac, "
+            "c.reltuples FROM pg_stats s JOIN pg_class c ON c.relname = 'subjects_subjectname' "
+            "AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = s.schemaname) "
+            "WHERE s.tablename = 'subjectname_name_grams' AND s.schemaname = current_schema()")
+        row = cursor.fetchone()
+    stats = None
+    if row and row[0] and row[1] and row[3] and row[3] > 0:
+        elems, freqs = row[0], row[1]
+        # after one frequency per element: the lowest and highest frequency, the null one
+        stats = _GramStats(freqs=dict(zip(elems, freqs[:len(elems)], strict=True)),
+                           minfreq=freqs[len(elems)], nullfrac=row[2] or 0.0, rows=row[3])
+    _gram_stats_cache[key] = (now, stats)
+    return stats
+
+
+def _pg_is_broad(term: str) -> bool:
+    """PostgreSQL: the planner's estimate decides (see `_is_broad`), from the statistics kept
+    in process when they suffice, so that a search is one round trip.
+
+    1–2 characters: the gram index's estimate itself; a gram listed in the statistics is
+    broad above LISTED_BROAD_FACTOR × the cap (its frequency was measured), any other above
+    BROAD_ESTIMATE_FACTOR × the cap (the planner's guess for unlisted elements). 3 or more:
+    every name containing the term contains each of its character pairs, so the smallest pair
+    estimate bounds it; at or below the threshold the query is narrow. Above it (a common
+    phrase), the trigram condition's own estimate (EXPLAIN) decides.
+    """
+    threshold = BROAD_ESTIMATE_FACTOR * SEARCH_COUNT_CAP
+    stats = _pg_gram_stats()
+    if stats is None:
+        return _pg_estimated_names(term) > threshold
+    folded = term.lower()
+    if len(folded) <= 2:
+        if stats.listed(folded):
+            return stats.estimate(folded) > LISTED_BROAD_FACTOR * SEARCH_COUNT_CAP
+        return stats.estimate(folded) > threshold
+    bound = min(stats.estimate(folded[i:i + 2]) for i in range(len(folded) - 1))
+    if bound <= threshold:
+        return False
+    return _pg_estimated_names(term) > threshold
+
+
 def _is_broad(sql: str, params: list[str], term: str = "") -> bool:
     """True when more than SEARCH_COUNT_CAP names match: the index is read for at most that many
     rows, unordered, so the answer costs the same for a common character as for a rare name.
@@ -161,7 +249,17 @@ def _is_broad(sql: str, params: list[str], term: str = "") -> bool:
     (the general path orders every match), never a wrong page or count.
     """
     if term and connection.vendor == "postgresql":
-        return _pg_estimated_names(term) > BROAD_ESTIMATE_FACTOR * SEARCH_COUNT_CAP
+        return _pg_is_broad(term)
+    if term and connection.vendor == "sqlite" and term.lower() == term.upper():
+        # For a term without letter case the FTS5 match is the substring match itself (whole
+        # hex pairs; trigrams of caseless characters), so the probe reads the FTS table alone,
+        # not each name for its LIKE re-check ("鑫" at 200,000 names: 2.5 → 0.23 CPU-ms).
+        if len(term) >= 3:
+            fts_table, query = "subjects_subjectname_trigram", _fts_phrase(term)
+        else:
+            fts_table, query = "subjects_subjectname_bigram", _sqlite_bigram_query(term)
+        sql = f"SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH %s"
+        params = [query]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT {SEARCH_COUNT_CAP + 1}) AS m", params)
         return cursor.fetchone()[0] > SEARCH_COUNT_CAP
@@ -184,7 +282,7 @@ def _first_page_of_broad(
     if term.lower() != term.upper() or connection.vendor not in ("sqlite", "postgresql"):
         return None
     limit = max(1, min(int(limit), SEARCH_MAX_LIMIT))
-    after = term[:-1] + chr(ord(term[-1]) + 1)  # first string above every name starting with term
+    after = _rank_prefix_after(term)
     base = _filtered(Subject.objects.all(), category, kind)
     prefix = list(base.filter(name__gte=term, name__lt=after, name__startswith=term)
                   .order_by("name", "pk")[:limit])
@@ -198,6 +296,20 @@ def _first_page_of_broad(
     for subject in page:
         subject.search_rank = RANK_PREFIX if subject.name.startswith(term) else RANK_CURRENT
     return page
+
+
+def _term(q: str | None) -> str:
+    """The query as searched: trimmed, inner runs of ASCII and full-width spaces collapsed."""
+    return " ".join(str(q or "").split())
+
+
+def _bounds(limit: int, offset: int) -> tuple[int, int]:
+    return max(1, min(int(limit), SEARCH_MAX_LIMIT)), max(0, int(offset))
+
+
+def _rank_prefix_after(term: str) -> str:
+    """The first string above every name starting with `term` (code point order)."""
+    return term[:-1] + chr(ord(term[-1]) + 1)
 
 
 def search_subjects(
@@ -216,8 +328,53 @@ def search_subjects(
     A query matching more names than that answers its first page from the name index without
     ordering every match (`_first_page_of_broad`): a one-character query costs about what a
     narrow one does (issue 14).
+
+    On SQLite and PostgreSQL the statements are written once per process and run on a cursor
+    (`subjects.prepared`, ADR 0003 §7): the ORM's building of them cost more than the database
+    spent answering. `search_subjects_orm` is the same search through the ORM, kept as the
+    reference the tests and the benchmark compare with.
     """
-    term = " ".join(str(q or "").split())  # trims and collapses ASCII and full-width spaces
+    term = _term(q)
+    if not term:
+        return [], 0
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return search_subjects_orm(q=q, category=category, kind=kind, limit=limit,
+                                   offset=offset)
+    limit, offset = _bounds(limit, offset)
+    if looks_like_code(term):
+        return prepared.code_page(code=normalise(term), category=category, kind=kind,
+                                  limit=limit, offset=offset, rank=RANK_CODE,
+                                  using=connection.alias)
+    sql, params = _name_match_sql(term)
+    # (a term with letter case is never answered from the name index: see _first_page_of_broad)
+    if offset == 0 and term.lower() == term.upper() and _is_broad(sql, params, term):
+        first = prepared.broad_first_page(term=term, after=_rank_prefix_after(term),
+                                          category=category, kind=kind, limit=limit,
+                                          using=connection.alias)
+        if first is not None:
+            return first, None  # more than SEARCH_COUNT_CAP names match: not counted
+    escaped = _like_pattern(term)[1:-1]
+    page = prepared.general_page(
+        match_sql=sql, match_params=params, prefix_pattern=escaped + "%",
+        contains_pattern=f"%{escaped}%", category=category, kind=kind, limit=limit,
+        offset=offset, cap=SEARCH_COUNT_CAP, using=connection.alias)
+    if page is None:  # an empty page past the first: its count is a query of its own
+        return search_subjects_orm(q=q, category=category, kind=kind, limit=limit,
+                                   offset=offset)
+    return page
+
+
+def search_subjects_orm(
+    *,
+    q: str,
+    category: str | None = None,
+    kind: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[Subject], int | None]:
+    """`search_subjects` through the ORM: same rows, order, ranks and count (tested), two or
+    three querysets per call. Any database other than SQLite and PostgreSQL uses it."""
+    term = _term(q)
     if not term:
         return [], 0
     if looks_like_code(term):
