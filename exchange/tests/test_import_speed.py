@@ -35,8 +35,12 @@ def test_the_line_break_bound_is_never_below_the_rows(rows, terminator, tail):
     data = _csv(rows, terminator) + tail.encode()
     read = sum(1 for _row in feeds.read_table(data).rows)
     assert feeds.csv_row_bound(data) >= read
-    if not tail and '"' not in data.decode() and all("".join(r).strip() for r in rows):
-        assert feeds.csv_row_bound(data) == read  # nothing quoted, no blank line: the count
+    breaks_in_cells = any("\r" in cell or "\n" in cell for row in rows for cell in row)
+    if not tail and '"' not in data.decode() and not breaks_in_cells and all(
+            "".join(r).strip() for r in rows):
+        # Nothing quoted, no blank line, no line break inside a cell (the writer leaves a lone CR
+        # unquoted when the terminator is LF, and a reader ends the record there): the count.
+        assert feeds.csv_row_bound(data) == read
 
 
 def test_the_bound_on_a_plain_file_without_a_final_line_break():
