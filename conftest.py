@@ -13,13 +13,15 @@ pytest_plugins = ["common.browser_testing"]  # Chromium, sign-in and audit-trigg
 
 @pytest.fixture
 def lead_department(db) -> Department:
-    return Department.objects.create(code="lead", name="住房保障中心", kind=Department.Kind.LEAD)
+    return Department.objects.create(code="lead", name="住房保障中心", kind=Department.Kind.LEAD,
+                                     credit_code="113501000035000196")
 
 
 @pytest.fixture
 def other_department(db) -> Department:
     return Department.objects.create(
-        code="fgs", name="房地产市场管理股", kind=Department.Kind.COOPERATING
+        code="fgs", name="房地产市场管理股", kind=Department.Kind.COOPERATING,
+        credit_code="113501000035000271",
     )
 
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import DepartmentForm
 from accounts.models import Department, User
 from accounts.services import USER_FIELDS
 from audit.admin import AuditedModelAdmin
@@ -17,9 +18,10 @@ from audit.admin import AuditedModelAdmin
 
 @admin.register(Department)
 class DepartmentAdmin(AuditedModelAdmin):
-    list_display = ["code", "name", "kind", "source_kind", "is_active"]
+    form = DepartmentForm
+    list_display = ["code", "name", "kind", "source_kind", "credit_code", "is_active"]
     list_filter = ["kind", "source_kind", "is_active"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "credit_code"]
 
 
 @admin.register(User)

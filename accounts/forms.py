@@ -3,10 +3,42 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, Role
+from common.errors import ValidationFailed
 from common.forms import CleanCharField
+from common.identifiers import validate_uscc
+
+
+class DepartmentForm(forms.ModelForm):
+    """A department as administrators edit it (the admin's 部门 page): its credit code is typed
+    or pasted as it comes (spaces, lower case, full-width characters) and stored normalised,
+    or refused with the GB 32100 check's own message."""
+
+    class Meta:
+        model = Department
+        fields = ["code", "name", "kind", "source_kind", "credit_code", "is_active"]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # a pasted code may carry spaces or full-width characters: the 18-character limit
+        # applies to the normalised code (`clean_credit_code`), not to what was typed
+        field = self.fields["credit_code"]
+        field.max_length = 64
+        field.validators = [v for v in field.validators
+                            if not isinstance(v, MaxLengthValidator)]
+        field.widget.attrs["maxlength"] = "64"
+
+    def clean_credit_code(self) -> str:
+        raw = self.cleaned_data.get("credit_code") or ""
+        if not raw.strip():
+            return ""
+        try:
+            return validate_uscc(raw).code
+        except ValidationFailed as exc:
+            raise forms.ValidationError(str(exc.message), code=exc.code) from None
 
 
 class StaffForm(forms.Form):

@@ -3,8 +3,26 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from common.errors import ValidationFailed
+from common.identifiers import validate_uscc
+
+
+def validate_credit_code(value: str) -> None:
+    """A department's credit code is a full GB 32100-2015 code (the 双公示 sets carry the
+    deciding authority's and the data source's 统一社会信用代码); empty means "not set yet"."""
+    if not value:
+        return
+    try:
+        checked = validate_uscc(value)
+    except ValidationFailed as exc:
+        raise ValidationError(str(exc.message), code=exc.code) from None
+    if checked.code != value:
+        raise ValidationError(_("Write the code as %(code)s (18 characters, capitals, no "
+                                "spaces).") % {"code": checked.code}, code="not_normalised")
 
 
 class Department(models.Model):
@@ -40,6 +58,13 @@ class Department(models.Model):
         help_text=_("Rating agencies and industry associations are external departments whose "
                     "records count in a grade only as far as the scoring model's [sources] "
                     "weights say (by default not at all)."),
+    )
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True,
+        validators=[validate_credit_code],
+        help_text=_("The department's own 统一社会信用代码 (GB 32100), written into the 双公示 "
+                    "export as the deciding authority's and the data source's code (CF_CFJGDM, "
+                    "CF_SJLYDM, XK_XKJGDM, XK_LYDWDM)."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 

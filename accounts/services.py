@@ -16,6 +16,7 @@ from accounts import permissions
 from accounts.models import Department, Role, User
 from audit.services import record_event, snapshot
 from common.errors import ValidationFailed
+from common.identifiers import validate_uscc
 
 USER_FIELDS = ["username", "first_name", "department_id", "role", "is_active", "is_superuser"]
 
@@ -28,11 +29,12 @@ def _require_admin(actor: Any) -> None:
 @transaction.atomic
 def department_create(
     *, actor: Any, code: str, name: str, kind: str,
-    source_kind: str = Department.SourceKind.GOVERNMENT,
+    source_kind: str = Department.SourceKind.GOVERNMENT, credit_code: str = "",
 ) -> Department:
     """Create a department or external source. A rating agency or an industry association is
     always an external department (the platform's own units are government departments)."""
     _require_admin(actor)
+    credit_code = _checked_credit_code(credit_code)
     if source_kind not in Department.SourceKind.values:
         raise ValidationFailed("unknown_source_kind", _("Unknown kind of source."),
                                field="source_kind")
@@ -42,9 +44,36 @@ def department_create(
             _("A rating agency or an industry association can only be an external source."),
             field="source_kind")
     department = Department.objects.create(code=code, name=name, kind=kind,
-                                           source_kind=source_kind)
+                                           source_kind=source_kind, credit_code=credit_code)
     record_event(actor=actor, action="department.create", target=department,
                  after=snapshot(department))
+    return department
+
+
+def _checked_credit_code(raw: str) -> str:
+    """The department's 统一社会信用代码 normalised, or refused with GB 32100's reason."""
+    if not (raw or "").strip():
+        return ""
+    try:
+        return validate_uscc(raw).code
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.code, exc.message, field="credit_code") from None
+
+
+@transaction.atomic
+def department_set_credit_code(*, actor: Any, department: Department,
+                               credit_code: str) -> Department:
+    """Set (or clear) a department's own credit code, which the 双公示 export writes as the
+    deciding authority's and the data source's code (CF_CFJGDM / CF_SJLYDM, XK_XKJGDM /
+    XK_LYDWDM); audited with the code before and after."""
+    _require_admin(actor)
+    credit_code = _checked_credit_code(credit_code)
+    department = Department.objects.select_for_update().get(pk=department.pk)
+    before = department.credit_code
+    department.credit_code = credit_code
+    department.save(update_fields=["credit_code"])
+    record_event(actor=actor, action="department.credit_code", target=department,
+                 before={"credit_code": before}, after={"credit_code": credit_code})
     return department
 
 

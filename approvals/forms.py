@@ -133,12 +133,20 @@ class FeedbackForm(forms.Form):
         return [self[name] for name in LICENCE_FIELD_NAMES] if self.is_licence else []
 
 
+#: The check page shows the correction and the revocation form together (and both have a
+#: `reason`): each form's own `auto_id` keeps every HTML id on the page unique (the field
+#: names, and so the POST data, stay as they are).
+LICENCE_CORRECT_AUTO_ID = "id_licence_correct_%s"
+LICENCE_REVOKE_AUTO_ID = "id_licence_revoke_%s"
+
+
 class LicenceCorrectionForm(forms.Form):
     """The licence decision's fields, filled with the version in force, and the reason."""
 
     def __init__(self, *args: Any, decision: LicenceDecision, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {name: getattr(decision, name)
                                       for name in LICENCE_FIELD_NAMES})
+        kwargs.setdefault("auto_id", LICENCE_CORRECT_AUTO_ID)
         super().__init__(*args, **kwargs)
         self.fields.update(licence_fields(matter=decision.credit_check.matter))
         self.fields["outcome"].disabled = True
@@ -154,8 +162,15 @@ class LicenceCorrectionForm(forms.Form):
 
 
 class LicenceRevokeForm(forms.Form):
+    """The reason for revoking the licence decision in force (its ids apart from the
+    correction form's on the same page)."""
+
     reason = CleanCharField(label=_("Reason for the revocation"), max_length=COMMENT,
                             multiline=True, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", LICENCE_REVOKE_AUTO_ID)
+        super().__init__(*args, **kwargs)
 
 
 class VerifyForm(forms.Form):

@@ -52,12 +52,12 @@ from records.models import CreditRecord, Polarity, RecordState
 CF_EXPORT_HEADER = [
     "CF_WSH", "CF_XDR_MC", "CF_XDR_LB", "CF_XDR_SHXYM", "CF_XDR_ZJLX", "CF_XDR_ZJHM",
     "CF_FRDB", "CF_WFXW", "CF_SY", "CF_YJ", "CF_CFLB", "CF_NR", "CF_NR_FK", "CF_JDRQ", "CF_YXQ",
-    "CF_GSJZQ", "CF_CFJG", "CF_SJLY", "CF_ZT", "BZ",
+    "CF_GSJZQ", "CF_CFJG", "CF_CFJGDM", "CF_SJLY", "CF_SJLYDM", "CF_ZT", "BZ",
 ]
 XK_EXPORT_HEADER = [
     "XK_XDR_MC", "XK_XDR_LB", "XK_XDR_SHXYM", "XK_XDR_ZJLX", "XK_XDR_ZJHM", "XK_FRDB",
     "XK_XKWS", "XK_WSH", "XK_XKLB", "XK_XKZS", "XK_XKBH", "XK_NR", "XK_JDRQ", "XK_YXQZ",
-    "XK_YXQZI", "XK_XKJG", "XK_ZT", "XK_LYDW", "BZ",
+    "XK_YXQZI", "XK_XKJG", "XK_XKJGDM", "XK_ZT", "XK_LYDW", "XK_LYDWDM", "BZ",
 ]
 #: 许可类别 as the XK set writes it (XK_XKLB), by `approvals.LicenceCategory` value.
 XK_CATEGORY_WORDS = {"ordinary": "普通", "franchise": "特许", "recognition": "认可",
@@ -200,7 +200,10 @@ def row_values(record: CreditRecord, action: str, categories: dict[str, str]) ->
         "CF_NR_FK": _wan(record.amount), "CF_JDRQ": record.decided_on.isoformat(),
         "CF_YXQ": record.publicity_ends_on.isoformat(),
         "CF_GSJZQ": record.publicity_ends_on.isoformat(),
-        "CF_CFJG": record.source_department.name, "CF_SJLY": record.source_department.name,
+        "CF_CFJG": record.source_department.name,
+        "CF_CFJGDM": record.source_department.credit_code,
+        "CF_SJLY": record.source_department.name,
+        "CF_SJLYDM": record.source_department.credit_code,
         "CF_ZT": STATUS_REVOKED if action == ExportAction.REVOCATION else STATUS_VALID,
         "BZ": remark.strip("：") if remark.endswith("：") else remark,
     }
@@ -231,11 +234,33 @@ def licence_row_values(decision: LicenceDecision, action: str) -> list[str]:
         "XK_NR": decision.content, "XK_JDRQ": decision.decided_on.isoformat(),
         "XK_YXQZ": decision.valid_from.isoformat() if decision.valid_from else "",
         "XK_YXQZI": decision.valid_until.isoformat() if decision.valid_until else "",
-        "XK_XKJG": check.department.name, "XK_LYDW": check.department.name,
+        "XK_XKJG": check.department.name, "XK_XKJGDM": check.department.credit_code,
+        "XK_LYDW": check.department.name, "XK_LYDWDM": check.department.credit_code,
         "XK_ZT": STATUS_REVOKED if action == ExportAction.REVOCATION else STATUS_VALID,
         "BZ": "；".join(filter(None, [prefix, f"信用措施：{measures}" if measures else ""])),
     }
     return [values[h] for h in XK_EXPORT_HEADER]
+
+
+def authority(item: CreditRecord | LicenceDecision) -> Department:
+    """The department a row names as deciding authority and data source: the record's source
+    department (CF), the check's department (XK)."""
+    if isinstance(item, LicenceDecision):
+        return item.credit_check.department
+    return item.source_department
+
+
+def without_credit_code(items: list[tuple[Any, str]]) -> list[tuple[Department, int]]:
+    """The departments of pending rows that have no credit code yet, with how many of the
+    rows each holds back: the 双公示 sets need the authority's and the source's 统一社会信用代码
+    (CF_CFJGDM / CF_SJLYDM, XK_XKJGDM / XK_LYDWDM), so such rows wait (and the export page
+    says why) instead of going out in an invalid file."""
+    held: dict[int, tuple[Department, int]] = {}
+    for item, _action in items:
+        department = authority(item)
+        if not department.credit_code:
+            held[department.pk] = (department, held.get(department.pk, (department, 0))[1] + 1)
+    return sorted(held.values(), key=lambda pair: pair[0].code)
 
 
 def row_checksum(values: list[str]) -> str:
@@ -277,14 +302,20 @@ def export_prepare(*, actor: User, encoding: str = "utf-8", kind: str = FeedKind
         if not only:
             raise Conflict("nothing_failed", _("Nothing in batch %(b)s failed; there is nothing "
                                                "to re-send.") % {"b": resend_of.number})
+    items: list[tuple[Any, str]] = (list(pending_licences(only=only)) if licences
+                                     else list(pending(only=only)))
+    held = without_credit_code(items)
+    ready = [(item, action) for item, action in items if authority(item).credit_code]
+    if held and not ready:
+        raise Conflict("missing_credit_code", _missing_code_message(held), field="kind")
     rows: list[tuple[Any, str, list[str]]]
     if licences:
         rows = [(decision, action, licence_row_values(decision, action))
-                for decision, action in pending_licences(only=only)]
+                for decision, action in ready]
     else:
         categories = _categories()
         rows = [(record, action, row_values(record, action, categories))
-                for record, action in pending(only=only)]
+                for record, action in ready]
     if not rows:
         if resend_of is not None:
             raise Conflict("already_resent", _("Everything that failed in %(b)s has been sent "
@@ -318,8 +349,23 @@ def export_prepare(*, actor: User, encoding: str = "utf-8", kind: str = FeedKind
         "kind": kind, "rows": len(rows), "sha256": batch.file_sha256, "encoding": encoding,
         "resend_of": resend_of.number if resend_of else None,
         "actions": {a: sum(1 for _r, act, _v in rows if act == a) for a in ExportAction.values},
+        "held_back": {department.code: n for department, n in held},
     })
     return batch
+
+
+def _missing_code_message(held: list[tuple[Department, int]]) -> str:
+    """Why rows wait: the departments without a credit code, each with its count."""
+    return _("%(n)d rows wait because their department has no unified social credit code: "
+             "%(departments)s. An administrator enters it under 部门 (department).") % {
+        "n": sum(n for _department, n in held),
+        "departments": "、".join(f"{department.name}（{n}）" for department, n in held)}
+
+
+def missing_code_warning(items: list[tuple[Any, str]]) -> str:
+    """The export page's warning for the pending rows held back, or "" when none is."""
+    held = without_credit_code(items)
+    return _missing_code_message(held) if held else ""
 
 
 def document_field(batch: ExportBatch) -> str:

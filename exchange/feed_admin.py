@@ -95,7 +95,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ReadOnlyAdmin):
     list_display = ["number", "kind", "field_set", "file_name", "source", "state", "rows",
-                    "created", "duplicates", "corrections", "started_at"]
+                    "created", "duplicates", "corrections", "revocations", "started_at"]
     list_filter = ["state", "kind", "source"]
     search_fields = ["number", "file_name", "file_sha256"]
 

@@ -88,6 +88,8 @@ class ImportBatch(models.Model):
     created = models.PositiveIntegerField(_("created"), default=0)
     duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
     corrections = models.PositiveIntegerField(_("corrections"), default=0)
+    #: rows that revoked what they named: revocation requests opened, licence facts revoked
+    revocations = models.PositiveIntegerField(_("revocations"), default=0)
     rejected = models.JSONField(_("rejected rows"), default=list)
     started_at = models.DateTimeField(_("started at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -103,7 +105,8 @@ class ImportBatch(models.Model):
     def summary(self) -> dict[str, object]:
         """The counts in the one shape the command, the page and the tests share."""
         return {"rows": self.rows, "created": self.created, "duplicates": self.duplicates,
-                "corrections": self.corrections, "rejected": list(self.rejected)}
+                "corrections": self.corrections, "revocations": self.revocations,
+                "rejected": list(self.rejected)}
 
 
 class RowOutcome(models.TextChoices):
@@ -112,6 +115,7 @@ class RowOutcome(models.TextChoices):
     DUPLICATE = "duplicate", _("Duplicate")
     CORRECTION = "correction", _("Correction")
     REVOCATION = "revocation", _("Revocation requested")
+    REVOKED = "revoked", _("Licence fact revoked")
     REJECTED = "rejected", _("Rejected")
 
 

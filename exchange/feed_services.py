@@ -31,19 +31,23 @@ from accounts.models import Department, Role, User
 from accounts.services import department_create, user_create
 from audit.services import record_event
 from common import clock
-from common.errors import Conflict, PermissionDeniedError, ServiceError, ValidationFailed
+from common.errors import Conflict, ServiceError, ValidationFailed
 from exchange import feeds
 from exchange.feed_models import (
     ClassificationRequest,
     ImportBatch,
     ImportedRow,
-    RevocationRequest,
     RowOutcome,
 )
 from exchange.mapping import Mapper
+from exchange.revocations import (
+    apply_revocation,
+    licence_fact_granted,
+    licence_fact_latest,
+)
 from records import bulk
 from records.models import CreditRecord, RecordState
-from records.services import record_correct, record_create, record_reject, record_revoke
+from records.services import record_correct, record_create
 from subjects.models import Category, Subject
 from subjects.services import subject_create
 
@@ -209,7 +213,7 @@ def run_import(*, actor: User, source: Department, data: bytes, file_name: str,
         parsed = parse(data)
     except feeds.FeedFileError as exc:
         return ImportResult(None, {"rows": 0, "created": 0, "duplicates": 0, "corrections": 0,
-                                   "rejected": [exc.as_row()]})
+                                   "revocations": 0, "rejected": [exc.as_row()]})
     kind, field_set = parsed.kind, parsed.field_set
     if max_rows is not None and parsed.at_most > max_rows and parsed.count > max_rows:
         raise ValidationFailed(
@@ -256,6 +260,7 @@ def _store_batch(*, actor: User, source: Department, sha: str, file_name: str, s
     if summary is not None:
         batch.rows, batch.created = summary["rows"], summary["created"]
         batch.duplicates, batch.corrections = summary["duplicates"], summary["corrections"]
+        batch.revocations = summary["revocations"]
         batch.rejected, batch.finished_at = summary["rejected"], clock.now()
     batch.save()
     record_event(actor=actor, action="exchange.preview" if summary else "exchange.import_start",
@@ -271,8 +276,9 @@ def _close_batch(*, actor: User, batch: ImportBatch) -> ImportBatch:
     counts = dict(batch.row_set.values_list("outcome").annotate(n=Count("id")))
     batch.created = counts.get(RowOutcome.CREATED, 0) + counts.get(RowOutcome.FACT, 0)
     batch.duplicates = counts.get(RowOutcome.DUPLICATE, 0)
-    batch.corrections = counts.get(RowOutcome.CORRECTION, 0) + counts.get(
-        RowOutcome.REVOCATION, 0)  # a revocation is a correction of the decision (撤销)
+    batch.corrections = counts.get(RowOutcome.CORRECTION, 0)
+    # a revocation requested for review, or a licence fact revoked at once (`revocations`)
+    batch.revocations = counts.get(RowOutcome.REVOCATION, 0) + counts.get(RowOutcome.REVOKED, 0)
     rejected = batch.row_set.filter(outcome=RowOutcome.REJECTED).order_by("row_number", "id")
     batch.rejected = [entry for r in rejected for entry in r.payload.get("_errors", [])]
     batch.rows = sum(counts.values())
@@ -298,7 +304,7 @@ def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress
     row (each row its own savepoint, so a refused row leaves nothing behind).
 
     """
-    counts = {"rows": 0, "created": 0, "duplicates": 0, "corrections": 0}
+    counts = {"rows": 0, "created": 0, "duplicates": 0, "corrections": 0, "revocations": 0}
     rejected: list[dict[str, Any]] = []
     preview: list[dict[str, Any]] = []
     set_based = parsed.prepare is not None and SET_BASED
@@ -340,7 +346,7 @@ def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress
 
 _COUNT_KEYS = {RowOutcome.CREATED: "created", RowOutcome.FACT: "created",
                RowOutcome.DUPLICATE: "duplicates", RowOutcome.CORRECTION: "corrections",
-               RowOutcome.REVOCATION: "corrections"}
+               RowOutcome.REVOCATION: "revocations", RowOutcome.REVOKED: "revocations"}
 _LEDGER_COLUMNS = ("batch_id", "row_number", "kind", "source_id", "document_number",
                    "content_hash", "payload", "outcome", "reason", "record_id", "subject_id")
 
@@ -612,7 +618,10 @@ def _prepare(ctx: ImportContext, row: feeds.FeedRow) -> bulk.Candidate | None:
 def _apply(ctx: ImportContext, row: feeds.FeedRow
            ) -> tuple[str, CreditRecord | None, Subject | None]:
     if row.is_revocation:
-        return _revocation(ctx, row)
+        return apply_revocation(actor=ctx.actor, source=ctx.source, batch=ctx.batch,
+                                kind=ctx.kind, row_number=row.row_number,
+                                document_number=row.document_number,
+                                reason=row.values.get("remark") or "")
     subject = _subject(ctx, row)
     match = _match(ctx, row)
     if match.record_type is None:
@@ -622,12 +631,19 @@ def _apply(ctx: ImportContext, row: feeds.FeedRow
 
 def _licence_fact(ctx: ImportContext, row: feeds.FeedRow) -> str:
     """A licence kept as a neutral fact: the ledger is its store; a changed licence is a new
-    ledger line marked as a correction of the earlier one."""
-    previous = (ImportedRow.objects.filter(
-        source=ctx.source, kind=ctx.kind, document_number=row.document_number,
-        outcome__in=[RowOutcome.FACT, RowOutcome.CORRECTION]).order_by("-id").first())
+    ledger line marked as a correction of the earlier one. Once revoked (`exchange.revocations`)
+    the same grant again is a duplicate and a changed one is refused: a revoked licence is not
+    revived by a correction."""
+    previous = licence_fact_latest(source=ctx.source, document_number=row.document_number)
     if previous is None:
         return RowOutcome.FACT
+    if previous.outcome == RowOutcome.REVOKED:
+        granted = licence_fact_granted(source=ctx.source, document_number=row.document_number)
+        if granted is not None and granted.content_hash == row.content_hash():
+            return RowOutcome.DUPLICATE
+        raise Conflict("revoked", _("The licence with document number %(n)s was revoked; a "
+                                    "changed row cannot correct it.")
+                       % {"n": row.document_number}, field="document_number")
     if previous.content_hash == row.content_hash():
         return RowOutcome.DUPLICATE
     return RowOutcome.CORRECTION
@@ -684,81 +700,6 @@ def apply_record(*, actor: User, source: Department, subject: Subject, document_
                        field="document_number")
     return RowOutcome.CORRECTION, record_correct(actor=actor, record=latest, reason=reason,
                                                  **changes)
-
-
-def _revocation(ctx: ImportContext, row: feeds.FeedRow
-                ) -> tuple[str, CreditRecord | None, Subject | None]:
-    """A penalty row with CF_ZT = 2: the decision (same source, same document number) was
-    revoked. Never a new bad record: a revocation request on the matching record, which a
-    reviewer other than the importer decides (`revocation_decide`); the same revocation again
-    is a duplicate. Refused, with the reason, when nothing matches or the record cannot be
-    revoked."""
-    number = row.document_number
-    latest = (CreditRecord.objects.filter(source_department=ctx.source, document_number=number)
-              .exclude(state=RecordState.REJECTED).select_related("subject")
-              .order_by("-version").first())
-    if latest is None:
-        raise Conflict("nothing_to_revoke",
-                       _("The row revokes decision %(n)s, but no record with that document "
-                         "number from this source exists; nothing was revoked.")
-                       % {"n": number}, field="document_number")
-    if latest.state == RecordState.REVOKED:
-        return RowOutcome.DUPLICATE, latest, latest.subject
-    if RevocationRequest.objects.filter(record=latest,
-                                        state=RevocationRequest.State.PENDING).exists():
-        return RowOutcome.DUPLICATE, latest, latest.subject
-    if latest.state not in (RecordState.EFFECTIVE, RecordState.SUBMITTED):
-        raise Conflict("not_revocable",
-                       _("The record with document number %(n)s is %(s)s; a revocation cannot "
-                         "apply to it.") % {"n": number, "s": latest.get_state_display()},
-                       field="document_number")
-    request = RevocationRequest.objects.create(
-        record=latest, batch=ctx.batch, row_number=row.row_number,
-        reason=(row.values.get("remark") or "")[:2000], requested_by=ctx.actor,
-        requested_at=clock.now())
-    record_event(actor=ctx.actor, action="exchange.revocation_request", target=latest,
-                 after={"request": request.pk, "batch": ctx.batch.number,
-                        "row": row.row_number, "reason": request.reason})
-    return RowOutcome.REVOCATION, latest, latest.subject
-
-
-@transaction.atomic
-def revocation_decide(*, actor: User, request: RevocationRequest, approve: bool,
-                      comment: str = "") -> RevocationRequest:
-    """A reviewer decides a revocation a feed asked for (four eyes: never the importer).
-
-    Approved: an effective record is revoked (`records.services.record_revoke`, kept, shown as
-    revoked); a record still under review is rejected with the revocation as its reason
-    (`record_reject`), so it never becomes effective. Refused: the record stays as it is and the
-    reason is kept.
-    """
-    permissions.require(permissions.can_review_records(actor), _("review revocations"))
-    request = RevocationRequest.objects.select_for_update().get(pk=request.pk)
-    if request.state != RevocationRequest.State.PENDING:
-        raise Conflict("already_decided", _("This revocation has already been decided."))
-    if actor.pk == request.requested_by_id:
-        raise PermissionDeniedError(
-            "four_eyes", _("You imported this revocation; another reviewer must decide on it."))
-    comment = (comment or "").strip()
-    if not approve and not comment:
-        raise ValidationFailed("required", _("Give the reason for refusing the revocation."),
-                               field="comment")
-    if approve:
-        reason = comment or request.reason or _("Revoked by the source department (双公示 "
-                                                "feed %(b)s, row %(r)d).") % {
-            "b": request.batch.number, "r": request.row_number}
-        record = request.record
-        if record.state == RecordState.SUBMITTED:
-            record_reject(actor=actor, record=record, comment=reason)
-        else:
-            record_revoke(actor=actor, record=record, reason=reason)
-    request.state = (RevocationRequest.State.APPROVED if approve
-                     else RevocationRequest.State.REFUSED)
-    request.decided_by, request.decided_at, request.comment = actor, clock.now(), comment
-    request.save(update_fields=["state", "decided_by", "decided_at", "comment"])
-    record_event(actor=actor, action="exchange.revocation_decided", target=request.record,
-                 after={"request": request.pk, "state": request.state, "comment": comment})
-    return request
 
 
 def _differs(old: Any, new: Any) -> bool:

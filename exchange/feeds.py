@@ -84,7 +84,8 @@ SET_MARKERS: dict[str, dict[str, set[str]]] = {
 }
 
 REQUIRED = ("document_number", "name", "decided_on")
-#: CF_ZT values that mean "revoked" (撤销): 2 as the feeds write it (also as 2.0 from XLSX).
+#: CF_ZT / XK_ZT values that mean "revoked" (撤销), in the current and the 2016 sets alike
+#: (REFERENCE.md §5.1: 1 = 有效, 2 = 撤销): 2 as the feeds write it (also as 2.0 from XLSX).
 REVOKED = {"2", "2.0"}
 MAX_TEXT = 2000
 
@@ -142,8 +143,9 @@ class FeedRow:
 
     @property
     def is_revocation(self) -> bool:
-        """A penalty row whose status (CF_ZT) is 2: the decision was revoked (撤销)."""
-        return self.kind == "CF" and str(self.values.get("status") or "").strip() in REVOKED
+        """A row whose status (CF_ZT / XK_ZT) is 2: the decision was revoked (撤销); it
+        revokes what it names (`exchange.revocations`) and never creates a record."""
+        return str(self.values.get("status") or "").strip() in REVOKED
 
 
 # --- reading the file -------------------------------------------------------------------------

@@ -266,6 +266,9 @@ class ImportSummaryOut(Schema):
     created: int
     duplicates: int
     corrections: int
+    revocations: int = Field(description=_(
+        "Rows that revoked what they named (CF_ZT / XK_ZT = 2): revocation requests opened for "
+        "review, licence facts revoked."))
     rejected: list[RejectedRow]
     batch: str | None = Field(None, description=_("The import batch (null for a dry run)."))
 

@@ -41,6 +41,7 @@ from exchange.exports import (
     export_mark_sent,
     export_prepare,
     export_reject,
+    missing_code_warning,
     pending,
     pending_licences,
     verify_batch,
@@ -53,8 +54,9 @@ from exchange.feed_models import (
     ImportBatch,
     RevocationRequest,
 )
-from exchange.feed_services import classification_resolve, import_feed, revocation_decide
+from exchange.feed_services import classification_resolve, import_feed
 from exchange.feeds import estimate_rows
+from exchange.revocations import revocation_decide
 from exchange.sheets import import_sheet, template_sheets
 
 
@@ -259,9 +261,10 @@ def batch_errors(request: HttpRequest, number: str) -> HttpResponse:
     header = [_("Row"), _("Column"), _("Reason")]
     rows = [(e["row"], e["field"], e["reason"]) for e in batch.rejected]
     summary = _("%(file)s: %(rows)d rows, %(created)d created, %(dup)d duplicates, "
-                "%(corr)d corrections, %(rej)d errors") % {
+                "%(corr)d corrections, %(rev)d revocations, %(rej)d errors") % {
         "file": batch.file_name, "rows": batch.rows, "created": batch.created,
-        "dup": batch.duplicates, "corr": batch.corrections, "rej": len(batch.rejected)}
+        "dup": batch.duplicates, "corr": batch.corrections, "rev": batch.revocations,
+        "rej": len(batch.rejected)}
     return xlsx_response(f"{batch.number}-errors.xlsx",
                          Sheet(_("Rejected rows"), header, rows, preface=[summary],
                                widths=[8, 18, 80]))
@@ -319,10 +322,13 @@ def export_list(request: HttpRequest) -> HttpResponse:
                 messages.info(request, _("Nothing is waiting to be exported."))
                 return redirect("exchange:exports")
             return redirect("exchange:export", number=batch.number)
-    waiting = [(record, ExportAction(action).label) for record, action in pending()]
+    pending_records, pending_decisions = pending(), pending_licences()
+    waiting = [(record, ExportAction(action).label) for record, action in pending_records]
     licences = [(decision, ExportAction(action).label)
-                for decision, action in pending_licences()]
+                for decision, action in pending_decisions]
     return render(request, "exchange/exports.html", {
+        "missing_code": missing_code_warning(pending_records),
+        "missing_licence_code": missing_code_warning(pending_decisions),
         "form": form, "batches": ExportBatch.objects.select_related("created_by")[:50],
         "waiting": waiting[:100], "waiting_count": len(waiting),
         "waiting_licences": licences[:100], "waiting_licence_count": len(licences)},

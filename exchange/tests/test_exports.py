@@ -80,7 +80,7 @@ def read(batch) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(bytes(batch.content).decode(encoding))))
 
 
-def test_batch_content_checksums_and_states(decisions, reviewer, lead_clerk):
+def test_batch_content_checksums_and_states(decisions, reviewer, lead_clerk, lead_department):
     with pytest.raises(PermissionDeniedError):
         export_prepare(actor=lead_clerk)
     batch = export_prepare(actor=reviewer)
@@ -92,6 +92,9 @@ def test_batch_content_checksums_and_states(decisions, reviewer, lead_clerk):
     assert rows[2]["CF_XDR_LB"] == "自然人" and rows[2]["CF_XDR_ZJHM"] == ff.id_number(3)
     assert rows[2]["CF_NR_FK"] == "0.30005"
     assert {r["CF_ZT"] for r in rows} == {"1"}
+    # the deciding authority and the data source, by name and by their credit code
+    assert {(r["CF_CFJG"], r["CF_CFJGDM"], r["CF_SJLY"], r["CF_SJLYDM"]) for r in rows} == {
+        (lead_department.name, "113501000035000196", lead_department.name, "113501000035000196")}
     assert batch.row_set.count() == 3 and len({r.checksum for r in batch.row_set.all()}) == 3
     assert verify_batch(batch)["intact"]
     assert export_prepare(actor=reviewer) is None  # nothing pending: a prepared batch counts
@@ -176,7 +179,7 @@ def test_round_trip_into_a_fresh_database(decisions, reviewer, tmp_path):
         files.append(path)
     results, rows = _fresh_import(tmp_path, files)
     assert results[0] == {"rows": 3, "created": 3, "duplicates": 0, "corrections": 0,
-                          "rejected": []}
+                          "revocations": 0, "rejected": []}
     assert results[1]["duplicates"] == 3 and results[1]["created"] == 0  # the GBK copy
     expected = sorted(
         (r.document_number, r.subject.code, r.subject.name, r.record_type.code,
@@ -218,3 +221,39 @@ def test_export_pages(decisions, reviewer, lead_clerk):
     assert resent.row_count == 1 and resent.encoding == "utf-8"
     detail = client.get(f"/exchange/exports/{resent.number}/")
     assert batch.number in detail.content.decode()
+
+
+def test_department_without_credit_code_is_held_back_with_a_chinese_warning(
+        decisions, reviewer, admin_user, clerk, other_department, lead_department):
+    """CF_CFJGDM / CF_SJLYDM need the department's 统一社会信用代码: a department without one
+    holds its rows back (they stay pending) and the export page says which and why, instead
+    of an invalid file."""
+    from django.test import Client
+
+    from accounts.services import department_set_credit_code
+
+    department_set_credit_code(actor=admin_user, department=other_department, credit_code="")
+    record = record_create(actor=clerk, subject=decisions[0].subject,
+                           record_type=RecordType.objects.get(code="penalty_warning"),
+                           occurred_on=dt.date(2024, 5, 1), decided_on=dt.date(2024, 5, 2),
+                           document_number="房管股罚〔2024〕1号", submit=True)
+    record_approve(actor=reviewer, record=record)
+    client = Client()
+    client.force_login(reviewer)
+    page = client.get("/exchange/exports/").content.decode()
+    assert "1行暂不导出，因为所属部门尚未填写统一社会信用代码：房地产市场管理股（1）" in page
+    batch = export_prepare(actor=reviewer)
+    assert [r["CF_WSH"] for r in read(batch)] == [f"县住建罚〔2024〕{n}号" for n in (1, 2, 3)]
+    assert [r.document_number for r, _a in pending()] == ["房管股罚〔2024〕1号"]  # still waiting
+    # only held-back rows left: refused with the reason, on the page too, no empty file
+    with pytest.raises(Conflict) as refused:
+        export_prepare(actor=reviewer)
+    assert "房地产市场管理股（1）" in str(refused.value.message)
+    response = client.post("/exchange/exports/", {"kind": "CF", "encoding": "utf-8"})
+    assert response.status_code == 409 and "暂不导出" in response.content.decode()
+    # once the code is entered, the row goes out with it
+    department_set_credit_code(actor=admin_user, department=other_department,
+                               credit_code=" 1135 0100 0035 0002 71 ")
+    [row] = read(export_prepare(actor=reviewer))
+    assert (row["CF_CFJGDM"], row["CF_SJLYDM"]) == ("113501000035000271",) * 2
+    assert "暂不导出" not in client.get("/exchange/exports/").content.decode()

@@ -229,7 +229,8 @@ def test_licences_are_neutral_facts_or_mapped_good_records(tmp_path, catalogue, 
     rows = [ff.licence(1), ff.licence(2)]
     result, _ = run_command(tmp_path, "xk.csv", ff.csv_file(ff.XK_CURRENT, rows, "gbk"),
                             "--source", source.code)
-    assert result == {"rows": 2, "created": 2, "duplicates": 0, "corrections": 0, "rejected": []}
+    assert result == {"rows": 2, "created": 2, "duplicates": 0, "corrections": 0,
+                      "revocations": 0, "rejected": []}
     assert not CreditRecord.objects.exists()  # the shipped table keeps licences as facts
     again, _ = run_command(tmp_path, "xk.xlsx", ff.xlsx_file(ff.XK_CURRENT, rows, ["XK_JDRQ"]),
                            "--source", source.code)

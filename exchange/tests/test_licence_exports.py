@@ -101,6 +101,9 @@ def test_xk_batch_content_checksums_and_states(licences, reviewer, lead_clerk):
     assert (one["XK_JDRQ"], one["XK_YXQZ"], one["XK_YXQZI"]) == (
         "2026-03-03", "2026-03-03", "2027-03-02")
     assert one["XK_ZT"] == "1" and one["XK_XKJG"] == licences["one"].department.name
+    assert one["XK_LYDW"] == licences["one"].department.name
+    assert one["XK_XKJGDM"] == one["XK_LYDWDM"] == licences["one"].department.credit_code
+    assert len(one["XK_XKJGDM"]) == 18
     measures = [m.name for m in licences["one"].measures.all()]
     assert one["BZ"] == "信用措施：" + "、".join(measures)
     assert open_ended["XK_YXQZI"] == ""  # no expiry
@@ -188,7 +191,7 @@ def test_round_trip_into_a_fresh_database(licences, reviewer, tmp_path):
         files.append(path)
     results, facts_in = _fresh_import(tmp_path, files)
     assert results[0] == {"rows": 2, "created": 2, "duplicates": 0, "corrections": 0,
-                          "rejected": []}
+                          "revocations": 0, "rejected": []}
     assert results[1]["duplicates"] == 2 and results[1]["created"] == 0  # the GBK copy
     exported = LicenceDecision.objects.filter(
         credit_check__in=[licences["one"], licences["open"]]).order_by("document_number")

@@ -60,7 +60,8 @@ class Command(BaseCommand):
                 f"{path.name}: {result.kind} {result.field_set} {result.file_format} "
                 f"{result.encoding} ({what}) — rows {summary['rows']}, created "
                 f"{summary['created']}, duplicates {summary['duplicates']}, corrections "
-                f"{summary['corrections']}, rejected {len(summary['rejected'])}")
+                f"{summary['corrections']}, revocations {summary['revocations']}, rejected "
+                f"{len(summary['rejected'])}")
             for entry in summary["rejected"]:
                 self.stdout.write(f"  row {entry['row']} {entry['field']}: {entry['reason']}")
         if not result.kind:  # the file as a whole could not be read
