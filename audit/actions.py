@@ -66,6 +66,8 @@ ACTION_LABELS: dict[str, Any] = {
     "scoring.model_retire": _("Scoring model retired"),
     "scoring.what_if": _("What-if run over a draft model"),
     "scoring.regrade": _("Subjects re-graded"),
+    "scoring.prune_batches": _("Old evaluation batches pruned"),
+    "scoring.regrade_subjects": _("Subjects re-graded after their basis changed"),
     # supervision
     "supervision.measure_update": _("Supervision measure changed"),
     "supervision.measures_install": _("Default supervision measures installed"),

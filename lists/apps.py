@@ -21,6 +21,12 @@ class ListsConfig(AppConfig):
         # after every procedure of the day: re-grade the subjects whose basis changed
         register("scoring.basis_changed", deadlines.regrade_changed_basis, stage=1)
 
+        # a red-list criterion looks back over N batches: retention keeps at least that many
+        from lists.selectors import red_list_history_needed
+        from scoring.retention import register_minimum_history
+
+        register_minimum_history(red_list_history_needed)
+
         from lists.eligibility import key_supervision_subject_ids  # the draw's strictest stratum
         from supervision.sources import register_key_supervision_source
 

@@ -128,6 +128,13 @@ def _scoring_models() -> tuple[Any, Any, Any] | None:
         return None
 
 
+def red_list_history_needed(category: str) -> int:
+    """How many evaluation batches of the category (the current one included) the red-list
+    criteria in use look back over (`red_list_candidates`): scoring's retention keeps them."""
+    return max(RedListCriterion.objects.filter(category=category, is_active=True)
+               .values_list("consecutive_batches", flat=True), default=0)
+
+
 def lowest_grade_subjects(*, subject_ids: Iterable[int] | None = None) -> dict[int, str]:
     """Subjects whose current grade is their model's lowest: the last threshold grade, or a
     veto-only grade (e.g. a black-list veto), which ranks below every threshold grade."""

@@ -25,6 +25,7 @@ from portal import conf, selectors
 from portal.models import NOTICE_KINDS, VerifiableDocument
 from records.models import RecordState
 from scoring import selectors as scoring_selectors
+from scoring.models import BatchStatus
 from subjects.models import Subject
 
 
@@ -120,15 +121,20 @@ def notice_status(*, document: VerifiableDocument, today: dt.date) -> Status:
     return valid
 
 
-def _explanation_as_of(subject: Subject, as_of: dt.date) -> Any:
-    """The explanation of the grade in force on `as_of`: the newest complete batch computed on
-    or before that day (the current batch when the report is as of today)."""
+def _explanation_as_of(subject: Subject, as_of: dt.date) -> tuple[Any, Any]:
+    """The explanation of the grade in force on `as_of` (the newest complete batch computed on
+    or before that day; the current batch when the report is as of today), and the batch in
+    force that day if the retention rule has since pruned it (then no explanation: the report
+    says the grades of that day are no longer kept, rather than quote an older grade)."""
     if as_of >= clock.today():
-        return scoring_selectors.explanation(subject=subject)
+        return scoring_selectors.explanation(subject=subject), None
+    in_force = scoring_selectors.batch_in_force_on(category=subject.category, as_of=as_of)
+    if in_force is not None and in_force.status == BatchStatus.PRUNED:
+        return None, in_force
     for evaluation in scoring_selectors.grade_history(subject=subject):
         if evaluation.batch.as_of <= as_of:
-            return scoring_selectors.explanation(subject=subject, batch=evaluation.batch)
-    return None
+            return scoring_selectors.explanation(subject=subject, batch=evaluation.batch), None
+    return None, None
 
 
 def credit_report_context(*, document: VerifiableDocument) -> dict[str, Any]:
@@ -137,7 +143,7 @@ def credit_report_context(*, document: VerifiableDocument) -> dict[str, Any]:
     records = list(selectors.public_records(subject=subject, as_of=as_of))
     # The grade counts every effective record; a line that rests on a record which is not
     # public names its type only, never its document number (the report is handed to others).
-    explanation = _explanation_as_of(subject, as_of)
+    explanation, pruned_batch = _explanation_as_of(subject, as_of)
     return {
         "document": document,
         "subject": subject,
@@ -145,6 +151,7 @@ def credit_report_context(*, document: VerifiableDocument) -> dict[str, Any]:
         "phone": selectors.mask_phone(subject.contact_phone) if subject.contact_phone else "",
         "former_names": selectors.former_names(subject=subject),
         "explanation": explanation,
+        "pruned_batch": pruned_batch,
         "public_ids": {r.pk for r in records},
         "records": records,
         "lists": selectors.subject_lists(subject=subject, as_of=as_of),

@@ -114,6 +114,8 @@ class BatchStatus(models.TextChoices):
     BUILDING = "building", _("Building")
     COMPLETE = "complete", _("Complete")
     FAILED = "failed", _("Failed")
+    # rows removed by the retention rule (scoring.retention); the batch row stays for the record
+    PRUNED = "pruned", _("Pruned")
 
 
 class EvaluationBatch(models.Model):

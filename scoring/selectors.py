@@ -120,6 +120,16 @@ def grade_history(*, subject: Subject) -> list[Evaluation]:
     )
 
 
+def batch_in_force_on(*, category: str, as_of: dt.date) -> EvaluationBatch | None:
+    """The category's batch whose grades were in force on `as_of`: the newest complete or
+    pruned (`scoring.retention`) non-simulation batch computed on or before that day. A pruned
+    one no longer holds its rows: a page then says so rather than showing an older grade."""
+    return (EvaluationBatch.objects.select_related("model")
+            .filter(category=category, is_simulation=False, as_of__lte=as_of,
+                    status__in=[BatchStatus.COMPLETE, BatchStatus.PRUNED])
+            .order_by("-as_of", "-started_at", "-id").first())
+
+
 def grade_distribution(*, batch: EvaluationBatch) -> list[tuple[str, int]]:
     """(grade, subjects) in the model's grade order, best first, veto grades last."""
     counts = dict(
@@ -157,10 +167,11 @@ def batches(*, category: str | None = None, include_simulations: bool = False
 
 
 def previous_batch(*, batch: EvaluationBatch) -> EvaluationBatch | None:
-    """The complete batch of the same category computed before this one (by creation)."""
+    """The complete (or since pruned) batch of the same category computed before this one (by
+    creation); a pruned one has no rows left to compare with, which the page says."""
     return (EvaluationBatch.objects.filter(category=batch.category,
-                                           status=BatchStatus.COMPLETE, is_simulation=False,
-                                           pk__lt=batch.pk)
+                                           status__in=[BatchStatus.COMPLETE, BatchStatus.PRUNED],
+                                           is_simulation=False, pk__lt=batch.pk)
             .order_by("-pk").first())
 
 

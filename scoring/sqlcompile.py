@@ -202,17 +202,27 @@ def _round_div(num: str, den: str) -> str:
 class Compiler:
     def __init__(self, *, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,
                  dialect: Dialect, subject_id: int | None = None,
+                 subject_ids: Iterable[int] | None = None,
                  sources: dict[int, str] | None = None) -> None:
         self.plans = plans
         self._sources = sources
         self.catalogue = catalogue
         self.as_of = as_of
         self.d = dialect
-        self.subject_id = subject_id
+        # One subject, or a set of them (the nightly re-grade): index look-ups, CASE chains.
+        if subject_ids is not None:
+            self.subject_ids: list[int] | None = sorted({int(i) for i in subject_ids})
+        else:
+            self.subject_ids = None if subject_id is None else [int(subject_id)]
         self.today = dialect.date(as_of)
         self.agg_source = "agg"  # the per-subject sums: the CTE, or a table built first
         # or: a table built first holding each subject's columns joined with its sums
         self.subject_source: str | None = None
+
+    def subjects_condition(self, column: str) -> str:
+        """The predicate restricting `column` to the subjects of a partial run."""
+        ids = self.subject_ids or []
+        return f"{column} = {ids[0]}" if len(ids) == 1 else _in(column, ids)
 
     # -- weights by kind of source (`[sources]`) --
     @cached_property
@@ -486,8 +496,8 @@ class Compiler:
         if relevant is not None:
             where.append(_in("r.record_type_id", relevant))
         where.append(self.could_count())
-        if self.subject_id is not None:
-            where.append(f"r.subject_id = {int(self.subject_id)}")
+        if self.subject_ids is not None:
+            where.append(self.subjects_condition("r.subject_id"))
         categories = sorted({p.spec.category for p in self.plans})
         where.append(f"s.category IN ({', '.join(self.d.text(c) for c in categories)})")
         rec = (f"rec AS{self.d.not_materialized} (SELECT r.subject_id AS sid, s.category AS cat, "
@@ -558,21 +568,21 @@ class Compiler:
     def record_ctes(self) -> list[str]:
         # One subject (index look-ups, a handful of records): the CASE chains plan faster than
         # a joined table of every (category, type); the weights pay off over millions of rows.
-        if self.d.weights_join and self.subject_id is None:
+        if self.d.weights_join and self.subject_ids is None:
             return self.record_ctes_weighted()
         rec_t = CreditRecord._meta.db_table
         subj_t = Subject._meta.db_table
         # One subject: its records by index. Everyone: one sequential scan of the records,
         # each looking up its subject's category by primary key.
-        noix = "" if self.subject_id is not None else self.d.no_index
+        noix = "" if self.subject_ids is not None else self.d.no_index
         where = [f"{noix}r.state = 'effective'", f"r.decided_on <= {self.today}",
                  "s.id = r.subject_id"]
         relevant = self.relevant_type_ids()
         if relevant is not None:
             where.append(_in("r.record_type_id", relevant))
         where.append(self.could_count())
-        if self.subject_id is not None:
-            where.append(f"r.subject_id = {int(self.subject_id)}")
+        if self.subject_ids is not None:
+            where.append(self.subjects_condition("r.subject_id"))
         categories = sorted({p.spec.category for p in self.plans})
         where.append(f"{noix}s.category IN ({', '.join(self.d.text(c) for c in categories)})")
         rec = (f"rec AS{self.d.not_materialized} (SELECT r.subject_id AS sid, s.category AS cat, "
@@ -702,8 +712,8 @@ class Compiler:
                    else f"0 AS v{j}" for j, _v in vetoes]
         s_cols += [f"{self.indicator_expr(ind)} AS k{m}" for m, ind in inds]
         where = [f"s.category = {self.d.text(spec.category)}"]
-        if self.subject_id is not None:
-            where.append(f"s.id = {int(self.subject_id)}")
+        if self.subject_ids is not None:
+            where.append(self.subjects_condition("s.id"))
         s_cte = (f"p{p}_s AS (SELECT {', '.join(s_cols)} FROM {source} "
                  f"WHERE {' AND '.join(where)}{sf})")
 
@@ -816,6 +826,25 @@ def select_sql(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.d
     with_sql, select = Compiler(plans=plans, catalogue=catalogue, as_of=as_of,
                                 dialect=dialect_for(vendor), subject_id=subject_id).compile()
     return f"{with_sql}\n{select}"
+
+
+def upsert_sql(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,
+               vendor: str, table: str, subject_ids: Iterable[int]) -> str:
+    """Evaluate the given subjects with every plan (each plan's rows go to its `batch_id`) and
+    write them into `table` in ONE statement: a subject's row in that batch is updated, or
+    inserted if the batch has none, with `as_of` as its evaluation date (the nightly re-grade
+    of the subjects whose basis changed, `scoring.engine.regrade_subjects`). Same CASE-chain
+    plan as the one-subject re-grade, restricted by an `IN` list instead of one id.
+    """
+    dialect = dialect_for(vendor)
+    with_sql, select = Compiler(plans=plans, catalogue=catalogue, as_of=as_of,
+                                dialect=dialect, subject_ids=subject_ids).compile()
+    # `WHERE 1 = 1`: SQLite needs it to parse ON CONFLICT after INSERT … SELECT
+    return (f"{with_sql}\nINSERT INTO {table} (batch_id, subject_id, score, grade, veto, as_of) "
+            f"SELECT batch_id, sid, {dialect.cents_to_score('score')}, grade, veto, "
+            f"{dialect.date(as_of)} FROM ({select}) AS fin WHERE 1 = 1 "
+            f"ON CONFLICT (batch_id, subject_id) DO UPDATE SET score = excluded.score, "
+            f"grade = excluded.grade, veto = excluded.veto, as_of = excluded.as_of")
 
 
 def plan_relations(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,

@@ -21,6 +21,7 @@ from scoring import selectors, services
 from scoring.engine import spec_of
 from scoring.forms import AsOfForm, ModelSourceForm, RegradeForm, RetireDecisionForm, RetireForm
 from scoring.models import (
+    BatchStatus,
     EvaluationBatch,
     ModelRetirement,
     ModelStatus,
@@ -224,7 +225,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     distribution = selectors.grade_distribution(batch=batch)
     columns = [g for g, _n in distribution]
     matrix_rows: list[tuple[str, list[int]]] = []
-    if previous is not None:
+    if previous is not None and previous.status == BatchStatus.COMPLETE:
         matrix = selectors.migration_matrix(from_batch=previous, to_batch=batch)
         before = [g for g, _n in selectors.grade_distribution(batch=previous)]
         rows = before + sorted({f for f, _t in matrix} - set(before))

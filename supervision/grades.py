@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import ValidationFailed
 from scoring.models import BatchStatus, CurrentBatch, Evaluation, EvaluationBatch
+from scoring.selectors import batch_in_force_on
 from subjects.models import Category, Subject
 from supervision.models import UNGRADED
 
@@ -25,11 +26,21 @@ def batch_for(*, category: str, as_of: dt.date | None = None) -> EvaluationBatch
     Without `as_of`: the category's current batch (None if the category was never graded, in
     which case every subject is UNGRADED). With `as_of`: the latest complete, non-simulation
     batch computed as of that date or earlier; refused if there is none, since a plan "as of"
-    a date nobody graded would silently sample everyone as ungraded.
+    a date nobody graded would silently sample everyone as ungraded, and refused if the batch
+    in force that day was since pruned (`scoring.retention`).
     """
     if as_of is None:
         pointer = CurrentBatch.objects.filter(category=category).select_related("batch").first()
         return pointer.batch if pointer else None
+    in_force = batch_in_force_on(category=category, as_of=as_of)
+    if in_force is not None and in_force.status == BatchStatus.PRUNED:
+        # an older batch would sample by grades that were no longer in force that day
+        raise ValidationFailed(
+            "batch_pruned",
+            _("The grades of %(category)s in force on %(date)s (computed as of %(computed)s) "
+              "were pruned under the retention rule for old batches; choose a later date.")
+            % {"category": Category(category).label, "date": as_of,
+               "computed": in_force.as_of}, field="as_of")
     batch = (
         EvaluationBatch.objects.filter(category=category, status=BatchStatus.COMPLETE,
                                        is_simulation=False, as_of__lte=as_of)

@@ -201,6 +201,29 @@ def test_nomination_by_rule_needs_enough_batches(catalogue, lead_department, sub
     assert not RedListEntry.objects.exists()
 
 
+def test_retention_keeps_the_batches_a_criterion_looks_back_over(catalogue, lead_department,
+                                                                  subject):
+    """scoring's retention rule (`prune_old_batches`) keeps as many batches as the red-list
+    criteria in use read; a criterion no longer in use no longer holds them."""
+    from scoring.models import EvaluationBatch
+    from scoring.retention import prune_old_batches
+
+    criterion = RedListCriterion.objects.create(category="builder", name="x", top_grade="A",
+                                                consecutive_batches=4, clean_months=36)
+    made = [batch({subject: "A"}, as_of=as_of) for as_of in (
+        dt.date(2024, 12, 1), dt.date(2025, 3, 1), dt.date(2025, 6, 1), dt.date(2025, 9, 1),
+        dt.date(2025, 12, 1))]
+    assert prune_old_batches(keep_previous=0) == 1  # the current one and the three before it
+    assert EvaluationBatch.objects.get(pk=made[0].pk).status == "pruned"
+    _run(MONDAY)
+    assert RedListEntry.objects.filter(subject=subject, source=RedListEntry.Source.RULE).exists()
+    criterion.is_active = False
+    criterion.save()
+    assert prune_old_batches(keep_previous=0) == 3
+    assert [EvaluationBatch.objects.get(pk=b.pk).status for b in made] == [
+        "pruned", "pruned", "pruned", "pruned", "complete"]
+
+
 def _in_force(catalogue, clerk, reviewer, subject) -> RedListEntry:
     entry = _admitted(clerk, reviewer, subject)
     _run(dt.date(2026, 3, 10))

@@ -397,7 +397,7 @@ def test_a_rejected_result_can_be_entered_again(published, clerk, second_reviewe
 
 
 def test_as_of_picks_the_batch_in_force_then(make_subjects, grade, measures, pool,
-                                             reviewer) -> None:
+                                             reviewer, monkeypatch) -> None:
     firms = make_subjects(10)
     old = grade(dict.fromkeys(firms, "D"), as_of=dt.date(2025, 1, 1))
     new = grade(dict.fromkeys(firms, "AAA"), as_of=dt.date(2025, 3, 1))
@@ -408,3 +408,16 @@ def test_as_of_picks_the_batch_in_force_then(make_subjects, grade, measures, poo
     with pytest.raises(ValidationFailed) as exc:
         _draw(reviewer, as_of=dt.date(2024, 12, 31))
     assert exc.value.code == "no_batch"
+    # the batch in force on a day was pruned (scoring.retention): refused, not an older one
+    from scoring import retention
+    from scoring.retention import prune_old_batches
+
+    monkeypatch.setattr(retention, "_minimum_history", [])   # no red-list look-back here
+    middle = grade(dict.fromkeys(firms, "B"), as_of=dt.date(2025, 2, 1))
+    newest = grade(dict.fromkeys(firms, "AAA"), as_of=dt.date(2025, 4, 1))
+    assert prune_old_batches(keep_previous=1) == 1    # `middle`; `old` is named by the plan
+    with pytest.raises(ValidationFailed) as exc:
+        _draw(reviewer, as_of=dt.date(2025, 2, 15))
+    assert exc.value.code == "batch_pruned" and middle.pk != plan.batch_id
+    assert _draw(reviewer, as_of=dt.date(2025, 3, 15)).batch == new
+    assert _draw(reviewer).batch == newest
