@@ -18,6 +18,7 @@ the rows with the ORM's), and the caller assigns primary keys itself where it ne
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -120,16 +121,71 @@ def _bound(statements: Sequence[Statement], connection: Any) -> str:
     return b"".join(out).decode()
 
 
-def execute_batch(cursor: Any, statements: Sequence[Statement], connection: Any) -> None:
+def execute_batch(cursor: Any, statements: Sequence[Statement], connection: Any, *,
+                  prepare: bool = False) -> None:
     """PostgreSQL: send `statements` as one query on `cursor` (then walk it with `nextset()`).
-    SQL holding an escaped "%%" (the ORM's, rarely) is left to the cursor's own binding."""
+    SQL holding an escaped "%%" (the ORM's, rarely) is left to the cursor's own binding.
+
+    `prepare`: run each statement as a server-side prepared statement (`PREPARE` once per
+    connection, in the same query as its first `EXECUTE`). Why: the credit check's reads (the
+    subject with its grade, its bad records, the nine-arm probe) cost PostgreSQL 2–3 ms of
+    planning per call against well under 1 ms of execution; a prepared statement is planned
+    once per connection (then re-planned only when PostgreSQL's generic plan would be worse).
+    A statement is named by its SQL's digest, so a changed SQL is a new statement. Prepared
+    statements outlive a rolled-back transaction (PostgreSQL does not roll them back); if a
+    query that prepared something fails, this connection stops preparing (it no longer knows
+    which names exist)."""
     if any("%%" in sql for sql, _params in statements):
         params: list[Any] = []
         for statement in statements:
             params += statement.params
         cursor.execute(";\n".join(sql for sql, _params in statements), params)
-    else:
+        return
+    known = _prepared_on(connection) if prepare else None
+    if known is None:
         cursor.execute(_bound(statements, connection))
+        return
+    preparing, executing = [], []
+    for sql, params in statements:
+        name = "hc_" + hashlib.sha1(sql.encode()).hexdigest()[:24]
+        if name not in known:
+            pieces = sql.split("%s")
+            preparing.append((name, pieces[0] + "".join(
+                f"${n}{piece}" for n, piece in enumerate(pieces[1:], start=1))))
+        executing.append(Statement(
+            f"EXECUTE {name}" + (f"({', '.join(['%s'] * len(params))})" if params else ""),
+            list(params)))
+    query = _bound(executing, connection)
+    if preparing:
+        query = ";\n".join(f"PREPARE {name} AS {sql}" for name, sql in preparing) + ";\n" + query
+        try:
+            cursor.execute(query)
+        except Exception:
+            _stop_preparing(connection)
+            raise
+        known.update(name for name, _sql in preparing)
+        for _prepared in preparing:  # step over the PREPAREs' own (empty) results
+            cursor.nextset()
+    else:
+        cursor.execute(query)
+
+
+def _prepared_on(connection: Any) -> set[str] | None:
+    """The names prepared on this connection's current session; None: do not prepare."""
+    raw = connection.connection
+    key = (id(raw), raw.info.backend_pid)
+    state = getattr(connection, "_hc_prepared", None)
+    if state is None or state[0] != key:
+        state = connection._hc_prepared = (key, set())
+    if state[1] is None or len(state[1]) > 200:  # stopped, or too many (a new day's probe…)
+        return None
+    return state[1]
+
+
+def _stop_preparing(connection: Any) -> None:
+    state = getattr(connection, "_hc_prepared", None)
+    if state is not None:
+        connection._hc_prepared = (state[0], None)
 
 
 def run(statements: Sequence[Statement], *, using: str = "default"

@@ -154,3 +154,28 @@ def test_setting_edit_reaches_the_next_check(graded, good_subject, window_office
         second = credit_check(actor=window_officer, code_or_name=good_subject.code,
                               matter_code=MATTER)
     assert second.feedback_due_on < first.feedback_due_on
+
+
+def test_postgresql_plans_the_reads_once_per_connection(graded, good_subject, window_officer):
+    """PostgreSQL: the check's reads are prepared statements, planned once per connection
+    (`common.statements.execute_batch`); later checks only EXECUTE them, with the same answer."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs in process: nothing to plan on a server")
+    graded(MONDAY)
+    with clock.frozen_at(MONDAY):
+        first = credit_check(actor=window_officer, code_or_name=good_subject.code,
+                             matter_code=MATTER)
+        with CaptureQueriesContext(connection) as ctx:
+            again = credit_check(actor=window_officer, code_or_name=good_subject.code,
+                                 matter_code=MATTER)
+    reads = ctx.captured_queries[0]["sql"]
+    assert reads.startswith("EXECUTE hc_") and "PREPARE" not in reads
+    assert reads.count("EXECUTE hc_") == 3  # the subject, its bad records, the probe
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'hc\\_%%'")
+        assert cursor.fetchone()[0] >= 3
+    assert again.result["grade"] == first.result["grade"]
+    assert again.result["measures"] == first.result["measures"]
