@@ -192,16 +192,17 @@ def run(statements: Sequence[Statement], *, using: str = "default"
         ) -> list[list[tuple[Any, ...]] | None]:
     """Execute `statements` in order; each one's rows (None for one that returns none).
 
-    PostgreSQL: one query, one round trip. SQLite: one call each."""
+    PostgreSQL: one query, one round trip, each statement prepared on the server once per
+    connection (`execute_batch`). SQLite: one call each."""
     connection = connections[using]
     out: list[list[tuple[Any, ...]] | None] = []
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql" or len(statements) < 2:
+        if connection.vendor != "postgresql":
             for sql, params in statements:
                 cursor.execute(sql, params)
                 out.append(cursor.fetchall() if cursor.description else None)
             return out
-        execute_batch(cursor, statements, connection)
+        execute_batch(cursor, statements, connection, prepare=True)
         for n in range(len(statements)):
             if n and not cursor.nextset():
                 raise RuntimeError("a batch returned fewer results than statements")

@@ -43,6 +43,26 @@ def _check_queries() -> int:
             else CHECK_QUERIES_SQLITE)
 
 
+def _sent(captured: list[dict]) -> str:
+    """The SQL a check sent, each PostgreSQL `EXECUTE hc_…` replaced by the statement it
+    prepared (`common.statements.execute_batch`)."""
+    from django.db import connection
+
+    sql = "\n".join(q["sql"] for q in captured)
+    if connection.vendor != "postgresql":
+        return sql
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, statement FROM pg_prepared_statements")
+        texts = dict(cursor.fetchall())
+
+    def prepared(match: re.Match) -> str:
+        name = match.group(1)
+        found = re.search(rf"PREPARE {name} AS (.*?)(?:;\n|$)", texts[name], re.S)
+        return found.group(1)
+
+    return re.sub(r"EXECUTE (hc_\w+)", prepared, sql)
+
+
 def _warm(window_officer, subject) -> None:
     """One check fills the per-process caches (rule book, matter, batch, grade measures)."""
     credit_check(actor=window_officer, code_or_name=subject.code, matter_code=MATTER)
@@ -76,7 +96,7 @@ def test_whole_check_has_a_query_count(graded, good_subject, window_officer,
             check = credit_check(actor=window_officer, code_or_name=good_subject.code,
                                  matter_code=MATTER)
     assert check.grade == "AA" and check.number.endswith("000002")
-    sql = "\n".join(q["sql"] for q in ctx.captured_queries).upper()
+    sql = _sent(ctx.captured_queries).upper()
     assert sql.count("INSERT INTO") == 4  # snapshot, measures, verification document, event
     # the number and the audit stream's head (not counting the head's FOR UPDATE lock)
     assert len(re.findall(r"(?<!FOR )UPDATE ", sql)) == 2
