@@ -18,6 +18,7 @@ the rows with the ORM's), and the caller assigns primary keys itself where it ne
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -30,6 +31,10 @@ class Statement(NamedTuple):
     params: list[Any]
 
 
+#: (model, with its primary key, rows, database) -> the INSERT's SQL and its fields
+_inserts: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
+
+
 def insert_statement(objs: Sequence[Model], *, using: str = "default") -> Statement:
     """One INSERT of `objs` (instances of one model), the values prepared as `save()` prepares
     them. The primary key is sent when the first instance has one, left to the database
@@ -38,13 +43,21 @@ def insert_statement(objs: Sequence[Model], *, using: str = "default") -> Statem
         raise ValueError("nothing to insert")
     model = type(objs[0])
     connection = connections[using]
-    meta = model._meta
     with_pk = objs[0].pk is not None
-    fields = [f for f in meta.concrete_fields if with_pk or f is not meta.pk]
-    quote = connection.ops.quote_name
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-           f"VALUES {', '.join([row] * len(objs))}")
+    key = (model, with_pk, len(objs), connection.vendor)
+    shape = _inserts.get(key)
+    if shape is None:
+        meta = model._meta
+        fields = [f for f in meta.concrete_fields if with_pk or f is not meta.pk]
+        quote = connection.ops.quote_name
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = (f"INSERT INTO {quote(meta.db_table)} "
+               f"({', '.join(quote(f.column) for f in fields)}) "
+               f"VALUES {', '.join([row] * len(objs))}")
+        if len(_inserts) > 500:
+            _inserts.clear()
+        shape = _inserts[key] = (sql, fields)
+    sql, fields = shape
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection=connection)
               for obj in objs for f in fields]
     return Statement(sql, params)
@@ -77,23 +90,119 @@ def next_ids_statement(models: Sequence[type[Model]], *, using: str = "default")
     return Statement(f"SELECT {arms}", [])
 
 
+_templates: dict[str, list[bytes]] = {}
+
+
+def _bound(statements: Sequence[Statement], connection: Any) -> str:
+    """PostgreSQL: the statements joined with ";" and their values written in as literals,
+    quoted by psycopg's own dumpers exactly as its client-side-binding cursor (Django's) quotes
+    them. Why not let the cursor do it: psycopg caches its parse of a query only below 50
+    parameters and 4,096 bytes, and a check's writes are more, so each call re-parsed ~6 KB of
+    SQL (a millisecond of a worker); here the SQL of each statement (written by this module and
+    its callers: `%s` is a placeholder and nothing else) is split once per process."""
+    from psycopg.adapt import Transformer
+
+    tx = Transformer(connection.connection)
+    out: list[bytes] = []
+    for n, (sql, params) in enumerate(statements):
+        pieces = _templates.get(sql)
+        if pieces is None:
+            if len(_templates) > 500:
+                _templates.clear()
+            pieces = _templates[sql] = [p.encode() for p in sql.split("%s")]
+        if len(pieces) != len(params) + 1:
+            raise ValueError(f"{len(params)} values for {len(pieces) - 1} placeholders")
+        if n:
+            out.append(b";\n")
+        out.append(pieces[0])
+        for value, piece in zip(params, pieces[1:], strict=True):
+            out.append(b"NULL" if value is None else tx.as_literal(value))
+            out.append(piece)
+    return b"".join(out).decode()
+
+
+def execute_batch(cursor: Any, statements: Sequence[Statement], connection: Any, *,
+                  prepare: bool = False) -> None:
+    """PostgreSQL: send `statements` as one query on `cursor` (then walk it with `nextset()`).
+    SQL holding an escaped "%%" (the ORM's, rarely) is left to the cursor's own binding.
+
+    `prepare`: run each statement as a server-side prepared statement (`PREPARE` once per
+    connection, in the same query as its first `EXECUTE`). Why: the credit check's reads (the
+    subject with its grade, its bad records, the nine-arm probe) cost PostgreSQL 2–3 ms of
+    planning per call against well under 1 ms of execution; a prepared statement is planned
+    once per connection (then re-planned only when PostgreSQL's generic plan would be worse).
+    A statement is named by its SQL's digest, so a changed SQL is a new statement. Prepared
+    statements outlive a rolled-back transaction (PostgreSQL does not roll them back); if a
+    query that prepared something fails, this connection stops preparing (it no longer knows
+    which names exist)."""
+    if any("%%" in sql for sql, _params in statements):
+        params: list[Any] = []
+        for statement in statements:
+            params += statement.params
+        cursor.execute(";\n".join(sql for sql, _params in statements), params)
+        return
+    known = _prepared_on(connection) if prepare else None
+    if known is None:
+        cursor.execute(_bound(statements, connection))
+        return
+    preparing, executing = [], []
+    for sql, params in statements:
+        name = "hc_" + hashlib.sha1(sql.encode()).hexdigest()[:24]
+        if name not in known:
+            pieces = sql.split("%s")
+            preparing.append((name, pieces[0] + "".join(
+                f"${n}{piece}" for n, piece in enumerate(pieces[1:], start=1))))
+        executing.append(Statement(
+            f"EXECUTE {name}" + (f"({', '.join(['%s'] * len(params))})" if params else ""),
+            list(params)))
+    query = _bound(executing, connection)
+    if preparing:
+        query = ";\n".join(f"PREPARE {name} AS {sql}" for name, sql in preparing) + ";\n" + query
+        try:
+            cursor.execute(query)
+        except Exception:
+            _stop_preparing(connection)
+            raise
+        known.update(name for name, _sql in preparing)
+        for _prepared in preparing:  # step over the PREPAREs' own (empty) results
+            cursor.nextset()
+    else:
+        cursor.execute(query)
+
+
+def _prepared_on(connection: Any) -> set[str] | None:
+    """The names prepared on this connection's current session; None: do not prepare."""
+    raw = connection.connection
+    key = (id(raw), raw.info.backend_pid)
+    state = getattr(connection, "_hc_prepared", None)
+    if state is None or state[0] != key:
+        state = connection._hc_prepared = (key, set())
+    if state[1] is None or len(state[1]) > 200:  # stopped, or too many (a new day's probe…)
+        return None
+    return state[1]
+
+
+def _stop_preparing(connection: Any) -> None:
+    state = getattr(connection, "_hc_prepared", None)
+    if state is not None:
+        connection._hc_prepared = (state[0], None)
+
+
 def run(statements: Sequence[Statement], *, using: str = "default"
         ) -> list[list[tuple[Any, ...]] | None]:
     """Execute `statements` in order; each one's rows (None for one that returns none).
 
-    PostgreSQL: one query, one round trip. SQLite: one call each."""
+    PostgreSQL: one query, one round trip, each statement prepared on the server once per
+    connection (`execute_batch`). SQLite: one call each."""
     connection = connections[using]
     out: list[list[tuple[Any, ...]] | None] = []
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql" or len(statements) < 2:
+        if connection.vendor != "postgresql":
             for sql, params in statements:
                 cursor.execute(sql, params)
                 out.append(cursor.fetchall() if cursor.description else None)
             return out
-        params: list[Any] = []
-        for statement in statements:
-            params += statement.params
-        cursor.execute(";\n".join(s.sql for s in statements), params)
+        execute_batch(cursor, statements, connection, prepare=True)
         for n in range(len(statements)):
             if n and not cursor.nextset():
                 raise RuntimeError("a batch returned fewer results than statements")

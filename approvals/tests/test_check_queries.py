@@ -43,6 +43,26 @@ def _check_queries() -> int:
             else CHECK_QUERIES_SQLITE)
 
 
+def _sent(captured: list[dict]) -> str:
+    """The SQL a check sent, each PostgreSQL `EXECUTE hc_…` replaced by the statement it
+    prepared (`common.statements.execute_batch`)."""
+    from django.db import connection
+
+    sql = "\n".join(q["sql"] for q in captured)
+    if connection.vendor != "postgresql":
+        return sql
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, statement FROM pg_prepared_statements")
+        texts = dict(cursor.fetchall())
+
+    def prepared(match: re.Match) -> str:
+        name = match.group(1)
+        found = re.search(rf"PREPARE {name} AS (.*?)(?:;\n|$)", texts[name], re.S)
+        return found.group(1)
+
+    return re.sub(r"EXECUTE (hc_\w+)", prepared, sql)
+
+
 def _warm(window_officer, subject) -> None:
     """One check fills the per-process caches (rule book, matter, batch, grade measures)."""
     credit_check(actor=window_officer, code_or_name=subject.code, matter_code=MATTER)
@@ -76,7 +96,7 @@ def test_whole_check_has_a_query_count(graded, good_subject, window_officer,
             check = credit_check(actor=window_officer, code_or_name=good_subject.code,
                                  matter_code=MATTER)
     assert check.grade == "AA" and check.number.endswith("000002")
-    sql = "\n".join(q["sql"] for q in ctx.captured_queries).upper()
+    sql = _sent(ctx.captured_queries).upper()
     assert sql.count("INSERT INTO") == 4  # snapshot, measures, verification document, event
     # the number and the audit stream's head (not counting the head's FOR UPDATE lock)
     assert len(re.findall(r"(?<!FOR )UPDATE ", sql)) == 2
@@ -154,3 +174,28 @@ def test_setting_edit_reaches_the_next_check(graded, good_subject, window_office
         second = credit_check(actor=window_officer, code_or_name=good_subject.code,
                               matter_code=MATTER)
     assert second.feedback_due_on < first.feedback_due_on
+
+
+def test_postgresql_plans_the_reads_once_per_connection(graded, good_subject, window_officer):
+    """PostgreSQL: the check's reads are prepared statements, planned once per connection
+    (`common.statements.execute_batch`); later checks only EXECUTE them, with the same answer."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs in process: nothing to plan on a server")
+    graded(MONDAY)
+    with clock.frozen_at(MONDAY):
+        first = credit_check(actor=window_officer, code_or_name=good_subject.code,
+                             matter_code=MATTER)
+        with CaptureQueriesContext(connection) as ctx:
+            again = credit_check(actor=window_officer, code_or_name=good_subject.code,
+                                 matter_code=MATTER)
+    reads = ctx.captured_queries[0]["sql"]
+    assert reads.startswith("EXECUTE hc_") and "PREPARE" not in reads
+    assert reads.count("EXECUTE hc_") == 3  # the subject, its bad records, the probe
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'hc\\_%%'")
+        assert cursor.fetchone()[0] >= 3
+    assert again.result["grade"] == first.result["grade"]
+    assert again.result["measures"] == first.result["measures"]
