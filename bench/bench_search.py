@@ -13,15 +13,16 @@ plain `LIKE '%q%'` scan. It checks that both return the same page and count.
 
 Then, as users meet it, each query under `--concurrency` users (16: the issue's concurrent
 users; each its own database connection) for `--seconds` each, with p50/p95 latency, and the
-one-character query's p95 over the narrow four-character one's. `--mode threads` runs the users
-as threads of this process (one GIL: the users then share one core's worth of Python);
-`--mode processes` as that many processes, as users of a multi-process server would be served;
-`all` runs both. `--orm-reference` measures, in the same run and interleaved query by query,
-the same search through the ORM (`search_subjects_orm`, the path before ADR 0003 §7), so that a
-ratio can be read on a loaded machine; CPU seconds of the calling process(es) are reported
-beside wall time. Staff search (subjects page, API) and the public portal search both call
-`search_subjects`, so this one figure serves both. The last line is `RESULT {json}` with these
-figures.
+one-character query's p95 over the narrow four-character one's. `--think-ms` gives each user a
+pause between searches, exponentially distributed around it (0, the default: back to back).
+`--mode threads` runs the users as threads of this process (one GIL: they share one core's
+worth of Python); `--mode processes` as that many forked processes, as users of a
+multi-process server would be served; `all` runs both. `--orm-reference` measures, in the same
+run and interleaved query by query, the same search through the ORM (`search_subjects_orm`,
+the path before ADR 0003 §7), so that a ratio can be read on a loaded machine; CPU seconds of
+the calling process(es) are reported beside wall time. Staff search (subjects page, API) and
+the public portal search both call `search_subjects`, so this one figure serves both. The
+last line is `RESULT {json}` with these figures.
 """
 
 from __future__ import annotations
@@ -347,8 +348,16 @@ def _percentiles(times: list[float], cpu_s: float) -> dict[str, float]:
             "cpu_ms_per_call": round(cpu_s * 1000 / len(times), 3)}
 
 
-def concurrent_ms(fn: Callable[[], Any], threads: int, seconds: float) -> dict[str, float]:
-    """Latencies of `fn` called back to back by `threads` threads for `seconds`."""
+def _pause(rng: random.Random, think_ms: float) -> None:
+    """A user's pause between two searches: exponential around `think_ms` (0: none)."""
+    if think_ms > 0:
+        time.sleep(rng.expovariate(1000.0 / think_ms))
+
+
+def concurrent_ms(fn: Callable[[], Any], threads: int, seconds: float, think_ms: float = 0.0
+                  ) -> dict[str, float]:
+    """Latencies of `fn` called by `threads` threads for `seconds`, back to back or with a
+    pause of about `think_ms` between calls."""
     from django.db import connections
 
     times: list[float] = []
@@ -358,12 +367,14 @@ def concurrent_ms(fn: Callable[[], Any], threads: int, seconds: float) -> dict[s
 
     def worker() -> None:
         fn()  # each thread's own connection opened and warmed outside the timing
+        rng = random.Random()
         ready.wait()
         mine = []
         while time.perf_counter() < stop[0]:
             t0 = time.perf_counter()
             fn()
             mine.append((time.perf_counter() - t0) * 1000)
+            _pause(rng, think_ms)
         with lock:
             times.extend(mine)
         connections.close_all()
@@ -380,11 +391,13 @@ def concurrent_ms(fn: Callable[[], Any], threads: int, seconds: float) -> dict[s
     return _percentiles(times, time.process_time() - cpu0)
 
 
-def _process_user(fn: Callable[[], Any], start_at: float, stop_at: float, out: Any) -> None:
+def _process_user(fn: Callable[[], Any], start_at: float, stop_at: float, out: Any,
+                  think_ms: float = 0.0) -> None:
     """One user as a process of its own (forked: Django is set up, its connections closed)."""
     from django.db import connections
 
     fn()  # open and warm this process's connection outside the timing
+    rng = random.Random()
     while time.time() < start_at:
         time.sleep(0.001)
     cpu0 = time.process_time()
@@ -393,11 +406,13 @@ def _process_user(fn: Callable[[], Any], start_at: float, stop_at: float, out: A
         t0 = time.perf_counter()
         fn()
         mine.append((time.perf_counter() - t0) * 1000)
+        _pause(rng, think_ms)
     out.put((mine, time.process_time() - cpu0))
     connections.close_all()
 
 
-def processes_ms(fn: Callable[[], Any], users: int, seconds: float) -> dict[str, float]:
+def processes_ms(fn: Callable[[], Any], users: int, seconds: float, think_ms: float = 0.0
+                 ) -> dict[str, float]:
     """Latencies of `fn` called back to back by `users` forked processes for `seconds`, all
     starting together once every process has warmed up (2 s after the forks)."""
     from django.db import connections
@@ -407,7 +422,7 @@ def processes_ms(fn: Callable[[], Any], users: int, seconds: float) -> dict[str,
     out = ctx.Queue()
     start_at = time.time() + 2.0 + users * 0.05
     stop_at = start_at + seconds
-    pool = [ctx.Process(target=_process_user, args=(fn, start_at, stop_at, out))
+    pool = [ctx.Process(target=_process_user, args=(fn, start_at, stop_at, out, think_ms))
             for _ in range(users)]
     for p in pool:
         p.start()
@@ -459,6 +474,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="skip the plain LIKE scan reference (slow at a million subjects)")
     parser.add_argument("--mode", choices=("threads", "processes", "all"), default="all",
                         help="concurrent users as threads of one process, as processes, or both")
+    parser.add_argument("--think-ms", type=float, default=0.0,
+                        help="each user's mean pause between searches (0: back to back)")
     parser.add_argument("--orm-reference", action="store_true",
                         help="also measure search_subjects_orm (the ORM path) in the same run")
     args = parser.parse_args(argv)
@@ -547,12 +564,13 @@ def main(argv: list[str] | None = None) -> None:
         for mode in modes:
             run = concurrent_ms if mode == "threads" else processes_ms
             print(f"\n{args.concurrency} concurrent users as {mode}, {args.seconds:g} s per "
-                  f"query; load average {os.getloadavg()[0]:.1f}")
+                  f"query, pause {args.think_ms:g} ms; load average {os.getloadavg()[0]:.1f}")
             print(f"{'query':<24}{'path':<10}{'p50 ms':>9}{'p95 ms':>9}{'calls':>8}"
                   f"{'CPU ms/call':>13}")
             for label, q in queries:
                 for path, fn in paths:  # interleaved: both paths meet the same load
-                    f = run(lambda q=q, fn=fn: fn(q=q), args.concurrency, args.seconds)
+                    f = run(lambda q=q, fn=fn: fn(q=q), args.concurrency, args.seconds,
+                            args.think_ms)
                     figures.setdefault(mode, {}).setdefault(path, {})[label] = f
                     print(f"{label:<24}{path:<10}{f['p50_ms']:>9.2f}{f['p95_ms']:>9.2f}"
                           f"{f['n']:>8,}{f['cpu_ms_per_call']:>13.3f}")
@@ -575,7 +593,7 @@ def main(argv: list[str] | None = None) -> None:
     worst = [v["p95_max_ms"] for k, v in summary.items() if k.endswith("_compiled")]
     print("RESULT " + json.dumps({
         "db": connection.vendor, "subjects": args.subjects, "concurrency": args.concurrency,
-        "p95_max_ms": max(worst) if worst else None, **summary,
+        "think_ms": args.think_ms, "p95_max_ms": max(worst) if worst else None, **summary,
         "load_avg": os.getloadavg(), "machine": f"{platform.platform()}, {os.cpu_count()} CPUs",
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
         ensure_ascii=False))
