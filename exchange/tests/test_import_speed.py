@@ -99,3 +99,29 @@ def test_the_row_limit_counts_exactly_when_the_bound_is_above_it(catalogue, othe
                     data=ff.csv_file(ff.CF_CURRENT, rows, "utf-8"), file_name="f.csv",
                     dry_run=True, max_rows=3)
     assert "4" in str(refused.value.message)
+
+
+#: Cells a CF row may hold: good and bad dates and amounts, blanks, invisible characters,
+#: revocation status, long text.
+FEED_CELL = st.one_of(
+    st.sampled_from(["", " ", "2024-04-15", "2024/4/15 09:30:00", "2024-02-30", "45397",
+                     "2099-01-01", "2", "2.5", "两万", "-1", "1,000", "\u200b罚款\u200b", "罚款",
+                     "警告", "自然人", ff.uscc(1), "x" * 2001, "号" * 101]),
+    st.text(max_size=5))
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.lists(FEED_CELL, max_size=22), min_size=1, max_size=6),
+       legacy=st.booleans())
+def test_csv_rows_parse_like_the_general_loop(rows, legacy):
+    """The CSV loop (memo per column, short rows padded) gives every row the values and errors,
+    in order, of the general loop (the one XLSX cells take)."""
+    header = ff.CF_LEGACY if legacy else ff.CF_CURRENT
+    kind, field_set = feeds.detect_kind_and_set(header)
+
+    def parsed(file_format: str) -> list[tuple]:
+        table = feeds.Table(file_format, "", header, iter(enumerate(rows, start=2)))
+        return [(r.row_number, r.values, r.errors)
+                for r in feeds.parse_rows(table, kind, field_set)]
+
+    assert parsed("csv") == parsed("xlsx")
