@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from common.errors import ValidationFailed
 from exchange import feeds
 from exchange.feed_services import feed_account, import_feed
+from exchange.mapping import Mapper, Match
 from exchange.tests import feedfiles as ff
 
 #: Cells with what makes CSV hard: separators, quotes, every kind of line break, blanks.
@@ -125,3 +126,34 @@ def test_csv_rows_parse_like_the_general_loop(rows, legacy):
                 for r in feeds.parse_rows(table, kind, field_set)]
 
     assert parsed("csv") == parsed("xlsx")
+
+
+def _reference_match(rules, by_act, *, category: str, text: str, act: str):
+    """`Mapper.match` as it was, rule by rule for every row."""
+    match = by_act.get(act)
+    if match is not None:
+        return match
+    for rule_category, keyword, match in rules:
+        if rule_category and rule_category not in category:
+            continue
+        if keyword and keyword not in text:
+            continue
+        return match
+    return None
+
+
+WORD = st.sampled_from(["", "罚款", "警告", "罚", "维修资金", "公示", "没收"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(rules=st.lists(st.tuples(WORD, WORD), max_size=6),
+       asks=st.lists(st.tuples(WORD, WORD, st.lists(WORD, max_size=3).map(" ".join)),
+                     min_size=1, max_size=12))
+def test_the_mapping_memo_answers_like_the_rules_one_by_one(rules, asks):
+    mapper = Mapper.__new__(Mapper)  # the rules without the database
+    mapper._by_rule = [(c, k, Match(None, f"type{n}")) for n, (c, k) in enumerate(rules)]
+    mapper._by_act = {"警告": Match(None, "by-act")}
+    mapper._memo = {}
+    for act, category, text in asks * 2:  # the second round answers from the memo
+        assert mapper.match(category=category, text=text, act=act) == _reference_match(
+            mapper._by_rule, mapper._by_act, category=category, text=text, act=act)
