@@ -388,6 +388,16 @@ _LATEST_COLUMNS = ("id", "document_number", "version", "subject_id", "state", "r
                    *VALUE_FIELDS[1:])
 
 
+def _among(values: list[str]) -> tuple[str, list[Any]]:
+    """A column's test for membership in `values` and its parameters: on PostgreSQL
+    `= ANY(%s)` with the values as ONE array parameter (one value to bind and send, one
+    statement text whatever the count, instead of a 5,000-placeholder IN list the server
+    parses anew each chunk); on SQLite an IN list (it has no arrays)."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [values]
+    return f"IN ({', '.join(['%s'] * len(values))})", values
+
+
 def latest_records(*, source: Department, document_numbers: Iterable[str]
                    ) -> dict[str, dict[str, Any]]:
     """The version in force (highest, not rejected) of each document number from `source`,
@@ -401,13 +411,13 @@ def latest_records(*, source: Department, document_numbers: Iterable[str]
     meta = CreditRecord._meta
     fields = [meta.get_field(c if not c.endswith("_id") else c[:-3]) for c in _LATEST_COLUMNS]
     columns = ", ".join(f'"{f.column}"' for f in fields)
-    marks = ", ".join(["%s"] * len(numbers))
+    among, listed = _among(numbers)
     converters = [(i, f.get_db_converters(connection)) for i, f in enumerate(fields)]
     with connection.cursor() as cursor:
         cursor.execute(
             f'SELECT {columns} FROM "{meta.db_table}" WHERE "source_department_id" = %s '
-            f'AND "state" <> %s AND "document_number" IN ({marks})',
-            [source.pk, RecordState.REJECTED.value, *numbers])
+            f'AND "state" <> %s AND "document_number" {among}',
+            [source.pk, RecordState.REJECTED.value, *listed])
         rows = cursor.fetchall()
     for raw in rows:
         values = list(raw)
@@ -431,10 +441,10 @@ def subjects_by_code(codes: Iterable[str]) -> dict[str, int]:
     wanted = list(set(codes))
     if not wanted:
         return {}
-    marks = ", ".join(["%s"] * len(wanted))
+    among, listed = _among(wanted)
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT "code", "id" FROM "{Subject._meta.db_table}" '
-                       f'WHERE "code" IN ({marks})', wanted)
+                       f'WHERE "code" {among}', listed)
         return dict(cursor.fetchall())
 
 
