@@ -514,16 +514,15 @@ _LABELS: dict[str, tuple[str, ...]] = {}
 
 def description_of(row: FeedRow, labels: tuple[str, ...] | None = None) -> str:
     """The record's description, composed from the feed's text columns in their order
-    (`labels`: `description_labels()`, passed in by a caller that composes many)."""
-    values = row.values
+    (`labels`: `description_labels()`, passed in by a caller that composes many): one
+    "label: value" line per column that has a value."""
+    get = row.values.get
     act, facts, basis, category, content, licence, authority, remark = (
         labels or description_labels())
-    parts = [
-        (act, values.get("act")), (facts, values.get("facts")),
-        (basis, values.get("basis")),
-        (category, values.get("category")), (content, values.get("content")),
-        (licence, " ".join(filter(None, [values.get("licence_name"),
-                                         values.get("licence_number")]))),
-        (authority, values.get("authority")), (remark, values.get("remark")),
-    ]
-    return "\n".join(f"{label}: {value}" for label, value in parts if value)
+    name, number = get("licence_name"), get("licence_number")
+    lines = [f"{label}: {value}" for label, value in (
+        (act, get("act")), (facts, get("facts")), (basis, get("basis")),
+        (category, get("category")), (content, get("content")),
+        (licence, f"{name} {number}" if name and number else name or number),
+        (authority, get("authority")), (remark, get("remark"))) if value]
+    return "\n".join(lines)

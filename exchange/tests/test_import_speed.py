@@ -158,3 +158,28 @@ def test_the_mapping_memo_answers_like_the_rules_one_by_one(rules, asks):
     for act, category, text in asks * 2:  # the second round answers from the memo
         assert mapper.match(category=category, text=text, act=act) == _reference_match(
             mapper._by_rule, mapper._by_act, category=category, text=text, act=act)
+
+
+def _reference_description(values: dict, labels: tuple[str, ...]) -> str:
+    """`feeds.description_of` as it was: a list of (label, value), then the non-empty ones."""
+    act, facts, basis, category, content, licence, authority, remark = labels
+    parts = [
+        (act, values.get("act")), (facts, values.get("facts")), (basis, values.get("basis")),
+        (category, values.get("category")), (content, values.get("content")),
+        (licence, " ".join(filter(None, [values.get("licence_name"),
+                                         values.get("licence_number")]))),
+        (authority, values.get("authority")), (remark, values.get("remark")),
+    ]
+    return "\n".join(f"{label}: {value}" for label, value in parts if value)
+
+
+DESCRIBED = ("act", "facts", "basis", "category", "content", "licence_name", "licence_number",
+             "authority", "remark")
+
+
+@given(values=st.dictionaries(st.sampled_from(DESCRIBED), st.none() | st.sampled_from(
+    ["", "罚款", "经查 属实", "第1号", "x"])))
+def test_the_description_is_composed_as_before(values):
+    labels = ("违法行为", "事实", "依据", "类别", "内容", "许可", "机关", "备注")
+    row = feeds.FeedRow(row_number=2, kind="CF", values=values)
+    assert feeds.description_of(row, labels) == _reference_description(values, labels)
