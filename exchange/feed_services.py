@@ -39,7 +39,7 @@ from exchange.feed_models import (
     ImportedRow,
     RowOutcome,
 )
-from exchange.mapping import Mapper
+from exchange.mapping import Mapper, first_keyword_match
 from exchange.revocations import (
     apply_revocation,
     licence_fact_granted,
@@ -570,9 +570,10 @@ def _match(ctx: ImportContext, row: feeds.FeedRow) -> Any:
     """The mapping table's answer for a row, or the refusal the data officer must act on."""
     values = row.values
     act = values.get("act", "")
-    text = " ".join([act, values.get("facts", ""), values.get("content", ""),
-                     values.get("remark", "")])
-    match = ctx.mapper.match(category=values.get("category", ""), text=text, act=act)
+    match = ctx.mapper.rules_for(category=values.get("category", ""), act=act)
+    if type(match) is tuple:  # keywords decide: only then is the row's text composed
+        match = first_keyword_match(match, " ".join([
+            act, values.get("facts", ""), values.get("content", ""), values.get("remark", "")]))
     if match is None:
         raise ValidationFailed(
             "unmapped", _("No rule of the mapping table matches category %(c)s; an "

