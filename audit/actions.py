@@ -28,6 +28,7 @@ ACTION_LABELS: dict[str, Any] = {
     "demo.seed": _("Demo data generated"),
     # accounts
     "department.create": _("Department created"),
+    "department.credit_code": _("Department's credit code set"),
     "user.create": _("Account created"),
     "user.update": _("Account changed"),
     "user.password_change": _("Own password changed"),
@@ -169,6 +170,7 @@ ACTION_LABELS: dict[str, Any] = {
     "exchange.classified": _("Imported subject's category checked"),
     "exchange.revocation_request": _("Revocation of a credit record requested by a feed"),
     "exchange.revocation_decided": _("Revocation requested by a feed decided"),
+    "exchange.licence_revoke": _("Licence fact revoked by a feed"),
     "exchange.export_prepare": _("Export batch prepared"),
     "exchange.export_sent": _("Export batch sent"),
     "exchange.export_acknowledged": _("Export batch acknowledged"),

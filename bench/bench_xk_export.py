@@ -37,6 +37,8 @@ from typing import Any
 from bench.bench_search import configure, reset_database
 
 DEFAULT_URL = "sqlite:////tmp/hc_bench_xk.sqlite3"
+#: the lead department's 统一社会信用代码 (GB 32100-valid), written into XK_XKJGDM / XK_LYDWDM
+LEAD_CREDIT_CODE = "113501000035000196"
 
 
 def seed(count: int) -> None:
@@ -58,7 +60,8 @@ def seed(count: int) -> None:
 
     call_command("migrate", verbosity=0)
     install_current()
-    lead = Department.objects.create(code="lead", name="住房保障中心", kind="lead")
+    lead = Department.objects.create(code="lead", name="住房保障中心", kind="lead",
+                                     credit_code=LEAD_CREDIT_CODE)
     User.objects.create_user(username="reviewer", password="x", role=Role.LEAD_REVIEWER,
                              department=lead)
     officer = User.objects.create_user(username="window", password="x",
@@ -108,17 +111,18 @@ def bare_file() -> tuple[bytes, int]:
                          "credit_check__subject__legal_representative", "document_number",
                          "category", "certificate_name", "certificate_number", "content",
                          "decided_on", "valid_from", "valid_until",
-                         "credit_check__department__name"))
+                         "credit_check__department__name",
+                         "credit_check__department__credit_code"))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(XK_EXPORT_HEADER)
     n = 0
     for (name, code, rep, number, category, cert, cert_no, content, decided, start, end,
-         dept) in rows:
+         dept, dept_code) in rows:
         writer.writerow([name, "法人及非法人组织", code, "", "", rep, XK_DOCUMENT_NAME, number,
                          XK_CATEGORY_WORDS.get(category, "其他"), cert, cert_no, content,
                          decided.isoformat(), start.isoformat(), end.isoformat() if end else "",
-                         dept, "1", dept, ""])
+                         dept, dept_code, "1", dept, dept_code, ""])
         n += 1
     content_bytes = out.getvalue().encode("utf-8-sig")
     hashlib.sha256(content_bytes).hexdigest()
@@ -137,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     configure(args.database_url)
     from django.db import connection, transaction
 
-    from accounts.models import User
+    from accounts.models import Department, User
     from approvals.models import LicenceDecision
     from exchange.exports import export_prepare
 
@@ -159,6 +163,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}, "
           f"database {connection.vendor}")
+    # a database seeded before departments had a credit code: the export needs one
+    Department.objects.filter(kind="lead", credit_code="").update(credit_code=LEAD_CREDIT_CODE)
     reviewer = User.objects.get(username="reviewer")
     export_times: list[float] = []
     bare_times: list[float] = []

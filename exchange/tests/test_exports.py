@@ -257,3 +257,43 @@ def test_department_without_credit_code_is_held_back_with_a_chinese_warning(
     [row] = read(export_prepare(actor=reviewer))
     assert (row["CF_CFJGDM"], row["CF_SJLYDM"]) == ("113501000035000271",) * 2
     assert "暂不导出" not in client.get("/exchange/exports/").content.decode()
+
+
+def test_round_trip_with_a_revocation_into_a_fresh_database(decisions, reviewer, lead_clerk,
+                                                            tmp_path):
+    """A batch with a revocation (and a correction), exported after the first batch was
+    acknowledged, imported with `import_feed` into a fresh installation after the first one:
+    once its reviewers have decided what waits (the records, the revocation request), it holds
+    the same records in the same states; the batch imported again changes nothing."""
+    from exchange.tests.fresh import FreshSite, record_state_here, record_state_there
+
+    first = export_prepare(actor=reviewer)
+    export_mark_sent(actor=reviewer, batch=first)
+    export_acknowledge(actor=reviewer, batch=first, receipt_name="r.txt", receipt=b"ok")
+    fine, wages, _third = decisions
+    corrected = record_correct(actor=lead_clerk, record=fine, reason="金额有误",
+                               amount=Decimal("30000"))
+    record_approve(actor=reviewer, record=corrected)
+    record_revoke(actor=reviewer, record=wages, reason="复议撤销")
+    second = export_prepare(actor=reviewer, encoding="gbk")
+    assert sorted(second.row_set.values_list("action", flat=True)) == ["correction",
+                                                                      "revocation"]
+    paths = []
+    for batch in (first, second):
+        paths.append(tmp_path / batch.file_name)
+        paths[-1].write_bytes(bytes(batch.content))
+
+    site = FreshSite(tmp_path)
+    assert site.import_feed(paths[0])["created"] == 3
+    site.review_all()
+    summary = site.import_feed(paths[1])
+    assert (summary["created"], summary["corrections"], summary["revocations"],
+            summary["rejected"]) == (0, 1, 1, [])
+    site.review_all()
+    again = site.import_feed(paths[1])  # idempotent: nothing new, nothing asked again
+    assert (again["duplicates"], again["corrections"], again["revocations"]) == (2, 0, 0)
+    exported = {r["CF_WSH"] for r in read(first)}  # not the external or the good record
+    here = [row for row in record_state_here() if row[0] in exported]
+    assert [row[4] for row in here] == ["effective", "revoked", "effective"]
+    assert here[0][5] == "30000.00"
+    assert record_state_there(site) == here

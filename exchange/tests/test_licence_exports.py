@@ -272,3 +272,48 @@ def test_the_versions_of_a_decision_are_one_chain(licences, reviewer, window_off
     (row,) = read(third)
     assert row["XK_ZT"] == "2" and row["BZ"].startswith("撤销：依法撤回")
     assert export_prepare(actor=reviewer, kind=XK) is None
+
+
+def test_round_trip_with_a_revocation_into_a_fresh_database(licences, reviewer,
+                                                            window_officer, tmp_path):
+    """An XK batch with a revocation (XK_ZT = 2), exported after the first batch was
+    acknowledged and imported after it into a fresh installation, leaves the same licences in
+    force and the same revoked (the licence fact revoked at once); imported again, nothing."""
+    from exchange.tests.fresh import FreshSite
+
+    first = export_prepare(actor=reviewer, kind=XK)
+    export_mark_sent(actor=reviewer, batch=first)
+    export_acknowledge(actor=reviewer, batch=first, receipt_name="r.txt", receipt=b"ok")
+    open_ended = LicenceDecision.objects.get(credit_check=licences["open"])
+    with clock.frozen_at(MONDAY + dt.timedelta(days=3)):
+        licence_revoke(actor=window_officer, decision=open_ended, reason="复议撤销")
+    second = export_prepare(actor=reviewer, kind=XK)
+    assert list(second.row_set.values_list("action", flat=True)) == ["revocation"]
+    paths = []
+    for batch in (first, second):
+        paths.append(tmp_path / batch.file_name)
+        paths[-1].write_bytes(bytes(batch.content))
+
+    site = FreshSite(tmp_path)
+    assert site.import_feed(paths[0])["created"] == 2
+    summary = site.import_feed(paths[1])
+    assert (summary["created"], summary["revocations"], summary["rejected"]) == (0, 1, [])
+    again = site.import_feed(paths[1])
+    assert (again["duplicates"], again["revocations"]) == (1, 0)
+    sent = {r["XK_WSH"] for r in read(first)}
+    here = sorted(
+        [d.document_number, d.credit_check.subject.code, d.state]
+        for d in LicenceDecision.objects.filter(document_number__in=sent)
+        .exclude(state="superseded").select_related("credit_check__subject"))
+    there = site.query("""
+import json
+from exchange.feed_models import ImportedRow
+latest = {}
+for line in ImportedRow.objects.filter(kind="XK", outcome__in=["fact", "correction", "revoked"]
+                                       ).select_related("subject").order_by("id"):
+    latest[line.document_number] = [line.document_number, line.subject.code,
+                                    "revoked" if line.outcome == "revoked" else "in_force"]
+print(json.dumps(sorted(latest.values())))
+""")
+    assert [row[2] for row in here] == ["in_force", "revoked"]
+    assert there == here
