@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts import permissions as account_permissions
@@ -128,11 +128,11 @@ def _scoring_models() -> tuple[Any, Any, Any] | None:
         return None
 
 
-def red_list_history_needed(category: str) -> int:
-    """How many evaluation batches of the category (the current one included) the red-list
+def red_list_history_needed() -> dict[str, int]:
+    """How many evaluation batches of each category (the current one included) the red-list
     criteria in use look back over (`red_list_candidates`): scoring's retention keeps them."""
-    return max(RedListCriterion.objects.filter(category=category, is_active=True)
-               .values_list("consecutive_batches", flat=True), default=0)
+    return dict(RedListCriterion.objects.filter(is_active=True).order_by().values("category")
+                .annotate(n=Max("consecutive_batches")).values_list("category", "n"))
 
 
 def lowest_grade_subjects(*, subject_ids: Iterable[int] | None = None) -> dict[int, str]:
