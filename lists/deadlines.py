@@ -41,8 +41,13 @@ def basis_changed_subject_ids(*, since: dt.date, as_of: dt.date) -> set[int]:
     key-supervision entry ended."""
     ended = Q(publicity_ends_on__gte=since, publicity_ends_on__lt=as_of)
     repaired = Q(repaired_on__gt=since, repaired_on__lte=as_of)
-    ids = set(CreditRecord.objects.filter(ended | repaired).order_by()
-              .values_list("subject_id", flat=True).distinct())
+    ids: set[int] = set()
+    # two queries, not one OR, and no DISTINCT (the set removes repeats): SQLite then reads
+    # the publicity-end index and scans once for repairs; the OR with DISTINCT made it walk
+    # every record in subject order (22 s at 2,000,000 records, README "Performance")
+    for condition in (ended, repaired):
+        ids.update(CreditRecord.objects.filter(condition).order_by()
+                   .values_list("subject_id", flat=True))
     for model in (BlackListEntry, RedListEntry, KeySupervisionEntry):
         ids.update(model.objects.filter(ended_on__gt=since, ended_on__lte=as_of).order_by()
                    .values_list("subject_id", flat=True).distinct())

@@ -21,6 +21,7 @@ from django.db.models import (
     DateField,
     Exists,
     F,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -144,11 +145,11 @@ def _scoring_models() -> tuple[Any, Any, Any] | None:
         return None
 
 
-def red_list_history_needed(category: str) -> int:
-    """How many evaluation batches of the category (the current one included) the red-list
+def red_list_history_needed() -> dict[str, int]:
+    """How many evaluation batches of each category (the current one included) the red-list
     criteria in use look back over (`red_list_candidates`): scoring's retention keeps them."""
-    return max(RedListCriterion.objects.filter(category=category, is_active=True)
-               .values_list("consecutive_batches", flat=True), default=0)
+    return dict(RedListCriterion.objects.filter(is_active=True).order_by().values("category")
+                .annotate(n=Max("consecutive_batches")).values_list("category", "n"))
 
 
 def lowest_grade_subjects(*, subject_ids: Iterable[int] | None = None) -> dict[int, str]:

@@ -271,7 +271,12 @@ def regrade_many(*, models: list[ScoringModel], as_of: dt.date | None = None,
         raise
     if not simulation:
         # the batches just superseded move down the history; the oldest give their rows back
-        prune_old_batches(actor=actor)
+        # (the new grades are in force already: a failure here is logged, and the deadline
+        # job prunes again)
+        try:
+            prune_old_batches(actor=actor)
+        except Exception:
+            logger.exception("pruning old batches after the re-grade failed")
     if progress:
         progress(100)
     return batches

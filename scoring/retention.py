@@ -35,20 +35,25 @@ logger = logging.getLogger(__name__)
 # a long report would stall every reader queued after it. What was not pruned is pruned next time.
 LOCK_TIMEOUT = "5s"
 
-#: Callables `(category) -> batches needed` (current one included), see the module docstring.
-_minimum_history: list[Callable[[str], int]] = []
+#: Callables `() -> {category: batches needed}` (the current one included), see the module
+#: docstring; one query each, whatever the number of categories.
+_minimum_history: list[Callable[[], dict[str, int]]] = []
 
 
-def register_minimum_history(func: Callable[[str], int]) -> None:
-    """Let an app say how many batches of a category (the current one included) it reads."""
+def register_minimum_history(func: Callable[[], dict[str, int]]) -> None:
+    """Let an app say how many batches of each category (the current one included) it reads."""
     if func not in _minimum_history:
         _minimum_history.append(func)
 
 
-def keep_for(*, category: str, keep_previous: int) -> int:
-    """Previous batches to keep for the category: the setting, or more if an app reads more."""
-    needed = max((func(category) for func in _minimum_history), default=0)
-    return max(keep_previous, needed - 1, 0)
+def keep_counts(*, keep_previous: int) -> dict[str, int]:
+    """Previous batches to keep per category where an app reads more than the setting keeps
+    (other categories keep `keep_previous`)."""
+    out: dict[str, int] = {}
+    for func in _minimum_history:
+        for category, needed in func().items():
+            out[category] = max(out.get(category, keep_previous), needed - 1)
+    return out
 
 
 def referenced_batch_ids() -> set[int]:
@@ -74,16 +79,22 @@ def referenced_batch_ids() -> set[int]:
 
 def batches_to_prune(*, keep_previous: int) -> list[EvaluationBatch]:
     """The complete batches older than each category's current batch and its kept previous
-    ones, and named by no other table."""
+    ones, and named by no other table (a constant number of queries)."""
     current = dict(CurrentBatch.objects.values_list("category", "batch_id"))
+    if not current:
+        return []
     protected = referenced_batch_ids() | set(current.values())
+    keep = keep_counts(keep_previous=keep_previous)
+    seen: dict[str, int] = {}
     out: list[EvaluationBatch] = []
-    for category in current:
-        keep = keep_for(category=category, keep_previous=keep_previous)
-        older = [b for b in EvaluationBatch.objects.filter(
-                     category=category, status=BatchStatus.COMPLETE)
-                 .exclude(pk=current[category]).order_by("-as_of", "-id")][keep:]
-        out.extend(b for b in older if b.pk not in protected)
+    complete = (EvaluationBatch.objects.filter(category__in=list(current),
+                                               status=BatchStatus.COMPLETE)
+                .exclude(pk__in=list(current.values())).order_by("category", "-as_of", "-id")
+                .only("pk", "category", "as_of", "subject_count"))
+    for batch in complete:
+        seen[batch.category] = rank = seen.get(batch.category, 0) + 1
+        if rank > max(keep.get(batch.category, keep_previous), 0) and batch.pk not in protected:
+            out.append(batch)
     return out
 
 

@@ -78,8 +78,10 @@ def test_the_full_regrade_is_one_statement_over_the_records(graded, shipped):
         inserts = [q["sql"] for q in queries if "INSERT INTO scoring_evaluation" in q["sql"]]
         assert scans == inserts
     # a constant: PostgreSQL adds the scratch and partition DDL; the departments' kinds of
-    # source are read once for the models' `[sources]` weights
-    assert len(queries) < 40
+    # source are read once for the models' `[sources]` weights; the retention rule that
+    # follows adds six reads (`test_retention` checks they do not grow with the batches).
+    # Measured: 32 on SQLite, 43 on PostgreSQL.
+    assert len(queries) < 48
 
 
 def test_a_failed_build_leaves_the_old_batch_current(graded, shipped, monkeypatch):

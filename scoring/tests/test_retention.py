@@ -11,6 +11,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -80,8 +81,15 @@ def test_a_full_regrade_keeps_the_current_batch_and_two_before_it(two_subjects, 
 
 def test_the_setting_and_the_argument_choose_how_many_are_kept(two_subjects, shipped, settings):
     settings.SCORING_KEEP_PREVIOUS_BATCHES = 10
-    batches = [_regrade(shipped, _day(n)) for n in range(4)]
+    batches = [_regrade(shipped, _day(0))]
+    with CaptureQueriesContext(connection) as few:
+        assert retention.prune_old_batches() == 0
+    batches += [_regrade(shipped, _day(n)) for n in range(1, 4)]
     assert not EvaluationBatch.objects.filter(status=BatchStatus.PRUNED).exists()
+    # deciding costs the same few queries however many batches there are
+    with CaptureQueriesContext(connection) as many:
+        assert retention.prune_old_batches() == 0
+    assert len(many) == len(few) < 10
     assert retention.prune_old_batches(keep_previous=0) == 3
     assert set(EvaluationBatch.objects.filter(status=BatchStatus.COMPLETE)
                .values_list("pk", flat=True)) == {batches[-1].pk}
@@ -117,12 +125,12 @@ def test_kept_means_newest_as_of_first_and_never_a_building_or_other_category_ba
 def test_an_app_needing_more_history_keeps_more(two_subjects, shipped, settings):
     settings.SCORING_KEEP_PREVIOUS_BATCHES = 10
     [_regrade(shipped, _day(n)) for n in range(5)]
-    retention.register_minimum_history(
-        lambda category: 4 if category == "property_service" else 0)
-    assert retention.keep_for(category="property_service", keep_previous=1) == 3
+    retention.register_minimum_history(lambda: {"property_service": 4, "developer": 1})
+    assert retention.keep_counts(keep_previous=1) == {"property_service": 3, "developer": 1}
     assert retention.prune_old_batches(keep_previous=1) == 1   # 5 batches, 4 needed
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_lock_not_granted_leaves_everything_for_the_next_run(two_subjects, shipped,
                                                               monkeypatch):
