@@ -14,6 +14,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -437,9 +438,10 @@ def _step_row(qs: QuerySet[Any], kind: str, due: Any, staff: Any, ident: str = "
 
 
 def _step_rows(user: User) -> QuerySet[Any]:
-    """Every open step this user's department handles as one UNION of narrow rows: the same
-    steps, deadlines and waiting parties as `pending_steps` (which `next_step` decides per
-    entry), computed by the database, soonest deadline first (tested against it)."""
+    """Every open step this user's department handles as one UNION of narrow rows (kind, id,
+    deadline or _NO_DUE, waiting for staff): the same steps, deadlines and waiting parties as
+    `pending_steps` (which `next_step` decides per entry), computed by the database (tested
+    against it). Unordered: `pending_steps_page` orders and pages it."""
     scope = _department_filter(user)
     today = clock.today()
     black_objection = Exists(_pending(Objection, "black_entry"))
@@ -496,8 +498,7 @@ def _step_rows(user: User) -> QuerySet[Any]:
                         ident="record_id")
     cases = _step_row(TypicalCase.objects.filter(scope, state=CaseState.SUBMITTED), "case",
                       Value(None, output_field=DateField()), Q(pk__isnull=False))
-    return black.union(red, sanctions, repairs, cases, all=True).order_by(
-        "step_due", "step_kind", "step_id")
+    return black.union(red, sanctions, repairs, cases, all=True)
 
 
 def _page_steps(rows: list[tuple[str, int, dt.date, bool]]) -> list[Step]:
@@ -556,24 +557,53 @@ def _page_steps(rows: list[tuple[str, int, dt.date, bool]]) -> list[Step]:
     return steps
 
 
+def _page_rows(user: User, offset: int, limit: int
+               ) -> tuple[list[tuple[str, int, dt.date, bool]], int | None, int | None]:
+    """`limit` step rows from `offset`, soonest deadline first, with the number of all steps and
+    of the overdue ones: one statement, the counts as window aggregates over the whole UNION
+    (none when the page is past the end)."""
+    union_sql, params = _step_rows(user).query.sql_with_params()
+    sql = ("SELECT step_kind, step_id, step_due, step_staff, COUNT(*) OVER (), "
+           "SUM(CASE WHEN step_staff AND step_due < %s THEN 1 ELSE 0 END) OVER () "
+           f"FROM ({union_sql}) steps ORDER BY step_due, step_kind, step_id LIMIT %s OFFSET %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [clock.today(), *params, limit, offset])
+        fetched = cursor.fetchall()
+    if not fetched:
+        return [], None, None
+    rows = [(kind, ident, due if isinstance(due, dt.date) else dt.date.fromisoformat(due),
+             bool(staff)) for kind, ident, due, staff, _total, _overdue in fetched]
+    return rows, fetched[0][4], int(fetched[0][5] or 0)
+
+
 def pending_steps_page(*, user: User, page: str | int | None, per_page: int
                        ) -> tuple[list[Step], Page, int]:
     """One page of `pending_steps` (same steps, same order), the page object for the pager,
     and the number of overdue steps among all of them.
 
     Why: the workbench built every open step in Python (each entry with its subject, objections
-    and repairs) to show 50 of them (issue 14: 2,400 open steps). Here the database computes
-    each step's deadline and waiting party and orders them, as four narrow columns; only the
-    page's entries are read in full.
+    and repairs) to show 50 of them (issue 14: 2,200 open steps). Here the database computes
+    each step's deadline and waiting party, orders them and counts them in one statement that
+    returns only the page's rows; only the page's entries are then read in full. A page number
+    past the end shows the last page, as `Paginator.get_page` does.
     """
-    if not account_permissions.is_staff_member(user):
-        rows: list[Any] = []
-    else:
-        rows = list(_step_rows(user))
-    today = clock.today()
-    overdue = sum(1 for _kind, _id, due, staff in rows if staff and due < today)
-    paged = Paginator(rows, per_page).get_page(page)
-    return _page_steps(list(paged.object_list)), paged, overdue
+    try:
+        number = max(1, int(page or 1))
+    except (TypeError, ValueError):
+        number = 1
+    rows: list[tuple[str, int, dt.date, bool]] = []
+    total, overdue = 0, 0
+    if account_permissions.is_staff_member(user):
+        rows, counted, overdue_ = _page_rows(user, (number - 1) * per_page, per_page)
+        if counted is None and number > 1:  # past the end: count, then read the last page
+            _first, counted, overdue_ = _page_rows(user, 0, 1)
+            number = max(1, -(-(counted or 0) // per_page))
+            rows, counted, overdue_ = _page_rows(user, (number - 1) * per_page, per_page)
+        total, overdue = counted or 0, overdue_ or 0
+    paginator = Paginator(range(total), per_page)  # the count, without the rows
+    numbered = paginator.get_page(number)
+    steps = _page_steps(rows)
+    return steps, Page(steps, numbered.number, paginator), overdue
 
 
 # --- a subject's lists (subject page) ---------------------------------------------------------

@@ -112,3 +112,26 @@ def test_pages_are_the_steps_pending_steps_builds(catalogue, clerk, reviewer, ot
     assert seen_paged == seen_every
     assert overdue == expected_overdue
     assert page.paginator.count == len(every)
+
+
+def test_a_page_past_the_end_shows_the_last_page(catalogue, clerk, reviewer, other_department):
+    """As `Paginator.get_page`: past the end, the last page; not a number, the first."""
+    with clock.frozen_at(TODAY):
+        _spread(clerk, other_department)
+        every = _seen(pending_steps(user=reviewer))
+        last, last_page, overdue = pending_steps_page(user=reviewer, page=999, per_page=20)
+        first, first_page, _overdue = pending_steps_page(user=reviewer, page="x", per_page=20)
+        expected_overdue = sum(1 for s in pending_steps(user=reviewer) if s.overdue)
+        seen_last, seen_first = _seen(last), _seen(first)
+    count = len(every)
+    assert last_page.number == -(-count // 20) and not last_page.has_next()
+    assert seen_last == every[(last_page.number - 1) * 20:] and overdue == expected_overdue
+    assert first_page.number == 1 and seen_first == every[:20]
+
+
+def test_a_user_outside_the_staff_sees_no_steps(db):
+    from accounts.models import User
+
+    outsider = User.objects.create_user(username="outsider", password="x")
+    steps, page, overdue = pending_steps_page(user=outsider, page=1, per_page=50)
+    assert steps == [] and overdue == 0 and page.paginator.count == 0
