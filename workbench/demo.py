@@ -97,6 +97,16 @@ DEPARTMENT_CLERK = {"fgs": "clerk_fgs", "wyg": "clerk_wyg", "zls": "clerk_zls",
                     "jzs": "clerk_jzs", EXTERNAL: "clerk_xyp"}
 REVIEWERS = ("reviewer_a", "reviewer_b")
 
+def _department_credit_code(serial: int) -> str:
+    """A made-up but valid (GB 32100) credit code of a 武陟县 government organ (登记管理部门 1,
+    机构类别 1), so that the demo's 双公示 export fills the deciding authority's code."""
+    from common.identifiers import org_code_check_char, uscc_check_char
+
+    organ = f"{5_500_000 + serial:08d}"
+    first17 = "11410823" + organ + org_code_check_char(organ)
+    return first17 + uscc_check_char(first17)
+
+
 # --- places (GB/T 2260, 焦作市) ------------------------------------------------------------------
 
 # region code, name prefix used in company names, area in addresses, towns/streets, weight
@@ -797,17 +807,21 @@ def _ensure_departments_and_users() -> tuple[dict[str, int], dict[str, int]]:
     sign in as it until an administrator sets a password.
     """
     from accounts.models import Department, User
-    from accounts.services import department_create, user_create
+    from accounts.services import department_create, department_set_credit_code, user_create
 
     departments: dict[str, int] = {}
-    for code, name, kind in DEPARTMENTS:
+    for serial, (code, name, kind) in enumerate(DEPARTMENTS, start=1):
+        credit_code = "" if kind == "external" else _department_credit_code(serial)
         found = None
         if kind == "lead":
             found = Department.objects.filter(kind="lead").first()
         found = found or Department.objects.filter(code=code).first() or \
             Department.objects.filter(name=name).first()
         if found is None:
-            found = department_create(actor=None, code=code, name=name, kind=kind)
+            found = department_create(actor=None, code=code, name=name, kind=kind,
+                                      credit_code=credit_code)
+        elif credit_code and not found.credit_code:
+            department_set_credit_code(actor=None, department=found, credit_code=credit_code)
         departments[code] = found.pk
     users: dict[str, int] = {}
     for username, department, role, display in USERS:

@@ -150,6 +150,11 @@ def test_departments_users_and_one_audit_event(county):
     assert Department.objects.get(kind="lead").code == "lead"
     assert Department.objects.get(code="credit-platform").kind == "external"
     assert Department.objects.filter(kind="cooperating").count() == 4
+    # Each of the county's own departments has a valid code of its own (the 双公示 export writes
+    # it as the deciding authority's); the external platform has none of ours.
+    own_codes = [d.credit_code for d in Department.objects.exclude(kind="external")]
+    assert len(set(own_codes)) == 5 and all(validate_uscc(c).code == c for c in own_codes)
+    assert Department.objects.get(kind="external").credit_code == ""
     for username in ("clerk_fgs", "reviewer_a", "reviewer_b", "window_a", "leader_a", "auditor_a"):
         assert not User.objects.get(username=username).has_usable_password()
     event = AuditEvent.objects.get(action="demo.seed")
