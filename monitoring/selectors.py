@@ -317,19 +317,12 @@ def list_outcomes(*, filters: Filters) -> list[dict[str, Any]]:
 
 def due_steps(*, user: Any, within_days: int = 7) -> dict[str, list[Any]]:
     """Due-process steps waiting for staff: overdue, and due within the next `within_days`."""
-    from lists.selectors import pending_steps
+    from lists.selectors import staff_steps_due
 
     today = clock.today()
-    soon = today + dt.timedelta(days=within_days)
-    overdue, due = [], []
-    for step in pending_steps(user=user):
-        if not step.waiting_for_staff or step.due is None:
-            continue
-        if step.due < today:
-            overdue.append(step)
-        elif step.due <= soon:
-            due.append(step)
-    return {"overdue": overdue, "due_soon": due}
+    shown, _later = staff_steps_due(user=user, until=today + dt.timedelta(days=within_days))
+    return {"overdue": [s for s in shown if s.due < today],
+            "due_soon": [s for s in shown if s.due >= today]}
 
 
 # --- measures --------------------------------------------------------------------------------

@@ -88,14 +88,12 @@ def _due_process(user: User, today: dt.date) -> dict[str, Any]:
     """The lead department's due-process deadlines: every open step with a date, split into
     overdue and due within the notice horizon (three working days), with days left."""
     horizon = notice_horizon(as_of=today)
-    dated = [s for s in list_selectors.pending_steps(user=user)
-             if s.due is not None and s.waiting_for_staff]
-    overdue = [s for s in dated if s.due < today]
-    due = [s for s in dated if today <= s.due <= horizon]
+    shown, later = list_selectors.staff_steps_due(user=user, until=horizon)
+    overdue = [s for s in shown if s.due < today]
+    due = [s for s in shown if s.due >= today]
     return {
         "steps_overdue": overdue, "steps_due": due, "steps_count": len(overdue) + len(due),
-        "steps_later_count": sum(1 for s in dated if s.due > horizon),
-        "horizon": horizon,
+        "steps_later_count": later, "horizon": horizon,
     }
 
 

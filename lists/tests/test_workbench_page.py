@@ -25,7 +25,7 @@ from lists.models import (
     SanctionState,
     TypicalCase,
 )
-from lists.selectors import pending_steps, pending_steps_page
+from lists.selectors import pending_steps, pending_steps_page, staff_steps_due
 from records.models import CreditRecord, RecordState, RecordType
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +114,26 @@ def test_pages_are_the_steps_pending_steps_builds(catalogue, clerk, reviewer, ot
     assert page.paginator.count == len(every)
 
 
+@pytest.mark.parametrize("who", ["reviewer", "clerk"])
+def test_steps_due_are_pending_steps_filtered(catalogue, clerk, reviewer, other_department,
+                                              who):
+    """What the home and monitoring pages show (staff steps due by a day, and how many later)
+    is `pending_steps` filtered in Python, for horizons before, on and after today."""
+    user = {"reviewer": reviewer, "clerk": clerk}[who]
+    with clock.frozen_at(TODAY):
+        _spread(clerk, other_department)
+        every = [s for s in pending_steps(user=user)
+                 if s.waiting_for_staff and s.due is not None]
+        for offset in (-2, 0, 3, 100):
+            until = TODAY + dt.timedelta(days=offset)
+            steps, later = staff_steps_due(user=user, until=until)
+            expected = [s for s in every if s.due <= until]
+            assert _seen(steps) == _seen(expected), offset
+            assert later == sum(1 for s in every if s.due > until), offset
+    assert any(s.due < TODAY for s in every) and any(s.due > TODAY + dt.timedelta(3)
+                                                     for s in every)
+
+
 def test_a_page_past_the_end_shows_the_last_page(catalogue, clerk, reviewer, other_department):
     """As `Paginator.get_page`: past the end, the last page; not a number, the first."""
     with clock.frozen_at(TODAY):
@@ -135,3 +155,4 @@ def test_a_user_outside_the_staff_sees_no_steps(db):
     outsider = User.objects.create_user(username="outsider", password="x")
     steps, page, overdue = pending_steps_page(user=outsider, page=1, per_page=50)
     assert steps == [] and overdue == 0 and page.paginator.count == 0
+    assert staff_steps_due(user=outsider, until=TODAY) == ([], 0)
