@@ -7,9 +7,9 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, Role
+from accounts.services import checked_credit_code
 from common.errors import ValidationFailed
 from common.forms import CleanCharField
-from common.identifiers import validate_uscc
 
 
 class DepartmentForm(forms.ModelForm):
@@ -32,11 +32,8 @@ class DepartmentForm(forms.ModelForm):
         field.widget.attrs["maxlength"] = "64"
 
     def clean_credit_code(self) -> str:
-        raw = self.cleaned_data.get("credit_code") or ""
-        if not raw.strip():
-            return ""
         try:
-            return validate_uscc(raw).code
+            return checked_credit_code(self.cleaned_data.get("credit_code") or "")
         except ValidationFailed as exc:
             raise forms.ValidationError(str(exc.message), code=exc.code) from None
 

@@ -34,7 +34,7 @@ def department_create(
     """Create a department or external source. A rating agency or an industry association is
     always an external department (the platform's own units are government departments)."""
     _require_admin(actor)
-    credit_code = _checked_credit_code(credit_code)
+    credit_code = checked_credit_code(credit_code)
     if source_kind not in Department.SourceKind.values:
         raise ValidationFailed("unknown_source_kind", _("Unknown kind of source."),
                                field="source_kind")
@@ -50,7 +50,7 @@ def department_create(
     return department
 
 
-def _checked_credit_code(raw: str) -> str:
+def checked_credit_code(raw: str) -> str:
     """The department's 统一社会信用代码 normalised, or refused with GB 32100's reason."""
     if not (raw or "").strip():
         return ""
@@ -67,7 +67,7 @@ def department_set_credit_code(*, actor: Any, department: Department,
     deciding authority's and the data source's code (CF_CFJGDM / CF_SJLYDM, XK_XKJGDM /
     XK_LYDWDM); audited with the code before and after."""
     _require_admin(actor)
-    credit_code = _checked_credit_code(credit_code)
+    credit_code = checked_credit_code(credit_code)
     department = Department.objects.select_for_update().get(pk=department.pk)
     before = department.credit_code
     department.credit_code = credit_code

@@ -37,21 +37,22 @@ from subjects.models import Subject
 LICENCE_CHAIN = (RowOutcome.FACT, RowOutcome.CORRECTION, RowOutcome.REVOKED)
 
 
+def _newest_licence_line(source: Department, document_number: str,
+                         outcomes: tuple[str, ...]) -> ImportedRow | None:
+    return (ImportedRow.objects.filter(source=source, kind=FeedKind.LICENCE,
+                                       document_number=document_number, outcome__in=outcomes)
+            .order_by("-id").first())
+
+
 def licence_fact_latest(*, source: Department, document_number: str) -> ImportedRow | None:
     """The newest ledger line of the licence fact (source, document number): a grant, a changed
     grant, or its revocation; None when this source never sent that licence as a fact."""
-    return (ImportedRow.objects.filter(source=source, kind=FeedKind.LICENCE,
-                                       document_number=document_number,
-                                       outcome__in=LICENCE_CHAIN)
-            .order_by("-id").first())
+    return _newest_licence_line(source, document_number, LICENCE_CHAIN)
 
 
 def licence_fact_granted(*, source: Department, document_number: str) -> ImportedRow | None:
     """The newest version of the licence fact as granted (its revocation left aside)."""
-    return (ImportedRow.objects.filter(source=source, kind=FeedKind.LICENCE,
-                                       document_number=document_number,
-                                       outcome__in=[RowOutcome.FACT, RowOutcome.CORRECTION])
-            .order_by("-id").first())
+    return _newest_licence_line(source, document_number, LICENCE_CHAIN[:2])
 
 
 def apply_revocation(*, actor: User, source: Department, batch: ImportBatch, kind: str,

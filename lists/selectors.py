@@ -557,6 +557,11 @@ def _page_steps(rows: list[tuple[str, int, dt.date, bool]]) -> list[Step]:
     return steps
 
 
+def _as_date(value: dt.date | str) -> dt.date:
+    """A date from a raw cursor (SQLite gives the text of a computed date column)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
 def _page_rows(user: User, offset: int, limit: int
                ) -> tuple[list[tuple[str, int, dt.date, bool]], int | None, int | None]:
     """`limit` step rows from `offset`, soonest deadline first, with the number of all steps and
@@ -571,8 +576,8 @@ def _page_rows(user: User, offset: int, limit: int
         fetched = cursor.fetchall()
     if not fetched:
         return [], None, None
-    rows = [(kind, ident, due if isinstance(due, dt.date) else dt.date.fromisoformat(due),
-             bool(staff)) for kind, ident, due, staff, _total, _overdue in fetched]
+    rows = [(kind, ident, _as_date(due), bool(staff))
+            for kind, ident, due, staff, _total, _overdue in fetched]
     return rows, fetched[0][4], int(fetched[0][5] or 0)
 
 
@@ -625,7 +630,7 @@ def staff_steps_due(*, user: User, until: dt.date) -> tuple[list[Step], int]:
     shown: list[tuple[str, int, dt.date, bool]] = []
     later = 0
     for kind, ident, due in fetched:
-        due = due if isinstance(due, dt.date) else dt.date.fromisoformat(due)
+        due = _as_date(due)
         if due <= until:
             shown.append((kind, ident, due, True))
         else:
