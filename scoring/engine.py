@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -58,11 +60,14 @@ from scoring.models import (
 )
 from scoring.retention import prune_old_batches
 from scoring.sqlcompile import (
+    ParallelRegrade,
     Plan,
     TypeInfo,
     load_catalogue,
     partition_name,
+    regrade_parallel_statements,
     regrade_statements,
+    scratch_prefix,
     select_sql,
     upsert_sql,
 )
@@ -197,12 +202,25 @@ def fail_unfinished_batches(*, batch_ids: list[int] | None = None,
             error=reason or "interrupted before it was complete")
         Evaluation.objects.filter(batch_id__in=ids).delete()
         if connection.vendor == "postgresql":
-            # the batch's own partition (sqlcompile.regrade_statements), now empty
+            # the batch's own partition (sqlcompile.regrade_statements), now empty, and the
+            # scratch tables of a run split over several connections, which commit theirs
             with connection.cursor() as cursor:
                 for batch_id in ids:
                     cursor.execute(f"DROP TABLE IF EXISTS {partition_name(batch_id)}")
+                for name in _scratch_tables(ids):
+                    cursor.execute(f"DROP TABLE IF EXISTS {name}")
     logger.warning("failed %d unfinished batch(es): %s", n, ids)
     return n
+
+
+def _scratch_tables(batch_ids: list[int]) -> list[str]:
+    """PostgreSQL: the scratch tables left by full re-grades whose first batch is one of
+    `batch_ids` (`sqlcompile.scratch_prefix`)."""
+    patterns = [f"^{scratch_prefix(i)}(_|$)" for i in batch_ids]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_class WHERE relkind IN ('r', 'p') "
+                       "AND pg_table_is_visible(oid) AND relname ~ ANY(%s)", [patterns])
+        return [name for (name,) in cursor.fetchall()]
 
 
 def _switch_all(*, batches: list[EvaluationBatch], actor: object, since_seq: int) -> None:
@@ -253,17 +271,13 @@ def regrade_many(*, models: list[ScoringModel], as_of: dt.date | None = None,
         progress(10)
     plans = [Plan(spec=spec_of(m), batch_id=b.pk) for m, b in zip(models, batches, strict=True)]
     try:
-        statements = regrade_statements(
-            plans=plans, catalogue=load_catalogue(), as_of=as_of, vendor=connection.vendor,
-            table=Evaluation._meta.db_table, scratch=f"scoring_regrade_{batches[0].pk}")
-        with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # one sort of a few million small rows: in memory rather than spilled to disk
-                cursor.execute("SET LOCAL work_mem = %s", [WORK_MEM])
-            for n, sql in enumerate(statements, start=1):
-                cursor.execute(sql)
-                if progress:
-                    progress(10 + 70 * n // len(statements))
+        slices = regrade_connections()
+        if slices > 1:
+            _build_in_parallel(plans=plans, as_of=as_of, scratch=scratch_prefix(batches[0].pk),
+                               slices=slices, progress=progress)
+        else:
+            _build(plans=plans, as_of=as_of, scratch=scratch_prefix(batches[0].pk),
+                   progress=progress)
         _switch_all(batches=batches, actor=actor, since_seq=since_seq)
     except Exception as exc:
         logger.exception("re-grade failed: %s", ids)
@@ -280,6 +294,117 @@ def regrade_many(*, models: list[ScoringModel], as_of: dt.date | None = None,
     if progress:
         progress(100)
     return batches
+
+
+def regrade_connections() -> int:
+    """How many database connections the next full re-grade shares its work between.
+
+    `SCORING_REGRADE_CONNECTIONS` on PostgreSQL; always 1 (today's one transaction on the
+    caller's connection) on SQLite, or when the caller is inside a transaction — its own
+    uncommitted rows would be invisible to the other connections, and the re-grade could no
+    longer roll back with the caller's transaction (tests run in one)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, int(getattr(settings, "SCORING_REGRADE_CONNECTIONS", 2)))
+
+
+def _build(*, plans: list[Plan], as_of: dt.date, scratch: str,
+           progress: Callable[[int], None] | None) -> None:
+    """The batches' rows on one connection, in one transaction (`regrade_statements`)."""
+    statements = regrade_statements(
+        plans=plans, catalogue=load_catalogue(), as_of=as_of, vendor=connection.vendor,
+        table=Evaluation._meta.db_table, scratch=scratch)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # one sort of a few million small rows: in memory rather than spilled to disk
+            cursor.execute("SET LOCAL work_mem = %s", [WORK_MEM])
+        for n, sql in enumerate(statements, start=1):
+            cursor.execute(sql)
+            if progress:
+                progress(10 + 70 * n // len(statements))
+
+
+# what pg_export_snapshot() returns, e.g. 00000003-0000001B-1 (checked before it is quoted)
+_SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$")
+
+
+def _on_own_connection(statements: list[str], snapshot: str | None = None) -> None:
+    """Run `statements` in one transaction on this thread's own connection, then close it.
+    With `snapshot`, the transaction reads the database as the exporting one does."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if snapshot is not None:
+                if not _SNAPSHOT_ID.match(snapshot):
+                    raise ValueError(f"unexpected snapshot id {snapshot!r}")
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            cursor.execute("SET LOCAL work_mem = %s", [WORK_MEM])
+            # the connections are the parallelism: parallel workers on top of them would
+            # only compete for the same CPUs and bring back a leader-side merge
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            for sql in statements:
+                cursor.execute(sql)
+    finally:
+        connection.close()
+
+
+def _all_done(pool: ThreadPoolExecutor, jobs: list[tuple[list[str], str | None]]) -> None:
+    """Run every job on the pool's connections and wait for all of them (none is left running
+    when the caller cleans up); then raise the first failure, if any."""
+    futures = [pool.submit(_on_own_connection, statements, snapshot)
+               for statements, snapshot in jobs]
+    errors = [f.exception() for f in futures]
+    for error in errors:
+        if error is not None:
+            raise error
+
+
+def _slice_bounds(slices: int) -> list[int]:
+    """Subject ids cutting the subjects into `slices` ranges of about equal size (ids are
+    dense: subjects are never deleted, only cancelled)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {Subject._meta.db_table}")
+        low, high = cursor.fetchone()
+    if low is None:
+        return []
+    step = (high - low + 1) / slices
+    return sorted({low + int(step * k) for k in range(1, slices)} - {low})
+
+
+def _build_in_parallel(*, plans: list[Plan], as_of: dt.date, scratch: str, slices: int,
+                       progress: Callable[[int], None] | None) -> None:
+    """The batches' rows on `slices` connections (PostgreSQL, outside any transaction):
+
+    1. per slice of subject ids, its record pass joined with its subjects into a scratch table,
+       every slice on its own connection under one snapshot exported by this connection;
+    2. per batch, its table built from the slices' tables, the batches shared between the
+       connections;
+    3. one transaction on this connection attaching every batch's table as its partition and
+       dropping the scratch tables.
+
+    Steps 1 and 2 commit on their own connections, but nothing reads what they build before
+    step 3 (readers follow `CurrentBatch`, moved only by the switch afterwards); if anything
+    fails, the caller's `fail_unfinished_batches` drops every table the run created.
+    """
+    work: ParallelRegrade = regrade_parallel_statements(
+        plans=plans, catalogue=load_catalogue(), as_of=as_of,
+        table=Evaluation._meta.db_table, scratch=scratch, bounds=_slice_bounds(slices))
+    with ThreadPoolExecutor(max_workers=slices, thread_name_prefix="regrade") as pool:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+            _all_done(pool, [(statements, snapshot) for statements in work.slices])
+        if progress:
+            progress(50)
+        _all_done(pool, [(statements, None) for statements in work.batches])
+    if progress:
+        progress(75)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in work.finish:
+            cursor.execute(sql)
+    if progress:
+        progress(80)
 
 
 def regrade(*, model: ScoringModel, as_of: dt.date | None = None, actor: object = None

@@ -203,8 +203,12 @@ class Compiler:
     def __init__(self, *, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,
                  dialect: Dialect, subject_id: int | None = None,
                  subject_ids: Iterable[int] | None = None,
-                 sources: dict[int, str] | None = None) -> None:
+                 sources: dict[int, str] | None = None,
+                 subject_range: tuple[int | None, int | None] | None = None) -> None:
         self.plans = plans
+        # A slice of a full re-grade (subject ids low <= id < high): what one of the connections
+        # sharing a full re-grade computes (`regrade_parallel_statements`).
+        self.subject_range = subject_range
         self._sources = sources
         self.catalogue = catalogue
         self.as_of = as_of
@@ -218,6 +222,15 @@ class Compiler:
         self.agg_source = "agg"  # the per-subject sums: the CTE, or a table built first
         # or: a table built first holding each subject's columns joined with its sums
         self.subject_source: str | None = None
+
+    def range_conditions(self, column: str) -> list[str]:
+        """The predicates restricting `column` to this slice's subject ids, `low <= id < high`
+        (an open end: None)."""
+        if self.subject_range is None:
+            return []
+        low, high = self.subject_range
+        return ([] if low is None else [f"{column} >= {int(low)}"]) + \
+            ([] if high is None else [f"{column} < {int(high)}"])
 
     def subjects_condition(self, column: str) -> str:
         """The predicate restricting `column` to the subjects of a partial run."""
@@ -498,6 +511,7 @@ class Compiler:
         where.append(self.could_count())
         if self.subject_ids is not None:
             where.append(self.subjects_condition("r.subject_id"))
+        where += self.range_conditions("r.subject_id")
         categories = sorted({p.spec.category for p in self.plans})
         where.append(f"s.category IN ({', '.join(self.d.text(c) for c in categories)})")
         rec = (f"rec AS{self.d.not_materialized} (SELECT r.subject_id AS sid, s.category AS cat, "
@@ -583,6 +597,7 @@ class Compiler:
         where.append(self.could_count())
         if self.subject_ids is not None:
             where.append(self.subjects_condition("r.subject_id"))
+        where += self.range_conditions("r.subject_id")
         categories = sorted({p.spec.category for p in self.plans})
         where.append(f"{noix}s.category IN ({', '.join(self.d.text(c) for c in categories)})")
         rec = (f"rec AS{self.d.not_materialized} (SELECT r.subject_id AS sid, s.category AS cat, "
@@ -783,29 +798,47 @@ class Compiler:
                  f"CASE {' '.join(grade_whens)} END AS grade, {veto_expr} AS veto FROM p{p}_l{sf})")
         return [s_cte, c_cte, g_cte, t_cte, b_cte, r_cte, l_cte, f_cte]
 
-    def compile_per_plan(self, *, agg_table: str, subject_table: str
-                         ) -> tuple[str, str, list[str]]:
-        """(the record pass as one SELECT of per-subject sums, to be stored in `agg_table`;
-        the SELECT of every graded subject's columns joined with its sums, to be stored in
-        `subject_table`; then, per plan, one `WITH … SELECT` of its subject pass reading the
-        latter). Subjects are read once for all plans, not once per plan."""
+    def _agg_select(self) -> str:
+        """The record pass as one SELECT of per-subject sums (the `agg` CTE as a statement)."""
         record = self.record_ctes()
         body = record[-1]
         assert body.startswith("agg AS (") and body.endswith(")")
-        agg_select = "WITH " + ",\n".join(record[:-1]) + "\n" + body[len("agg AS ("):-1]
+        return "WITH " + ",\n".join(record[:-1]) + "\n" + body[len("agg AS ("):-1]
+
+    def _subject_select(self, agg: str) -> str:
+        """Every graded subject's columns (of this slice, if one) LEFT JOIN its sums `agg`."""
         categories = sorted({p.spec.category for p in self.plans})
-        subject_select = (
-            "SELECT s.id, s.category, s.status, s.qualification, s.established_on, a.* "
-            f"FROM {Subject._meta.db_table} s LEFT JOIN {agg_table} a ON a.sid = s.id "
-            f"WHERE s.category IN ({', '.join(self.d.text(c) for c in categories)})")
-        self.subject_source = subject_table
+        where = [f"s.category IN ({', '.join(self.d.text(c) for c in categories)})",
+                 *self.range_conditions("s.id")]
+        return ("SELECT s.id, s.category, s.status, s.qualification, s.established_on, a.* "
+                f"FROM {Subject._meta.db_table} s LEFT JOIN {agg} a ON a.sid = s.id "
+                f"WHERE {' AND '.join(where)}")
+
+    def _plan_selects(self, subject_source: str) -> list[str]:
+        """Per plan, one `WITH … SELECT` of its subject pass reading `subject_source`."""
+        self.subject_source = subject_source
         lane_of = {p: n for n, lane in enumerate(self.lanes(), start=1) for p in lane}
         selects = []
         for p, plan in enumerate(self.plans, start=1):
             ctes = self.plan_ctes(p, plan, lane_of[p - 1])
             selects.append("WITH " + ",\n".join(ctes) + "\n"
                            f"SELECT batch_id, sid, score, grade, veto FROM {_result_relation(p)}")
-        return agg_select, subject_select, selects
+        return selects
+
+    def compile_per_plan(self, *, agg_table: str, subject_table: str
+                         ) -> tuple[str, str, list[str]]:
+        """(the record pass as one SELECT of per-subject sums, to be stored in `agg_table`;
+        the SELECT of every graded subject's columns joined with its sums, to be stored in
+        `subject_table`; then, per plan, one `WITH … SELECT` of its subject pass reading the
+        latter). Subjects are read once for all plans, not once per plan."""
+        agg_select = self._agg_select()
+        subject_select = self._subject_select(agg_table)
+        return agg_select, subject_select, self._plan_selects(subject_table)
+
+    def compile_slice(self) -> str:
+        """One slice's subjects (`subject_range`) joined with their sums, in one SELECT whose
+        record pass reads only the records of those subjects."""
+        return self._subject_select(f"({self._agg_select()})")
 
     def compile(self) -> tuple[str, str]:
         """(the WITH clause, the final SELECT: batch_id, sid, score in cents, grade, veto)."""
@@ -937,32 +970,101 @@ def regrade_statements(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_
                   f"CREATE UNLOGGED TABLE {subjects} AS {subject_select}",
                   f"DROP TABLE {scratch}"]
     for plan, select in zip(plans, selects, strict=True):
-        part, batch = partition_name(plan.batch_id), int(plan.batch_id)
-        score = f"CAST({dialect.cents_to_score('score')} AS NUMERIC(10, 2))"
-        statements += [
-            f"DROP TABLE IF EXISTS {part}",
-            # the columns in the evaluation table's order and types (ATTACH requires them)
-            f"CREATE TABLE {part} AS SELECT CAST({batch} * {ID_BATCH_SHIFT} + sid AS BIGINT) "
-            f"AS id, {score} AS score, CAST(grade AS VARCHAR(20)) AS grade, "
-            f"CAST(veto AS VARCHAR(60)) AS veto, CAST(NULL AS DATE) AS as_of, "
-            f"CAST(sid AS BIGINT) AS subject_id, CAST(batch_id AS BIGINT) AS batch_id "
-            f"FROM ({select}) AS fin",
-            f"ALTER TABLE {part} ALTER COLUMN id SET NOT NULL, "
-            f"ALTER COLUMN score SET NOT NULL, ALTER COLUMN grade SET NOT NULL, "
-            f"ALTER COLUMN veto SET NOT NULL, ALTER COLUMN subject_id SET NOT NULL, "
-            f"ALTER COLUMN batch_id SET NOT NULL, "
-            f"ADD CONSTRAINT {part}_batch CHECK (batch_id = {batch}), "
-            f"ADD CONSTRAINT {part}_pkey PRIMARY KEY (id, batch_id), "
-            f"ADD CONSTRAINT {part}_batch_subject UNIQUE (batch_id, subject_id)",
-            f"CREATE INDEX {part}_subject_batch ON {part} (subject_id, batch_id)",
-        ]
+        statements += _batch_table_statements(plan=plan, select=select, dialect=dialect)
     statements.append(f"DROP TABLE {subjects}")
+    return statements + _attach_statements(plans=plans, table=table)
+
+
+def _batch_table_statements(*, plan: Plan, select: str, dialect: Dialect) -> list[str]:
+    """Build one batch's rows (its subject pass `select`) into a table of their own, shaped
+    like a partition of the evaluation table, constraints and index added after the data."""
+    part, batch = partition_name(plan.batch_id), int(plan.batch_id)
+    score = f"CAST({dialect.cents_to_score('score')} AS NUMERIC(10, 2))"
+    return [
+        f"DROP TABLE IF EXISTS {part}",
+        # the columns in the evaluation table's order and types (ATTACH requires them)
+        f"CREATE TABLE {part} AS SELECT CAST({batch} * {ID_BATCH_SHIFT} + sid AS BIGINT) "
+        f"AS id, {score} AS score, CAST(grade AS VARCHAR(20)) AS grade, "
+        f"CAST(veto AS VARCHAR(60)) AS veto, CAST(NULL AS DATE) AS as_of, "
+        f"CAST(sid AS BIGINT) AS subject_id, CAST(batch_id AS BIGINT) AS batch_id "
+        f"FROM ({select}) AS fin",
+        f"ALTER TABLE {part} ALTER COLUMN id SET NOT NULL, "
+        f"ALTER COLUMN score SET NOT NULL, ALTER COLUMN grade SET NOT NULL, "
+        f"ALTER COLUMN veto SET NOT NULL, ALTER COLUMN subject_id SET NOT NULL, "
+        f"ALTER COLUMN batch_id SET NOT NULL, "
+        f"ADD CONSTRAINT {part}_batch CHECK (batch_id = {batch}), "
+        f"ADD CONSTRAINT {part}_pkey PRIMARY KEY (id, batch_id), "
+        f"ADD CONSTRAINT {part}_batch_subject UNIQUE (batch_id, subject_id)",
+        f"CREATE INDEX {part}_subject_batch ON {part} (subject_id, batch_id)",
+    ]
+
+
+def _attach_statements(*, plans: list[Plan], table: str) -> list[str]:
     # Attached last: ATTACH holds an ACCESS EXCLUSIVE lock on the DEFAULT partition until the
     # transaction ends, which blocks readers of the evaluation table that cannot prune it;
     # attaching at the very end keeps that to the attaches themselves (each well under 1 s).
-    statements += [f"ALTER TABLE {table} ATTACH PARTITION {partition_name(plan.batch_id)} "
-                   f"FOR VALUES IN ({int(plan.batch_id)})" for plan in plans]
-    return statements
+    return [f"ALTER TABLE {table} ATTACH PARTITION {partition_name(plan.batch_id)} "
+            f"FOR VALUES IN ({int(plan.batch_id)})" for plan in plans]
+
+
+def scratch_prefix(batch_id: int) -> str:
+    """The name (and name prefix, with "_") of a full re-grade's scratch tables on PostgreSQL:
+    derived from its first batch, so that `engine.fail_unfinished_batches` finds those a killed
+    run left behind."""
+    return f"scoring_regrade_{int(batch_id)}"
+
+
+@dataclass(frozen=True)
+class ParallelRegrade:
+    """A full re-grade on PostgreSQL split over several connections (`engine.regrade_many`).
+
+    `slices`: per subject-id range, the statements computing those subjects' sums joined with
+    their columns into an unlogged scratch table, each slice on its own connection, all under
+    one exported snapshot (so together they read exactly what one statement would).
+    `batches`: per plan, the statements building its batch's table from the slices' tables
+    (`partition_name`, constraints and index included), each on its own connection.
+    `finish`: in one transaction, attach every batch's table as its partition of the
+    evaluation table and drop the scratch tables. `tables`: every table the run creates, for
+    the clean-up after a failure.
+    """
+
+    slices: list[list[str]]
+    batches: list[list[str]]
+    finish: list[str]
+    tables: list[str]
+
+
+def regrade_parallel_statements(*, plans: list[Plan], catalogue: dict[int, TypeInfo],
+                                as_of: dt.date, table: str, scratch: str,
+                                bounds: list[int]) -> ParallelRegrade:
+    """The full re-grade of `regrade_statements` on PostgreSQL, as slices of subjects.
+
+    `bounds` cut the subject ids into len(bounds) + 1 slices (`id < bounds[0]`, …,
+    `id >= bounds[-1]`). Each slice's record pass reads the whole record table but groups
+    only its own subjects, so no single process merges and finalises every subject's sums
+    (what bounded the one-statement record pass at about twice the bare aggregation); every
+    step is the compiled statement of the one-connection path restricted to a slice, so the
+    rows are the same (`tests/test_engine_parallel.py`).
+    """
+    dialect = dialect_for("postgresql")
+    edges: list[int | None] = [None, *bounds, None]
+    slices, slice_tables = [], []
+    for k in range(len(edges) - 1):
+        name = f"{scratch}_s{k + 1}"
+        select = Compiler(plans=plans, catalogue=catalogue, as_of=as_of, dialect=dialect,
+                          subject_range=(edges[k], edges[k + 1])).compile_slice()
+        slices.append([f"DROP TABLE IF EXISTS {name}",
+                       f"CREATE UNLOGGED TABLE {name} AS {select}"])
+        slice_tables.append(name)
+    union = "(" + " UNION ALL ".join(f"SELECT * FROM {t}" for t in slice_tables) + ")"
+    selects = Compiler(plans=plans, catalogue=catalogue, as_of=as_of,
+                       dialect=dialect)._plan_selects(union)
+    batches = [_batch_table_statements(plan=plan, select=select, dialect=dialect)
+               for plan, select in zip(plans, selects, strict=True)]
+    finish = _attach_statements(plans=plans, table=table) + [
+        f"DROP TABLE {t}" for t in slice_tables]
+    return ParallelRegrade(slices=slices, batches=batches, finish=finish,
+                           tables=slice_tables + [partition_name(p.batch_id) for p in plans])
 
 
 def insert_sql(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,
