@@ -23,6 +23,15 @@ class ServiceError(Exception):
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "field": self.field, "message": str(self.message)}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its code, message and field (an import's parser process hands refusals
+        to the writing process); `Exception`'s default would call the class with the message
+        alone."""
+        return (type(self), (self.code, str(self.message)), {"field": self.field})
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.field = state["field"]
+
 
 class ValidationFailed(ServiceError):
     """Input that does not satisfy a rule (bad code, missing field, unknown type)."""

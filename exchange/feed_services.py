@@ -32,7 +32,7 @@ from accounts.services import department_create, user_create
 from audit.services import record_event
 from common import clock
 from common.errors import Conflict, ServiceError, ValidationFailed
-from exchange import feeds
+from exchange import feed_pipeline, feeds
 from exchange.feed_models import (
     ClassificationRequest,
     ImportBatch,
@@ -129,6 +129,7 @@ class ImportContext:
         self.codes = bulk.CodeChecker()  # each distinct subject code checked once per file
         self.record_types: dict[str, Any] = {}  # a template's type column → catalogue entry
         self.labels: tuple[str, ...] | None = None  # the description's labels, translated
+        self.ready = bulk.ReadyCache()  # publicity bands and ends, once per type (and date)
 
 
 @dataclass
@@ -151,6 +152,9 @@ class Parsed:
     #: made only when `bound` exceeds an upload's limit).
     bound: int | None = None
     recount: Callable[[], int] | None = None
+    #: A CSV feed's table (its text): a large one is read by a parser process
+    #: (`exchange.feed_pipeline`).
+    table: feeds.Table | None = None
 
     @property
     def count(self) -> int:
@@ -180,7 +184,8 @@ def _parse_feed(data: bytes) -> Parsed:
             return sum(1 for _row in feeds.read_table(data).rows)
 
         return Parsed(kind, field_set, table.file_format, table.encoding, rows, _apply,
-                      _column, _prepare, bound=feeds.csv_row_bound(data), recount=recount)
+                      _column, _prepare, bound=feeds.csv_row_bound(data), recount=recount,
+                      table=table)
     total = sum(1 for _row in table.rows)
     rows = feeds.parse_rows(feeds.read_table(data), kind, field_set)
     return Parsed(kind, field_set, table.file_format, table.encoding, rows, _apply, _column,
@@ -300,8 +305,9 @@ def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress
     """Apply the rows chunk by chunk, each chunk (on SQLite, each few chunks:
     `records.bulk.chunks_per_transaction`) one transaction, and report progress (rows done,
     rows in all) after each transaction. A file that can be prepared for the set-based path
-    (`records.bulk`: 双公示 feeds, records templates) goes through it; subjects templates row by
-    row (each row its own savepoint, so a refused row leaves nothing behind).
+    (`records.bulk`: 双公示 feeds, records templates) goes through it — a large CSV feed
+    prepared by a parser process while this one writes (`exchange.feed_pipeline`); subjects
+    templates row by row (each row its own savepoint, so a refused row leaves nothing behind).
 
     """
     counts = {"rows": 0, "created": 0, "duplicates": 0, "corrections": 0, "revocations": 0}
@@ -315,8 +321,14 @@ def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress
         if set_based:
             if ctx.labels is None and ctx.fields:
                 ctx.labels = feeds.description_labels()  # in the caller's language, once
-            chunks = (_prepare_chunk(ctx, parsed, chunk)
-                      for chunk in iter(lambda: list(itertools.islice(rows, size)), []))
+            if _pipelined(parsed):
+                chunks = feed_pipeline.prepared_chunks(
+                    prepare=lambda chunk: _prepare_chunk(ctx, parsed, chunk),
+                    table=parsed.table, kind=parsed.kind, field_set=parsed.field_set,
+                    size=size)
+            else:
+                chunks = (_prepare_chunk(ctx, parsed, chunk)
+                          for chunk in iter(lambda: list(itertools.islice(rows, size)), []))
             done = 0
             per_transaction = bulk.chunks_per_transaction()
             while True:
@@ -324,7 +336,7 @@ def _run(ctx: ImportContext, parsed: Parsed, *, ledger: bool, progress: Progress
                 with transaction.atomic():
                     for prepared in itertools.islice(chunks, per_transaction):
                         _write_chunk(ctx, parsed, prepared, ledger, counts, rejected, preview)
-                        wrote += len(prepared.rows)
+                        wrote += len(prepared.keys)
                 if not wrote:
                     break
                 done += wrote
@@ -351,44 +363,100 @@ _LEDGER_COLUMNS = ("batch_id", "row_number", "kind", "source_id", "document_numb
                    "content_hash", "payload", "outcome", "reason", "record_id", "subject_id")
 
 
+def _pipelined(parsed: Parsed) -> bool:
+    """Whether a parser process reads the file (`exchange.feed_pipeline`): a CSV feed of at
+    least `PIPELINE_MIN_ROWS` rows (by the bound on them), where the platform can fork."""
+    return (parsed.table is not None and parsed.table.file_format == "csv"
+            and parsed.prepare is _prepare
+            and parsed.at_most >= feed_pipeline.PIPELINE_MIN_ROWS and feed_pipeline.available())
+
+
+#: A refused row's ledger content: (the errors, the row's content hash, its payload as JSON).
+RefusedLine = tuple[list[dict[str, Any]], str, str]
+
+
 @dataclass
 class PreparedChunk:
-    """A chunk after the work that needs no database (`_prepare_chunk`)."""
+    """A chunk after the work that needs no database (`_prepare_chunk`), in a compact form
+    (a parser process hands it to the writer: `exchange.feed_pipeline`)."""
 
-    rows: list[feeds.FeedRow]
-    candidates: list[bulk.Candidate]
-    #: key → (REJECTED, errors) for rows refused while reading or preparing
-    outcomes: dict[int, tuple[str, list[dict[str, Any]]]]
+    keys: list[int]  # every row's number, in order
+    docs: list[str]  # every row's document number as the ledger keeps it
+    ready: list[bulk.Ready]  # the candidates for `records.bulk.enter_ready`
+    refused: dict[int, RefusedLine]  # rows refused while reading or preparing
+    #: candidates `records.bulk` will refuse if they are new (`Ready.problem`), as refused
+    problems: dict[int, RefusedLine]
     row_path: set[int]  # keys the row-by-row path takes
+    #: the first rows' (document number, name, record type name) for the preview
+    heads: dict[int, tuple[str, str, str]]
+    rows: list[feeds.FeedRow] | None = None  # None once detached
+    text: str = ""  # a detached chunk's CSV text, from which `reparse` reads its rows back
+    start: int = 0
+    reparse: Callable[[str, int], list[feeds.FeedRow]] | None = None
+    _by_key: dict[int, feeds.FeedRow] | None = None
+
+    def detach(self, text: str, start: int) -> None:
+        """Drop the parsed rows (the parser process keeps them), keep their text."""
+        self.rows, self.text, self.start = None, text, start
+
+    def row(self, key: int) -> feeds.FeedRow:
+        """The parsed row (read back from the chunk's text the first time one is needed)."""
+        if self._by_key is None:
+            rows = self.rows
+            if rows is None:
+                rows = self.reparse(self.text, self.start)  # type: ignore[misc]
+            self._by_key = {row.row_number: row for row in rows}
+        return self._by_key[key]
+
+
+#: The preview shows the first rows of the file; each chunk carries its first ones.
+PREVIEW_ROWS = 50
+
+
+def _refused_line(row: feeds.FeedRow, errors: list[dict[str, Any]]) -> RefusedLine:
+    return errors, row.content_hash(), json.dumps(
+        _jsonable({**row.values, "_errors": errors}), ensure_ascii=False)
 
 
 def _prepare_chunk(ctx: ImportContext, parsed: Parsed, chunk: list[feeds.FeedRow]
                    ) -> PreparedChunk:
     """Everything about a chunk that needs no database: rows with a fault found while
     reading, or refused while preparing (code, mapping, text limits), are rejected; the others
-    become candidates for `records.bulk.bulk_enter` or go to the row path (`None` from
-    `prepare`)."""
-    outcomes: dict[int, tuple[str, list[dict[str, Any]]]] = {}
-    candidates: list[bulk.Candidate] = []
-    row_path: set[int] = set()
-    prepare = parsed.prepare
-    for row in chunk:
+    become `records.bulk.Ready` candidates (with `record_create`'s refusal, if any, worked out
+    too) or go to the row path (`None` from `prepare`)."""
+    prepared = PreparedChunk([], [], [], {}, {}, set(), {}, chunk)
+    keys, docs, ready, refused = prepared.keys, prepared.docs, prepared.ready, prepared.refused
+    heads = prepared.heads
+    prepare, source_pk, today = parsed.prepare, ctx.source.pk, clock.today()
+    for n, row in enumerate(chunk):
         key = row.row_number
+        keys.append(key)
+        number = row.document_number
+        docs.append(number[:100])
+        type_name = ""
         if row.errors:
-            outcomes[key] = (RowOutcome.REJECTED, [rejected_entry(key, c, r)
-                                                   for c, r in row.errors])
-            continue
-        try:
-            candidate = prepare(ctx, row)
-        except ServiceError as exc:
-            outcomes[key] = (RowOutcome.REJECTED, [rejected_entry(
-                key, parsed.column(ctx, row, exc.field), str(exc.message))])
-            continue
-        if candidate is None:
-            row_path.add(key)
+            refused[key] = _refused_line(row, [rejected_entry(key, c, r) for c, r in row.errors])
         else:
-            candidates.append(candidate)
-    return PreparedChunk(chunk, candidates, outcomes, row_path)
+            try:
+                candidate = prepare(ctx, row)
+            except ServiceError as exc:
+                refused[key] = _refused_line(row, [rejected_entry(
+                    key, parsed.column(ctx, row, exc.field), str(exc.message))])
+            else:
+                if candidate is None:
+                    prepared.row_path.add(key)
+                else:
+                    one = bulk.ready_candidate(candidate, source_pk=source_pk, today=today,
+                                               cache=ctx.ready)
+                    if one.problem is not None:
+                        prepared.problems[key] = _refused_line(row, [rejected_entry(
+                            key, parsed.column(ctx, row, one.problem.field),
+                            str(one.problem.message))])
+                    ready.append(one)
+                    type_name = candidate.values["record_type"].name
+        if n < PREVIEW_ROWS:
+            heads[key] = (number, row.values.get("name", ""), type_name)
+    return prepared
 
 
 def _write_chunk(ctx: ImportContext, parsed: Parsed, prepared: PreparedChunk, ledger: bool,
@@ -396,64 +464,58 @@ def _write_chunk(ctx: ImportContext, parsed: Parsed, prepared: PreparedChunk, le
                  preview: list[dict[str, Any]]) -> None:
     """One prepared chunk on the set-based path, with the same outcome per row as `_one_row`.
 
-    The candidates go to `records.bulk.bulk_enter` together (one duplicate query, one insert,
+    The candidates go to `records.bulk.enter_ready` together (one duplicate query, one insert,
     one audit event); what it defers, and what could not be prepared for it, goes through
     `_one_row` afterwards in row order. The chunk's ledger lines are written in one statement.
     Should the database refuse the chunk's insert, the chunk falls back to the row-by-row
     path, which isolates the row at fault.
     """
-    chunk, candidates, outcomes = prepared.rows, prepared.candidates, prepared.outcomes
-    row_path = prepared.row_path
     result = bulk.BulkOutcome()
-    if candidates:
+    if prepared.ready:
         try:
             with transaction.atomic():
-                result = bulk.bulk_enter(actor=ctx.actor, source=ctx.source,
-                                         candidates=candidates,
-                                         label=ctx.batch.number)
+                result = bulk.enter_ready(actor=ctx.actor, source=ctx.source,
+                                          ready=prepared.ready, label=ctx.batch.number)
         except DatabaseError:
-            result = bulk.BulkOutcome(deferred=[c.key for c in candidates])
-    if result.rejected:
-        by_key = {row.row_number: row for row in chunk}
-        for key, exc in result.rejected.items():
-            outcomes[key] = (RowOutcome.REJECTED, [rejected_entry(
-                key, parsed.column(ctx, by_key[key], exc.field), str(exc.message))])
-    for key in result.created:
-        outcomes[key] = (RowOutcome.CREATED, [])
-    for key in result.duplicates:
-        outcomes[key] = (RowOutcome.DUPLICATE, [])
+            result = bulk.BulkOutcome(deferred=[r.key for r in prepared.ready])
+    row_path = prepared.row_path
     row_path.update(result.deferred)
     lines = []
     batch_pk, kind, source_pk = ctx.batch.pk, ctx.kind, ctx.source.pk
     created, duplicates, subjects = result.created, result.duplicates, result.subjects
-    for row in chunk:
-        key = row.row_number
+    bulk_refused, refused, problems = result.rejected, prepared.refused, prepared.problems
+    heads, docs = prepared.heads, prepared.docs
+    for n, key in enumerate(prepared.keys):
         if key in row_path:
-            _one_row(ctx, parsed, row, ledger, counts, rejected, preview)
+            _one_row(ctx, parsed, prepared.row(key), ledger, counts, rejected, preview)
             continue
-        outcome, errors = outcomes[key]
         counts["rows"] += 1
-        if errors:
-            rejected.extend(errors)
+        record_id = created.get(key)
+        if record_id is not None:
+            outcome, line = RowOutcome.CREATED, None
         else:
+            record_id = duplicates.get(key)
+            if record_id is not None:
+                outcome, line = RowOutcome.DUPLICATE, None
+            else:
+                outcome = RowOutcome.REJECTED
+                line = problems[key] if key in bulk_refused else refused[key]
+        if line is None:
             counts[_COUNT_KEYS[outcome]] += 1
-        record_id = created.get(key) or duplicates.get(key)
-        if len(preview) < 50:
-            record_type = None
-            if record_id:
-                record_type = next(c.values["record_type"] for c in candidates if c.key == key)
-            preview.append(_preview_entry(row, outcome, record_type.name if record_type else ""))
+        else:
+            rejected.extend(line[0])
+        if len(preview) < PREVIEW_ROWS:
+            number, name, type_name = heads[key]
+            preview.append({"row": key, "document_number": number, "name": name,
+                            "outcome": outcome, "outcome_label": str(RowOutcome(outcome).label),
+                            "record_type": type_name if record_id else ""})
         if ledger:
-            if errors:
-                digest = row.content_hash()
-                payload = json.dumps(_jsonable({**row.values, "_errors": errors}),
-                                     ensure_ascii=False)
-            else:  # created or duplicate: the record holds the content (`_ledger_content`)
-                digest, payload = "", "{}"
-            lines.append((
-                batch_pk, key, kind, source_pk, row.document_number[:100], digest, payload,
-                outcome, "; ".join(e["reason"] for e in errors), record_id,
-                subjects.get(key)))
+            if line is None:  # created or duplicate: the record holds the content
+                lines.append((batch_pk, key, kind, source_pk, docs[n], "", "{}", outcome, "",
+                              record_id, subjects.get(key)))
+            else:
+                lines.append((batch_pk, key, kind, source_pk, docs[n], line[1], line[2],
+                              outcome, "; ".join(e["reason"] for e in line[0]), None, None))
     if lines:
         bulk.fast_insert(ImportedRow, _LEDGER_COLUMNS, lines)
 

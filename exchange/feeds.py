@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -115,6 +116,10 @@ class Table:
     encoding: str  # "utf-8", "utf-8-sig", "gbk", "gb18030", or "" for XLSX
     header: list[str]
     rows: Iterator[tuple[int, list[Any]]]  # (row number as the spreadsheet shows it, cells)
+    #: A CSV file's decoded text (the rows are read from it lazily; `csv_chunks` reads it in a
+    #: parser process); "" for XLSX.
+    text: str = ""
+    header_number: int = 1  # the header's row number
 
 
 @dataclass
@@ -180,14 +185,18 @@ def _blank_csv(cells: list[str]) -> bool:
 
 
 def read_table(data: bytes) -> Table:
-    """Read CSV (any of the encodings) or XLSX (recognised by its ZIP signature)."""
+    """Read CSV (any of the encodings) or XLSX (recognised by its ZIP signature).
+
+    A CSV file is decoded once; its header is read from the text's first lines, and its rows
+    by a reader made only when they are first asked for (`Table.rows`), so a file whose rows
+    are parsed elsewhere (`csv_chunks`, in a parser process) is not also copied into a reader
+    here."""
     if not data.strip():
         raise FeedFileError("", _("The file is empty."))
     if data.startswith(b"PK\x03\x04"):
         return _read_xlsx(data)
     encoding, text = decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    lines = ((n, row) for n, row in enumerate(reader, start=1) if not _blank_csv(row))
+    lines = _records(csv.reader(_text_lines(text)))
     try:
         number, header = next(lines)
     except StopIteration:
@@ -195,7 +204,22 @@ def read_table(data: bytes) -> Table:
     except csv.Error as exc:
         raise FeedFileError("", _("The file is not valid CSV: %(e)s") % {"e": exc}) from exc
     return Table("csv", encoding.replace("-sig", "") if encoding == "utf-8-sig" else encoding,
-                 [str(h) for h in header], _csv_rows(lines))
+                 [str(h) for h in header], _csv_body(text, number), text, number)
+
+
+def _records(reader: Iterator[list[str]], start: int = 1) -> Iterator[tuple[int, list[str]]]:
+    """A CSV reader's records with their row numbers, blank ones left out."""
+    return ((n, row) for n, row in enumerate(reader, start=start) if not _blank_csv(row))
+
+
+#: One line as `io.StringIO(text, newline="")` yields it: up to and with its CR LF, LF or CR.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def _text_lines(text: str) -> Iterator[str]:
+    """The text's lines as `io.StringIO(text, newline="")` yields them, found one at a time
+    (for the header: no copy of the whole text)."""
+    return (m.group() for m in _LINE.finditer(text))
 
 
 def _csv_rows(lines: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[Any]]]:
@@ -203,6 +227,14 @@ def _csv_rows(lines: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, lis
         yield from lines
     except csv.Error as exc:
         raise FeedFileError("", _("The file is not valid CSV: %(e)s") % {"e": exc}) from exc
+
+
+def _csv_body(text: str, header_number: int) -> Iterator[tuple[int, list[Any]]]:
+    """The data rows after the header, read when first asked for."""
+    lines = _records(csv.reader(io.StringIO(text, newline="")))
+    for number, row in _csv_rows(lines):
+        if number > header_number:
+            yield number, row
 
 
 def _read_xlsx(data: bytes) -> Table:
@@ -454,6 +486,47 @@ def _parse_csv_rows(table: Table, kind: str, fields: dict[str, str], plan: list[
         row = FeedRow(number, kind, values, errors)
         _finish_row(row, fields, merge_categories)
         yield row
+
+
+def csv_chunks(table: Table, kind: str, field_set: str, size: int
+               ) -> Iterator[tuple[list[FeedRow], str, int]]:
+    """A CSV table's rows parsed `size` at a time, as `parse_rows` parses them, each chunk with
+    its own text (the lines its records were read from, blank records included) and the row
+    number that text starts at: `reparse_chunk` reads the same rows back from them. The reader
+    is fed line by line and hands a record over as soon as its last line is read, so the lines
+    taken while a chunk is parsed are exactly that chunk's."""
+    taken: list[str] = []
+    take = taken.append
+
+    def lines() -> Iterator[str]:
+        for line in io.StringIO(table.text, newline=""):
+            take(line)
+            yield line
+
+    records = _csv_rows(_records(csv.reader(lines())))
+    for number, _header in records:
+        if number >= table.header_number:
+            break
+    taken.clear()
+    body = Table("csv", table.encoding, table.header, records, "", table.header_number)
+    rows = parse_rows(body, kind, field_set)
+    start = table.header_number + 1
+    while True:
+        chunk = list(itertools.islice(rows, size))
+        if not chunk:
+            return
+        text = "".join(taken)
+        taken.clear()
+        yield chunk, text, start
+        start = chunk[-1].row_number + 1
+
+
+def reparse_chunk(text: str, start: int, header: list[str], kind: str, field_set: str
+                  ) -> list[FeedRow]:
+    """The rows of one `csv_chunks` chunk read back from its text (the writing process does
+    this only for a chunk with rows the set-based path hands to the row path)."""
+    records = _csv_rows(_records(csv.reader(io.StringIO(text, newline="")), start))
+    return list(parse_rows(Table("csv", "", header, records), kind, field_set))
 
 
 def _finish_row(row: FeedRow, fields: dict[str, str], merge_categories: bool) -> None:

@@ -237,3 +237,97 @@ def test_record_entered_by_form_then_feed_is_a_duplicate(setting, admin_user):
     result = import_feed(actor=feed_account(source=setting), source=setting,
                          data=ff.csv_file(ff.CF_CURRENT, [row], "utf-8"), file_name="f.csv")
     assert (result.summary["created"], result.summary["duplicates"]) == (0, 1)
+
+
+def run_twice_with_previews(source, data: bytes) -> dict[str, Any]:
+    """`run_twice` on the set-based path, with each import's preview and a dry run's summary
+    and preview too."""
+    actor = feed_account(source=source)
+    with transaction.atomic():
+        dry = import_feed(actor=actor, source=source, data=data, file_name="f.csv",
+                          dry_run=True)
+        results = [import_feed(actor=actor, source=source, data=data, file_name="f.csv")
+                   for _attempt in range(2)]
+        state = {"summaries": [r.summary for r in results],
+                 "previews": [r.preview for r in results],
+                 "dry": (dry.summary, dry.preview), **snapshot_state()}
+        transaction.set_rollback(True)
+    return state
+
+
+def piped_file() -> bytes:
+    """The mixed file with what a line-based reader could get wrong: a quoted line break
+    inside a cell, blank lines (before the first row, inside the file, at its end), CR LF."""
+    rows = mixed_rows()
+    rows[0] = ff.penalty(1, CF_SY="经查，该公司\r\n未在销售现场公示。\n第二段")
+    rows[9] = {**rows[9], "BZ": "备注，含\"引号\""}
+    text = ff.csv_file(ff.CF_CURRENT + ["CF_ZT"], rows, "gbk").decode("gbk")
+    lines = text.split("\r\n")
+    lines.insert(1, "")
+    lines.insert(8, ",,,")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("gbk")
+
+
+@pytest.mark.parametrize("chunk", [4, 5000])
+def test_parser_process_gives_the_same_outcome(setting, monkeypatch, chunk):
+    """A large CSV feed is prepared by a forked parser process (`exchange.feed_pipeline`);
+    forced here for a small file: every count, refusal (row, column, reason, in order),
+    preview line, ledger line, record and side effect is what the in-process path gives, and
+    that is what the row-by-row path gives."""
+    from exchange import feed_pipeline
+
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", chunk)
+    data = piped_file()
+    in_process = run_twice_with_previews(setting, data)
+    row_by_row = run_twice(setting, data, set_based=False)
+    monkeypatch.setattr(feed_pipeline, "PIPELINE_MIN_ROWS", 0)
+    used = []
+    real = feed_pipeline.prepared_chunks
+
+    def counting(**kwargs):
+        used.append(kwargs["size"])
+        yield from real(**kwargs)
+
+    monkeypatch.setattr(feed_pipeline, "prepared_chunks", counting)
+    piped = run_twice_with_previews(setting, data)
+    assert used == [chunk] * 3  # the dry run and both imports went through the parser
+    assert piped == in_process
+    assert piped["summaries"] == row_by_row["summaries"]
+    for key in ("records", "ledger", "subjects", "classify", "revocations"):
+        assert piped[key] == row_by_row[key], key
+    first = piped["summaries"][0]
+    assert (first["rows"], first["created"], first["duplicates"]) == (27, 8, 3)
+    # rows 6-8, 14-23, 26 of the plain file, numbered past the blank lines as a spreadsheet shows
+    assert [e["row"] for e in first["rejected"]] == [7, 9, 10, *range(16, 26), 28]
+
+
+def test_parser_process_never_uses_the_database(setting):
+    """The parser inherits the importer's connection; using it there is refused (closing it
+    would end the importer's session), and the importer's connection still works after."""
+    from exchange import feed_pipeline, feeds
+
+    table = feeds.read_table(ff.csv_file(ff.CF_CURRENT, [ff.penalty(1)], "utf-8"))
+    chunks = feed_pipeline.prepared_chunks(
+        prepare=lambda rows: Subject.objects.count(), table=table, kind="CF",
+        field_set="current", size=10)
+    with pytest.raises(RuntimeError, match="does not use the database"):
+        list(chunks)
+    assert Subject.objects.filter(code=ff.uscc(1)).exists()
+
+
+def test_parser_process_reports_an_unreadable_file_like_the_importer(setting, monkeypatch):
+    """A CSV fault past the header (a cell beyond the csv module's limit) is raised as the
+    same `FeedFileError` whichever process reads the file."""
+    from exchange import feed_pipeline
+    from exchange.feeds import FeedFileError
+
+    data = ff.csv_file(ff.CF_CURRENT, [ff.penalty(1), ff.penalty(2, CF_SY="事" * 200_000)],
+                       "utf-8")
+    actor = feed_account(source=setting)
+    errors = []
+    for threshold in (10**9, 0):
+        monkeypatch.setattr(feed_pipeline, "PIPELINE_MIN_ROWS", threshold)
+        with transaction.atomic(), pytest.raises(FeedFileError) as caught:
+            import_feed(actor=actor, source=setting, data=data, file_name="f.csv")
+        errors.append((caught.value.field, caught.value.reason))
+    assert errors[0] == errors[1] and "CSV" in errors[0][1]
