@@ -220,7 +220,10 @@ def build_index() -> float:
         editor.execute = timed  # type: ignore[method-assign]
         search_migration().forwards(None, editor)
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")
+        # PostgreSQL: VACUUM too, as autovacuum does after a bulk insert in a running
+        # database: the visibility map lets the broad first page walk the covering name index
+        # without reading rows (subjects migration 0004).
+        cur.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     return time.perf_counter() - t0
 
 

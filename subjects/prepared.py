@@ -74,13 +74,14 @@ def _columns(using: str) -> _Columns:
     return columns
 
 
-def _filters(category: str | None, kind: str | None) -> tuple[str, list[Any]]:
+def _filters(category: str | None, kind: str | None, alias: str = "s"
+             ) -> tuple[str, list[Any]]:
     sql, params = "", []
     if category:
-        sql += " AND s.category = %s"
+        sql += f" AND {alias}.category = %s"
         params.append(category)
     if kind:
-        sql += " AND s.kind = %s"
+        sql += f" AND {alias}.kind = %s"
         params.append(kind)
     return sql, params
 
@@ -182,18 +183,33 @@ def broad_first_page(*, term: str, after: str, category: str | None, kind: str |
     if sql is None:
         cols = _columns(using)
         if vendor == "postgresql":
-            starts, contains = "s.name::text LIKE %s", "s.name::text LIKE %s"
+            starts = "s.name::text LIKE %s"
+            # The walk over names that merely contain the term reads only the covering index
+            # subject_name_page_idx (name, id; category, kind): an index-only scan, where
+            # selecting every column fetched each row it passed (migration 0004: 2,269
+            # buffers → 31 for "鑫" at 1,000,000 subjects); the page's rows are then read by
+            # primary key.
+            t_where, _ = _filters(category, kind, alias="t")
+            rest = (
+                f"SELECT {cols.select}, {_CURRENT} AS search_rank FROM subjects_subject s "
+                "WHERE s.id IN (SELECT t.id FROM subjects_subject t WHERE t.name::text LIKE %s "
+                f"AND NOT (t.name >= %s AND t.name < %s){t_where} "
+                "ORDER BY t.name, t.id LIMIT %s) ORDER BY s.name, s.id"
+            )
         else:
-            starts = contains = "s.name LIKE %s ESCAPE '\\'"
+            starts = "s.name LIKE %s ESCAPE '\\'"
+            rest = (
+                f"SELECT {cols.select}, {_CURRENT} AS search_rank FROM subjects_subject s "
+                "WHERE s.name LIKE %s ESCAPE '\\' AND NOT (s.name >= %s AND s.name < %s)"
+                f"{where} ORDER BY s.name, s.id LIMIT %s"
+            )
         # Each arm is a derived table with its own ORDER BY … LIMIT (the name index read in
         # order); the outer LIMIT stops before the second arm when the first fills the page.
         sql = (
             f"SELECT * FROM (SELECT {cols.select}, {_PREFIX} AS search_rank "
             f"FROM subjects_subject s WHERE s.name >= %s AND s.name < %s AND {starts}{where} "
             "ORDER BY s.name, s.id LIMIT %s) a "
-            f"UNION ALL SELECT * FROM (SELECT {cols.select}, {_CURRENT} AS search_rank "
-            f"FROM subjects_subject s WHERE {contains} AND NOT (s.name >= %s AND s.name < %s)"
-            f"{where} ORDER BY s.name, s.id LIMIT %s) b LIMIT %s"
+            f"UNION ALL SELECT * FROM ({rest}) b LIMIT %s"
         )
         _sql_cache[key] = sql
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

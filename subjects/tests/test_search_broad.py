@@ -34,6 +34,8 @@ def _general(monkeypatch, **kwargs):
 @pytest.mark.parametrize("kwargs", [
     {"q": "鑫", "limit": 5}, {"q": "鑫", "limit": 9},
     {"q": "鑫", "limit": 4, "category": Category.PROPERTY_SERVICE},
+    # both filters: on PostgreSQL they are also applied inside the covering-index walk
+    {"q": "鑫", "limit": 3, "category": Category.PROPERTY_SERVICE, "kind": "enterprise"},
 ])
 def test_broad_first_page_is_the_general_page(many, monkeypatch, kwargs):
     monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 3)
