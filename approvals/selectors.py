@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -120,6 +121,40 @@ def subject_by_code(*, code: str, with_evaluation: bool = False) -> Subject:
 
 def _subject_with_evaluation(code: str) -> QuerySet[Subject]:
     return with_current_evaluation(Subject.objects.filter(code=code).order_by())[:1]
+
+
+@lru_cache(maxsize=1)
+def _probe_tags() -> tuple[tuple[str, str], ...]:
+    """The probe's EXISTS columns in order: (column name, the tag `probe_subject` answers). The
+    eligibility conditions are the shipped catalogue, fixed per process."""
+    from lists.eligibility import catalogue as eligibility_catalogue
+
+    return (*((f"probe_list_{kind}", PROBE_LISTS) for kind in ("black", "red", "key")),
+            ("probe_commitments", PROBE_COMMITMENTS),
+            *((f"probe_condition_{n}", condition.code)
+              for n, condition in enumerate(eligibility_catalogue()[1])))
+
+
+def _probe_columns(*, as_of: dt.date) -> dict[str, Exists]:
+    """`probe_subject`'s arms as EXISTS columns of the subject's own row (named as in
+    `_probe_tags`)."""
+    from lists import selectors as lists_selectors
+    from lists.eligibility import condition_probes
+
+    subject = OuterRef("pk")
+    exists = [*(Exists(lists_selectors.in_force(kind).filter(subject=subject))
+                for kind in ("black", "red", "key")),
+              Exists(Commitment.objects.filter(
+                  subject=subject, state__in=[CommitmentState.OPEN, CommitmentState.BREACHED])),
+              *(Exists(probe) for probe in condition_probes(subject_id=subject, as_of=as_of))]
+    return {name: e for (name, _tag), e in zip(_probe_tags(), exists, strict=True)}
+
+
+def _probed_of(subject: Subject) -> set[str]:
+    """The tags of the probe columns that hold on a subject read with `_probe_columns` (the
+    bulk check; a single check reads the subject's row and `probe_subject`'s UNION, measured
+    cheaper on SQLite: 0.05 + 0.19 ms against 0.44 ms for the row with these columns)."""
+    return {tag for name, tag in _probe_tags() if getattr(subject, name)}
 
 
 def _subject_with_check_reads(code: str) -> list[Subject]:
@@ -552,24 +587,10 @@ def subjects_for_bulk_check(*, codes: list[str], as_of: dt.date
     """Many subjects by whole (normalised) code, each with its current grade and the answer of
     `probe_subject` — all in one query, whatever the number of codes: the probes become EXISTS
     columns of the subjects' own row. Codes nobody is registered under are absent."""
-    from lists import selectors as lists_selectors
-    from lists.eligibility import catalogue as eligibility_catalogue
-    from lists.eligibility import condition_probes
-
-    subject = OuterRef("pk")
-    columns: dict[str, tuple[str, Exists]] = {
-        f"probe_list_{kind}": (PROBE_LISTS, Exists(lists_selectors.in_force(kind).filter(
-            subject=subject))) for kind in ("black", "red", "key")}
-    columns["probe_commitments"] = (PROBE_COMMITMENTS, Exists(Commitment.objects.filter(
-        subject=subject, state__in=[CommitmentState.OPEN, CommitmentState.BREACHED])))
-    conditions = eligibility_catalogue()[1]
-    for n, (condition, probe) in enumerate(zip(
-            conditions, condition_probes(subject_id=subject, as_of=as_of), strict=True)):
-        columns[f"probe_condition_{n}"] = (condition.code, Exists(probe))
+    columns = _probe_columns(as_of=as_of)
     qs = with_current_evaluation(Subject.objects.filter(code__in=codes).order_by()).annotate(
-        **{name: exists for name, (_tag, exists) in columns.items()})
-    return {s.code: (s, {tag for name, (tag, _e) in columns.items() if getattr(s, name)})
-            for s in qs}
+        **columns)
+    return {s.code: (s, _probed_of(s)) for s in qs}
 
 
 # --- the rule book ----------------------------------------------------------------------------
