@@ -519,16 +519,19 @@ def supervision_measures(*, subject: Subject, grade: GradeFacts | None) -> tuple
     return _grade_measures.get(key, load)
 
 
-def ineligible_incentives(*, subject: Subject, as_of: dt.date, probed: set[str] | None = None
+def ineligible_incentives(*, subject: Subject, as_of: dt.date, probed: set[str] | None = None,
+                          records: list[dict[str, Any]] | None = None
                           ) -> dict[str, tuple[dict[str, Any], ...]]:
     """incentive code → the eligibility conditions refusing it (`lists.eligibility`: bad record
     in force, sanction, key supervision, black list, broken commitment), as plain dicts
-    (`probed`: only the conditions `probe_subject` found rows for are evaluated)."""
+    (`probed`: only the conditions `probe_subject` found rows for are evaluated; `records`: the
+    subject's effective bad records as `effective_bad_records` read them, so the bad-record
+    condition is decided from them without a query of its own)."""
     from lists.eligibility import refused_incentives
 
     return {code: tuple(r.as_dict() for r in found)
             for code, found in refused_incentives(subject_id=subject.pk, as_of=as_of,
-                                                  holding=probed).items()}
+                                                  holding=probed, bad_records=records).items()}
 
 
 def ineligible_incentives_for(*, probed_of: dict[int, set[str]], as_of: dt.date
@@ -576,7 +579,8 @@ def facts_of(*, subject: Subject, as_of: dt.date, records: list[dict[str, Any]],
     grade = grade_facts(subject=subject)
     known = subject.established_on or (subject.created_at.date() if subject.created_at else None)
     if ineligible is None:
-        ineligible = ineligible_incentives(subject=subject, as_of=as_of, probed=probed)
+        ineligible = ineligible_incentives(subject=subject, as_of=as_of, probed=probed,
+                                           records=records)
     return Facts(as_of=as_of, category=subject.category, known_since=known, grade=grade,
                  lists=tuple(lists), bad_records=tuple(records), ineligible=ineligible,
                  grade_measures=supervision_measures(subject=subject, grade=grade))
