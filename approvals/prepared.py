@@ -24,7 +24,7 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 
 from approvals.caching import ProcessCache
-from common.statements import Statement, execute_batch
+from common.statements import Statement, direct, execute_batch, sqlite_execute
 
 # Values no row can hold: a negative primary key, a code with characters no code has.
 SENTINEL_ID = -7_391_004_212
@@ -81,9 +81,12 @@ def rows(key: Hashable, build: Callable[[Any], QuerySet], value: Any, *,
     per process and `key` (with the sentinel), never per call."""
     statement = _statement(key, build, sentinel, using)
     connection = connections[using]
-    with connection.cursor() as cursor:
-        cursor.execute(statement.sql, _params(statement, value))
-        fetched = cursor.fetchall()
+    if direct(connection):  # SQLite, nobody counting queries: without Django's cursor wrapper
+        fetched = sqlite_execute(connection, statement.sql, _params(statement, value)).fetchall()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(statement.sql, _params(statement, value))
+            fetched = cursor.fetchall()
     return _converted(statement, fetched, connection)
 
 

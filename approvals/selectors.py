@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -120,6 +121,40 @@ def subject_by_code(*, code: str, with_evaluation: bool = False) -> Subject:
 
 def _subject_with_evaluation(code: str) -> QuerySet[Subject]:
     return with_current_evaluation(Subject.objects.filter(code=code).order_by())[:1]
+
+
+@lru_cache(maxsize=1)
+def _probe_tags() -> tuple[tuple[str, str], ...]:
+    """The probe's EXISTS columns in order: (column name, the tag `probe_subject` answers). The
+    eligibility conditions are the shipped catalogue, fixed per process."""
+    from lists.eligibility import catalogue as eligibility_catalogue
+
+    return (*((f"probe_list_{kind}", PROBE_LISTS) for kind in ("black", "red", "key")),
+            ("probe_commitments", PROBE_COMMITMENTS),
+            *((f"probe_condition_{n}", condition.code)
+              for n, condition in enumerate(eligibility_catalogue()[1])))
+
+
+def _probe_columns(*, as_of: dt.date) -> dict[str, Exists]:
+    """`probe_subject`'s arms as EXISTS columns of the subject's own row (named as in
+    `_probe_tags`)."""
+    from lists import selectors as lists_selectors
+    from lists.eligibility import condition_probes
+
+    subject = OuterRef("pk")
+    exists = [*(Exists(lists_selectors.in_force(kind).filter(subject=subject))
+                for kind in ("black", "red", "key")),
+              Exists(Commitment.objects.filter(
+                  subject=subject, state__in=[CommitmentState.OPEN, CommitmentState.BREACHED])),
+              *(Exists(probe) for probe in condition_probes(subject_id=subject, as_of=as_of))]
+    return {name: e for (name, _tag), e in zip(_probe_tags(), exists, strict=True)}
+
+
+def _probed_of(subject: Subject) -> set[str]:
+    """The tags of the probe columns that hold on a subject read with `_probe_columns` (the
+    bulk check; a single check reads the subject's row and `probe_subject`'s UNION, measured
+    cheaper on SQLite: 0.05 + 0.19 ms against 0.44 ms for the row with these columns)."""
+    return {tag for name, tag in _probe_tags() if getattr(subject, name)}
 
 
 def _subject_with_check_reads(code: str) -> list[Subject]:
@@ -484,16 +519,19 @@ def supervision_measures(*, subject: Subject, grade: GradeFacts | None) -> tuple
     return _grade_measures.get(key, load)
 
 
-def ineligible_incentives(*, subject: Subject, as_of: dt.date, probed: set[str] | None = None
+def ineligible_incentives(*, subject: Subject, as_of: dt.date, probed: set[str] | None = None,
+                          records: list[dict[str, Any]] | None = None
                           ) -> dict[str, tuple[dict[str, Any], ...]]:
     """incentive code → the eligibility conditions refusing it (`lists.eligibility`: bad record
     in force, sanction, key supervision, black list, broken commitment), as plain dicts
-    (`probed`: only the conditions `probe_subject` found rows for are evaluated)."""
+    (`probed`: only the conditions `probe_subject` found rows for are evaluated; `records`: the
+    subject's effective bad records as `effective_bad_records` read them, so the bad-record
+    condition is decided from them without a query of its own)."""
     from lists.eligibility import refused_incentives
 
     return {code: tuple(r.as_dict() for r in found)
             for code, found in refused_incentives(subject_id=subject.pk, as_of=as_of,
-                                                  holding=probed).items()}
+                                                  holding=probed, bad_records=records).items()}
 
 
 def ineligible_incentives_for(*, probed_of: dict[int, set[str]], as_of: dt.date
@@ -541,7 +579,8 @@ def facts_of(*, subject: Subject, as_of: dt.date, records: list[dict[str, Any]],
     grade = grade_facts(subject=subject)
     known = subject.established_on or (subject.created_at.date() if subject.created_at else None)
     if ineligible is None:
-        ineligible = ineligible_incentives(subject=subject, as_of=as_of, probed=probed)
+        ineligible = ineligible_incentives(subject=subject, as_of=as_of, probed=probed,
+                                           records=records)
     return Facts(as_of=as_of, category=subject.category, known_since=known, grade=grade,
                  lists=tuple(lists), bad_records=tuple(records), ineligible=ineligible,
                  grade_measures=supervision_measures(subject=subject, grade=grade))
@@ -552,24 +591,10 @@ def subjects_for_bulk_check(*, codes: list[str], as_of: dt.date
     """Many subjects by whole (normalised) code, each with its current grade and the answer of
     `probe_subject` — all in one query, whatever the number of codes: the probes become EXISTS
     columns of the subjects' own row. Codes nobody is registered under are absent."""
-    from lists import selectors as lists_selectors
-    from lists.eligibility import catalogue as eligibility_catalogue
-    from lists.eligibility import condition_probes
-
-    subject = OuterRef("pk")
-    columns: dict[str, tuple[str, Exists]] = {
-        f"probe_list_{kind}": (PROBE_LISTS, Exists(lists_selectors.in_force(kind).filter(
-            subject=subject))) for kind in ("black", "red", "key")}
-    columns["probe_commitments"] = (PROBE_COMMITMENTS, Exists(Commitment.objects.filter(
-        subject=subject, state__in=[CommitmentState.OPEN, CommitmentState.BREACHED])))
-    conditions = eligibility_catalogue()[1]
-    for n, (condition, probe) in enumerate(zip(
-            conditions, condition_probes(subject_id=subject, as_of=as_of), strict=True)):
-        columns[f"probe_condition_{n}"] = (condition.code, Exists(probe))
+    columns = _probe_columns(as_of=as_of)
     qs = with_current_evaluation(Subject.objects.filter(code__in=codes).order_by()).annotate(
-        **{name: exists for name, (_tag, exists) in columns.items()})
-    return {s.code: (s, {tag for name, (tag, _e) in columns.items() if getattr(s, name)})
-            for s in qs}
+        **columns)
+    return {s.code: (s, _probed_of(s)) for s in qs}
 
 
 # --- the rule book ----------------------------------------------------------------------------

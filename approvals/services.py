@@ -64,6 +64,7 @@ from approvals.selectors import (
 from audit.services import claim, claim_of, claim_statement, event_statements, record_event
 from common import clock, statements
 from common.errors import Conflict, ServiceError, ValidationFailed
+from common.labels import choice_label
 from common.limits import COMMENT
 from common.statements import Statement
 from common.text import clean_line, clean_text
@@ -92,6 +93,11 @@ def _next_numbers(year: int, count: int) -> list[str]:
     UPDATE takes on PostgreSQL; SQLite's IMMEDIATE transaction already serialises writers."""
     sql = (f"UPDATE {CheckCounter._meta.db_table} SET last = last + %s WHERE year = %s "
            "RETURNING last")
+    if statements.direct(connection):  # SQLite, nobody counting queries
+        row = statements.sqlite_execute(connection, sql, [count, year]).fetchone()
+        if row is not None:
+            return [f"{NUMBER_PREFIX}-{year}-{n:06d}"
+                    for n in range(row[0] - count + 1, row[0] + 1)]
     with connection.cursor() as cursor:
         cursor.execute(sql, [count, year])
         row = cursor.fetchone()
@@ -124,11 +130,11 @@ def _build_result(
                      "department_code": department.code, "via": via, "token": token_label},
         "subject": {
             "name": subject.name, "code": subject.display_code, "kind": subject.kind,
-            "category": subject.category, "category_label": str(subject.get_category_display()),
-            "status": subject.status, "status_label": str(subject.get_status_display()),
+            "category": subject.category, "category_label": choice_label(subject, "category"),
+            "status": subject.status, "status_label": choice_label(subject, "status"),
         },
         "matter": {"code": matter.code, "name": matter.name, "kind": matter.kind,
-                   "kind_label": str(matter.get_kind_display()),
+                   "kind_label": choice_label(matter, "kind"),
                    "allows_commitment": matter.allows_commitment,
                    "promised_days": matter.promised_days},
         "grade": None if grade is None else {

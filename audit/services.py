@@ -21,7 +21,7 @@ from django.db.models import Max, Q
 
 from audit.models import SEAL_STREAM, AuditEvent, ChainHead
 from common import clock
-from common.statements import Statement, insert_statement, run
+from common.statements import Statement, direct, insert_statement, run, sqlite_execute
 
 GENESIS = "0" * 64
 LEGACY_STREAM = 1  # events written before streams existed form stream 1 with stream_seq == seq
@@ -227,6 +227,9 @@ def _append(*, claim: Claim, fields: dict[str, Any]) -> AuditEvent:
     event, (insert_event, update_head) = chained(claim=claim, fields=fields)
     if connection.vendor == "postgresql":
         run([insert_event, update_head])  # one round trip
+    elif direct(connection):  # SQLite, nobody counting queries: on the driver's connection
+        event.id = sqlite_execute(connection, *insert_event).lastrowid
+        sqlite_execute(connection, *update_head)
     else:
         with connection.cursor() as cursor:
             cursor.execute(*insert_event)

@@ -1,12 +1,17 @@
 """Request-level guards that apply to every door: workbench forms, uploads, the API, the admin."""
 
 from collections.abc import Callable
+from typing import Any
 
+from csp.constants import HEADER
+from csp.middleware import CSPMiddleware as _CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils import translation
 from django.utils.html import escape
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 API_PREFIX = "/api/"
@@ -55,3 +60,80 @@ class RequestSizeLimitMiddleware:
         if isinstance(exception, RequestDataTooBig):
             return request_too_big(request)
         return None
+
+
+# --- API token requests: skip what serves signed-in people ------------------------------------
+def is_api_token_request(request: HttpRequest) -> bool:
+    """A call of the API presenting a bearer token: it authenticates by that token alone
+    (`accounts.api_auth.TokenAuth`), never by a session cookie, so it needs none of the
+    middleware that serves signed-in people (sessions, CSRF, the session user, second factor,
+    one-time password gate, messages)."""
+    return (request.path_info.startswith(API_PREFIX)
+            and request.META.get("HTTP_AUTHORIZATION", "")[:7].lower() == "bearer ")
+
+
+_HOOKS = ("process_view", "process_exception", "process_template_response")
+
+
+def unless_api_token(dotted_path: str) -> type:
+    """A subclass of the middleware at `dotted_path` that steps over an API token request
+    (`is_api_token_request`), hooks (`process_view`, …) included; a subclass, so Django's own
+    checks still find the middleware they require.
+
+    Why: that middleware was a third of the CPU an API credit check spent beyond the check
+    itself (reading the session, building the lazy user and then the one-time password gate
+    evaluating it, the message storage, the CSRF cookie), for a caller that never has a
+    session; a browser request (any path) and an API call without a bearer token still pass
+    through all of it."""
+    base = import_string(dotted_path)
+
+    def call(self: Any, request: HttpRequest) -> HttpResponseBase:
+        if is_api_token_request(request):
+            return self.get_response(request)
+        return base.__call__(self, request)
+
+    def hook(name: str) -> Callable[..., HttpResponseBase | None]:
+        def step_over(self: Any, request: HttpRequest, *args: Any) -> HttpResponseBase | None:
+            if is_api_token_request(request):
+                return None
+            return getattr(base, name)(self, request, *args)
+        return step_over
+
+    body: dict[str, Any] = {"__call__": call, "__module__": __name__,
+                            "__doc__": f"{dotted_path}, stepped over for API token requests."}
+    body.update({name: hook(name) for name in _HOOKS if hasattr(base, name)})
+    return type(base.__name__, (base,), body)
+
+
+SessionMiddleware = unless_api_token("django.contrib.sessions.middleware.SessionMiddleware")
+CsrfViewMiddleware = unless_api_token("django.middleware.csrf.CsrfViewMiddleware")
+AuthenticationMiddleware = unless_api_token(
+    "django.contrib.auth.middleware.AuthenticationMiddleware")
+OTPMiddleware = unless_api_token("django_otp.middleware.OTPMiddleware")
+AccountGateMiddleware = unless_api_token("accounts.middleware.AccountGateMiddleware")
+MessageMiddleware = unless_api_token("django.contrib.messages.middleware.MessageMiddleware")
+
+
+class CSPMiddleware(_CSPMiddleware):
+    """django-csp's middleware; an API token answer gets the same policy (it never carries a
+    nonce: JSON has no inline script) built once per process, not once per answer (building it
+    was a tenth of such a call's CPU)."""
+
+    _api_policy: str | None = None
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not is_api_token_request(request):
+            super().process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase
+                         ) -> HttpResponseBase:
+        if not is_api_token_request(request) or any(
+                hasattr(response, f"_csp_{part}{ro}") for part in ("config", "update", "replace",
+                                                                  "exempt")
+                for ro in ("", "_ro")):
+            return super().process_response(request, response)
+        if CSPMiddleware._api_policy is None:
+            CSPMiddleware._api_policy = build_policy() or ""
+        if CSPMiddleware._api_policy and HEADER not in response:
+            response[HEADER] = CSPMiddleware._api_policy
+        return response

@@ -130,25 +130,49 @@ def bad_record_in_force(*, subject_ids: list[int], as_of: dt.date, params: dict[
     record past its publicity period is no longer used, so the refusal ends the day after the
     last publicity day (a repaired or revoked record is no longer effective and never counts).
     """
-    found: Found = {}
-    for subject_id, rows in _grouped(CreditRecord.objects.filter(
+    rows = CreditRecord.objects.filter(
         subject_id__in=subject_ids, state=RecordState.EFFECTIVE,
         record_type__polarity=Polarity.BAD,
-        record_type__severity__in=params.get("severities", ["general", "serious", "severe"]),
+        record_type__severity__in=_severities(params),
         decided_on__lte=as_of, publicity_ends_on__gte=as_of,
     ).order_by("subject_id", "publicity_ends_on", "id").values(
-        "subject_id", "record_type__name", "record_type__severity", "document_number",
-        "decided_on", "publicity_ends_on")).items():
-        lines = "；".join(
-            _("%(type)s (%(sev)s, %(number)s, decided %(decided)s, disclosed until %(end)s)") % {
-                "type": r["record_type__name"],
-                "sev": SEVERITY_LABELS.get(r["record_type__severity"],
-                                           r["record_type__severity"]),
-                "number": r["document_number"], "decided": r["decided_on"].isoformat(),
-                "end": r["publicity_ends_on"].isoformat()} for r in rows)
-        found[subject_id] = (_("Bad record still in its publicity period: %(l)s.") % {"l": lines},
-                             _day_after(max(r["publicity_ends_on"] for r in rows)))
+        "id", "subject_id", "record_type__name", "record_type__severity", "document_number",
+        "decided_on", "publicity_ends_on")
+    found: Found = {}
+    for subject_id, mine in _grouped(rows).items():
+        held = bad_records_held([{"id": r["id"], "type": r["record_type__name"],
+                                  "severity": r["record_type__severity"],
+                                  "document_number": r["document_number"],
+                                  "decided_on": r["decided_on"],
+                                  "publicity_ends_on": r["publicity_ends_on"]} for r in mine],
+                                as_of=as_of, params=params)
+        if held is not None:
+            found[subject_id] = held
     return found
+
+
+def _severities(params: dict[str, Any]) -> list[str]:
+    return params.get("severities", ["general", "serious", "severe"])
+
+
+def bad_records_held(records: list[dict[str, Any]], *, as_of: dt.date, params: dict[str, Any]
+                     ) -> tuple[str, dt.date | None] | None:
+    """`bad_record_in_force` for one subject from its effective bad records already read
+    (each with id, type, severity, document_number, decided_on, publicity_ends_on): the credit
+    check has read them for its answer, so it need not query them a second time."""
+    severities = _severities(params)
+    rows = sorted((r for r in records if r["severity"] in severities
+                   and r["decided_on"] <= as_of <= r["publicity_ends_on"]),
+                  key=lambda r: (r["publicity_ends_on"], r["id"]))
+    if not rows:
+        return None
+    lines = "；".join(
+        _("%(type)s (%(sev)s, %(number)s, decided %(decided)s, disclosed until %(end)s)") % {
+            "type": r["type"], "sev": SEVERITY_LABELS.get(r["severity"], r["severity"]),
+            "number": r["document_number"], "decided": r["decided_on"].isoformat(),
+            "end": r["publicity_ends_on"].isoformat()} for r in rows)
+    return (_("Bad record still in its publicity period: %(l)s.") % {"l": lines},
+            _day_after(max(r["publicity_ends_on"] for r in rows)))
 
 
 def sanction_pending_or_decided(*, subject_ids: list[int], as_of: dt.date,
@@ -354,18 +378,24 @@ def key_supervision_subject_ids(category: str) -> set[int]:
 
 
 def refusals(*, subject_id: int, as_of: dt.date, incentive: str | None = None,
-             holding: set[str] | None = None) -> list[Refusal]:
+             holding: set[str] | None = None, bad_records: list[dict[str, Any]] | None = None
+             ) -> list[Refusal]:
     """Every condition that holds for the subject on `as_of` (only those refusing `incentive`
     when one is given), in catalogue order. `holding`, the condition codes whose probe found rows
-    (`conditions_that_may_hold`), spares the queries of conditions that cannot hold."""
+    (`conditions_that_may_hold`), spares the queries of conditions that cannot hold;
+    `bad_records`, every effective bad record of the subject already read (`bad_records_held`),
+    spares the bad-record condition's query."""
     out: list[Refusal] = []
     for condition in catalogue()[1]:
         if incentive is not None and incentive not in condition.refuses:
             continue
         if holding is not None and condition.code not in holding:
             continue
-        found = CHECKS[condition.check](subject_ids=[subject_id], as_of=as_of,
-                                        params=condition.params).get(subject_id)
+        if bad_records is not None and CHECKS[condition.check] is bad_record_in_force:
+            found = bad_records_held(bad_records, as_of=as_of, params=condition.params)
+        else:
+            found = CHECKS[condition.check](subject_ids=[subject_id], as_of=as_of,
+                                            params=condition.params).get(subject_id)
         if found is not None:
             why, until = found
             out.append(Refusal(condition=condition.code, name=condition.name, why=why,
@@ -391,11 +421,13 @@ def refusals_for(*, holding: dict[int, set[str]], as_of: dt.date) -> dict[int, l
     return out
 
 
-def refused_incentives(*, subject_id: int, as_of: dt.date, holding: set[str] | None = None
+def refused_incentives(*, subject_id: int, as_of: dt.date, holding: set[str] | None = None,
+                       bad_records: list[dict[str, Any]] | None = None
                        ) -> dict[str, list[Refusal]]:
     """incentive code → the refusals that apply to it (incentives not refused are absent);
-    `holding` as in `refusals`."""
-    return _by_incentive(refusals(subject_id=subject_id, as_of=as_of, holding=holding))
+    `holding` and `bad_records` as in `refusals`."""
+    return _by_incentive(refusals(subject_id=subject_id, as_of=as_of, holding=holding,
+                                  bad_records=bad_records))
 
 
 def refused_incentives_for(*, holding: dict[int, set[str]], as_of: dt.date

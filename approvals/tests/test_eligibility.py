@@ -61,6 +61,32 @@ def test_bad_record_in_force_until_its_publicity_ends(make_subject, make_record)
     assert held(subject, end + DAY) == []
 
 
+def test_bad_records_already_read_decide_as_the_query_does(make_subject, make_record):
+    """The credit check decides the bad-record condition from the records it has read
+    (`bad_records_held`), without the condition's own query: the same refusal, to the letter,
+    on every day around the decisions and the ends of publicity, for records of different
+    types, a repaired one and a subject with none."""
+    from approvals.selectors import effective_bad_records
+
+    subject = make_subject("两条记录的物业公司")
+    first = make_record(subject, "penalty_warning", decided_on=MONDAY)
+    second = make_record(subject, "property_fee_violation", decided_on=MONDAY + 3 * DAY)
+    repaired = make_record(subject, "penalty_warning", decided_on=MONDAY - DAY)
+    type(repaired).objects.filter(pk=repaired.pk).update(state="repaired")
+    clean = make_subject("没有记录的物业公司")
+    ends = sorted({first.publicity_ends_on, second.publicity_ends_on})
+    days = {MONDAY - DAY, MONDAY, MONDAY + 3 * DAY, *ends, *(e + DAY for e in ends)}
+    seen = set()
+    for one in (subject, clean):
+        records = effective_bad_records(subject=one)
+        for day in sorted(days):
+            queried = refusals(subject_id=one.pk, as_of=day)
+            from_records = refusals(subject_id=one.pk, as_of=day, bad_records=records)
+            assert from_records == queried, (one.name, day)
+            seen.add(len(queried))
+    assert seen == {0, 1}  # the condition both held and did not
+
+
 def test_pending_and_decided_sanction(make_subject, clerk, reviewer):
     subject = make_subject("受惩戒的物业公司")
     with clock.frozen_at(MONDAY):
