@@ -11,7 +11,10 @@ Full re-grade (DESIGN.md "Storage and scale"; issue 3 "The engine"):
    table, then per batch its subject pass as a parallel `CREATE TABLE … AS` whose constraints
    and index are built after the data, attached as the batch's partition of the evaluation
    table (partitioned by batch, migration 0005), the scratch tables dropped — all in one
-   transaction, so a failure leaves nothing behind;
+   transaction, so a failure leaves nothing behind. With `SCORING_REGRADE_CONNECTIONS` > 1
+   (outside any caller's transaction) the batches' tables are built on that many connections
+   at once after the record pass commits, and attached in one transaction
+   (`_build_in_parallel`); a failure then drops what was committed;
 3. one short transaction marks every batch of the run complete, moves each category's
    `CurrentBatch` pointer (all categories at once, or none), re-grades the few subjects whose
    records changed while the batch was building (so an approval made during the build is not
