@@ -11,7 +11,10 @@ Full re-grade (DESIGN.md "Storage and scale"; issue 3 "The engine"):
    table, then per batch its subject pass as a parallel `CREATE TABLE … AS` whose constraints
    and index are built after the data, attached as the batch's partition of the evaluation
    table (partitioned by batch, migration 0005), the scratch tables dropped — all in one
-   transaction, so a failure leaves nothing behind;
+   transaction, so a failure leaves nothing behind. With `SCORING_REGRADE_CONNECTIONS` > 1
+   (outside any caller's transaction) the batches' tables are built on that many connections
+   at once after the record pass commits, and attached in one transaction
+   (`_build_in_parallel`); a failure then drops what was committed;
 3. one short transaction marks every batch of the run complete, moves each category's
    `CurrentBatch` pointer (all categories at once, or none), re-grades the few subjects whose
    records changed while the batch was building (so an approval made during the build is not
@@ -34,7 +37,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -271,10 +273,10 @@ def regrade_many(*, models: list[ScoringModel], as_of: dt.date | None = None,
         progress(10)
     plans = [Plan(spec=spec_of(m), batch_id=b.pk) for m, b in zip(models, batches, strict=True)]
     try:
-        slices = regrade_connections()
-        if slices > 1:
+        shared = regrade_connections()
+        if shared > 1:
             _build_in_parallel(plans=plans, as_of=as_of, scratch=scratch_prefix(batches[0].pk),
-                               slices=slices, progress=progress)
+                               connections=shared, progress=progress)
         else:
             _build(plans=plans, as_of=as_of, scratch=scratch_prefix(batches[0].pk),
                    progress=progress)
@@ -324,80 +326,49 @@ def _build(*, plans: list[Plan], as_of: dt.date, scratch: str,
                 progress(10 + 70 * n // len(statements))
 
 
-# what pg_export_snapshot() returns, e.g. 00000003-0000001B-1 (checked before it is quoted)
-_SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$")
-
-
-def _on_own_connection(statements: list[str], snapshot: str | None = None) -> None:
-    """Run `statements` in one transaction on this thread's own connection, then close it.
-    With `snapshot`, the transaction reads the database as the exporting one does."""
+def _on_own_connection(statements: list[str]) -> None:
+    """Run `statements` in one transaction on this thread's own connection, then close it."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            if snapshot is not None:
-                if not _SNAPSHOT_ID.match(snapshot):
-                    raise ValueError(f"unexpected snapshot id {snapshot!r}")
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
             cursor.execute("SET LOCAL work_mem = %s", [WORK_MEM])
-            # the connections are the parallelism: parallel workers on top of them would
-            # only compete for the same CPUs and bring back a leader-side merge
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             for sql in statements:
                 cursor.execute(sql)
     finally:
         connection.close()
 
 
-def _all_done(pool: ThreadPoolExecutor, jobs: list[tuple[list[str], str | None]]) -> None:
-    """Run every job on the pool's connections and wait for all of them (none is left running
-    when the caller cleans up); then raise the first failure, if any."""
-    futures = [pool.submit(_on_own_connection, statements, snapshot)
-               for statements, snapshot in jobs]
-    errors = [f.exception() for f in futures]
-    for error in errors:
-        if error is not None:
-            raise error
-
-
-def _slice_bounds(slices: int) -> list[int]:
-    """Subject ids cutting the subjects into `slices` ranges of about equal size (ids are
-    dense: subjects are never deleted, only cancelled)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {Subject._meta.db_table}")
-        low, high = cursor.fetchone()
-    if low is None:
-        return []
-    step = (high - low + 1) / slices
-    return sorted({low + int(step * k) for k in range(1, slices)} - {low})
-
-
-def _build_in_parallel(*, plans: list[Plan], as_of: dt.date, scratch: str, slices: int,
+def _build_in_parallel(*, plans: list[Plan], as_of: dt.date, scratch: str, connections: int,
                        progress: Callable[[int], None] | None) -> None:
-    """The batches' rows on `slices` connections (PostgreSQL, outside any transaction):
+    """The batches' rows with `connections` connections (PostgreSQL, outside any transaction):
 
-    1. per slice of subject ids, its record pass joined with its subjects into a scratch table,
-       every slice on its own connection under one snapshot exported by this connection;
-    2. per batch, its table built from the slices' tables, the batches shared between the
-       connections;
+    1. on this connection, in one transaction (one snapshot, as in the one-connection path):
+       the record pass (a parallel `CREATE UNLOGGED TABLE … AS`) and the graded subjects'
+       columns into scratch tables, committed so that the other connections see them;
+    2. each batch's table built from those two by its subject pass, the batches shared out
+       between `connections` threads, each with its own connection and transaction;
     3. one transaction on this connection attaching every batch's table as its partition and
        dropping the scratch tables.
 
-    Steps 1 and 2 commit on their own connections, but nothing reads what they build before
-    step 3 (readers follow `CurrentBatch`, moved only by the switch afterwards); if anything
-    fails, the caller's `fail_unfinished_batches` drops every table the run created.
+    Steps 1 and 2 commit, but nothing reads what they build before step 3 (readers follow
+    `CurrentBatch`, which only the switch afterwards moves); if anything fails, the caller's
+    `fail_unfinished_batches` drops every table the run created. Every thread is waited for
+    before a failure is raised, so none is still writing while that clean-up runs.
     """
     work: ParallelRegrade = regrade_parallel_statements(
         plans=plans, catalogue=load_catalogue(), as_of=as_of,
-        table=Evaluation._meta.db_table, scratch=scratch, bounds=_slice_bounds(slices))
-    with ThreadPoolExecutor(max_workers=slices, thread_name_prefix="regrade") as pool:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            cursor.execute("SELECT pg_export_snapshot()")
-            snapshot = cursor.fetchone()[0]
-            _all_done(pool, [(statements, snapshot) for statements in work.slices])
-        if progress:
-            progress(50)
-        _all_done(pool, [(statements, None) for statements in work.batches])
+        table=Evaluation._meta.db_table, scratch=scratch)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = %s", [WORK_MEM])
+        for sql in work.first:
+            cursor.execute(sql)
+    if progress:
+        progress(50)
+    with ThreadPoolExecutor(max_workers=connections, thread_name_prefix="regrade") as pool:
+        futures = [pool.submit(_on_own_connection, statements) for statements in work.batches]
+        errors = [f.exception() for f in futures]
+    for error in errors:
+        if error is not None:
+            raise error
     if progress:
         progress(75)
     with transaction.atomic(), connection.cursor() as cursor:

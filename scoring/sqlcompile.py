@@ -203,12 +203,8 @@ class Compiler:
     def __init__(self, *, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,
                  dialect: Dialect, subject_id: int | None = None,
                  subject_ids: Iterable[int] | None = None,
-                 sources: dict[int, str] | None = None,
-                 subject_range: tuple[int | None, int | None] | None = None) -> None:
+                 sources: dict[int, str] | None = None) -> None:
         self.plans = plans
-        # A slice of a full re-grade (subject ids low <= id < high): what one of the connections
-        # sharing a full re-grade computes (`regrade_parallel_statements`).
-        self.subject_range = subject_range
         self._sources = sources
         self.catalogue = catalogue
         self.as_of = as_of
@@ -222,15 +218,6 @@ class Compiler:
         self.agg_source = "agg"  # the per-subject sums: the CTE, or a table built first
         # or: a table built first holding each subject's columns joined with its sums
         self.subject_source: str | None = None
-
-    def range_conditions(self, column: str) -> list[str]:
-        """The predicates restricting `column` to this slice's subject ids, `low <= id < high`
-        (an open end: None)."""
-        if self.subject_range is None:
-            return []
-        low, high = self.subject_range
-        return ([] if low is None else [f"{column} >= {int(low)}"]) + \
-            ([] if high is None else [f"{column} < {int(high)}"])
 
     def subjects_condition(self, column: str) -> str:
         """The predicate restricting `column` to the subjects of a partial run."""
@@ -511,7 +498,6 @@ class Compiler:
         where.append(self.could_count())
         if self.subject_ids is not None:
             where.append(self.subjects_condition("r.subject_id"))
-        where += self.range_conditions("r.subject_id")
         categories = sorted({p.spec.category for p in self.plans})
         where.append(f"s.category IN ({', '.join(self.d.text(c) for c in categories)})")
         rec = (f"rec AS{self.d.not_materialized} (SELECT r.subject_id AS sid, s.category AS cat, "
@@ -597,7 +583,6 @@ class Compiler:
         where.append(self.could_count())
         if self.subject_ids is not None:
             where.append(self.subjects_condition("r.subject_id"))
-        where += self.range_conditions("r.subject_id")
         categories = sorted({p.spec.category for p in self.plans})
         where.append(f"{noix}s.category IN ({', '.join(self.d.text(c) for c in categories)})")
         rec = (f"rec AS{self.d.not_materialized} (SELECT r.subject_id AS sid, s.category AS cat, "
@@ -806,13 +791,14 @@ class Compiler:
         return "WITH " + ",\n".join(record[:-1]) + "\n" + body[len("agg AS ("):-1]
 
     def _subject_select(self, agg: str) -> str:
-        """Every graded subject's columns (of this slice, if one) LEFT JOIN its sums `agg`."""
-        categories = sorted({p.spec.category for p in self.plans})
-        where = [f"s.category IN ({', '.join(self.d.text(c) for c in categories)})",
-                 *self.range_conditions("s.id")]
+        """Every graded subject's columns LEFT JOIN its sums `agg`."""
         return ("SELECT s.id, s.category, s.status, s.qualification, s.established_on, a.* "
                 f"FROM {Subject._meta.db_table} s LEFT JOIN {agg} a ON a.sid = s.id "
-                f"WHERE {' AND '.join(where)}")
+                f"WHERE {self._graded_categories('s')}")
+
+    def _graded_categories(self, alias: str) -> str:
+        categories = sorted({p.spec.category for p in self.plans})
+        return f"{alias}.category IN ({', '.join(self.d.text(c) for c in categories)})"
 
     def _plan_selects(self, subject_source: str) -> list[str]:
         """Per plan, one `WITH … SELECT` of its subject pass reading `subject_source`."""
@@ -835,10 +821,15 @@ class Compiler:
         subject_select = self._subject_select(agg_table)
         return agg_select, subject_select, self._plan_selects(subject_table)
 
-    def compile_slice(self) -> str:
-        """One slice's subjects (`subject_range`) joined with their sums, in one SELECT whose
-        record pass reads only the records of those subjects."""
-        return self._subject_select(f"({self._agg_select()})")
+    def compile_split(self, *, agg_table: str, subject_table: str) -> tuple[str, str, list[str]]:
+        """(the record pass as one SELECT of per-subject sums, to be stored in `agg_table`; the
+        graded subjects' own columns, to be stored in `subject_table` in the same transaction;
+        per plan, one `WITH … SELECT` of its subject pass joining the two for its category)."""
+        subjects = ("SELECT s.id, s.category, s.status, s.qualification, s.established_on "
+                    f"FROM {Subject._meta.db_table} s WHERE {self._graded_categories('s')}")
+        joined = (f"(SELECT t.*, a.* FROM {subject_table} t "
+                  f"LEFT JOIN {agg_table} a ON a.sid = t.id)")
+        return self._agg_select(), subjects, self._plan_selects(joined)
 
     def compile(self) -> tuple[str, str]:
         """(the WITH clause, the final SELECT: batch_id, sid, score in cents, grade, veto)."""
@@ -1016,55 +1007,47 @@ def scratch_prefix(batch_id: int) -> str:
 
 @dataclass(frozen=True)
 class ParallelRegrade:
-    """A full re-grade on PostgreSQL split over several connections (`engine.regrade_many`).
+    """A full re-grade on PostgreSQL shared between connections (`engine.regrade_many`).
 
-    `slices`: per subject-id range, the statements computing those subjects' sums joined with
-    their columns into an unlogged scratch table, each slice on its own connection, all under
-    one exported snapshot (so together they read exactly what one statement would).
-    `batches`: per plan, the statements building its batch's table from the slices' tables
-    (`partition_name`, constraints and index included), each on its own connection.
-    `finish`: in one transaction, attach every batch's table as its partition of the
-    evaluation table and drop the scratch tables. `tables`: every table the run creates, for
-    the clean-up after a failure.
+    `first`: one transaction (so records and subjects are read in one snapshot): the record
+    pass, a parallel `CREATE UNLOGGED TABLE … AS` of every subject's sums, and the graded
+    subjects' own columns into a second scratch table. `batches`: per plan, the statements
+    building its batch's table from the two (`partition_name`, constraints and index
+    included), the plans shared between the connections. `finish`: in one transaction, attach
+    every batch's table as its partition of the evaluation table and drop the scratch tables.
+    `tables`: every table the run creates (what a failure leaves is dropped by name).
     """
 
-    slices: list[list[str]]
+    first: list[str]
     batches: list[list[str]]
     finish: list[str]
     tables: list[str]
 
 
 def regrade_parallel_statements(*, plans: list[Plan], catalogue: dict[int, TypeInfo],
-                                as_of: dt.date, table: str, scratch: str,
-                                bounds: list[int]) -> ParallelRegrade:
-    """The full re-grade of `regrade_statements` on PostgreSQL, as slices of subjects.
+                                as_of: dt.date, table: str, scratch: str) -> ParallelRegrade:
+    """The full re-grade of `regrade_statements` (PostgreSQL), its batches built side by side.
 
-    `bounds` cut the subject ids into len(bounds) + 1 slices (`id < bounds[0]`, …,
-    `id >= bounds[-1]`). Each slice's record pass reads the whole record table but groups
-    only its own subjects, so no single process merges and finalises every subject's sums
-    (what bounded the one-statement record pass at about twice the bare aggregation); every
-    step is the compiled statement of the one-connection path restricted to a slice, so the
-    rows are the same (`tests/test_engine_parallel.py`).
+    Same statements as the one-connection path, except that each batch's subject pass joins
+    the subjects with their sums itself (one serial join of every subject fewer) and that the
+    batches are built on several connections at once; the rows are the same
+    (`tests/test_engine_parallel.py`).
     """
     dialect = dialect_for("postgresql")
-    edges: list[int | None] = [None, *bounds, None]
-    slices, slice_tables = [], []
-    for k in range(len(edges) - 1):
-        name = f"{scratch}_s{k + 1}"
-        select = Compiler(plans=plans, catalogue=catalogue, as_of=as_of, dialect=dialect,
-                          subject_range=(edges[k], edges[k + 1])).compile_slice()
-        slices.append([f"DROP TABLE IF EXISTS {name}",
-                       f"CREATE UNLOGGED TABLE {name} AS {select}"])
-        slice_tables.append(name)
-    union = "(" + " UNION ALL ".join(f"SELECT * FROM {t}" for t in slice_tables) + ")"
-    selects = Compiler(plans=plans, catalogue=catalogue, as_of=as_of,
-                       dialect=dialect)._plan_selects(union)
+    subjects = f"{scratch}_subj"
+    agg_select, subject_select, selects = Compiler(
+        plans=plans, catalogue=catalogue, as_of=as_of, dialect=dialect,
+    ).compile_split(agg_table=scratch, subject_table=subjects)
+    first = [f"DROP TABLE IF EXISTS {scratch}", f"DROP TABLE IF EXISTS {subjects}",
+             f"CREATE UNLOGGED TABLE {scratch} AS {agg_select}",
+             f"CREATE UNLOGGED TABLE {subjects} AS {subject_select}"]
     batches = [_batch_table_statements(plan=plan, select=select, dialect=dialect)
                for plan, select in zip(plans, selects, strict=True)]
     finish = _attach_statements(plans=plans, table=table) + [
-        f"DROP TABLE {t}" for t in slice_tables]
-    return ParallelRegrade(slices=slices, batches=batches, finish=finish,
-                           tables=slice_tables + [partition_name(p.batch_id) for p in plans])
+        f"DROP TABLE {scratch}", f"DROP TABLE {subjects}"]
+    return ParallelRegrade(first=first, batches=batches, finish=finish,
+                           tables=[scratch, subjects] + [partition_name(p.batch_id)
+                                                         for p in plans])
 
 
 def insert_sql(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,

@@ -72,7 +72,7 @@ def test_the_split_run_writes_the_rows_of_the_one_connection_run(population, set
 
     monkeypatch.setattr(engine, "regrade_parallel_statements", spy)
     split = engine.regrade_in_effect(as_of=AS_OF)
-    assert len(used) == 1 and len(used[0].slices) == 3  # three slices of subject ids
+    assert len(used) == 1 and len(used[0].batches) == len(split)
     expected = _rows(one)
     assert len(expected) == len(population)
     assert {(c, s): row for (c, s), row in _rows(split).items()} == expected
@@ -101,10 +101,10 @@ def test_a_failure_after_the_slices_committed_leaves_nothing(population, setting
 
     def failing(**kwargs):
         work = real(**kwargs)
-        # the slices' scratch tables and one batch's table are committed, then a batch fails
+        # the scratch tables and the other batches' tables are committed, then a batch fails
         broken = [*work.batches[:-1], [*work.batches[-1][:2], "INSERT INTO no_such_table "
                                        "VALUES (1)"]]
-        return sqlcompile.ParallelRegrade(slices=work.slices, batches=broken,
+        return sqlcompile.ParallelRegrade(first=work.first, batches=broken,
                                           finish=work.finish, tables=work.tables)
 
     monkeypatch.setattr(engine, "regrade_parallel_statements", failing)
