@@ -21,6 +21,7 @@ referenced, unused and unclosed, and any attempt to use one raises.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import queue as queues
 import traceback
@@ -85,7 +86,13 @@ def prepared_chunks(*, prepare: Callable[[list[feeds.FeedRow]], Any], table: fee
     out = context.Queue(maxsize=AHEAD_CHUNKS)
     process = context.Process(target=_produce, name="import-parser", daemon=True,
                               args=(out, prepare, table, kind, field_set, size))
-    process.start()
+    # The parser's garbage collector must not walk (and so copy, page by page) every object
+    # it inherits: they are moved out of its reach for the fork, then given back here.
+    gc.freeze()
+    try:
+        process.start()
+    finally:
+        gc.unfreeze()
 
     def reparse(text: str, start: int) -> list[feeds.FeedRow]:
         return feeds.reparse_chunk(text, start, table.header, kind, field_set)

@@ -461,7 +461,7 @@ class Ready(NamedTuple):
     subject_code: str
     document_number: str  # as sent: the duplicate lookup's key
     type_pk: int
-    #: (field, value) for `_changed_ready`: the candidate's values other than the record type
+    #: the candidate's values as (field, value) pairs, for `_changed_ready`
     compare: tuple[tuple[str, Any], ...]
     #: `record_create`'s refusal of this row (content, limits, the type's publicity band), or
     #: None: applied only to a row that is new (a duplicate or a deferred row is not refused)
@@ -476,7 +476,8 @@ def _changed_ready(latest: dict[str, Any], ready: Ready) -> bool:
     `feed_services.apply_record` compares (text trimmed)."""
     if latest["record_type_id"] != ready.type_pk:
         return True
-    return any(_differs(latest[name], value) for name, value in ready.compare)
+    return any(_differs(latest[name], value) for name, value in ready.compare
+               if name != "record_type")
 
 
 class ReadyCache:
@@ -505,7 +506,7 @@ def ready_candidate(candidate: Candidate, *, source_pk: int, today: dt.date,
             except ServiceError as exc:
                 cache.refusals[type_pk] = exc
         problem = cache.refusals[type_pk]
-    compare = tuple((name, value) for name, value in values.items() if name != "record_type")
+    compare = tuple(values.items())  # the record type's pair is skipped by `_changed_ready`
     if problem is not None:  # never inserted: no columns to prepare
         return Ready(candidate.key, candidate.subject_code, candidate.document_number,
                      type_pk, compare, problem, (), "")
