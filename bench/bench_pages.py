@@ -4,6 +4,8 @@
     .venv/bin/python -m bench.bench_pages --records 1000 --waiting 10000 --entries 2000
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hc_bench_pages \\
         .venv/bin/python -m bench.bench_pages
+    .venv/bin/python -m bench.bench_pages --reuse \\
+        --before-url sqlite:////tmp/hc_bench_pages_before.sqlite3
 
 Why it exists: issue 14 asks that the subject page of a subject with 1,000 records, the review
 queue with 10,000 records waiting and each list page answer in under 300 ms. Query-count tests
@@ -14,7 +16,10 @@ them (login, session, middleware, template). It fills a dedicated database (defa
 (`bulk_create`: the services' audit trail is not what is measured), then for each page makes
 one warm-up request and `--runs` timed ones, and reports median, p95 and the query count of
 the last request. The goal is absolute (300 ms), so the machine and its load average are
-printed with the figures. The last line is `RESULT {json}`.
+printed with the figures. `--before-url` names a second database holding the same data without
+the change under test (a copy with an index dropped, say): every page is then also timed on it,
+interleaved request by request with this one, so that before and now meet the same load on a
+shared machine (`RESULT` `"compared"`). The last line is `RESULT {json}`.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ import platform
 import statistics
 import time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from bench.bench_search import configure, reset_database
 
@@ -223,6 +230,61 @@ def timed(client: Any, url: str, runs: int) -> dict[str, Any]:
             "queries": len(ctx.captured_queries), "bytes": len(response.content)}
 
 
+def compare_databases(before_url: str, subject_code: str, runs: int
+                      ) -> dict[str, dict[str, dict[str, float]]]:
+    """Each page on `before_url` (the same data without a change under test: a copy without
+    an index, say) and on this database, request by request interleaved in the same run, so
+    that both meet the same load. Median and p95 wall ms, CPU ms of this process (on SQLite
+    that includes the database's own work), per database and page."""
+    from django.db import connections
+    from django.test import Client
+
+    from accounts.models import User
+    from subjects.models import Subject
+
+    parsed = urlparse(before_url)
+    name = parsed.path if parsed.scheme.startswith("sqlite") else parsed.path.lstrip("/")
+    if "bench" not in Path(name).name:
+        raise SystemExit(f"refusing to use {before_url!r}: the database name must contain 'bench'")
+    now_conn = connections["default"]
+    settings = dict(now_conn.settings_dict)
+    settings["NAME"] = name
+    sides = {"before": now_conn.__class__(settings, alias="default"), "now": now_conn}
+    clients, urls = {}, {}
+    for side, conn in sides.items():
+        connections["default"] = conn
+        clients[side] = Client()
+        clients[side].force_login(User.objects.get(username="reviewer"))
+        urls[side] = dict(pages(Subject.objects.get(code=subject_code).pk))
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    try:
+        for label in urls["now"]:
+            walls: dict[str, list[float]] = {side: [] for side in sides}
+            cpus = dict.fromkeys(sides, 0.0)
+            for side, conn in sides.items():  # warm-up
+                connections["default"] = conn
+                assert clients[side].get(urls[side][label]).status_code == 200
+            for _ in range(runs):
+                for side, conn in sides.items():
+                    connections["default"] = conn
+                    start, cpu0 = time.perf_counter(), time.process_time()
+                    response = clients[side].get(urls[side][label])
+                    walls[side].append((time.perf_counter() - start) * 1000)
+                    cpus[side] += time.process_time() - cpu0
+                    assert response.status_code == 200, (side, label, response.status_code)
+            out[label] = {}
+            for side, times in walls.items():
+                times.sort()
+                out[label][side] = {
+                    "median_ms": round(statistics.median(times), 1),
+                    "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 1),
+                    "cpu_ms": round(cpus[side] * 1000 / runs, 1)}
+    finally:
+        connections["default"] = now_conn
+        sides["before"].close()
+    return out
+
+
 def _interleaved(fns: dict[str, Any], runs: int) -> dict[str, dict[str, float]]:
     """Each function `runs` times, interleaved run by run: median and p95 wall ms, CPU ms of
     this process (on SQLite that includes the database's own work)."""
@@ -294,6 +356,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="keep an already filled database (seeded by an earlier run)")
     parser.add_argument("--seed-only", action="store_true",
                         help="fill the database and stop (seed outside the benchmark lock)")
+    parser.add_argument("--before-url", default="",
+                        help="a second database with the same data (e.g. a copy without the "
+                             "index under test): every page is also timed on it, interleaved "
+                             "request by request with this one, in the same run")
     args = parser.parse_args(argv)
 
     configure(args.database_url)
@@ -346,6 +412,8 @@ def main(argv: list[str] | None = None) -> None:
                   f"{f['queries']:>9}{f['bytes'] / 1024:>8.0f}")
         reference = workbench_reference(reviewer, args.runs)
         home = home_reference(reviewer, args.runs)
+        compared = (compare_databases(args.before_url, subject.code, args.runs)
+                    if args.before_url else {})
     print(f"load average after the pages: {os.getloadavg()[0]:.1f}")
     print("lists workbench steps, same run, interleaved (median / p95 wall ms, CPU ms):")
     for name, f in reference.items():
@@ -353,12 +421,20 @@ def main(argv: list[str] | None = None) -> None:
     print("home page's due steps, same run, interleaved (median / p95 wall ms, CPU ms):")
     for name, f in home.items():
         print(f"  {name:<8}{f['median_ms']:>9.1f}{f['p95_ms']:>9.1f}{f['cpu_ms']:>9.1f}")
+    if compared:
+        print(f"each page on {args.before_url} (before) and here (now), same run, interleaved "
+              "(median / p95 wall ms, CPU ms):")
+        for label, f in compared.items():
+            b, n = f["before"], f["now"]
+            print(f"  {label:<38}{b['median_ms']:>8.1f}{b['p95_ms']:>8.1f}{b['cpu_ms']:>7.1f}   "
+                  f"{n['median_ms']:>8.1f}{n['p95_ms']:>8.1f}{n['cpu_ms']:>7.1f}")
     worst = max(f["p95_ms"] for f in figures.values())
     print("RESULT " + json.dumps({
         "db": connection.vendor, "records": args.records, "waiting": args.waiting,
         "entries": args.entries, "runs": args.runs, "goal_ms": GOAL_MS,
         "p95_max_ms": worst, "all_under_goal": worst < GOAL_MS,
         "pages": figures, "workbench_steps": reference, "home_steps": home,
+        **({"before_url": args.before_url, "compared": compared} if compared else {}),
         "workbench_steps_cpu_ratio": round(reference["now"]["cpu_ms"]
                                            / max(reference["before"]["cpu_ms"], 0.1), 2),
         "load_avg": os.getloadavg(),

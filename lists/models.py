@@ -166,7 +166,11 @@ class BlackListEntry(FSMModelMixin, models.Model):
         verbose_name = _("black-list entry")
         verbose_name_plural = _("black list")
         ordering = ["-proposed_at", "-id"]
-        indexes = [models.Index(fields=["subject", "state"], name="black_subject_state_idx")]
+        indexes = [
+            models.Index(fields=["subject", "state"], name="black_subject_state_idx"),
+            # a list page's tab, newest first, read in order: 50 rows, not a sort of all (issue 14)
+            models.Index(fields=["state", "proposed_at", "id"], name="black_state_order_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(effective_until__isnull=True)
@@ -351,7 +355,11 @@ class RedListEntry(FSMModelMixin, models.Model):
         verbose_name = _("red-list entry")
         verbose_name_plural = _("red list")
         ordering = ["-nominated_at", "-id"]
-        indexes = [models.Index(fields=["subject", "state"], name="red_subject_state_idx")]
+        indexes = [
+            models.Index(fields=["subject", "state"], name="red_subject_state_idx"),
+            # a list page's tab, newest first, read in order: 50 rows, not a sort of all (issue 14)
+            models.Index(fields=["state", "nominated_at", "id"], name="red_state_order_idx"),
+        ]
 
     kind = "red"
 
@@ -614,6 +622,10 @@ class KeySupervisionEntry(FSMModelMixin, models.Model):
         verbose_name = _("key-supervision entry")
         verbose_name_plural = _("key supervision")
         ordering = ["-entered_on", "-id"]
+        indexes = [
+            # a list page's tab, newest first, read in order: 50 rows, not a sort of all (issue 14)
+            models.Index(fields=["state", "entered_on", "id"], name="key_state_order_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["subject", "rule"],
                                     condition=models.Q(state="in_force"),
@@ -693,6 +705,8 @@ class IndustrySanction(FSMModelMixin, models.Model):
         verbose_name = _("industry sanction")
         verbose_name_plural = _("industry sanctions")
         ordering = ["-proposed_at", "-id"]
+        # the sanctions page, newest first, read in order: 50 rows, not a sort of all (issue 14)
+        indexes = [models.Index(fields=["proposed_at", "id"], name="sanction_order_idx")]
 
     kind_label = "sanction"
 
