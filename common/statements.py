@@ -159,6 +159,39 @@ def _bound(statements: Sequence[Statement], connection: Any) -> str:
     return b"".join(out).decode()
 
 
+def with_constants_inlined(statement: Statement, keep: Sequence[int], connection: Any
+                           ) -> Statement | None:
+    """PostgreSQL: `statement` with every value but those at the positions `keep` written into
+    its SQL as a literal (psycopg's own quoting, as `_bound`), the kept ones left as `%s`
+    placeholders; None when that cannot be done safely (the SQL holds an escaped "%%", or a
+    literal holds a "%").
+
+    Why: the credit check's prepared reads carry dozens of values that never change (the
+    probe's states and dates: 35 values, one of them the subject) and were quoted on every
+    call (`_bound`) and parsed by PostgreSQL in every `EXECUTE`; written in once, into the
+    statement PostgreSQL prepares, only the subject's code is sent per call."""
+    from psycopg.adapt import Transformer
+
+    sql, params = statement
+    pieces = sql.split("%s")
+    if "%%" in sql or len(pieces) != len(params) + 1:
+        return None
+    tx = Transformer(connection.connection)
+    kept = set(keep)
+    out, left = [pieces[0]], []
+    for n, (value, piece) in enumerate(zip(params, pieces[1:], strict=True)):
+        if n in kept:
+            out.append("%s")
+            left.append(value)
+        else:
+            literal = "NULL" if value is None else tx.as_literal(value).decode()
+            if "%" in literal:
+                return None
+            out.append(literal)
+        out.append(piece)
+    return Statement("".join(out), left)
+
+
 def execute_batch(cursor: Any, statements: Sequence[Statement], connection: Any, *,
                   prepare: bool = False) -> None:
     """PostgreSQL: send `statements` as one query on `cursor` (then walk it with `nextset()`).
