@@ -23,7 +23,8 @@ import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from django.db import connections
+from django.db import connections, models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Model
 
 
@@ -34,6 +35,38 @@ class Statement(NamedTuple):
 
 #: (model, with its primary key, rows, database) -> the INSERT's SQL and its fields
 _inserts: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
+
+#: Field classes whose `pre_save` (the attribute) and `get_db_prep_save` give back a value of
+#: the listed exact types unchanged: `CharField.to_python` returns any str as it is,
+#: `IntegerField.get_prep_value` is `int(value)`, `BooleanField`'s `bool(value)`, a foreign key
+#: hands its value to its target's (an integer primary key: the same) and None stays None.
+#: Only these exact classes (not subclasses, which may override any step).
+_PLAIN_TYPES: dict[type, tuple[type, ...]] = {
+    models.CharField: (str,), models.TextField: (str,), models.SlugField: (str,),
+    models.IntegerField: (int,), models.BigIntegerField: (int,),
+    models.SmallIntegerField: (int,), models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,), models.PositiveBigIntegerField: (int,),
+    models.AutoField: (int,), models.BigAutoField: (int,), models.BooleanField: (bool,),
+}
+
+
+_AUTO = (models.AutoField, models.BigAutoField)
+
+
+def _plain_types(field: Any, connection: Any) -> tuple[type, ...] | None:
+    """The value types `insert_statement` may send as they are for `field` (None: always go
+    through `pre_save` and `get_db_prep_save`). A database whose operations adapt integers
+    (PostgreSQL wraps them in psycopg's sized types) keeps that step for integer fields other
+    than automatic primary keys, whose `get_db_prep_value` skips it."""
+    if type(field) is models.ForeignKey:
+        return _plain_types(field.target_field, connection) if isinstance(
+            field.target_field, _AUTO) else None
+    plain = _PLAIN_TYPES.get(type(field))
+    adapts = (type(connection.ops).adapt_integerfield_value
+              is not BaseDatabaseOperations.adapt_integerfield_value)
+    if plain == (int,) and adapts and type(field) not in _AUTO:
+        return None
+    return plain
 
 
 def insert_statement(objs: Sequence[Model], *, using: str = "default") -> Statement:
@@ -57,10 +90,18 @@ def insert_statement(objs: Sequence[Model], *, using: str = "default") -> Statem
                f"VALUES {', '.join([row] * len(objs))}")
         if len(_inserts) > 500:
             _inserts.clear()
-        shape = _inserts[key] = (sql, fields)
+        shape = _inserts[key] = (sql, [(f, f.attname, _plain_types(f, connection)) for f in fields])
     sql, fields = shape
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection=connection)
-              for obj in objs for f in fields]
+    params = []
+    for obj in objs:
+        for f, attname, plain in fields:
+            if plain is not None:  # a text, number or flag sent as it is (`_PLAIN_TYPES`)
+                value = getattr(obj, attname)
+                if value is None or (isinstance(value, str) if plain[0] is str
+                                     else type(value) is plain[0]):
+                    params.append(value)
+                    continue
+            params.append(f.get_db_prep_save(f.pre_save(obj, True), connection=connection))
     return Statement(sql, params)
 
 
