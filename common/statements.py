@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from django.db import connections, models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Model
+from django.utils.connection import ConnectionProxy
 
 
 class Statement(NamedTuple):
@@ -152,6 +153,8 @@ def sqlite_execute(connection: Any, sql: str, params: Sequence[Any]) -> Any:
         if len(_qmarked) > 500:
             _qmarked.clear()
         query = _qmarked[sql] = _QMARK.sub("?", sql).replace("%%", "%")
+    if isinstance(connection, ConnectionProxy):  # `django.db.connection`: look it up once
+        connection = connections[connection._alias]
     connection.ensure_connection()
     with connection.wrap_database_errors:
         return connection.connection.execute(query, params)
@@ -195,9 +198,31 @@ def _bound(statements: Sequence[Statement], connection: Any) -> str:
             out.append(b";\n")
         out.append(pieces[0])
         for value, piece in zip(params, pieces[1:], strict=True):
-            out.append(b"NULL" if value is None else tx.as_literal(value))
+            out.append(b"NULL" if value is None else _literal(tx, value))
             out.append(piece)
     return b"".join(out).decode()
+
+
+#: (type, value) -> its literal, for the small values a check sends every time (ids, states,
+#: flags, stream numbers); its texts, JSON and times are quoted each time
+_literals: dict[tuple[type, Any], bytes] = {}
+_MEMO_TYPES = frozenset({int, bool})
+
+
+def _literal(tx: Any, value: Any) -> bytes:
+    """psycopg's literal of `value`, kept per process for integers, flags and short texts
+    (plain ASCII without a backslash: their quoting depends only on the value)."""
+    kind = type(value)
+    if kind in _MEMO_TYPES or (isinstance(value, str) and len(value) <= 32 and value.isascii()
+                               and "\\" not in value):
+        key = (kind, value)
+        hit = _literals.get(key)
+        if hit is None:
+            if len(_literals) > 5000:
+                _literals.clear()
+            hit = _literals[key] = tx.as_literal(value)
+        return hit
+    return tx.as_literal(value)
 
 
 def with_constants_inlined(statement: Statement, keep: Sequence[int], connection: Any

@@ -80,10 +80,10 @@ def unless_api_token(dotted_path: str) -> type:
     (`is_api_token_request`), hooks (`process_view`, …) included; a subclass, so Django's own
     checks still find the middleware they require.
 
-    Why: that middleware was a third of the CPU an API credit check spent beyond the check
-    itself (reading the session, building the lazy user and then the one-time password gate
-    evaluating it, the message storage, the CSRF cookie), for a caller that never has a
-    session; a browser request (any path) and an API call without a bearer token still pass
+    Why: that middleware was a large part of the CPU an API credit check spent beyond the check
+    itself (building the lazy user, then the one-time password gate evaluating it, which reads
+    the session, the second-factor wrapper, the message storage), for a caller that never has
+    a session; a browser request (any path) and an API call without a bearer token still pass
     through all of it."""
     base = import_string(dotted_path)
 
@@ -105,8 +105,6 @@ def unless_api_token(dotted_path: str) -> type:
     return type(base.__name__, (base,), body)
 
 
-SessionMiddleware = unless_api_token("django.contrib.sessions.middleware.SessionMiddleware")
-CsrfViewMiddleware = unless_api_token("django.middleware.csrf.CsrfViewMiddleware")
 AuthenticationMiddleware = unless_api_token(
     "django.contrib.auth.middleware.AuthenticationMiddleware")
 OTPMiddleware = unless_api_token("django_otp.middleware.OTPMiddleware")

@@ -225,7 +225,7 @@ def test_bench_api_runs_its_server_with_the_bench_settings():
 
 
 # --- API token requests step over the middleware of signed-in people -------------------------
-def test_an_api_token_request_steps_over_the_session_middleware_and_nothing_else():
+def test_an_api_token_request_steps_over_the_user_middleware_and_nothing_else():
     from django.test import RequestFactory
 
     from config import middleware
@@ -233,18 +233,22 @@ def test_an_api_token_request_steps_over_the_session_middleware_and_nothing_else
     seen = []
 
     def view(request):
-        seen.append(hasattr(request, "session"))
+        seen.append(hasattr(request, "user"))
         return HttpResponse("ok")
 
-    session = middleware.SessionMiddleware(view)
+    users = middleware.AuthenticationMiddleware(view)
     factory = RequestFactory()
-    session(factory.get("/api/v1/matters", HTTP_AUTHORIZATION="Bearer hc_x_y"))
-    session(factory.get("/api/v1/matters"))  # no token: a browser's call keeps its session
-    session(factory.get("/login/", HTTP_AUTHORIZATION="Bearer hc_x_y"))  # not the API
+    for path, token in (("/api/v1/matters", True), ("/api/v1/matters", False),
+                        ("/login/", True)):
+        request = factory.get(path, **({"HTTP_AUTHORIZATION": "Bearer hc_x_y"} if token else {}))
+        request.session = {}
+        users(request)
+    # only the API call with a token goes without; a browser's call (no token) and any page
+    # keep the signed-in user
     assert seen == [False, True, True]
-    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.contrib.auth.middleware import AuthenticationMiddleware
 
-    assert isinstance(session, SessionMiddleware)  # Django's checks still find it
+    assert isinstance(users, AuthenticationMiddleware)  # Django's checks still find it
 
 
 @pytest.mark.django_db
