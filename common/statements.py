@@ -18,9 +18,12 @@ the rows with the ORM's), and the caller assigns primary keys itself where it ne
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from django.db import connections, models
@@ -124,6 +127,42 @@ def insert(obj: Model, *, using: str = "default") -> Model:
                 obj.pk = cursor.lastrowid
     obj._state.adding, obj._state.db = False, using
     return obj
+
+
+# --- SQLite: writers queue on a file lock, not on SQLite's busy timeout --------------------------
+_lock_files: dict[str, Any] = {}
+_threads_queue = threading.Lock()
+
+
+@contextlib.contextmanager
+def sqlite_writers_queue(*, using: str = "default") -> Iterator[None]:
+    """On a SQLite database file, outside any transaction: hold an exclusive lock on a file
+    beside it while the caller opens, writes and commits its transaction; elsewhere nothing.
+
+    Why: SQLite lets one writer in at a time, and a writer that finds the database locked
+    (`BEGIN IMMEDIATE`) polls, sleeping 1, 2, 5, 10, 15, 20, 25… ms between tries
+    (`sqlite3_busy_timeout`), so with two workers checking at once the second one slept several
+    times the length of the first one's transaction, its CPU idle. Writers waiting on an
+    `flock` are woken the moment it is released. Correctness does not depend on it: a writer
+    that does not take it (another service, another tool) still meets `BEGIN IMMEDIATE`.
+    Never taken inside an open transaction (which may already hold SQLite's lock that the
+    lock's holder is waiting for)."""
+    connection = connections[using]
+    name = connection.settings_dict.get("NAME") or ""
+    if (connection.vendor != "sqlite" or connection.in_atomic_block
+            or connection.is_in_memory_db() or not name):
+        yield
+        return
+    path = f"{name}.writers.lock"
+    with _threads_queue:  # threads of one process share the file handle: they queue here
+        handle = _lock_files.get(path)
+        if handle is None:
+            handle = _lock_files[path] = open(path, "a+b")  # noqa: SIM115 — kept per process
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # --- SQLite: statements straight on the driver's connection ---------------------------------------
