@@ -24,7 +24,13 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 
 from approvals.caching import ProcessCache
-from common.statements import Statement, direct, execute_batch, sqlite_execute
+from common.statements import (
+    Statement,
+    direct,
+    execute_batch,
+    sqlite_execute,
+    with_constants_inlined,
+)
 
 # Values no row can hold: a negative primary key, a code with characters no code has.
 SENTINEL_ID = -7_391_004_212
@@ -108,8 +114,11 @@ def rows_batch(reads: list[Read], *, sentinel: Any = SENTINEL_ID, using: str = "
         return [rows(key, build, value, sentinel=sentinel, using=using)
                 for key, build, value in reads]
     statements = [_statement(key, build, sentinel, using) for key, build, _v in reads]
-    bound = [Statement(st.sql, _params(st, value))
-             for st, (_key, _build, value) in zip(statements, reads, strict=True)]
+    bound = []
+    for st, (_key, _build, value) in zip(statements, reads, strict=True):
+        inlined = _inlined(st, connection)  # only the sentinel's places are sent per call
+        bound.append(Statement(inlined.sql, [value] * len(st.slots)) if inlined is not None
+                     else Statement(st.sql, _params(st, value)))
     out = []
     with connection.cursor() as cursor:
         # bound here (psycopg would re-parse the long SQL per call) and prepared on the server
@@ -120,6 +129,23 @@ def rows_batch(reads: list[Read], *, sentinel: Any = SENTINEL_ID, using: str = "
                 raise RuntimeError("a batched read returned fewer results than statements")
             out.append(_converted(statement, cursor.fetchall(), connection))
     return out
+
+
+#: a compiled read -> its SQL with the values that never change written in (PostgreSQL)
+_inlined_sql: dict[int, tuple[_Statement, Statement | None]] = {}
+
+
+def _inlined(statement: _Statement, connection: Any) -> Statement | None:
+    """`statement` with every value but the sentinel's written into its SQL
+    (`common.statements.with_constants_inlined`), once per compiled statement; None when that
+    is not safe (then all its values are sent, as before)."""
+    hit = _inlined_sql.get(id(statement))
+    if hit is None or hit[0] is not statement:
+        if len(_inlined_sql) > 500:
+            _inlined_sql.clear()
+        hit = _inlined_sql[id(statement)] = (statement, with_constants_inlined(
+            Statement(statement.sql, list(statement.params)), statement.slots, connection))
+    return hit[1]
 
 
 def _converted(statement: _Statement, fetched: list[tuple[Any, ...]], connection: Any

@@ -273,8 +273,15 @@ def _check_event(check: CreditCheck, *, book: Any, document_id: int | None) -> d
     }
 
 
+def _store_check(**kwargs: Any) -> CreditCheck:
+    """`_store_check_in_transaction`, queued behind the other writers of a SQLite database
+    file by `common.statements.sqlite_writers_queue` (woken at once, not polling)."""
+    with statements.sqlite_writers_queue():
+        return _store_check_in_transaction(**kwargs)
+
+
 @transaction.atomic
-def _store_check(
+def _store_check_in_transaction(
     *, actor: User, subject: Subject, matter: Matter, result: dict[str, Any], book: Any,
     facts: Any, via: str, token_label: str, now: dt.datetime, as_of: dt.date,
     feedback_due: dt.date,

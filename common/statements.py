@@ -18,13 +18,18 @@ the rows with the ORM's), and the caller assigns primary keys itself where it ne
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
-from django.db import connections
+from django.db import connections, models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Model
+from django.utils.connection import ConnectionProxy
 
 
 class Statement(NamedTuple):
@@ -34,6 +39,38 @@ class Statement(NamedTuple):
 
 #: (model, with its primary key, rows, database) -> the INSERT's SQL and its fields
 _inserts: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
+
+#: Field classes whose `pre_save` (the attribute) and `get_db_prep_save` give back a value of
+#: the listed exact types unchanged: `CharField.to_python` returns any str as it is,
+#: `IntegerField.get_prep_value` is `int(value)`, `BooleanField`'s `bool(value)`, a foreign key
+#: hands its value to its target's (an integer primary key: the same) and None stays None.
+#: Only these exact classes (not subclasses, which may override any step).
+_PLAIN_TYPES: dict[type, tuple[type, ...]] = {
+    models.CharField: (str,), models.TextField: (str,), models.SlugField: (str,),
+    models.IntegerField: (int,), models.BigIntegerField: (int,),
+    models.SmallIntegerField: (int,), models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,), models.PositiveBigIntegerField: (int,),
+    models.AutoField: (int,), models.BigAutoField: (int,), models.BooleanField: (bool,),
+}
+
+
+_AUTO = (models.AutoField, models.BigAutoField)
+
+
+def _plain_types(field: Any, connection: Any) -> tuple[type, ...] | None:
+    """The value types `insert_statement` may send as they are for `field` (None: always go
+    through `pre_save` and `get_db_prep_save`). A database whose operations adapt integers
+    (PostgreSQL wraps them in psycopg's sized types) keeps that step for integer fields other
+    than automatic primary keys, whose `get_db_prep_value` skips it."""
+    if type(field) is models.ForeignKey:
+        return _plain_types(field.target_field, connection) if isinstance(
+            field.target_field, _AUTO) else None
+    plain = _PLAIN_TYPES.get(type(field))
+    adapts = (type(connection.ops).adapt_integerfield_value
+              is not BaseDatabaseOperations.adapt_integerfield_value)
+    if plain == (int,) and adapts and type(field) not in _AUTO:
+        return None
+    return plain
 
 
 def insert_statement(objs: Sequence[Model], *, using: str = "default") -> Statement:
@@ -57,10 +94,18 @@ def insert_statement(objs: Sequence[Model], *, using: str = "default") -> Statem
                f"VALUES {', '.join([row] * len(objs))}")
         if len(_inserts) > 500:
             _inserts.clear()
-        shape = _inserts[key] = (sql, fields)
+        shape = _inserts[key] = (sql, [(f, f.attname, _plain_types(f, connection)) for f in fields])
     sql, fields = shape
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection=connection)
-              for obj in objs for f in fields]
+    params = []
+    for obj in objs:
+        for f, attname, plain in fields:
+            if plain is not None:  # a text, number or flag sent as it is (`_PLAIN_TYPES`)
+                value = getattr(obj, attname)
+                if value is None or (isinstance(value, str) if plain[0] is str
+                                     else type(value) is plain[0]):
+                    params.append(value)
+                    continue
+            params.append(f.get_db_prep_save(f.pre_save(obj, True), connection=connection))
     return Statement(sql, params)
 
 
@@ -82,6 +127,42 @@ def insert(obj: Model, *, using: str = "default") -> Model:
                 obj.pk = cursor.lastrowid
     obj._state.adding, obj._state.db = False, using
     return obj
+
+
+# --- SQLite: writers queue on a file lock, not on SQLite's busy timeout --------------------------
+_lock_files: dict[str, Any] = {}
+_threads_queue = threading.Lock()
+
+
+@contextlib.contextmanager
+def sqlite_writers_queue(*, using: str = "default") -> Iterator[None]:
+    """On a SQLite database file, outside any transaction: hold an exclusive lock on a file
+    beside it while the caller opens, writes and commits its transaction; elsewhere nothing.
+
+    Why: SQLite lets one writer in at a time, and a writer that finds the database locked
+    (`BEGIN IMMEDIATE`) polls, sleeping 1, 2, 5, 10, 15, 20, 25… ms between tries
+    (`sqlite3_busy_timeout`), so with two workers checking at once the second one slept several
+    times the length of the first one's transaction, its CPU idle. Writers waiting on an
+    `flock` are woken the moment it is released. Correctness does not depend on it: a writer
+    that does not take it (another service, another tool) still meets `BEGIN IMMEDIATE`.
+    Never taken inside an open transaction (which may already hold SQLite's lock that the
+    lock's holder is waiting for)."""
+    connection = connections[using]
+    name = connection.settings_dict.get("NAME") or ""
+    if (connection.vendor != "sqlite" or connection.in_atomic_block
+            or connection.is_in_memory_db() or not name):
+        yield
+        return
+    path = f"{name}.writers.lock"
+    with _threads_queue:  # threads of one process share the file handle: they queue here
+        handle = _lock_files.get(path)
+        if handle is None:
+            handle = _lock_files[path] = open(path, "a+b")  # noqa: SIM115 — kept per process
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # --- SQLite: statements straight on the driver's connection ---------------------------------------
@@ -111,6 +192,8 @@ def sqlite_execute(connection: Any, sql: str, params: Sequence[Any]) -> Any:
         if len(_qmarked) > 500:
             _qmarked.clear()
         query = _qmarked[sql] = _QMARK.sub("?", sql).replace("%%", "%")
+    if isinstance(connection, ConnectionProxy):  # `django.db.connection`: look it up once
+        connection = connections[connection._alias]
     connection.ensure_connection()
     with connection.wrap_database_errors:
         return connection.connection.execute(query, params)
@@ -154,9 +237,64 @@ def _bound(statements: Sequence[Statement], connection: Any) -> str:
             out.append(b";\n")
         out.append(pieces[0])
         for value, piece in zip(params, pieces[1:], strict=True):
-            out.append(b"NULL" if value is None else tx.as_literal(value))
+            out.append(b"NULL" if value is None else _literal(tx, value))
             out.append(piece)
     return b"".join(out).decode()
+
+
+#: (type, value) -> its literal, for the small values a check sends every time (ids, states,
+#: flags, stream numbers); its texts, JSON and times are quoted each time
+_literals: dict[tuple[type, Any], bytes] = {}
+_MEMO_TYPES = frozenset({int, bool})
+
+
+def _literal(tx: Any, value: Any) -> bytes:
+    """psycopg's literal of `value`, kept per process for integers, flags and short texts
+    (plain ASCII without a backslash: their quoting depends only on the value)."""
+    kind = type(value)
+    if kind in _MEMO_TYPES or (isinstance(value, str) and len(value) <= 32 and value.isascii()
+                               and "\\" not in value):
+        key = (kind, value)
+        hit = _literals.get(key)
+        if hit is None:
+            if len(_literals) > 5000:
+                _literals.clear()
+            hit = _literals[key] = tx.as_literal(value)
+        return hit
+    return tx.as_literal(value)
+
+
+def with_constants_inlined(statement: Statement, keep: Sequence[int], connection: Any
+                           ) -> Statement | None:
+    """PostgreSQL: `statement` with every value but those at the positions `keep` written into
+    its SQL as a literal (psycopg's own quoting, as `_bound`), the kept ones left as `%s`
+    placeholders; None when that cannot be done safely (the SQL holds an escaped "%%", or a
+    literal holds a "%").
+
+    Why: the credit check's prepared reads carry dozens of values that never change (the
+    probe's states and dates: 35 values, one of them the subject) and were quoted on every
+    call (`_bound`) and parsed by PostgreSQL in every `EXECUTE`; written in once, into the
+    statement PostgreSQL prepares, only the subject's code is sent per call."""
+    from psycopg.adapt import Transformer
+
+    sql, params = statement
+    pieces = sql.split("%s")
+    if "%%" in sql or len(pieces) != len(params) + 1:
+        return None
+    tx = Transformer(connection.connection)
+    kept = set(keep)
+    out, left = [pieces[0]], []
+    for n, (value, piece) in enumerate(zip(params, pieces[1:], strict=True)):
+        if n in kept:
+            out.append("%s")
+            left.append(value)
+        else:
+            literal = "NULL" if value is None else tx.as_literal(value).decode()
+            if "%" in literal:
+                return None
+            out.append(literal)
+        out.append(piece)
+    return Statement("".join(out), left)
 
 
 def execute_batch(cursor: Any, statements: Sequence[Statement], connection: Any, *,

@@ -3,11 +3,12 @@
 from collections.abc import Callable
 from typing import Any
 
-from csp.constants import HEADER
+from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.middleware import CSPMiddleware as _CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils import translation
 from django.utils.html import escape
@@ -66,8 +67,8 @@ class RequestSizeLimitMiddleware:
 def is_api_token_request(request: HttpRequest) -> bool:
     """A call of the API presenting a bearer token: it authenticates by that token alone
     (`accounts.api_auth.TokenAuth`), never by a session cookie, so it needs none of the
-    middleware that serves signed-in people (sessions, CSRF, the session user, second factor,
-    one-time password gate, messages)."""
+    middleware that serves signed-in people (the session user, second factor, one-time
+    password gate, messages)."""
     return (request.path_info.startswith(API_PREFIX)
             and request.META.get("HTTP_AUTHORIZATION", "")[:7].lower() == "bearer ")
 
@@ -75,20 +76,23 @@ def is_api_token_request(request: HttpRequest) -> bool:
 _HOOKS = ("process_view", "process_exception", "process_template_response")
 
 
-def unless_api_token(dotted_path: str) -> type:
+def unless_api_token(dotted_path: str,
+                     instead: Callable[[HttpRequest], None] | None = None) -> type:
     """A subclass of the middleware at `dotted_path` that steps over an API token request
     (`is_api_token_request`), hooks (`process_view`, …) included; a subclass, so Django's own
     checks still find the middleware they require.
 
-    Why: that middleware was a third of the CPU an API credit check spent beyond the check
-    itself (reading the session, building the lazy user and then the one-time password gate
-    evaluating it, the message storage, the CSRF cookie), for a caller that never has a
-    session; a browser request (any path) and an API call without a bearer token still pass
-    through all of it."""
+    Why: that middleware was a large part of the CPU an API credit check spent beyond the check
+    itself (building the lazy user, then the one-time password gate evaluating it, which reads
+    the session, the second-factor wrapper, the message storage), for a caller that never has
+    a session; a browser request (any path) and an API call without a bearer token still pass
+    through all of it. `instead(request)` runs in its place for such a request."""
     base = import_string(dotted_path)
 
     def call(self: Any, request: HttpRequest) -> HttpResponseBase:
         if is_api_token_request(request):
+            if instead is not None:
+                instead(request)
             return self.get_response(request)
         return base.__call__(self, request)
 
@@ -105,10 +109,16 @@ def unless_api_token(dotted_path: str) -> type:
     return type(base.__name__, (base,), body)
 
 
-SessionMiddleware = unless_api_token("django.contrib.sessions.middleware.SessionMiddleware")
-CsrfViewMiddleware = unless_api_token("django.middleware.csrf.CsrfViewMiddleware")
+def _anonymous(request: HttpRequest) -> None:
+    """A token call is nobody signed in: anything that still looks at `request.user` sees an
+    anonymous visitor (refused by every staff page), never an error."""
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+
+
 AuthenticationMiddleware = unless_api_token(
-    "django.contrib.auth.middleware.AuthenticationMiddleware")
+    "django.contrib.auth.middleware.AuthenticationMiddleware", instead=_anonymous)
 OTPMiddleware = unless_api_token("django_otp.middleware.OTPMiddleware")
 AccountGateMiddleware = unless_api_token("accounts.middleware.AccountGateMiddleware")
 MessageMiddleware = unless_api_token("django.contrib.messages.middleware.MessageMiddleware")
@@ -119,7 +129,7 @@ class CSPMiddleware(_CSPMiddleware):
     nonce: JSON has no inline script) built once per process, not once per answer (building it
     was a tenth of such a call's CPU)."""
 
-    _api_policy: str | None = None
+    _api_policy: tuple[str, str] | None = None  # (policy, report-only policy)
 
     def process_request(self, request: HttpRequest) -> None:
         if not is_api_token_request(request):
@@ -133,7 +143,18 @@ class CSPMiddleware(_CSPMiddleware):
                 for ro in ("", "_ro")):
             return super().process_response(request, response)
         if CSPMiddleware._api_policy is None:
-            CSPMiddleware._api_policy = build_policy() or ""
-        if CSPMiddleware._api_policy and HEADER not in response:
-            response[HEADER] = CSPMiddleware._api_policy
+            CSPMiddleware._api_policy = (build_policy() or "",
+                                         build_policy(report_only=True) or "")
+        for header, policy in zip((HEADER, HEADER_REPORT_ONLY), CSPMiddleware._api_policy,
+                                  strict=True):
+            if policy and header not in response:
+                response[header] = policy
         return response
+
+
+def _forget_api_policy(*, setting: str, **_kwargs: Any) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        CSPMiddleware._api_policy = None
+
+
+setting_changed.connect(_forget_api_policy, dispatch_uid="config.middleware:csp")

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.http import HttpResponse
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from config.log_filters import MaskIdNumbersFilter, RefusedRequestFilter
@@ -221,3 +222,37 @@ def test_bench_api_runs_its_server_with_the_bench_settings():
     source = (ROOT / "bench" / "bench_api.py").read_text()
     assert 'os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"' in source
     assert "/approvals/bench/" not in source
+
+
+# --- API token requests step over the middleware of signed-in people -------------------------
+def test_an_api_token_request_steps_over_the_user_middleware_and_nothing_else():
+    """A call of the API with a bearer token is an anonymous visitor, without the lazy session
+    user; a browser's call of the API (no token) and any page keep it."""
+    from django.contrib.auth.middleware import AuthenticationMiddleware
+    from django.test import RequestFactory
+
+    from config import middleware
+
+    users = middleware.AuthenticationMiddleware(lambda request: HttpResponse("ok"))
+    assert isinstance(users, AuthenticationMiddleware)  # Django's checks still find it
+    factory = RequestFactory()
+    kinds = []
+    for path, token in (("/api/v1/matters", True), ("/api/v1/matters", False),
+                        ("/login/", True)):
+        request = factory.get(path, **({"HTTP_AUTHORIZATION": "Bearer hc_x_y"} if token else {}))
+        request.session = {}
+        users(request)
+        kinds.append(type(request.__dict__["user"]).__name__)  # as set, not evaluated
+    assert kinds == ["AnonymousUser", "SimpleLazyObject", "SimpleLazyObject"]
+
+
+@pytest.mark.django_db
+def test_an_api_token_answer_carries_the_pages_policy_without_a_session(client):
+    page = client.get("/login/")["Content-Security-Policy"]
+    response = client.get("/api/v1/matters", HTTP_AUTHORIZATION="Bearer hc_nosuch_token")
+    assert response.status_code == 401
+    policy = response["Content-Security-Policy"]
+    # the page's policy, its nonce apart (JSON has no inline script)
+    assert policy == re.sub(r" 'nonce-[^']+'", "", page)
+    assert response["X-Frame-Options"] == "DENY" and "Cookie" not in response.get("Vary", "")
+    assert "sessionid" not in response.cookies and "csrftoken" not in response.cookies
