@@ -307,7 +307,7 @@ def regrade_connections() -> int:
     longer roll back with the caller's transaction (tests run in one)."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return 1
-    return max(1, int(getattr(settings, "SCORING_REGRADE_CONNECTIONS", 2)))
+    return max(1, int(getattr(settings, "SCORING_REGRADE_CONNECTIONS", 1)))
 
 
 def _build(*, plans: list[Plan], as_of: dt.date, scratch: str,
