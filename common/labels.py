@@ -4,7 +4,7 @@ Why: Django's `Model._get_FIELD_display` rebuilds a dict of the field's choices 
 hashing each lazy label, which translates it; three such labels were a tenth of the CPU of an
 API credit check. A field's choices are fixed in code, so the label of a value in a language is
 computed once per process. The answer is the same text `get_FOO_display()` gives
-(`subjects/tests/test_choice_labels.py`).
+(`approvals/tests/test_labels.py`).
 """
 
 from __future__ import annotations
