@@ -44,8 +44,10 @@ _inherited: list[Any] = []  # the parent's connections, kept so that they are ne
 
 def available() -> bool:
     """Whether this platform can fork (Linux can; the parser relies on inheriting the
-    importer's state rather than pickling it)."""
-    return "fork" in multiprocessing.get_all_start_methods()
+    importer's state rather than pickling it) and this process may have a child (a daemonic
+    process, such as a pool's worker, may not)."""
+    return ("fork" in multiprocessing.get_all_start_methods()
+            and not multiprocessing.current_process().daemon)
 
 
 def _no_database(*_args: Any, **_kwargs: Any) -> None:
