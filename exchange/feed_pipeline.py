@@ -24,6 +24,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import queue as queues
+import signal
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -38,6 +39,11 @@ PIPELINE_MIN_ROWS = 20_000
 AHEAD_CHUNKS = 3
 #: Seconds the writer waits for a chunk before checking that the parser is still alive.
 POLL_SECONDS = 5.0
+#: Seconds without a chunk after which the writer gives up on a live but silent parser (a
+#: 5,000-row chunk takes well under a second): the import fails whole instead of hanging.
+STALL_SECONDS = 300.0
+#: Seconds the writer waits for a parser that has sent everything to end by itself.
+EXIT_SECONDS = 5.0
 
 _inherited: list[Any] = []  # the parent's connections, kept so that they are never finalised
 
@@ -67,6 +73,9 @@ def _produce(out: Any, prepare: Callable[[list[feeds.FeedRow]], Any], table: fee
              kind: str, field_set: str, size: int) -> None:
     """The parser process: every chunk prepared and sent, then None; a failure is sent as
     ("feed", field, reason) for a `FeedFileError` or ("error", traceback)."""
+    # Whatever handler the importing process set for SIGTERM (a worker's graceful shutdown)
+    # must not keep the parser alive once the writer has given up on it.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _forbid_database()
     try:
         for rows, text, start in feeds.csv_chunks(table, kind, field_set, size):
@@ -99,19 +108,26 @@ def prepared_chunks(*, prepare: Callable[[list[feeds.FeedRow]], Any], table: fee
     def reparse(text: str, start: int) -> list[feeds.FeedRow]:
         return feeds.reparse_chunk(text, start, table.header, kind, field_set)
 
+    waited, finished = 0.0, False
     try:
         while True:
             try:
                 item = out.get(timeout=POLL_SECONDS)
+                waited = 0.0
             except queues.Empty:
-                if process.is_alive():
+                waited += POLL_SECONDS
+                if process.is_alive() and waited < STALL_SECONDS:
                     continue
+                if process.is_alive():
+                    raise RuntimeError("the import's parser process sent nothing for "
+                                       f"{STALL_SECONDS:.0f} s") from None
                 try:  # it may have sent its last chunk just before it ended
                     item = out.get(timeout=1)
                 except queues.Empty:
                     raise RuntimeError("the import's parser process ended without its rows "
                                        f"(exit code {process.exitcode})") from None
             if item is None:
+                finished = True
                 return
             if isinstance(item, tuple):
                 if item[0] == "feed":
@@ -120,7 +136,12 @@ def prepared_chunks(*, prepare: Callable[[list[feeds.FeedRow]], Any], table: fee
             item.reparse = reparse
             yield item
     finally:
+        # A parser that sent everything ends by itself; one the writer gave up on (an error,
+        # a stall, a closed generator) may be blocked on the full queue: it holds nothing to
+        # clean up (it never touches the database), so it is killed, never waited on forever.
+        if finished:
+            process.join(EXIT_SECONDS)
         if process.is_alive():
-            process.terminate()
-        process.join()
+            process.kill()
+            process.join()
         out.close()

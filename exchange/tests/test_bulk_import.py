@@ -331,3 +331,35 @@ def test_parser_process_reports_an_unreadable_file_like_the_importer(setting, mo
             import_feed(actor=actor, source=setting, data=data, file_name="f.csv")
         errors.append((caught.value.field, caught.value.reason))
     assert errors[0] == errors[1] and "CSV" in errors[0][1]
+
+
+def test_a_parser_the_writer_gives_up_on_is_ended_not_waited_for(setting, monkeypatch):
+    """The writer stops reading after the first chunk (its caller failed): the parser, blocked
+    on the full queue and ignoring SIGTERM as a worker's graceful-shutdown handler would, is
+    killed when the generator closes, so the import never hangs on it."""
+    import signal
+
+    from exchange import feed_pipeline, feeds
+
+    monkeypatch.setattr(feed_pipeline, "AHEAD_CHUNKS", 1)
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        table = feeds.read_table(ff.csv_file(
+            ff.CF_CURRENT, [ff.penalty(n) for n in range(1, 41)], "utf-8"))
+        chunks = feed_pipeline.prepared_chunks(
+            prepare=lambda rows: feed_pipeline_chunk(len(rows)), table=table, kind="CF",
+            field_set="current", size=1)
+        assert next(chunks).rows == 1
+        chunks.close()   # returns: the parser was killed, not joined forever
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    import multiprocessing
+    assert not [p for p in multiprocessing.active_children() if p.name == "import-parser"]
+
+
+class feed_pipeline_chunk:  # noqa: N801 — the smallest object the parser can send
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+
+    def detach(self, text: str, start: int) -> None:
+        pass
