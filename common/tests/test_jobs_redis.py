@@ -4,14 +4,20 @@ worker (our worker class) runs it, and the run's bookkeeping — progress, rows,
 retry, stale runs — is the same as on the database backend.
 
 Redis: HC_TEST_REDIS_URL (default database 14 of 127.0.0.1:6379, flushed before and after each
-test). Without a Redis these tests skip and say why, except under CI=1, where they fail.
+test). Without a Redis these tests skip and say why, except under CI=1, where they fail. Each test
+holds a file lock named after that database for its whole length, so two suites on one machine
+(SQLite and PostgreSQL at once, or xdist workers) take turns instead of flushing each other's
+queue (a concurrent run of both suites failed on it).
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -37,12 +43,15 @@ def redis_backend(settings):
         if os.environ.get("CI") in {"1", "true"}:
             pytest.fail(f"{message}, and CI is set: the Redis backend must be tested.")
         pytest.skip(f"{message}: the Redis backend tests need it (set HC_TEST_REDIS_URL).")
-    client.flushdb()
-    settings.RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
-    yield client
-    client.flushdb()
-    client.close()
+    name = hashlib.sha256(REDIS_URL.encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"hc-test-redis-{name}.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        client.flushdb()
+        settings.RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+        settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+        yield client
+        client.flushdb()
+        client.close()
 
 
 @pytest.fixture
