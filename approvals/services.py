@@ -93,22 +93,21 @@ def _next_numbers(year: int, count: int) -> list[str]:
     UPDATE takes on PostgreSQL; SQLite's IMMEDIATE transaction already serialises writers."""
     sql = (f"UPDATE {CheckCounter._meta.db_table} SET last = last + %s WHERE year = %s "
            "RETURNING last")
+    row = None
     if statements.direct(connection):  # SQLite, nobody counting queries
         row = statements.sqlite_execute(connection, sql, [count, year]).fetchone()
-        if row is not None:
-            return [f"{NUMBER_PREFIX}-{year}-{n:06d}"
-                    for n in range(row[0] - count + 1, row[0] + 1)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [count, year])
-        row = cursor.fetchone()
-        if row is None:
-            try:
-                with transaction.atomic():
-                    CheckCounter.objects.create(year=year, last=count)
-                row = (count,)
-            except IntegrityError:  # another check created the year's row first
-                cursor.execute(sql, [count, year])
-                row = cursor.fetchone()
+    if row is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [count, year])
+            row = cursor.fetchone()
+            if row is None:  # the year's first check
+                try:
+                    with transaction.atomic():
+                        CheckCounter.objects.create(year=year, last=count)
+                    row = (count,)
+                except IntegrityError:  # another check created the year's row first
+                    cursor.execute(sql, [count, year])
+                    row = cursor.fetchone()
     last = row[0]
     return [f"{NUMBER_PREFIX}-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
 

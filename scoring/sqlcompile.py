@@ -956,9 +956,8 @@ def regrade_statements(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_
     agg_select, subject_select, selects = Compiler(
         plans=plans, catalogue=catalogue, as_of=as_of, dialect=dialect,
     ).compile_per_plan(agg_table=scratch, subject_table=subjects)
-    statements = [f"DROP TABLE IF EXISTS {scratch}", f"DROP TABLE IF EXISTS {subjects}",
-                  f"CREATE UNLOGGED TABLE {scratch} AS {agg_select}",
-                  f"CREATE UNLOGGED TABLE {subjects} AS {subject_select}",
+    statements = [*_scratch_statements(scratch=scratch, subjects=subjects,
+                                       agg_select=agg_select, subject_select=subject_select),
                   f"DROP TABLE {scratch}"]
     for plan, select in zip(plans, selects, strict=True):
         statements += _batch_table_statements(plan=plan, select=select, dialect=dialect)
@@ -1024,6 +1023,15 @@ class ParallelRegrade:
     tables: list[str]
 
 
+def _scratch_statements(*, scratch: str, subjects: str, agg_select: str,
+                        subject_select: str) -> list[str]:
+    """The record pass and the graded subjects' columns into fresh unlogged scratch tables
+    (both re-grade paths start so)."""
+    return [f"DROP TABLE IF EXISTS {scratch}", f"DROP TABLE IF EXISTS {subjects}",
+            f"CREATE UNLOGGED TABLE {scratch} AS {agg_select}",
+            f"CREATE UNLOGGED TABLE {subjects} AS {subject_select}"]
+
+
 def regrade_parallel_statements(*, plans: list[Plan], catalogue: dict[int, TypeInfo],
                                 as_of: dt.date, table: str, scratch: str) -> ParallelRegrade:
     """The full re-grade of `regrade_statements` (PostgreSQL), its batches built side by side.
@@ -1038,9 +1046,8 @@ def regrade_parallel_statements(*, plans: list[Plan], catalogue: dict[int, TypeI
     agg_select, subject_select, selects = Compiler(
         plans=plans, catalogue=catalogue, as_of=as_of, dialect=dialect,
     ).compile_split(agg_table=scratch, subject_table=subjects)
-    first = [f"DROP TABLE IF EXISTS {scratch}", f"DROP TABLE IF EXISTS {subjects}",
-             f"CREATE UNLOGGED TABLE {scratch} AS {agg_select}",
-             f"CREATE UNLOGGED TABLE {subjects} AS {subject_select}"]
+    first = _scratch_statements(scratch=scratch, subjects=subjects, agg_select=agg_select,
+                                subject_select=subject_select)
     batches = [_batch_table_statements(plan=plan, select=select, dialect=dialect)
                for plan, select in zip(plans, selects, strict=True)]
     finish = _attach_statements(plans=plans, table=table) + [
