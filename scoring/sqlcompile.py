@@ -153,7 +153,9 @@ class PostgresDialect(Dialect):
         return f"CAST({expr} AS INTEGER)"
 
     def cents_to_score(self, expr: str) -> str:
-        return f"CAST({expr} AS NUMERIC(14, 2)) / 100"
+        # an exact product with two decimals; a numeric division (the same value) cost about a
+        # third more per row where a million rows are converted (README "Performance")
+        return f"({expr}) * 0.01"
 
     fence = " OFFSET 0"  # PostgreSQL's optimisation fence for a subquery
     no_index = ""
