@@ -385,7 +385,10 @@ def _list_page(request: HttpRequest, template: str, entries: QuerySet[Any], *,
         return export_response(request, fmt=fmt, rows=entries, columns=columns, title=title,
                                name=name)
     page = Paginator(entries, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, template, {"entries": page.object_list, "page": page, **context})
+    # the "propose" button only for those `_new` lets in: read-only roles were offered a 403
+    may_propose = p.can_propose(request.user, request.user.department)
+    return render(request, template, {"entries": page.object_list, "page": page,
+                                      "can_propose": may_propose, **context})
 
 
 @staff_required
