@@ -220,3 +220,11 @@ def test_propose_button_only_for_those_the_form_lets_in(as_user, reviewer, clerk
         client = as_user(user)
         assert href not in client.get(reverse(f"lists:{page}")).content.decode(), user.role
         assert client.get(reverse(f"lists:{new}")).status_code == 403, user.role
+
+
+@pytest.mark.parametrize("new", ["black_new", "red_new", "sanction_new"])
+def test_propose_page_with_a_malformed_subject_is_not_found(as_user, reviewer, new):
+    """`?subject=abc` (a hand-edited link) was a 500; it is a missing subject."""
+    client = as_user(reviewer)
+    assert client.get(reverse(f"lists:{new}"), {"subject": "abc"}).status_code == 404
+    assert client.get(reverse(f"lists:{new}"), {"subject": "99999"}).status_code == 404
