@@ -142,6 +142,19 @@ def test_future_decision_date_refused_under_field(client: Client, clerk: User, s
     assert not CreditRecord.objects.exists()
 
 
+@pytest.mark.parametrize("amount", ["1e20", "0.001"])
+def test_an_amount_with_too_many_digits_is_said_as_the_api_says_it(
+        client: Client, clerk: User, subject: Subject, fine_type: RecordType, amount: str):
+    """Django's own words were "确认总共不超过 14 个数字." (an English stop, no hint where)."""
+    client.force_login(clerk)
+    response = client.post(create_url(subject), form(fine_type, amount=amount))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert ('data-field-error="amount"><span>数字位数过多：整数部分最多12位，小数部分最多2位。'
+            in page)
+    assert not CreditRecord.objects.exists()
+
+
 @pytest.mark.parametrize(("name", "content", "reason"), [
     ("virus.exe", b"MZ\x90\x00" + b"\x00" * 60,
      "证明材料须为PDF、OFD、PNG或JPEG文件，“virus.exe”不符合要求。"),
