@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts import permissions as account_permissions
 from accounts.decorators import staff_required
 from accounts.models import User
 from common import clock
@@ -49,6 +50,7 @@ from lists.models import (
     TypicalCase,
 )
 from records.models import CreditRecord
+from records.selectors import visible_records
 from records.services import repair_refusal
 from subjects.models import Subject
 
@@ -542,18 +544,33 @@ RECORD_REPAIR_STEPS: dict[str, tuple[type[django_forms.Form], Callable[..., Any]
 }
 
 
+def _may_take_repair_step(user: User, record: CreditRecord, step: str) -> bool:
+    """Who registers (`services.repair._can_register_repair`), decides (a reviewer, as for the
+    record itself) and records a breach (a new record in the user's own department)."""
+    if step == "request":
+        return (account_permissions.can_submit_records(user, record.source_department)
+                or account_permissions.can_review_records(user))
+    if step == "decide":
+        return account_permissions.can_review_records(user)
+    return account_permissions.can_submit_records(user)
+
+
 @staff_required
 def record_repair(request: HttpRequest, pk: int) -> HttpResponse:
     """Credit repair (信用修复) of one bad record: the application with its commitment, the
     decision, and a breach of the commitment; every refusal comes from the services with the
     rule it applies and, for dates, the day repair becomes possible."""
-    record = get_object_or_404(CreditRecord.objects.select_related("record_type", "subject"),
-                               pk=pk)
+    # the record as its own page shows it: another department's clerk gets 404 there and here
+    record = get_object_or_404(visible_records(user=request.user).select_related("record_type",
+                                                                                "subject"), pk=pk)
     requests = list(record.repair_requests.order_by("-filed_on", "-id"))
     pending = next((r for r in requests if r.state == RepairRequest.State.PENDING), None)
     granted = next((r for r in requests if r.state == RepairRequest.State.APPROVED
                     and r.breached_on is None), None)
-    offered = ["decide"] if pending else ["breach"] if granted else ["request"]
+    step = "decide" if pending else "breach" if granted else "request"
+    # only the step this user may take (the services ask the same): read-only roles were
+    # offered the request form and clerks the decision, each refused only after filling it in
+    offered = [step] if _may_take_repair_step(request.user, record, step) else []
     failed, failed_form, status = "", None, 200
     if request.method == "POST":
         name = request.POST.get("step", "")

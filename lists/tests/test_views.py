@@ -228,3 +228,28 @@ def test_propose_page_with_a_malformed_subject_is_not_found(as_user, reviewer, n
     client = as_user(reviewer)
     assert client.get(reverse(f"lists:{new}"), {"subject": "abc"}).status_code == 404
     assert client.get(reverse(f"lists:{new}"), {"subject": "99999"}).status_code == 404
+
+
+def test_record_repair_page_is_the_records_own_audience_and_offers_only_allowed_steps(
+        as_user, catalogue, clerk, lead_clerk, reviewer, leader, subject, make_record):
+    """Another department's clerk could read any record on its repair page (its own page is a
+    404 to them), and leaders were offered the request form, clerks the decision."""
+    with clock.frozen_at(dt.date(2026, 1, 15)):
+        record = make_record(subject, "penalty_fine")
+    assert record.source_department == clerk.department != lead_clerk.department
+    url = reverse("lists:record_repair", args=[record.pk])
+    link = f'href="{url}"'
+    with clock.frozen_at(dt.date(2026, 4, 16)):
+        assert as_user(lead_clerk).get(url).status_code == 404
+        subject_page = reverse("subjects:detail", args=[subject.pk])
+        assert link not in as_user(lead_clerk).get(subject_page).content.decode()
+        assert link in as_user(clerk).get(subject_page).content.decode()
+        page = as_user(leader).get(url).content.decode()
+        assert 'data-testid="repair-request"' not in page
+        assert as_user(leader).post(url, {"step": "request", "request-proof": "x",
+                                          "request-commitment": "y"}).status_code == 404
+        assert 'data-testid="repair-request"' in as_user(clerk).get(url).content.decode()
+        assert as_user(clerk).post(url, {"step": "request", "request-proof": "罚款已缴清",
+                                         "request-commitment": "承诺守法"}).status_code == 302
+        assert 'data-testid="repair-decide"' not in as_user(clerk).get(url).content.decode()
+        assert 'data-testid="repair-decide"' in as_user(reviewer).get(url).content.decode()
