@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -107,6 +108,24 @@ def test_records_with_errors_idempotency_and_correction(catalogue, admin_user, l
                              data=ff.csv_file(RECORD_HEADER, changed, "utf-8"), file_name="c.csv")
     assert corrected.summary["corrections"] == 1
     assert CreditRecord.objects.get(version=2).state == RecordState.SUBMITTED
+
+
+def test_an_amount_the_form_refuses_is_refused_in_the_sheet_too(catalogue, admin_user,
+                                                                 lead_clerk, lead_department):
+    """0.001 was rounded to 0.00 and imported (the form and the API refuse a third decimal);
+    a 13th whole digit was "not a number". Float noise from a spreadsheet is still taken."""
+    import_sheet(actor=admin_user, kind=FeedKind.SUBJECTS, source=lead_department,
+                 data=ff.csv_file(SUBJECT_HEADER, subject_rows()[:1], "utf-8"), file_name="s.csv")
+    base = record_rows()[0]
+    rows = [{**base, "金额（元）": "0.001", "文书号": "县罚〔2024〕11号"},
+            {**base, "金额（元）": "1000000000000", "文书号": "县罚〔2024〕12号"},
+            {**base, "金额（元）": "0.30000000000000004", "文书号": "县罚〔2024〕13号"}]
+    batch = import_sheet(actor=lead_clerk, kind=FeedKind.RECORDS, source=lead_department,
+                         data=ff.csv_file(RECORD_HEADER, rows, "utf-8"), file_name="a.csv")
+    digits = "数字位数过多：整数部分最多12位，小数部分最多2位。"
+    assert [(e["row"], e["field"], e["reason"]) for e in batch.summary["rejected"]] == [
+        (2, "金额（元）", digits), (3, "金额（元）", digits)]
+    assert CreditRecord.objects.get().amount == Decimal("0.30")
 
 
 def test_header_must_be_the_template(catalogue, admin_user, lead_department):
