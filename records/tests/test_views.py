@@ -273,6 +273,33 @@ def test_reject_needs_comment(client: Client, clerk: User, reviewer: User, subje
     assert record.state == RecordState.REJECTED
 
 
+def test_a_returned_record_offers_a_corrected_entry_prefilled_from_it(
+        client: Client, clerk: User, lead_clerk: User, reviewer: User, subject: Subject,
+        fine_type: RecordType):
+    """A returned record's page said "no action is open to you": the clerk typed the whole
+    record again to fix one field. It now links a new entry filled in from it."""
+    record = services.record_reject(actor=reviewer, record=new_record(clerk, subject, fine_type),
+                                    comment="文书号有误")
+    client.force_login(clerk)
+    page = client.get(reverse("records:detail", kwargs={"pk": record.pk})).content.decode()
+    again = f"{create_url(subject)}&amp;from={record.pk}"
+    assert f'href="{again}"' in page and "修改后重新录入" in page
+    response = client.get(f"{create_url(subject)}&from={record.pk}")
+    form_page = response.content.decode()
+    assert response.context["form"]["document_number"].value() == record.document_number
+    assert response.context["form"]["record_type"].value() == fine_type.pk
+    assert "已按退回的记录" in form_page and "文书号有误" in form_page
+    fixed = form(fine_type, document_number="榕建罚〔2024〕10号", action="submit")
+    assert client.post(f"{create_url(subject)}&from={record.pk}", fixed).status_code == 302
+    assert CreditRecord.objects.get(document_number="榕建罚〔2024〕10号").state == (
+        RecordState.SUBMITTED)
+    assert CreditRecord.objects.get(pk=record.pk).state == RecordState.REJECTED
+    # another department's clerk: no link, and the record is not used to fill anything in
+    client.force_login(lead_clerk)
+    response = client.get(f"{create_url(subject)}&from={record.pk}")
+    assert response.context["form"]["document_number"].value() in (None, "")
+
+
 def test_submit_draft_from_record_page(client: Client, clerk: User, subject: Subject,
                                        fine_type: RecordType):
     record = new_record(clerk, subject, fine_type, submit=False)
