@@ -198,9 +198,7 @@ def read_table(data: bytes) -> Table:
     encoding, text = decode(data)
     lines = _records(csv.reader(_text_lines(text)))
     try:
-        number, header = next(lines)
-    except StopIteration:
-        raise FeedFileError("", _("The file is empty.")) from None
+        (number, header), _rest = _find_header(lines)
     except csv.Error as exc:
         raise FeedFileError("", _("The file is not valid CSV: %(e)s") % {"e": exc}) from exc
     return Table("csv", encoding.replace("-sig", "") if encoding == "utf-8-sig" else encoding,
@@ -245,11 +243,32 @@ def _read_xlsx(data: bytes) -> Table:
     sheet = workbook.worksheets[0]
     lines = ((n, list(row)) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
              if not _blank(list(row)))
-    try:
-        header = next(lines)[1]
-    except StopIteration:
-        raise FeedFileError("", _("The file is empty.")) from None
-    return Table("xlsx", "", ["" if h is None else str(h) for h in header], lines)
+    (number, header), rest = _find_header(lines)
+    return Table("xlsx", "", ["" if h is None else str(h) for h in header], rest,
+                 header_number=number)
+
+
+#: How far down a file its header may start: offices put a title (某县行政处罚信息公示（2026年
+#: 11月）) and a note above the column codes.
+HEADER_SEARCH_ROWS = 10
+
+
+def _find_header(lines: Iterator[tuple[int, list[Any]]]
+                 ) -> tuple[tuple[int, list[Any]], Iterator[tuple[int, list[Any]]]]:
+    """The header row and the rows after it: the first of the first `HEADER_SEARCH_ROWS`
+    non-empty rows that has a 双公示 column (CF_…, XK_…), else the first row (a spreadsheet
+    template's Chinese header, or a file `detect_kind_and_set` then refuses)."""
+    seen: list[tuple[int, list[Any]]] = []
+    for number, cells in lines:
+        seen.append((number, cells))
+        if any(normalise_header(str(c)).startswith(("CF_", "XK_")) for c in cells
+               if c is not None):
+            return seen[-1], lines
+        if len(seen) >= HEADER_SEARCH_ROWS:
+            break
+    if not seen:
+        raise FeedFileError("", _("The file is empty."))
+    return seen[0], itertools.chain(seen[1:], lines)
 
 
 def estimate_rows(data: bytes) -> int:
@@ -388,9 +407,24 @@ AMOUNT_FIELDS = ("fine", "confiscated")
 MEMO_CELLS = 50_000
 
 
+#: What a validity column says for a licence or a decision without an end (the export writes
+#: an empty XK_YXQZI for it; other systems write the word): read as an empty cell.
+OPEN_ENDED = frozenset({"长期", "长期有效", "永久", "永久有效", "无期限", "无固定期限",
+                        "—", "-", "/"})
+
+
+def _parse_validity_end(value: Any) -> dt.date | None:
+    """`parse_feed_date` for "valid until": 长期 (or a synonym) is no end, like an empty cell."""
+    if isinstance(value, str) and clean_line(value) in OPEN_ENDED:
+        return None
+    return parse_feed_date(value)
+
+
 def _converter(name: str) -> Any:
     """The function that turns a cell of this canonical field into (value, error or None)."""
-    if name in DATE_FIELDS:
+    if name == "valid_until":
+        parse = _parse_validity_end
+    elif name in DATE_FIELDS:
         parse = parse_feed_date
     elif name in AMOUNT_FIELDS:
         parse = parse_wan_yuan
