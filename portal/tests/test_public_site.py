@@ -271,3 +271,19 @@ def _query(**params: object) -> str:
     from urllib.parse import urlencode
 
     return urlencode({k: str(v) for k, v in params.items()})
+
+
+def test_the_footer_dates_every_public_page_and_stays_off_the_enterprises_pages(county,
+                                                                               settings):
+    """The footer's "information as published on <day>" had no day on the 429 page (rendered
+    without the portal's context: "以上为 的公示信息"); the enterprises' pages (/my/, its sign-in)
+    are not publicity and carry no such footer."""
+    settings.PORTAL_RATE_LIMIT = "1/m"
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    with clock.frozen_at(TODAY):
+        client.get(reverse("portal:search") + "?q=福州")
+        refused = client.get(reverse("portal:search") + "?q=福州")
+        sign_in = client.get(reverse("appeals:login"))
+    assert refused.status_code == 429
+    assert f"以上为 {TODAY:%Y-%m-%d} 的公示信息" in refused.content.decode()
+    assert sign_in.status_code == 200 and "公示信息。" not in sign_in.content.decode()
