@@ -39,7 +39,11 @@ def archive(*, subject: Subject) -> list[dict[str, Any]]:
     qs = (CreditRecord.objects.filter(subject=subject)
           .exclude(state__in=NOT_IN_ARCHIVE)
           .order_by("-decided_on", "-id"))
-    return list(qs.values(*RECORD_FIELDS))
+    rows = list(qs.values(*RECORD_FIELDS))
+    labels = dict(RecordState.choices)
+    for row in rows:  # the state as the page says it, in the reader's language
+        row["state_label"] = labels.get(row["state"], row["state"])
+    return rows
 
 
 def records_in_publicity(*, subject: Subject) -> QuerySet[CreditRecord]:
