@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 
+from common import clock
 from common.forms import EARLIEST_DATE, LATEST_DATE, parse_date
 from common.text import clean_line, strip_invisible
 
@@ -466,12 +467,13 @@ def parse_rows(table: Table, kind: str, field_set: str) -> Iterator[FeedRow]:
     its rows take a shorter loop (`_parse_csv_rows`) with the same answers.
     """
     fields = FIELD_SETS[(kind, field_set)]
+    today = clock.today()
     positions = {normalise_header(h): n for n, h in enumerate(table.header)}
     plan = [(name, code, positions[code], _converter(name), {})
             for name, code in fields.items() if code in positions]
     merge_categories = kind == "CF" and any(p[0] == "category2" for p in plan)
     if table.file_format == "csv":
-        yield from _parse_csv_rows(table, kind, fields, plan, merge_categories)
+        yield from _parse_csv_rows(table, kind, fields, plan, merge_categories, today)
         return
     for number, cells in table.rows:
         row = FeedRow(row_number=number, kind=kind)
@@ -490,12 +492,12 @@ def parse_rows(table: Table, kind: str, field_set: str) -> Iterator[FeedRow]:
                 values[name] = answer[0]
             else:
                 errors.append((code, answer[1]))
-        _finish_row(row, fields, merge_categories)
+        _finish_row(row, fields, merge_categories, today)
         yield row
 
 
 def _parse_csv_rows(table: Table, kind: str, fields: dict[str, str], plan: list[Any],
-                    merge_categories: bool) -> Iterator[FeedRow]:
+                    merge_categories: bool, today: dt.date) -> Iterator[FeedRow]:
     """`parse_rows` for CSV: every cell is a string (a short row is read as if padded with
     empty cells, which every converter reads like a missing one), so the text columns, which
     cannot fail, are one dict comprehension of memo lookups; the dates and amounts keep their
@@ -518,7 +520,7 @@ def _parse_csv_rows(table: Table, kind: str, fields: dict[str, str], plan: list[
             else:
                 errors.append((code, error))
         row = FeedRow(number, kind, values, errors)
-        _finish_row(row, fields, merge_categories)
+        _finish_row(row, fields, merge_categories, today)
         yield row
 
 
@@ -563,21 +565,30 @@ def reparse_chunk(text: str, start: int, header: list[str], kind: str, field_set
     return list(parse_rows(Table("csv", "", header, records), kind, field_set))
 
 
-def _finish_row(row: FeedRow, fields: dict[str, str], merge_categories: bool) -> None:
+def _finish_row(row: FeedRow, fields: dict[str, str], merge_categories: bool,
+                today: dt.date) -> None:
     """The 2016 set's second category merged into the first; the checks across columns."""
     values = row.values
     if merge_categories:
         category2 = values.pop("category2", None)
         if category2:
             values["category"] = "、".join(filter(None, [values.get("category", ""), category2]))
-    name, number = values.get("name"), values.get("document_number")
-    if (name and number and values.get("decided_on") and len(name) <= 200
+    name, number, decided = values.get("name"), values.get("document_number"), values.get(
+        "decided_on")
+    if (name and number and decided and decided <= today and len(name) <= 200
             and len(number) <= 100 and (values.get("uscc") or values.get("id_number"))):
         return  # nothing `_check_required` would find
-    _check_required(row, fields)
+    _check_required(row, fields, today)
 
 
-def _check_required(row: FeedRow, fields: dict[str, str]) -> None:
+def _check_required(row: FeedRow, fields: dict[str, str], today: dt.date) -> None:
+    """Required columns, lengths, a code, and a decision not in the future: a decision is
+    dated the day it was made (a licence as much as a penalty; the window's licence form and
+    `record_create` refuse a future one with the same words, which name the decision date, the
+    only date a feed row has)."""
+    decided = row.values.get("decided_on")
+    if decided is not None and decided > today:
+        row.errors.append((fields["decided_on"], _("The decision date cannot be in the future.")))
     faulty = {code for code, _reason in row.errors} if row.errors else ()
     for name in REQUIRED:
         if not row.values.get(name) and fields[name] not in faulty:

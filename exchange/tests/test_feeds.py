@@ -15,6 +15,7 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
+from common import clock
 from exchange.feed_models import ClassificationRequest, FeedMapping, ImportBatch, ImportedRow
 from exchange.feed_services import feed_account, import_feed
 from exchange.tests import feedfiles as ff
@@ -362,3 +363,23 @@ def test_a_title_above_the_header_is_skipped_and_rows_keep_their_numbers(tmp_pat
     result, code = run_command(tmp_path, f"titled.{fmt}", data, "--source", source.code)
     assert (result["rows"], result["created"]) == (2, 1)
     assert [(e["row"], e["field"]) for e in result["rejected"]] == [(header_row + 2, "CF_JDRQ")]
+
+
+def test_a_decision_in_the_future_is_refused_alike_for_penalties_and_licences(tmp_path,
+                                                                               catalogue, source):
+    """A decision is dated the day it was made. A penalty decided tomorrow was refused with the
+    words of the occurrence date ("发生日期不能晚于今天", a date the feed does not have) and a
+    licence decided tomorrow was kept as a fact; both are refused now, on the decision date's
+    column, with the words the forms use."""
+    with clock.frozen_at(dt.date(2024, 6, 1)):
+        penalties, _code = run_command(tmp_path, "cf.csv", ff.csv_file(
+            ff.CF_CURRENT, [ff.penalty(1, CF_JDRQ="2024-06-02"), ff.penalty(2)], "utf-8"),
+            "--source", source.code)
+        licences, _code = run_command(tmp_path, "xk.xlsx", ff.xlsx_file(
+            ff.XK_CURRENT, [ff.licence(1, XK_JDRQ="2024-06-02"), ff.licence(2)], ["XK_JDRQ"]),
+            "--source", source.code)
+    assert penalties["created"] == 1 and licences["created"] == 1
+    assert penalties["rejected"] == [{"row": 2, "field": "CF_JDRQ",
+                                      "reason": "决定日期不能晚于今天。"}]
+    assert licences["rejected"] == [{"row": 2, "field": "XK_JDRQ",
+                                     "reason": "决定日期不能晚于今天。"}]
