@@ -85,6 +85,9 @@ SET_MARKERS: dict[str, dict[str, set[str]]] = {
     },
 }
 
+#: Every column code some field set reads.
+KNOWN_COLUMNS = frozenset(code for fields in FIELD_SETS.values() for code in fields.values())
+
 REQUIRED = ("document_number", "name", "decided_on")
 #: CF_ZT / XK_ZT values that mean "revoked" (撤销), in the current and the 2016 sets alike
 #: (REFERENCE.md §5.1: 1 = 有效, 2 = 撤销): 2 as the feeds write it (also as 2.0 from XLSX).
@@ -240,7 +243,8 @@ def _read_xlsx(data: bytes) -> Table:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise FeedFileError("", _("The workbook cannot be opened: %(e)s") % {"e": exc}) from exc
+        raise FeedFileError("", _("The workbook cannot be opened: it is damaged or not an XLSX "
+                                  "workbook.")) from exc
     sheet = workbook.worksheets[0]
     lines = ((n, list(row)) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
              if not _blank(list(row)))
@@ -305,7 +309,12 @@ def normalise_header(name: str) -> str:
 
 def detect_kind_and_set(header: list[str]) -> tuple[str, str]:
     """XK or CF from the columns' prefixes; current or 2016 from the columns only one set has."""
-    columns = {normalise_header(h) for h in header}
+    names = [normalise_header(h) for h in header]
+    columns = set(names)
+    twice = sorted(c for c in columns & KNOWN_COLUMNS if names.count(c) > 1)
+    if twice:  # which of the two would a row's value be? Neither silently.
+        raise FeedFileError(twice[0], _("The header has the column %(c)s more than once; keep "
+                                        "one.") % {"c": twice[0]})
     penalty = sum(1 for c in columns if c.startswith("CF_"))
     licence = sum(1 for c in columns if c.startswith("XK_"))
     if not penalty and not licence:

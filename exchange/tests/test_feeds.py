@@ -383,3 +383,21 @@ def test_a_decision_in_the_future_is_refused_alike_for_penalties_and_licences(tm
                                       "reason": "决定日期不能晚于今天。"}]
     assert licences["rejected"] == [{"row": 2, "field": "XK_JDRQ",
                                      "reason": "决定日期不能晚于今天。"}]
+
+
+def test_a_header_naming_a_column_twice_or_a_damaged_workbook_is_refused_in_chinese(
+        tmp_path, catalogue, source):
+    """Two CF_WSH columns: the importer used the last one silently; a damaged XLSX answered
+    with openpyxl's English ("File is not a zip file"). Both are refused in Chinese now."""
+    header = [*ff.CF_CURRENT, "cf_wsh "]
+    row = {**ff.penalty(1), "cf_wsh ": "县住建罚〔2024〕99号"}
+    twice, code = run_command(tmp_path, "twice.csv", ff.csv_file(header, [row], "utf-8"),
+                              "--source", source.code)
+    assert code == 2 and twice["rows"] == 0
+    assert twice["rejected"] == [{"row": 1, "field": "CF_WSH",
+                                  "reason": "表头中CF_WSH列出现了不止一次，请只保留一列。"}]
+    damaged, code = run_command(tmp_path, "damaged.xlsx", b"PK\x03\x04 not really a zip",
+                                "--source", source.code)
+    assert code == 2
+    assert damaged["rejected"][0]["reason"] == "工作簿无法打开：文件已损坏或不是XLSX工作簿。"
+    assert not CreditRecord.objects.exists()
