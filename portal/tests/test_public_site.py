@@ -287,3 +287,27 @@ def test_the_footer_dates_every_public_page_and_stays_off_the_enterprises_pages(
     assert refused.status_code == 429
     assert f"以上为 {TODAY:%Y-%m-%d} 的公示信息" in refused.content.decode()
     assert sign_in.status_code == 200 and "公示信息。" not in sign_in.content.decode()
+
+
+def test_titles_plan_names_and_legal_bases_typed_by_staff_are_scrubbed_too(county, settings):
+    """A typical case's title, a plan's name and a black-list entry's legal basis are typed by
+    staff like the bodies and reasons that were already scrubbed; an ID or phone number typed
+    into them reached the home page, the lists, the detail pages and the downloads."""
+    from lists.models import TypicalCase
+    from supervision.models import InspectionPlan
+
+    settings.PORTAL_RATE_LIMIT = "10000/m"
+    TypicalCase.objects.update(title=f"当事人{PERSON_ID}虚假承诺案（举报电话13912345678）")
+    InspectionPlan.objects.filter(pk=county.plan.pk).update(
+        name="2026年抽查（联系人13912345678）")
+    type(county.black).objects.filter(pk=county.black.pk).update(
+        decision_basis=f"《办法》第十四条；经办人{PERSON_ID}")
+    client = Client()
+    with clock.frozen_at(TODAY):
+        urls = [*_urls(county), reverse("portal:home"),
+                reverse("portal:plan_detail", args=[county.plan.pk]) + "?format=xlsx"]
+        shown = {url: _text(client.get(url)) for url in urls}
+    assert any("139****5678" in text for text in shown.values())
+    assert any("1101**********4477" in text and "虚假承诺案" in text for text in shown.values())
+    for url, text in shown.items():
+        assert PERSON_ID not in text and "13912345678" not in text, url
