@@ -102,6 +102,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Widgets rendered through templates, each render kept by its content (common/form_renderer.py).
+FORM_RENDERER = "common.form_renderer.CachingRenderer"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
