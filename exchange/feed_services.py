@@ -73,12 +73,22 @@ def rejected_entry(row: int, field: str, reason: str) -> dict[str, Any]:
 
 # --- who imports ------------------------------------------------------------------------------
 
+DEFAULT_SOURCE_NAME = "公共信用信息平台"
+
+
 @transaction.atomic
 def default_source() -> Department:
-    """The public credit platform as a department, created the first time a feed needs it."""
-    department = Department.objects.filter(code=DEFAULT_SOURCE_CODE).first()
+    """The public credit platform as a department, created the first time a feed needs it.
+
+    A county that already keeps it as an external department under another code (the demo
+    county's `credit-platform`, or one an administrator made) has it under this name, which
+    departments may not share: that department is the source, rather than a second one whose
+    creation the database refuses."""
+    department = (Department.objects.filter(code=DEFAULT_SOURCE_CODE).first()
+                  or Department.objects.filter(name=DEFAULT_SOURCE_NAME,
+                                               kind=Department.Kind.EXTERNAL).first())
     return department or department_create(
-        actor=None, code=DEFAULT_SOURCE_CODE, name="公共信用信息平台",
+        actor=None, code=DEFAULT_SOURCE_CODE, name=DEFAULT_SOURCE_NAME,
         kind=Department.Kind.EXTERNAL,
     )
 
