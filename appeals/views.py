@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
@@ -256,7 +257,11 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
             except ServiceError as exc:
                 status = apply_service_error(form, exc)
             else:
-                return redirect("appeals:queue")
+                # back to the objection itself: the answer as recorded and its notice to print
+                # (the queue no longer lists it, so the reviewer lost sight of what was sent)
+                messages.success(request, _("The objection is answered; print the answer notice "
+                                            "for the subject."))
+                return redirect("appeals:answer", pk=appeal.pk)
     return render(request, "appeals/answer.html", {
         "appeal": appeal, "form": form, "today": clock.today(),
         "days_left": (appeal.answer_due_on - clock.today()).days,

@@ -27,8 +27,8 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from accounts import permissions
-from accounts.models import Department, Role, User
-from accounts.services import department_create, user_create
+from accounts.models import Department, User
+from accounts.services import department_create, service_account
 from audit.services import record_event
 from common import clock
 from common.errors import Conflict, ServiceError, ValidationFailed
@@ -93,20 +93,12 @@ def default_source() -> Department:
     )
 
 
-@transaction.atomic
 def feed_account(*, source: Department) -> User:
     """The service account a command-line import acts as: one per source department, a clerk
     of that department (so it may enter that source's records and nothing else), without a
     usable password. The audit log names it; reviewers other than it approve what it enters."""
-    username = f"feed-{source.code}"[:150]
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user, _password = user_create(actor=None, username=username, role=Role.CLERK,
-                                      department=source, full_name=f"{source.name} 数据交换")
-        user.set_unusable_password()
-        user.must_change_password = False
-        user.save(update_fields=["password", "must_change_password"])
-    return user
+    return service_account(department=source, username=f"feed-{source.code}"[:150],
+                           display_name=f"{source.name} 数据交换")
 
 
 def can_import_feeds(user: User, source: Department | None = None) -> bool:

@@ -245,3 +245,25 @@ def test_staff_cannot_use_my_pages(reviewer):
     client = Client()
     client.force_login(reviewer)
     assert client.get("/my/").status_code == 403
+
+
+def test_the_reviewer_answers_on_the_page_and_stays_on_the_answered_objection(
+        enterprise_user, subject, make_record, reviewer):
+    """The answer page returned to the queue, where the answered objection is gone, with no
+    word that it was sent; it now shows the recorded answer, its notice and the record."""
+    with clock.frozen_at(DAY):
+        record = make_record(subject, "property_fee_violation")
+        appeal = services.appeal_file(actor=enterprise_user, target=AppealTarget.RECORD,
+                                      record=record, reasons="处罚金额认定有误。")
+    client = _client(reviewer)
+    url = f"/appeals/objections/{appeal.pk}/"
+    with clock.frozen_at(DAY + dt.timedelta(days=2)):
+        assert f'href="/records/{record.pk}/"' in client.get(url).content.decode()
+        response = client.post(url, {"accept": "no", "answer": "经核查，异议不成立。"},
+                               HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    page = response.content.decode()
+    assert "异议已答复" in page and "经核查，异议不成立。" in page
+    assert f'href="/appeals/objections/{appeal.pk}/answer.pdf"' in page
+    appeal.refresh_from_db()
+    assert appeal.state == Appeal.State.REJECTED
