@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from django import template
 from django.conf import settings
+from django.template.defaultfilters import date as date_filter
 from django.templatetags.static import static
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -74,6 +77,39 @@ def label(obj: Any, field_name: str) -> str:
     if getattr(obj, field_name) is None:  # no choice: what the template showed before
         return getattr(obj, f"get_{field_name}_display")()
     return choice_label(obj, field_name)
+
+
+#: (view name, script prefix, URL configuration) → the URL's text before and after the id
+_url_shapes: dict[tuple[Any, ...], tuple[str, str]] = {}
+_ID_MARK = 918273645546372819
+
+
+@register.simple_tag
+def url_pk(viewname: str, pk: Any) -> str:
+    """`{% url viewname pk %}` for a view whose one argument is an integer id, for the links in
+    table rows: the URL is reversed once per view (and script prefix and URL configuration)
+    with a marker id, and each row's id is put in its place. `reverse` costs ~40 µs; the
+    subject page draws 100 such links, the list pages 50 (issue 14)."""
+    if not isinstance(pk, int) or isinstance(pk, bool) or pk < 0:
+        return reverse(viewname, args=[pk])
+    key = (viewname, get_script_prefix(), get_urlconf())
+    shape = _url_shapes.get(key)
+    if shape is None:
+        head, mark, tail = reverse(viewname, args=[_ID_MARK]).partition(str(_ID_MARK))
+        if not mark:  # the id is not written as its digits: reverse each time
+            return reverse(viewname, args=[pk])
+        shape = _url_shapes[key] = (head, tail)
+    return f"{shape[0]}{pk}{shape[1]}"
+
+
+@register.filter(expects_localtime=True)
+def ymd(value: Any) -> str:
+    """`{{ day|date:"Y-m-d" }}` for a date (a datetime still goes through the date filter, which
+    turns it to local time first): `isoformat`, without the date filter's format parsing,
+    150 times on a subject page (issue 14)."""
+    if type(value) is dt.date:
+        return value.isoformat()
+    return date_filter(value, "Y-m-d")
 
 
 @register.filter

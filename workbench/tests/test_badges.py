@@ -65,3 +65,40 @@ def test_state_badge_is_the_included_template_it_replaces(language, catalogue, c
     with translation.override(language):
         for obj in objects:
             assert new.render(Context({"r": obj})) == old.render(Context({"r": obj}))
+
+
+@pytest.mark.parametrize("viewname", ["records:detail", "subjects:detail", "lists:black_detail",
+                                      "lists:red_detail", "lists:sanction_detail",
+                                      "lists:case_detail"])
+def test_url_pk_is_reverse(viewname):
+    """`{% url_pk %}` (the row links) writes what `{% url %}` writes, for any id, also under
+    another script prefix."""
+    from django.template import Context, Template
+    from django.urls import reverse, set_script_prefix
+
+    from workbench.templatetags import workbench as tags
+
+    old = Template("{% url viewname pk %}")
+    new = Template("{% load workbench %}{% url_pk viewname pk %}")
+    for prefix in ("/", "/credit/"):
+        set_script_prefix(prefix)
+        try:
+            for pk in (1, 7, 10, 918273645546372819, 2**40):
+                context = {"viewname": viewname, "pk": pk}
+                assert new.render(Context(context)) == old.render(Context(context))
+                assert new.render(Context(context)) == reverse(viewname, args=[pk])
+        finally:
+            set_script_prefix("/")
+    assert any(key[1] == "/credit/" for key in tags._url_shapes)
+
+
+def test_ymd_is_the_date_filter():
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    old = Template('{{ v|date:"Y-m-d" }}')
+    new = Template("{% load workbench %}{{ v|ymd }}")
+    late_evening_utc = dt.datetime(2026, 3, 1, 20, 0, tzinfo=dt.UTC)  # 3 March in Beijing
+    for value in (dt.date(2026, 3, 2), dt.date(999, 1, 9), late_evening_utc,
+                  timezone.localtime(late_evening_utc), None, ""):
+        assert new.render(Context({"v": value})) == old.render(Context({"v": value})), value
