@@ -385,7 +385,10 @@ def _list_page(request: HttpRequest, template: str, entries: QuerySet[Any], *,
         return export_response(request, fmt=fmt, rows=entries, columns=columns, title=title,
                                name=name)
     page = Paginator(entries, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, template, {"entries": page.object_list, "page": page, **context})
+    # the "propose" button only for those `_new` lets in: read-only roles were offered a 403
+    may_propose = p.can_propose(request.user, request.user.department)
+    return render(request, template, {"entries": page.object_list, "page": page,
+                                      "can_propose": may_propose, **context})
 
 
 @staff_required
@@ -432,7 +435,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def _subject_from_query(request: HttpRequest) -> tuple[Subject | None, forms.SubjectPickForm]:
     pick = forms.SubjectPickForm(request.GET or None)
     if "subject" in request.GET:
-        return get_object_or_404(Subject, pk=request.GET.get("subject")), pick
+        # a hand-edited link (subject=abc) is "no such subject", not a server error
+        subject_pk = request.GET["subject"]
+        if not subject_pk.isdigit():
+            raise Http404
+        return get_object_or_404(Subject, pk=int(subject_pk)), pick
     if pick.is_bound and pick.is_valid():
         return pick.cleaned_data["code"], pick
     return None, pick

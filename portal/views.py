@@ -37,6 +37,8 @@ from portal.throttle import refusal, throttled
 from subjects.models import Category, Subject
 
 EXPORT_MAX_ROWS = 20000
+#: What a verification token looks like (`portal.services.new_token`: URL-safe base64).
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class _NotPublic(Http404):
@@ -386,7 +388,10 @@ def model_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @throttled("verify")
 def verify(request: HttpRequest, token: str) -> HttpResponse:
-    document = VerifiableDocument.objects.filter(token=token[:64]).first()
+    # a token is `secrets.token_urlsafe` text; anything else (a NUL, which PostgreSQL refuses
+    # in any string) is unknown without asking the database
+    document = (VerifiableDocument.objects.filter(token=token).first()
+                if TOKEN_SHAPE.fullmatch(token) else None)
     if document is None:
         raise _not_found()
     response = _public(request, "portal/verify.html", {

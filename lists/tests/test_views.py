@@ -203,3 +203,28 @@ def test_record_repair_page_refuses_before_the_minimum_and_grants_on_it(
         assert response.status_code == 302
     assert RepairRequest.objects.get().state == RepairRequest.State.APPROVED
     assert CreditRecord.objects.get(pk=record.pk).state == RecordState.REPAIRED
+
+
+@pytest.mark.parametrize("page, new", [("black_list", "black_new"), ("red_list", "red_new"),
+                                       ("sanction_list", "sanction_new"),
+                                       ("case_list", "case_new")])
+def test_propose_button_only_for_those_the_form_lets_in(as_user, reviewer, clerk, leader,
+                                                        auditor, window_officer, page, new):
+    """Read-only roles and window officers were offered a button that answered 403."""
+    href = f'href="{reverse(f"lists:{new}")}"'
+    for user in (reviewer, clerk):
+        client = as_user(user)
+        assert href in client.get(reverse(f"lists:{page}")).content.decode(), user.role
+        assert client.get(reverse(f"lists:{new}")).status_code == 200, user.role
+    for user in (leader, auditor, window_officer):
+        client = as_user(user)
+        assert href not in client.get(reverse(f"lists:{page}")).content.decode(), user.role
+        assert client.get(reverse(f"lists:{new}")).status_code == 403, user.role
+
+
+@pytest.mark.parametrize("new", ["black_new", "red_new", "sanction_new"])
+def test_propose_page_with_a_malformed_subject_is_not_found(as_user, reviewer, new):
+    """`?subject=abc` (a hand-edited link) was a 500; it is a missing subject."""
+    client = as_user(reviewer)
+    assert client.get(reverse(f"lists:{new}"), {"subject": "abc"}).status_code == 404
+    assert client.get(reverse(f"lists:{new}"), {"subject": "99999"}).status_code == 404
