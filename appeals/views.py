@@ -111,8 +111,10 @@ def my_notice(request: HttpRequest, subject: Any, pk: int) -> FileResponse:
 
 def _target(subject: Any, target: str, pk: int) -> dict[str, Any]:
     """The object of a filing, the subject's own or 404 (never another's existence)."""
-    if target == AppealTarget.RECORD:
-        return {"record": get_object_or_404(CreditRecord, pk=pk, subject=subject)}
+    if target == AppealTarget.RECORD:  # a record of its archive: never a draft or a refused entry
+        return {"record": get_object_or_404(
+            CreditRecord.objects.exclude(state__in=selectors.NOT_IN_ARCHIVE), pk=pk,
+            subject=subject)}
     if target == AppealTarget.BLACK:
         return {"black_entry": get_object_or_404(BlackListEntry, pk=pk, subject=subject)}
     if target == AppealTarget.RED:

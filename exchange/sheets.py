@@ -117,7 +117,11 @@ def _read(kind: str, data: bytes) -> Parsed:
     wanted = {title: name for name, title, _req in COLUMNS[kind]}
     positions = {}
     for n, title in enumerate(table.header):
-        name = wanted.get(clean_line(str(title)).replace(" ", ""))
+        column = clean_line(str(title)).replace(" ", "")
+        name = wanted.get(column)
+        if name in positions:  # which of the two would a row's value be? Neither silently.
+            raise feeds.FeedFileError(column, _("The header has the column %(c)s more than "
+                                                "once; keep one.") % {"c": column})
         if name:
             positions[name] = n
     missing = [title for name, title, req in COLUMNS[kind] if req and name not in positions]

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
@@ -310,12 +311,28 @@ def regrade_connections() -> int:
     return max(1, int(getattr(settings, "SCORING_REGRADE_CONNECTIONS", 1)))
 
 
+RECORD_PASSES = ("leader", "partial")
+
+
+def record_pass() -> str:
+    """How the next PostgreSQL full re-grade sums the records per subject
+    (`SCORING_RECORD_PASS`): "leader" (default), the parallel workers compute each record's
+    terms and one process sums them; "partial", the workers sum partially and the leader merges
+    their sums. Measured against each other in README "Performance → Full re-grade"."""
+    mode = getattr(settings, "SCORING_RECORD_PASS", "leader")
+    if mode not in RECORD_PASSES:
+        raise ImproperlyConfigured(f"SCORING_RECORD_PASS must be one of {RECORD_PASSES}, "
+                                   f"not {mode!r}")
+    return mode
+
+
 def _build(*, plans: list[Plan], as_of: dt.date, scratch: str,
            progress: Callable[[int], None] | None) -> None:
     """The batches' rows on one connection, in one transaction (`regrade_statements`)."""
     statements = regrade_statements(
         plans=plans, catalogue=load_catalogue(), as_of=as_of, vendor=connection.vendor,
-        table=Evaluation._meta.db_table, scratch=scratch)
+        table=Evaluation._meta.db_table, scratch=scratch,
+        records_to_leader=record_pass() == "leader")
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # one sort of a few million small rows: in memory rather than spilled to disk
@@ -356,7 +373,8 @@ def _build_in_parallel(*, plans: list[Plan], as_of: dt.date, scratch: str, conne
     """
     work: ParallelRegrade = regrade_parallel_statements(
         plans=plans, catalogue=load_catalogue(), as_of=as_of,
-        table=Evaluation._meta.db_table, scratch=scratch)
+        table=Evaluation._meta.db_table, scratch=scratch,
+        records_to_leader=record_pass() == "leader")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = %s", [WORK_MEM])
         for sql in work.first:

@@ -153,7 +153,9 @@ class PostgresDialect(Dialect):
         return f"CAST({expr} AS INTEGER)"
 
     def cents_to_score(self, expr: str) -> str:
-        return f"CAST({expr} AS NUMERIC(14, 2)) / 100"
+        # an exact product with two decimals; a numeric division (the same value) cost about a
+        # third more per row where a million rows are converted (README "Performance")
+        return f"({expr}) * 0.01"
 
     fence = " OFFSET 0"  # PostgreSQL's optimisation fence for a subquery
     no_index = ""
@@ -203,8 +205,13 @@ class Compiler:
     def __init__(self, *, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,
                  dialect: Dialect, subject_id: int | None = None,
                  subject_ids: Iterable[int] | None = None,
-                 sources: dict[int, str] | None = None) -> None:
+                 sources: dict[int, str] | None = None,
+                 records_to_leader: bool = True) -> None:
         self.plans = plans
+        # PostgreSQL, every subject: the record pass's per-record terms are computed by the
+        # parallel workers and summed per subject by one process (`record_ctes_weighted`);
+        # False: the workers sum partially and the leader merges (the plan before).
+        self.records_to_leader = records_to_leader
         self._sources = sources
         self.catalogue = catalogue
         self.as_of = as_of
@@ -506,7 +513,8 @@ class Compiler:
                f"{', '.join('wt.' + c for c in wt_cols)} "
                f"FROM {rec_t} r {self.d.ordered_join} {subj_t} s {self.d.ordered_join} wt "
                f"WHERE {' AND '.join(where)})")
-        raw_cols, pts_cols, agg_cols = [], [], []
+        raw_cols, pts_cols = [], []
+        terms: list[tuple[str, str]] = []  # (sum's name, per-record term summed)
         bad = "CASE WHEN pe >= bp THEN 1 ELSE 0 END"
         for n, lane in enumerate(lanes, start=1):
             specs = [self.plans[p].spec for p in lane]
@@ -540,30 +548,40 @@ class Compiler:
                       f"THEN 1 ELSE 0 END"
             pts_cols.append(f"{self.if_source_counts(n, counted)} AS c{n}")
             for k in range(1, max(len(s.items) for s in specs) + 1):
-                agg_cols.append(self.d.bigint(
-                    f"SUM(CASE WHEN a{n} = {k} THEN {self.weighted_points(n)} ELSE 0 END)")
-                    + f" AS l{n}i{k}")
+                terms.append((f"l{n}i{k}",
+                              f"CASE WHEN a{n} = {k} THEN {self.weighted_points(n)} ELSE 0 END"))
             for s, cond in enumerate(veto_in, start=1):
-                agg_cols.append(self.d.bigint(
-                    f"SUM({self.if_source_counts(n, f'CASE WHEN {cond} THEN 1 ELSE 0 END')})")
-                    + f" AS l{n}v{s}")
-            agg_cols.append(self.d.bigint(f"SUM(c{n})") + f" AS l{n}n")
+                terms.append((f"l{n}v{s}",
+                              self.if_source_counts(n, f"CASE WHEN {cond} THEN 1 ELSE 0 END")))
+            terms.append((f"l{n}n", f"c{n}"))
             if self.weighted:
-                agg_cols.append(self.d.bigint(f"SUM({self.if_source_counts(n, bad)})")
-                                + f" AS {self.bad_column(n)}")
+                terms.append((self.bad_column(n), self.if_source_counts(n, bad)))
         raw_cols += self.source_columns(lanes)
         if not self.weighted:
-            agg_cols.append(self.d.bigint(f"SUM({bad})") + " AS bad")
+            terms.append(("bad", bad))
         counts = " OR ".join(f"c{n} = 1" for n in range(1, len(lanes) + 1))
         nm = self.d.not_materialized
-        return [
+        ctes = [
             wt, rec,
             # No fences: the per-record expressions are now cheap enough to be inlined, and a
             # fenced subquery (OFFSET 0) would keep the scan out of a parallel plan.
             f"raw AS{nm} (SELECT *, {', '.join(raw_cols)} FROM rec)",
             f"pts AS{nm} (SELECT *, {', '.join(pts_cols)} FROM raw)",
-            f"agg AS (SELECT sid, {', '.join(agg_cols)} FROM pts WHERE {counts} GROUP BY sid)",
         ]
+        if self.records_to_leader and self.subject_ids is None:
+            # Every term per record below a fence: the parallel workers scan, join and compute
+            # them, and the rows go through the Gather to one process that only sums them per
+            # subject (one hash table). Partial aggregation in the workers hardly reduces the
+            # rows (a subject's few records are spread over the whole table), and merging the
+            # partial sums after a Gather Merge cost the leader more than summing the records
+            # (README "Performance → Full re-grade").
+            ctes.append(f"one AS (SELECT sid, {', '.join(f'{t} AS {c}' for c, t in terms)} "
+                        f"FROM pts WHERE {counts} OFFSET 0)")
+            sums = [self.d.bigint(f"SUM({c})") + f" AS {c}" for c, _t in terms]
+            return [*ctes, f"agg AS (SELECT sid, {', '.join(sums)} FROM one GROUP BY sid)"]
+        sums = [self.d.bigint(f"SUM({t})") + f" AS {c}" for c, t in terms]
+        return [*ctes,
+                f"agg AS (SELECT sid, {', '.join(sums)} FROM pts WHERE {counts} GROUP BY sid)"]
 
     def record_ctes(self) -> list[str]:
         # One subject (index look-ups, a handful of records): the CASE chains plan faster than
@@ -934,7 +952,8 @@ def partition_name(batch_id: int) -> str:
 
 
 def regrade_statements(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,
-                       vendor: str, table: str, scratch: str) -> list[str]:
+                       vendor: str, table: str, scratch: str,
+                       records_to_leader: bool = True) -> list[str]:
     """The statements of a full re-grade, run in order in one transaction.
 
     SQLite: the one `INSERT … SELECT`. PostgreSQL (15) never runs `INSERT … SELECT` in
@@ -955,9 +974,11 @@ def regrade_statements(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_
     subjects = f"{scratch}_s"
     agg_select, subject_select, selects = Compiler(
         plans=plans, catalogue=catalogue, as_of=as_of, dialect=dialect,
+        records_to_leader=records_to_leader,
     ).compile_per_plan(agg_table=scratch, subject_table=subjects)
     statements = [*_scratch_statements(scratch=scratch, subjects=subjects,
-                                       agg_select=agg_select, subject_select=subject_select),
+                                       agg_select=agg_select, subject_select=subject_select,
+                                       records_to_leader=records_to_leader),
                   f"DROP TABLE {scratch}"]
     for plan, select in zip(plans, selects, strict=True):
         statements += _batch_table_statements(plan=plan, select=select, dialect=dialect)
@@ -1024,16 +1045,27 @@ class ParallelRegrade:
 
 
 def _scratch_statements(*, scratch: str, subjects: str, agg_select: str,
-                        subject_select: str) -> list[str]:
+                        subject_select: str, records_to_leader: bool) -> list[str]:
     """The record pass and the graded subjects' columns into fresh unlogged scratch tables
-    (both re-grade paths start so)."""
+    (both re-grade paths start so).
+
+    With `records_to_leader` the record pass reads the records by a parallel sequential scan
+    rather than a bitmap of the publicity-end index: a bitmap is built by one process before
+    the workers start, and some 40 % of the records are in their publicity anyway (measured,
+    README "Performance → Full re-grade"); only for that statement."""
+    record_pass = f"CREATE UNLOGGED TABLE {scratch} AS {agg_select}"
+    if records_to_leader:
+        record_pass_steps = ["SET LOCAL enable_bitmapscan = off", record_pass,
+                             "RESET enable_bitmapscan"]
+    else:
+        record_pass_steps = [record_pass]
     return [f"DROP TABLE IF EXISTS {scratch}", f"DROP TABLE IF EXISTS {subjects}",
-            f"CREATE UNLOGGED TABLE {scratch} AS {agg_select}",
-            f"CREATE UNLOGGED TABLE {subjects} AS {subject_select}"]
+            *record_pass_steps, f"CREATE UNLOGGED TABLE {subjects} AS {subject_select}"]
 
 
 def regrade_parallel_statements(*, plans: list[Plan], catalogue: dict[int, TypeInfo],
-                                as_of: dt.date, table: str, scratch: str) -> ParallelRegrade:
+                                as_of: dt.date, table: str, scratch: str,
+                                records_to_leader: bool = True) -> ParallelRegrade:
     """The full re-grade of `regrade_statements` (PostgreSQL), its batches built side by side.
 
     Same statements as the one-connection path, except that each batch's subject pass joins
@@ -1045,9 +1077,11 @@ def regrade_parallel_statements(*, plans: list[Plan], catalogue: dict[int, TypeI
     subjects = f"{scratch}_subj"
     agg_select, subject_select, selects = Compiler(
         plans=plans, catalogue=catalogue, as_of=as_of, dialect=dialect,
+        records_to_leader=records_to_leader,
     ).compile_split(agg_table=scratch, subject_table=subjects)
     first = _scratch_statements(scratch=scratch, subjects=subjects, agg_select=agg_select,
-                                subject_select=subject_select)
+                                subject_select=subject_select,
+                                records_to_leader=records_to_leader)
     batches = [_batch_table_statements(plan=plan, select=select, dialect=dialect)
                for plan, select in zip(plans, selects, strict=True)]
     finish = _attach_statements(plans=plans, table=table) + [

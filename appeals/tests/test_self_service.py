@@ -86,6 +86,37 @@ def test_my_page_shows_the_whole_archive_but_no_internal_note(
     assert client.get(f"/my/objections/new/record/{theirs.pk}/").status_code == 404
 
 
+def test_my_archive_names_each_records_state_in_the_readers_language(enterprise_user, subject,
+                                                                       make_record):
+    """The archive's state column showed the code ("effective", "revoked") on a Chinese page."""
+    effective = make_record(subject, "property_fee_violation")
+    revoked = make_record(subject, "property_fee_violation")
+    CreditRecord.objects.filter(pk=revoked.pk).update(state=RecordState.REVOKED)
+    client = _client(enterprise_user)
+    zh = client.get("/my/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    en = client.get("/my/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert effective.document_number in zh and revoked.document_number in zh
+    assert "<td>已生效</td>" in zh and "<td>已撤销</td>" in zh
+    assert "<td>effective</td>" not in zh and "<td>revoked</td>" not in zh
+    assert "<td>Effective</td>" in en and "<td>Revoked</td>" in en
+
+
+@pytest.mark.parametrize("state", [RecordState.DRAFT, RecordState.SUBMITTED,
+                                   RecordState.REJECTED])
+def test_a_record_not_in_the_archive_has_no_objection_or_repair_page(
+        enterprise_user, subject, make_record, state):
+    """A record still in review (or refused) is staff's work, not the subject's archive: the
+    objection and repair forms answer 404 instead of naming its document number and state."""
+    record = make_record(subject, "property_fee_violation")
+    client = _client(enterprise_user)
+    assert client.get(f"/my/objections/new/record/{record.pk}/").status_code == 200
+    CreditRecord.objects.filter(pk=record.pk).update(state=state)
+    for url in (f"/my/objections/new/record/{record.pk}/", f"/my/repair/new/record/{record.pk}/"):
+        response = client.get(url)
+        assert response.status_code == 404 and record.document_number not in \
+            response.content.decode()
+
+
 def test_record_objection_with_evidence_answered_and_corrected_through_review(
         enterprise_user, subject, make_record, reviewer, second_reviewer):
     with clock.frozen_at(DAY):

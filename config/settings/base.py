@@ -102,6 +102,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Widgets rendered through templates, each render kept by its content (common/form_renderer.py).
+FORM_RENDERER = "common.form_renderer.CachingRenderer"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -270,12 +272,17 @@ HC_JOB_STALE_SECONDS = env.int("HC_JOB_STALE_SECONDS", default=300)
 # /healthz answers 503 when the deadline job has not succeeded for this many hours.
 HC_HEALTH_DEADLINE_HOURS = env.int("HC_HEALTH_DEADLINE_HOURS", default=26)
 # Full re-grades: previous complete batches kept per category besides the one in force (older
-# ones give their rows back, scoring.retention; a batch a check or plan names is always kept).
+# ones give their rows back, scoring.retention; a batch an inspection plan names is always kept).
 SCORING_KEEP_PREVIOUS_BATCHES = env.int("SCORING_KEEP_PREVIOUS_BATCHES", default=2)
 # PostgreSQL full re-grades: database connections building the batches' tables side by side
 # (scoring.engine._build_in_parallel); 1 = one connection, one transaction (no gain measured on
 # a 2-vCPU server: README "Performance → Full re-grade").
 SCORING_REGRADE_CONNECTIONS = env.int("SCORING_REGRADE_CONNECTIONS", default=1)
+# PostgreSQL full re-grades: how the record pass sums per subject (scoring.engine.record_pass):
+# "leader" = the parallel workers compute every record's terms and one process sums them;
+# "partial" = the workers sum partially and the leader merges the partial sums (the plan before
+# 2026-12-03; README "Performance → Full re-grade" compares the two).
+SCORING_RECORD_PASS = env.str("SCORING_RECORD_PASS", default="leader")
 # /metrics (Prometheus) answers only these client addresses or networks; others get 404.
 HC_METRICS_ALLOWED = env.list("HC_METRICS_ALLOWED", default=[
     "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"])

@@ -161,3 +161,19 @@ def test_template_downloads_and_page(catalogue, admin_user, lead_department, set
     assert report.status_code == 200
     listing = client.get("/exchange/feeds/").content.decode()
     assert ImportBatch.objects.get(state="finished").number in listing
+
+
+def test_a_column_twice_in_the_header_is_refused_not_guessed(catalogue, admin_user,
+                                                             lead_department):
+    """Two 文书号 columns (a copied column left in the sheet): the importer took the last one
+    silently; now the file is refused naming the column, before any row is read."""
+    header = [*RECORD_HEADER, "文书号"]
+    data = ("\r\n".join([",".join(header),
+                         ",".join([ff.uscc(1), "penalty_fine", "甲罚〔2024〕1号", "2024-04-01",
+                                   "2024-04-02", "", "", "", "", "乙罚〔2024〕2号"])])
+            ).encode("utf-8")
+    result = import_sheet(actor=admin_user, kind=FeedKind.RECORDS, source=lead_department,
+                          data=data, file_name="twice.csv")
+    assert result.batch is None
+    assert result.summary["rejected"] == [
+        {"row": 1, "field": "文书号", "reason": "表头中文书号列出现了不止一次，请只保留一列。"}]

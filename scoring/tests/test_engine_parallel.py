@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 
 from scoring import engine, sqlcompile
@@ -146,3 +147,30 @@ def test_never_split_inside_a_transaction(population, settings):
         batches = engine.regrade_in_effect(as_of=AS_OF, categories=["developer"])
         assert batches[0].subject_count == 6
     assert engine.regrade_connections() == (4 if connection.vendor == "postgresql" else 1)
+
+
+@pytest.mark.parametrize("connections", [1, 2])
+def test_summing_the_records_in_one_process_writes_the_rows_of_partial_sums(
+        population, settings, connections):
+    """`SCORING_RECORD_PASS`: the record pass summed by one process over the workers' per-record
+    terms (the default) writes exactly the rows of the workers' partial sums merged by the
+    leader, on one connection and shared between two."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the record pass is compiled so on PostgreSQL only")
+    settings.SCORING_REGRADE_CONNECTIONS = connections
+    settings.SCORING_RECORD_PASS = "partial"
+    partial = engine.regrade_in_effect(as_of=AS_OF)
+    settings.SCORING_RECORD_PASS = "leader"
+    leader = engine.regrade_in_effect(as_of=AS_OF)
+    expected = _rows(partial)
+    assert len(expected) == len(population)
+    assert len({row for row in expected.values()}) > 3
+    assert _rows(leader) == expected
+    assert {b.pk for b in leader}.isdisjoint({b.pk for b in partial})
+    assert _leftovers() == []
+
+
+def test_an_unknown_record_pass_is_refused(settings):
+    settings.SCORING_RECORD_PASS = "sideways"
+    with pytest.raises(ImproperlyConfigured):
+        engine.record_pass()
