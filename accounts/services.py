@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts import permissions
@@ -104,6 +104,31 @@ def user_create(
     record_event(actor=actor, action="user.create", target=user,
                  after=snapshot(user, USER_FIELDS))
     return user, password
+
+
+def service_account(*, department: Department, username: str, display_name: str) -> User:
+    """A department's service account: the user a platform process acts as (a feed import, a
+    commitment's outcome, an enterprise's filing), so the audit log names it.
+
+    A clerk of `department` (clerks act for their own department only: least privilege), without
+    a usable password so nobody can sign in as it, created once with its audit event; a
+    concurrent first call gets the same account.
+    """
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user
+    user = User(username=username, first_name=display_name[:150], role=Role.CLERK,
+                department=department)
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+            record_event(actor=None, action="user.create", target=user, after={
+                "username": username, "department_id": department.pk, "role": Role.CLERK,
+                "service_account": True})
+    except IntegrityError:  # created concurrently
+        return User.objects.get(username=username)
+    return user
 
 
 @transaction.atomic

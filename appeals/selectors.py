@@ -29,13 +29,21 @@ RECORD_FIELDS = ("id", "document_number", "record_type__name", "record_type__pol
                  "description", "source_department__name")
 
 
+#: Record states that never took effect: staff's work in progress, not the subject's archive.
+NOT_IN_ARCHIVE = (RecordState.DRAFT, RecordState.SUBMITTED, RecordState.REJECTED)
+
+
 def archive(*, subject: Subject) -> list[dict[str, Any]]:
     """The subject's whole archive: every record that took effect (public or not, in publicity
     or ended, corrected, revoked, repaired), never drafts, rejected entries or internal notes."""
     qs = (CreditRecord.objects.filter(subject=subject)
-          .exclude(state__in=[RecordState.DRAFT, RecordState.SUBMITTED, RecordState.REJECTED])
+          .exclude(state__in=NOT_IN_ARCHIVE)
           .order_by("-decided_on", "-id"))
-    return list(qs.values(*RECORD_FIELDS))
+    rows = list(qs.values(*RECORD_FIELDS))
+    labels = dict(RecordState.choices)
+    for row in rows:  # the state as the page says it, in the reader's language
+        row["state_label"] = labels.get(row["state"], row["state"])
+    return rows
 
 
 def records_in_publicity(*, subject: Subject) -> QuerySet[CreditRecord]:

@@ -20,13 +20,14 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Department, Role, User
 from accounts.permissions import is_staff_member as account_is_staff
 from accounts.permissions import require
+from accounts.services import service_account
 from appeals import permissions, rules
 from appeals.models import (
     Appeal,
@@ -257,22 +258,8 @@ def _intake_agent(department: Department) -> User:
     A clerk of `department` (clerks act for their own department only), without a password so
     nobody can sign in as it, created once with its audit event.
     """
-    username = f"appeals-{department.code}"
-    user = User.objects.filter(username=username).first()
-    if user is not None:
-        return user
-    user = User(username=username, first_name="企业自助申请受理", role=Role.CLERK,
-                department=department)
-    user.set_unusable_password()
-    try:
-        with transaction.atomic():
-            user.save()
-            record_event(actor=None, action="user.create", target=user, after={
-                "username": username, "department_id": department.pk, "role": Role.CLERK,
-                "service_account": True})
-    except IntegrityError:  # created concurrently
-        return User.objects.get(username=username)
-    return user
+    return service_account(department=department, username=f"appeals-{department.code}",
+                           display_name="企业自助申请受理")
 
 
 def _lead() -> Department:

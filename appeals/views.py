@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
@@ -110,8 +111,10 @@ def my_notice(request: HttpRequest, subject: Any, pk: int) -> FileResponse:
 
 def _target(subject: Any, target: str, pk: int) -> dict[str, Any]:
     """The object of a filing, the subject's own or 404 (never another's existence)."""
-    if target == AppealTarget.RECORD:
-        return {"record": get_object_or_404(CreditRecord, pk=pk, subject=subject)}
+    if target == AppealTarget.RECORD:  # a record of its archive: never a draft or a refused entry
+        return {"record": get_object_or_404(
+            CreditRecord.objects.exclude(state__in=selectors.NOT_IN_ARCHIVE), pk=pk,
+            subject=subject)}
     if target == AppealTarget.BLACK:
         return {"black_entry": get_object_or_404(BlackListEntry, pk=pk, subject=subject)}
     if target == AppealTarget.RED:
@@ -254,7 +257,11 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
             except ServiceError as exc:
                 status = apply_service_error(form, exc)
             else:
-                return redirect("appeals:queue")
+                # back to the objection itself: the answer as recorded and its notice to print
+                # (the queue no longer lists it, so the reviewer lost sight of what was sent)
+                messages.success(request, _("The objection is answered; print the answer notice "
+                                            "for the subject."))
+                return redirect("appeals:answer", pk=appeal.pk)
     return render(request, "appeals/answer.html", {
         "appeal": appeal, "form": form, "today": clock.today(),
         "days_left": (appeal.answer_due_on - clock.today()).days,

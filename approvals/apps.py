@@ -10,7 +10,8 @@ class ApprovalsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Register the commitment deadline job with the platform's deadline runner.
+        """Register the commitment deadline job with the platform's deadline runner, and the
+        checks' batch reference as self-contained with the retention rule.
 
         `manage.py process_deadlines` and the embedded scheduler call it; the handler is
         idempotent (conditional update per commitment), see `approvals.deadlines`.
@@ -18,11 +19,15 @@ class ApprovalsConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from approvals import deadlines
-        from approvals.models import Matter, MatterMaterial, Measure, Rule, RuleSet
+        from approvals.models import CreditCheck, Matter, MatterMaterial, Measure, Rule, RuleSet
         from approvals.selectors import forget_rule_books
         from common.deadlines import register
+        from scoring.retention import register_self_contained_reference
 
         register("approvals.commitments", deadlines.breach_overdue_commitments)
+        # A check's snapshot holds the grade, score and model it quoted: the batch it names
+        # keeps its row when old grades are pruned, not its grades (scoring.retention).
+        register_self_contained_reference(CreditCheck, "batch")
 
         def forget(**kwargs: object) -> None:
             forget_rule_books()

@@ -21,7 +21,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import permissions as account_permissions
-from accounts.models import Department, Role, User
+from accounts.models import Department, User
+from accounts.services import service_account
 from approvals import permissions, public_urls
 from approvals.measures import Derivation, derive
 from approvals.models import (
@@ -570,22 +571,8 @@ def _department_agent(department: Department) -> User:
     (clerk role, no password, one per department: least privilege, clerks submit only for their
     own department). A human lead reviewer still approves them (four eyes).
     """
-    username = f"approvals-{department.code}"
-    user = User.objects.filter(username=username).first()
-    if user is not None:
-        return user
-    user = User(username=username, first_name="信用承诺自动处理", role=Role.CLERK,
-                department=department)
-    user.set_unusable_password()
-    try:
-        with transaction.atomic():
-            user.save()
-            record_event(actor=None, action="user.create", target=user, after={
-                "username": username, "department_id": department.pk, "role": Role.CLERK,
-                "service_account": True})
-    except IntegrityError:  # created concurrently
-        return User.objects.get(username=username)
-    return user
+    return service_account(department=department, username=f"approvals-{department.code}",
+                           display_name="信用承诺自动处理")
 
 
 def _outcome_record(commitment: Commitment, *, type_code: str, occurred_on: dt.date,

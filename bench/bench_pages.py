@@ -19,7 +19,10 @@ the last request. The goal is absolute (300 ms), so the machine and its load ave
 printed with the figures. `--before-url` names a second database holding the same data without
 the change under test (a copy with an index dropped, say): every page is then also timed on it,
 interleaved request by request with this one, so that before and now meet the same load on a
-shared machine (`RESULT` `"compared"`). The last line is `RESULT {json}`.
+shared machine (`RESULT` `"compared"`). `--before-code DIR` names a checkout of the code before
+a change (`git archive COMMIT | tar -x -C DIR`): every page is then also served by that code in
+a child process (`bench/page_server.py`) on the same database, interleaved request by request
+with this code (`RESULT` `"compared_code"`). The last line is `RESULT {json}`.
 """
 
 from __future__ import annotations
@@ -285,6 +288,68 @@ def compare_databases(before_url: str, subject_code: str, runs: int
     return out
 
 
+def compare_code(before_dir: str, database_url: str, subject_code: str, runs: int
+                 ) -> dict[str, dict[str, dict[str, float]]]:
+    """Each page served by the code in `before_dir` (a child process, `bench/page_server.py`)
+    and by this code, on the same database, request by request interleaved in the same run.
+    Median and p95 wall ms, CPU ms of the serving process, per side and page."""
+    import subprocess
+    import sys
+
+    from django.test import Client
+
+    from accounts.models import User
+    from subjects.models import Subject
+
+    server = Path(__file__).with_name("page_server.py")
+    child = subprocess.Popen(  # noqa: S603 (our own script, our own interpreter)
+        [sys.executable, str(server), database_url, TODAY.isoformat()], cwd=before_dir,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert child.stdin is not None and child.stdout is not None
+    assert json.loads(child.stdout.readline()).get("ready")
+
+    def before(url: str) -> tuple[float, float]:
+        child.stdin.write(url + "\n")
+        child.stdin.flush()
+        answer = json.loads(child.stdout.readline())
+        assert answer["status"] == 200, ("before", url, answer)
+        return answer["wall_ms"], answer["cpu_ms"]
+
+    client = Client()
+    client.force_login(User.objects.get(username="reviewer"))
+
+    def now(url: str) -> tuple[float, float]:
+        start, cpu0 = time.perf_counter(), time.process_time()
+        response = client.get(url)
+        assert response.status_code == 200, ("now", url, response.status_code)
+        return (time.perf_counter() - start) * 1000, (time.process_time() - cpu0) * 1000
+
+    sides = {"before": before, "now": now}
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    try:
+        for label, url in pages(Subject.objects.get(code=subject_code).pk):
+            walls: dict[str, list[float]] = {side: [] for side in sides}
+            cpus = dict.fromkeys(sides, 0.0)
+            for fn in sides.values():  # warm-up
+                fn(url)
+            for _ in range(runs):
+                for side, fn in sides.items():
+                    wall, cpu = fn(url)
+                    walls[side].append(wall)
+                    cpus[side] += cpu
+            out[label] = {}
+            for side, times in walls.items():
+                times.sort()
+                out[label][side] = {
+                    "median_ms": round(statistics.median(times), 1),
+                    "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 1),
+                    "cpu_ms": round(cpus[side] / runs, 1)}
+    finally:
+        child.stdin.close()
+        child.wait(timeout=30)
+    return out
+
+
 def _interleaved(fns: dict[str, Any], runs: int) -> dict[str, dict[str, float]]:
     """Each function `runs` times, interleaved run by run: median and p95 wall ms, CPU ms of
     this process (on SQLite that includes the database's own work)."""
@@ -360,6 +425,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="a second database with the same data (e.g. a copy without the "
                              "index under test): every page is also timed on it, interleaved "
                              "request by request with this one, in the same run")
+    parser.add_argument("--before-code", default="",
+                        help="a checkout of the code before a change: every page is also served "
+                             "by it (a child process, same database), interleaved request by "
+                             "request with this code, in the same run")
     args = parser.parse_args(argv)
 
     configure(args.database_url)
@@ -414,6 +483,8 @@ def main(argv: list[str] | None = None) -> None:
         home = home_reference(reviewer, args.runs)
         compared = (compare_databases(args.before_url, subject.code, args.runs)
                     if args.before_url else {})
+        compared_code = (compare_code(args.before_code, args.database_url, subject.code,
+                                      args.runs) if args.before_code else {})
     print(f"load average after the pages: {os.getloadavg()[0]:.1f}")
     print("lists workbench steps, same run, interleaved (median / p95 wall ms, CPU ms):")
     for name, f in reference.items():
@@ -428,6 +499,13 @@ def main(argv: list[str] | None = None) -> None:
             b, n = f["before"], f["now"]
             print(f"  {label:<38}{b['median_ms']:>8.1f}{b['p95_ms']:>8.1f}{b['cpu_ms']:>7.1f}   "
                   f"{n['median_ms']:>8.1f}{n['p95_ms']:>8.1f}{n['cpu_ms']:>7.1f}")
+    if compared_code:
+        print(f"each page served by the code in {args.before_code} (before) and by this code "
+              "(now), same database, same run, interleaved (median / p95 wall ms, CPU ms):")
+        for label, f in compared_code.items():
+            b, n = f["before"], f["now"]
+            print(f"  {label:<38}{b['median_ms']:>8.1f}{b['p95_ms']:>8.1f}{b['cpu_ms']:>7.1f}   "
+                  f"{n['median_ms']:>8.1f}{n['p95_ms']:>8.1f}{n['cpu_ms']:>7.1f}")
     worst = max(f["p95_ms"] for f in figures.values())
     print("RESULT " + json.dumps({
         "db": connection.vendor, "records": args.records, "waiting": args.waiting,
@@ -435,6 +513,8 @@ def main(argv: list[str] | None = None) -> None:
         "p95_max_ms": worst, "all_under_goal": worst < GOAL_MS,
         "pages": figures, "workbench_steps": reference, "home_steps": home,
         **({"before_url": args.before_url, "compared": compared} if compared else {}),
+        **({"before_code": args.before_code, "compared_code": compared_code}
+           if compared_code else {}),
         "workbench_steps_cpu_ratio": round(reference["now"]["cpu_ms"]
                                            / max(reference["before"]["cpu_ms"], 0.1), 2),
         "load_avg": os.getloadavg(),

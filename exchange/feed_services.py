@@ -27,8 +27,8 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from accounts import permissions
-from accounts.models import Department, Role, User
-from accounts.services import department_create, user_create
+from accounts.models import Department, User
+from accounts.services import department_create, service_account
 from audit.services import record_event
 from common import clock
 from common.errors import Conflict, ServiceError, ValidationFailed
@@ -73,30 +73,32 @@ def rejected_entry(row: int, field: str, reason: str) -> dict[str, Any]:
 
 # --- who imports ------------------------------------------------------------------------------
 
+DEFAULT_SOURCE_NAME = "公共信用信息平台"
+
+
 @transaction.atomic
 def default_source() -> Department:
-    """The public credit platform as a department, created the first time a feed needs it."""
-    department = Department.objects.filter(code=DEFAULT_SOURCE_CODE).first()
+    """The public credit platform as a department, created the first time a feed needs it.
+
+    A county that already keeps it as an external department under another code (the demo
+    county's `credit-platform`, or one an administrator made) has it under this name, which
+    departments may not share: that department is the source, rather than a second one whose
+    creation the database refuses."""
+    department = (Department.objects.filter(code=DEFAULT_SOURCE_CODE).first()
+                  or Department.objects.filter(name=DEFAULT_SOURCE_NAME,
+                                               kind=Department.Kind.EXTERNAL).first())
     return department or department_create(
-        actor=None, code=DEFAULT_SOURCE_CODE, name="公共信用信息平台",
+        actor=None, code=DEFAULT_SOURCE_CODE, name=DEFAULT_SOURCE_NAME,
         kind=Department.Kind.EXTERNAL,
     )
 
 
-@transaction.atomic
 def feed_account(*, source: Department) -> User:
     """The service account a command-line import acts as: one per source department, a clerk
     of that department (so it may enter that source's records and nothing else), without a
     usable password. The audit log names it; reviewers other than it approve what it enters."""
-    username = f"feed-{source.code}"[:150]
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user, _password = user_create(actor=None, username=username, role=Role.CLERK,
-                                      department=source, full_name=f"{source.name} 数据交换")
-        user.set_unusable_password()
-        user.must_change_password = False
-        user.save(update_fields=["password", "must_change_password"])
-    return user
+    return service_account(department=source, username=f"feed-{source.code}"[:150],
+                           display_name=f"{source.name} 数据交换")
 
 
 def can_import_feeds(user: User, source: Department | None = None) -> bool:

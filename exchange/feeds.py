@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 
+from common import clock
 from common.forms import EARLIEST_DATE, LATEST_DATE, parse_date
 from common.text import clean_line, strip_invisible
 
@@ -83,6 +84,9 @@ SET_MARKERS: dict[str, dict[str, set[str]]] = {
                       "XK_JZQ", "DFBM", "SJC"},
     },
 }
+
+#: Every column code some field set reads.
+KNOWN_COLUMNS = frozenset(code for fields in FIELD_SETS.values() for code in fields.values())
 
 REQUIRED = ("document_number", "name", "decided_on")
 #: CF_ZT / XK_ZT values that mean "revoked" (撤销), in the current and the 2016 sets alike
@@ -198,9 +202,7 @@ def read_table(data: bytes) -> Table:
     encoding, text = decode(data)
     lines = _records(csv.reader(_text_lines(text)))
     try:
-        number, header = next(lines)
-    except StopIteration:
-        raise FeedFileError("", _("The file is empty.")) from None
+        (number, header), _rest = _find_header(lines)
     except csv.Error as exc:
         raise FeedFileError("", _("The file is not valid CSV: %(e)s") % {"e": exc}) from exc
     return Table("csv", encoding.replace("-sig", "") if encoding == "utf-8-sig" else encoding,
@@ -241,15 +243,37 @@ def _read_xlsx(data: bytes) -> Table:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise FeedFileError("", _("The workbook cannot be opened: %(e)s") % {"e": exc}) from exc
+        raise FeedFileError("", _("The workbook cannot be opened: it is damaged or not an XLSX "
+                                  "workbook.")) from exc
     sheet = workbook.worksheets[0]
     lines = ((n, list(row)) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
              if not _blank(list(row)))
-    try:
-        header = next(lines)[1]
-    except StopIteration:
-        raise FeedFileError("", _("The file is empty.")) from None
-    return Table("xlsx", "", ["" if h is None else str(h) for h in header], lines)
+    (number, header), rest = _find_header(lines)
+    return Table("xlsx", "", ["" if h is None else str(h) for h in header], rest,
+                 header_number=number)
+
+
+#: How far down a file its header may start: offices put a title (某县行政处罚信息公示（2026年
+#: 11月）) and a note above the column codes.
+HEADER_SEARCH_ROWS = 10
+
+
+def _find_header(lines: Iterator[tuple[int, list[Any]]]
+                 ) -> tuple[tuple[int, list[Any]], Iterator[tuple[int, list[Any]]]]:
+    """The header row and the rows after it: the first of the first `HEADER_SEARCH_ROWS`
+    non-empty rows that has a 双公示 column (CF_…, XK_…), else the first row (a spreadsheet
+    template's Chinese header, or a file `detect_kind_and_set` then refuses)."""
+    seen: list[tuple[int, list[Any]]] = []
+    for number, cells in lines:
+        seen.append((number, cells))
+        if any(normalise_header(str(c)).startswith(("CF_", "XK_")) for c in cells
+               if c is not None):
+            return seen[-1], lines
+        if len(seen) >= HEADER_SEARCH_ROWS:
+            break
+    if not seen:
+        raise FeedFileError("", _("The file is empty."))
+    return seen[0], itertools.chain(seen[1:], lines)
 
 
 def estimate_rows(data: bytes) -> int:
@@ -285,7 +309,12 @@ def normalise_header(name: str) -> str:
 
 def detect_kind_and_set(header: list[str]) -> tuple[str, str]:
     """XK or CF from the columns' prefixes; current or 2016 from the columns only one set has."""
-    columns = {normalise_header(h) for h in header}
+    names = [normalise_header(h) for h in header]
+    columns = set(names)
+    twice = sorted(c for c in columns & KNOWN_COLUMNS if names.count(c) > 1)
+    if twice:  # which of the two would a row's value be? Neither silently.
+        raise FeedFileError(twice[0], _("The header has the column %(c)s more than once; keep "
+                                        "one.") % {"c": twice[0]})
     penalty = sum(1 for c in columns if c.startswith("CF_"))
     licence = sum(1 for c in columns if c.startswith("XK_"))
     if not penalty and not licence:
@@ -388,9 +417,24 @@ AMOUNT_FIELDS = ("fine", "confiscated")
 MEMO_CELLS = 50_000
 
 
+#: What a validity column says for a licence or a decision without an end (the export writes
+#: an empty XK_YXQZI for it; other systems write the word): read as an empty cell.
+OPEN_ENDED = frozenset({"长期", "长期有效", "永久", "永久有效", "无期限", "无固定期限",
+                        "—", "-", "/"})
+
+
+def _parse_validity_end(value: Any) -> dt.date | None:
+    """`parse_feed_date` for "valid until": 长期 (or a synonym) is no end, like an empty cell."""
+    if isinstance(value, str) and clean_line(value) in OPEN_ENDED:
+        return None
+    return parse_feed_date(value)
+
+
 def _converter(name: str) -> Any:
     """The function that turns a cell of this canonical field into (value, error or None)."""
-    if name in DATE_FIELDS:
+    if name == "valid_until":
+        parse = _parse_validity_end
+    elif name in DATE_FIELDS:
         parse = parse_feed_date
     elif name in AMOUNT_FIELDS:
         parse = parse_wan_yuan
@@ -432,12 +476,13 @@ def parse_rows(table: Table, kind: str, field_set: str) -> Iterator[FeedRow]:
     its rows take a shorter loop (`_parse_csv_rows`) with the same answers.
     """
     fields = FIELD_SETS[(kind, field_set)]
+    today = clock.today()
     positions = {normalise_header(h): n for n, h in enumerate(table.header)}
     plan = [(name, code, positions[code], _converter(name), {})
             for name, code in fields.items() if code in positions]
     merge_categories = kind == "CF" and any(p[0] == "category2" for p in plan)
     if table.file_format == "csv":
-        yield from _parse_csv_rows(table, kind, fields, plan, merge_categories)
+        yield from _parse_csv_rows(table, kind, fields, plan, merge_categories, today)
         return
     for number, cells in table.rows:
         row = FeedRow(row_number=number, kind=kind)
@@ -456,12 +501,12 @@ def parse_rows(table: Table, kind: str, field_set: str) -> Iterator[FeedRow]:
                 values[name] = answer[0]
             else:
                 errors.append((code, answer[1]))
-        _finish_row(row, fields, merge_categories)
+        _finish_row(row, fields, merge_categories, today)
         yield row
 
 
 def _parse_csv_rows(table: Table, kind: str, fields: dict[str, str], plan: list[Any],
-                    merge_categories: bool) -> Iterator[FeedRow]:
+                    merge_categories: bool, today: dt.date) -> Iterator[FeedRow]:
     """`parse_rows` for CSV: every cell is a string (a short row is read as if padded with
     empty cells, which every converter reads like a missing one), so the text columns, which
     cannot fail, are one dict comprehension of memo lookups; the dates and amounts keep their
@@ -484,7 +529,7 @@ def _parse_csv_rows(table: Table, kind: str, fields: dict[str, str], plan: list[
             else:
                 errors.append((code, error))
         row = FeedRow(number, kind, values, errors)
-        _finish_row(row, fields, merge_categories)
+        _finish_row(row, fields, merge_categories, today)
         yield row
 
 
@@ -529,21 +574,30 @@ def reparse_chunk(text: str, start: int, header: list[str], kind: str, field_set
     return list(parse_rows(Table("csv", "", header, records), kind, field_set))
 
 
-def _finish_row(row: FeedRow, fields: dict[str, str], merge_categories: bool) -> None:
+def _finish_row(row: FeedRow, fields: dict[str, str], merge_categories: bool,
+                today: dt.date) -> None:
     """The 2016 set's second category merged into the first; the checks across columns."""
     values = row.values
     if merge_categories:
         category2 = values.pop("category2", None)
         if category2:
             values["category"] = "、".join(filter(None, [values.get("category", ""), category2]))
-    name, number = values.get("name"), values.get("document_number")
-    if (name and number and values.get("decided_on") and len(name) <= 200
+    name, number, decided = values.get("name"), values.get("document_number"), values.get(
+        "decided_on")
+    if (name and number and decided and decided <= today and len(name) <= 200
             and len(number) <= 100 and (values.get("uscc") or values.get("id_number"))):
         return  # nothing `_check_required` would find
-    _check_required(row, fields)
+    _check_required(row, fields, today)
 
 
-def _check_required(row: FeedRow, fields: dict[str, str]) -> None:
+def _check_required(row: FeedRow, fields: dict[str, str], today: dt.date) -> None:
+    """Required columns, lengths, a code, and a decision not in the future: a decision is
+    dated the day it was made (a licence as much as a penalty; the window's licence form and
+    `record_create` refuse a future one with the same words, which name the decision date, the
+    only date a feed row has)."""
+    decided = row.values.get("decided_on")
+    if decided is not None and decided > today:
+        row.errors.append((fields["decided_on"], _("The decision date cannot be in the future.")))
     faulty = {code for code, _reason in row.errors} if row.errors else ()
     for name in REQUIRED:
         if not row.values.get(name) and fields[name] not in faulty:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import Department, User
 from common.errors import ValidationFailed
+from common.forms import AMOUNT_DIGITS
 from common.spreadsheets import Sheet
 from common.text import clean_line
 from exchange import feeds
@@ -116,7 +117,11 @@ def _read(kind: str, data: bytes) -> Parsed:
     wanted = {title: name for name, title, _req in COLUMNS[kind]}
     positions = {}
     for n, title in enumerate(table.header):
-        name = wanted.get(clean_line(str(title)).replace(" ", ""))
+        column = clean_line(str(title)).replace(" ", "")
+        name = wanted.get(column)
+        if name in positions:  # which of the two would a row's value be? Neither silently.
+            raise feeds.FeedFileError(column, _("The header has the column %(c)s more than "
+                                                "once; keep one.") % {"c": column})
         if name:
             positions[name] = n
     missing = [title for name, title, req in COLUMNS[kind] if req and name not in positions]
@@ -167,10 +172,17 @@ def _amount(value: Any, row: feeds.FeedRow, title: str) -> Decimal | None:
     except InvalidOperation:
         row.errors.append((title, _("%(v)s is not a number.") % {"v": value}))
         return None
-    if not amount.is_finite() or amount >= Decimal("1e12"):
+    if not amount.is_finite():
         row.errors.append((title, _("%(v)s is not a number.") % {"v": value}))
         return None
-    return amount.quantize(Decimal("0.01"))
+    cents = amount.quantize(Decimal("0.01"))
+    # the form and the API refuse a 13th whole digit or a third decimal (DECIMAL(14, 2)); this
+    # rounded 0.001 to 0.00 and took it. A spreadsheet's float noise (0.30000000000000004) is
+    # not a third decimal, so only a difference above it is refused.
+    if abs(cents) >= Decimal("1e12") or abs(amount - cents) > Decimal("1e-9"):
+        row.errors.append((title, str(AMOUNT_DIGITS)))
+        return None
+    return cents
 
 
 def _apply_subject(ctx: ImportContext, row: feeds.FeedRow

@@ -235,7 +235,8 @@ def key_supervision(*, subject_ids: list[int], as_of: dt.date, params: dict[str,
     when its basis ends, so no fixed date is given."""
     return {subject_id: (_("Under key supervision since %(d)s: %(r)s.") % {
         "d": min(r.entered_on for r in rows).isoformat(),
-        "r": "；".join(r.reason for r in rows)}, None)
+        # each reason is a sentence of its own; the message closes the list with its own stop
+        "r": "；".join(r.reason.rstrip("。.") for r in rows)}, None)
         for subject_id, rows in _grouped(KeySupervisionEntry.objects.filter(
             subject_id__in=subject_ids, state=KeyState.IN_FORCE, entered_on__lte=as_of)
             .order_by("subject_id", "-entered_on", "-id")).items()}

@@ -57,6 +57,7 @@ from lists.models import (
     TypicalCase,
 )
 from records.models import CreditRecord, Polarity, RecordState
+from records.selectors import visible_records
 from subjects.models import Subject
 
 # Legal text written into decisions and notices: kept in Chinese, the language they are served in.
@@ -645,11 +646,14 @@ def staff_steps_due(*, user: User, until: dt.date) -> tuple[list[Step], int]:
 REPAIRABLE_SHOWN = 20
 
 
-def subject_lists(*, subject: Subject) -> dict[str, Any]:
+def subject_lists(*, subject: Subject, user: User | None = None) -> dict[str, Any]:
     """What the subject page shows: current and past list entries, sanctions and cases, and the
-    latest REPAIRABLE_SHOWN of its bad records in force that a repair request may name."""
+    latest REPAIRABLE_SHOWN of its bad records in force that a repair request may name — those
+    `user` may see (a clerk: its own department's), as the repair page itself allows."""
     repairable = (_bad_records_in_force(clock.today()).filter(subject=subject)
                   .select_related("record_type").order_by("-decided_on", "-pk"))
+    if user is not None:
+        repairable = repairable.filter(pk__in=visible_records(user=user).values("pk"))
     return {
         "black": list(subject.black_list_entries.select_related("ground").order_by("-id")),
         "red": list(subject.red_list_entries.order_by("-id")),

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts import permissions as account_permissions
 from accounts.decorators import staff_required
 from accounts.models import User
 from common import clock
@@ -49,6 +50,7 @@ from lists.models import (
     TypicalCase,
 )
 from records.models import CreditRecord
+from records.selectors import visible_records
 from records.services import repair_refusal
 from subjects.models import Subject
 
@@ -385,7 +387,10 @@ def _list_page(request: HttpRequest, template: str, entries: QuerySet[Any], *,
         return export_response(request, fmt=fmt, rows=entries, columns=columns, title=title,
                                name=name)
     page = Paginator(entries, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, template, {"entries": page.object_list, "page": page, **context})
+    # the "propose" button only for those `_new` lets in: read-only roles were offered a 403
+    may_propose = p.can_propose(request.user, request.user.department)
+    return render(request, template, {"entries": page.object_list, "page": page,
+                                      "can_propose": may_propose, **context})
 
 
 @staff_required
@@ -432,7 +437,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def _subject_from_query(request: HttpRequest) -> tuple[Subject | None, forms.SubjectPickForm]:
     pick = forms.SubjectPickForm(request.GET or None)
     if "subject" in request.GET:
-        return get_object_or_404(Subject, pk=request.GET.get("subject")), pick
+        # a hand-edited link (subject=abc) is "no such subject", not a server error
+        subject_pk = request.GET["subject"]
+        if not subject_pk.isdigit():
+            raise Http404
+        return get_object_or_404(Subject, pk=int(subject_pk)), pick
     if pick.is_bound and pick.is_valid():
         return pick.cleaned_data["code"], pick
     return None, pick
@@ -535,18 +544,33 @@ RECORD_REPAIR_STEPS: dict[str, tuple[type[django_forms.Form], Callable[..., Any]
 }
 
 
+def _may_take_repair_step(user: User, record: CreditRecord, step: str) -> bool:
+    """Who registers (`services.repair._can_register_repair`), decides (a reviewer, as for the
+    record itself) and records a breach (a new record in the user's own department)."""
+    if step == "request":
+        return (account_permissions.can_submit_records(user, record.source_department)
+                or account_permissions.can_review_records(user))
+    if step == "decide":
+        return account_permissions.can_review_records(user)
+    return account_permissions.can_submit_records(user)
+
+
 @staff_required
 def record_repair(request: HttpRequest, pk: int) -> HttpResponse:
     """Credit repair (信用修复) of one bad record: the application with its commitment, the
     decision, and a breach of the commitment; every refusal comes from the services with the
     rule it applies and, for dates, the day repair becomes possible."""
-    record = get_object_or_404(CreditRecord.objects.select_related("record_type", "subject"),
-                               pk=pk)
+    # the record as its own page shows it: another department's clerk gets 404 there and here
+    record = get_object_or_404(visible_records(user=request.user).select_related("record_type",
+                                                                                "subject"), pk=pk)
     requests = list(record.repair_requests.order_by("-filed_on", "-id"))
     pending = next((r for r in requests if r.state == RepairRequest.State.PENDING), None)
     granted = next((r for r in requests if r.state == RepairRequest.State.APPROVED
                     and r.breached_on is None), None)
-    offered = ["decide"] if pending else ["breach"] if granted else ["request"]
+    step = "decide" if pending else "breach" if granted else "request"
+    # only the step this user may take (the services ask the same): read-only roles were
+    # offered the request form and clerks the decision, each refused only after filling it in
+    offered = [step] if _may_take_repair_step(request.user, record, step) else []
     failed, failed_form, status = "", None, 200
     if request.method == "POST":
         name = request.POST.get("step", "")

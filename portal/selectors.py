@@ -27,6 +27,7 @@ from django.db.models import Q, QuerySet
 from approvals.models import Commitment, CommitmentState
 from common import clock
 from common.errors import NotFound
+from common.text import strip_invisible
 from lists.models import (
     BlackListEntry,
     BlackState,
@@ -46,7 +47,7 @@ from scoring import selectors as scoring_selectors
 from scoring.models import ModelStatus, ScoringModel
 from subjects import selectors as subject_selectors
 from subjects.identifiers import looks_like_code, mask_id_number, normalise
-from subjects.models import Subject
+from subjects.models import Category, Subject
 from supervision.models import InspectionPlan, PlanItem, PlanStatus
 
 # --- masking ----
@@ -158,9 +159,16 @@ def _today(as_of: dt.date | None) -> dt.date:
     return as_of or clock.today()
 
 
+def _term(q: str) -> str:
+    """A visitor's filter as matched: control and invisible characters removed (PostgreSQL
+    refuses a NUL in any string, which would make a typed `%00` a server error), blanks
+    collapsed."""
+    return " ".join(strip_invisible(str(q or "")).split())
+
+
 def _by_subject(qs: QuerySet[Any], q: str, category: str, prefix: str = "subject__"
                 ) -> QuerySet[Any]:
-    term = " ".join(str(q or "").split())
+    term = _term(q)
     if term:
         if looks_like_code(term):
             qs = qs.filter(**{f"{prefix}code": normalise(term),
@@ -169,7 +177,7 @@ def _by_subject(qs: QuerySet[Any], q: str, category: str, prefix: str = "subject
             # Individuals' names are masked on the public site, so they are not searchable.
             qs = qs.filter(**{f"{prefix}name__icontains": term,
                               f"{prefix}kind": Subject.Kind.ENTERPRISE})
-    if category:
+    if category in Category.values:  # anything else typed into the address is no filter
         qs = qs.filter(**{f"{prefix}category": category})
     return qs
 
@@ -232,7 +240,7 @@ def typical_cases(*, q: str = "", kind: str = "") -> QuerySet[TypicalCase]:
     qs = TypicalCase.objects.filter(state=CaseState.PUBLISHED, published_on__lte=clock.today())
     if kind:
         qs = qs.filter(kind=kind)
-    term = " ".join(str(q or "").split())
+    term = _term(q)
     if term:
         qs = qs.filter(title__icontains=term)
     return qs.order_by("-published_on", "-id")

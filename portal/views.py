@@ -37,6 +37,8 @@ from portal.throttle import refusal, throttled
 from subjects.models import Category, Subject
 
 EXPORT_MAX_ROWS = 20000
+#: What a verification token looks like (`portal.services.new_token`: URL-safe base64).
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class _NotPublic(Http404):
@@ -256,7 +258,7 @@ BLACK_LIST = PublicList(
         pgettext_lazy("public site", "Measures"), gettext_lazy("Department"),
         gettext_lazy("State")),
     rows=lambda f: selectors.black_list(q=f.q, category=f.category),
-    row=lambda e: [*_subject_cells(e.subject), e.ground.name, e.decision_basis,
+    row=lambda e: [*_subject_cells(e.subject), e.ground.name, selectors.scrub(e.decision_basis),
                    e.decision_number, _d(e.decided_on), _d(e.published_on),
                    _d(e.effective_from), _d(e.effective_until), selectors.scrub(e.measures),
                    e.department.name, str(e.get_state_display())])
@@ -303,7 +305,7 @@ CASE_LIST = PublicList(
                     _("Subjects"), _("Department")],
     rows=lambda f: selectors.typical_cases(q=f.q, kind=f.kind).select_related(
         "department").prefetch_related("subjects"),
-    row=lambda c: [c.title, str(c.get_kind_display()), _d(c.published_on),
+    row=lambda c: [selectors.scrub(c.title), str(c.get_kind_display()), _d(c.published_on),
                    "、".join(selectors.public_name(s) for s in c.subjects.all()),
                    c.department.name],
     kinds=TypicalCase.Kind.choices)
@@ -315,7 +317,8 @@ PLAN_LIST = PublicList(
                     _("Published on"), _("Note")],
     rows=lambda f: selectors.inspection_plans(
         category=f.category if f.category in Category.values else ""),
-    row=lambda p: [p.name, str(p.get_category_display()), _d(p.date_from), _d(p.date_to),
+    row=lambda p: [selectors.scrub(p.name), str(p.get_category_display()), _d(p.date_from),
+                   _d(p.date_to),
                    _d(p.published_at.date() if p.published_at else None),
                    selectors.scrub(p.public_note)])
 
@@ -326,7 +329,7 @@ RESULT_LIST = PublicList(
         gettext_lazy("Plan"), gettext_lazy("Result"), gettext_lazy("Document number"),
         gettext_lazy("Decided on"), gettext_lazy("Legal basis")),
     rows=lambda f: selectors.inspection_results(q=f.q, category=f.category),
-    row=lambda i: [*_subject_cells(i.subject), i.plan.name,
+    row=lambda i: [*_subject_cells(i.subject), selectors.scrub(i.plan.name),
                    i.result_record.record_type.name, i.result_record.document_number,
                    _d(i.result_record.decided_on), i.result_record.record_type.legal_basis])
 
@@ -362,8 +365,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         sorted(item.assignments.all(), key=lambda a: a.position))
 
     header = [_("No."), *[_(h) for h in SUBJECT_HEADER], _("Inspectors")]
-    download = _download(request, name=f"inspection-plan-{plan.pk}", title=plan.name,
-                         header=header,
+    download = _download(request, name=f"inspection-plan-{plan.pk}",
+                         title=selectors.scrub(plan.name), header=header,
                          rows=([i.position, *_subject_cells(i.subject), inspectors(i)]
                                for i in items))
     if download is not None:
@@ -386,7 +389,10 @@ def model_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @throttled("verify")
 def verify(request: HttpRequest, token: str) -> HttpResponse:
-    document = VerifiableDocument.objects.filter(token=token[:64]).first()
+    # a token is `secrets.token_urlsafe` text; anything else (a NUL, which PostgreSQL refuses
+    # in any string) is unknown without asking the database
+    document = (VerifiableDocument.objects.filter(token=token).first()
+                if TOKEN_SHAPE.fullmatch(token) else None)
     if document is None:
         raise _not_found()
     response = _public(request, "portal/verify.html", {

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, Role, User
-from common.forms import CleanCharField, LenientDateField
+from common.forms import AmountField, CleanCharField, LenientDateField
 from common.limits import COMMENT, LONG_TEXT
 from records.models import CreditRecord, Polarity, RecordState, RecordType, Severity
 from records.selectors import active_record_types
@@ -57,8 +57,7 @@ class RecordForm(forms.Form):
     )
     description = CleanCharField(label=_("Description"), required=False, multiline=True,
                                  max_length=LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3}))
-    amount = forms.DecimalField(label=_("Amount (yuan)"), required=False, max_digits=14,
-                                decimal_places=2)
+    amount = AmountField(label=_("Amount (yuan)"), required=False)
     level = CleanCharField(label=_("Level"), max_length=_max("level"), required=False)
     publicity_months = forms.IntegerField(
         label=_("Publicity period (months)"), required=False, min_value=0, max_value=120,

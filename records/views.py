@@ -77,6 +77,7 @@ def _detail(request: HttpRequest, record: CreditRecord, *, status: int = 200,
         "can_correct": record.state == RecordState.EFFECTIVE and in_department
         and correction is None,
         "can_revoke": record.state == RecordState.EFFECTIVE and reviewer,
+        "can_reenter": record.state == RecordState.REJECTED and in_department,
         "review_form": forms.get("review_form") or CommentForm(),
         "reason_form": forms.get("reason_form") or ReasonForm(),
         "evidence_form": forms.get("evidence_form") or EvidenceForm(),
@@ -109,7 +110,9 @@ def record_create(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Choose the subject first, then add the record from its page."))
         return redirect("subjects:list")
     subject = get_object_or_404(Subject, pk=int(subject_pk))
-    form = RecordForm(request.POST or None, request.FILES or None, user=request.user)
+    returned = _returned_record(request, subject)
+    form = RecordForm(request.POST or None, request.FILES or None, user=request.user,
+                      initial=RecordForm.initial_from(returned) if returned else None)
     status = 200
     if request.method == "POST":
         status = 400
@@ -130,8 +133,22 @@ def record_create(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Submitted for review.") if submit
                                  else _("Draft saved."))
                 return redirect("records:detail", pk=record.pk)
-    context = {"form": form, "subject": subject, "mode": "create"}
+    context = {"form": form, "subject": subject, "mode": "create", "returned": returned}
     return render(request, "records/form.html", context, status=status)
+
+
+def _returned_record(request: HttpRequest, subject: Subject) -> CreditRecord | None:
+    """`?from=<pk>`: a record returned by its reviewer, whose content pre-fills a new entry.
+
+    A returned record is final (the review decided it); without this the clerk had a page
+    with no action and typed the whole record again to correct one field. Only a returned
+    record of this subject that the user may see is used; anything else is simply ignored.
+    """
+    source = request.GET.get("from", "")
+    if request.method == "POST" or not source.isdigit():
+        return None
+    return visible_records(user=request.user).filter(
+        pk=int(source), subject=subject, state=RecordState.REJECTED).first()
 
 
 @staff_required

@@ -7,8 +7,12 @@ Every full re-grade writes a new batch per category (on PostgreSQL a partition o
 order in which `lists` and `supervision` look back), and prunes every older complete batch:
 its rows are removed (on PostgreSQL its partition is dropped, which is instant) and its status
 becomes *pruned*, so the batch row itself, its model, date and subject count stay for the
-record. A batch that any row of another table still names (a credit check's snapshot, a
-supervision plan's draw, the pointer) is never pruned: those rows quote its grades.
+record. A batch that a row of another table still names (a supervision plan's draw, the
+pointer) is never pruned: those rows re-read its grades. A table whose rows keep their own copy
+of what they quote (a credit check's snapshot holds the grade, score and model label) says so with
+`register_self_contained_reference`, and its references keep the batch row, not its grades:
+otherwise, where checks are made every day, nearly every batch that was ever current would stay
+whole and the evaluation table would grow by a full batch a day.
 
 Apps further along the flow may need more history than the setting gives (a red-list criterion
 asking for the top grade in N consecutive evaluations): they say so with
@@ -46,6 +50,16 @@ def register_minimum_history(func: Callable[[], dict[str, int]]) -> None:
         _minimum_history.append(func)
 
 
+#: (model, foreign-key field name) of references to a batch that do not keep its grades.
+_self_contained: set[tuple[type, str]] = set()
+
+
+def register_self_contained_reference(model: type, field_name: str) -> None:
+    """Say that `model.field_name` names a batch for provenance only: its rows store what they
+    quote from it, so the batch's grades may be pruned (its row always stays)."""
+    _self_contained.add((model, field_name))
+
+
 def keep_counts(*, keep_previous: int) -> dict[str, int]:
     """Previous batches to keep per category where an app reads more than the setting keeps
     (other categories keep `keep_previous`)."""
@@ -57,7 +71,8 @@ def keep_counts(*, keep_previous: int) -> dict[str, int]:
 
 
 def referenced_batch_ids() -> set[int]:
-    """Batches named by a foreign key of any table but the evaluation rows themselves.
+    """Batches named by a foreign key of any table but the evaluation rows themselves and the
+    references registered as self-contained (`register_self_contained_reference`).
 
     Found through the model graph (`_meta.related_objects`), so a table added later by another
     app protects its batches without this module knowing it (scoring imports no app to its
@@ -69,7 +84,8 @@ def referenced_batch_ids() -> set[int]:
         if not (relation.auto_created and not relation.concrete
                 and isinstance(getattr(relation, "field", None), ForeignKey | OneToOneField)):
             continue
-        if relation.related_model is Evaluation:
+        if relation.related_model is Evaluation or (
+                relation.related_model, relation.field.name) in _self_contained:
             continue
         column = relation.field.attname
         ids.update(relation.related_model._base_manager.filter(**{f"{column}__isnull": False})
@@ -102,11 +118,12 @@ def prune_old_batches(*, keep_previous: int | None = None, actor: object = None)
     """Prune old complete batches (see the module docstring); returns how many were pruned.
 
     Regulation: none requires the platform to keep every superseded evaluation row; the record
-    kept is the batch row (model, date, subject count), its audit event `scoring.regrade`, and
-    the grades quoted by every credit check and supervision plan (their batches are never
-    pruned). One transaction with its audit event `scoring.prune_batches`. On PostgreSQL the
-    pruned batches' partitions are dropped; if the table's lock is not granted within
-    `LOCK_TIMEOUT` nothing is pruned this time (logged) and the next run tries again.
+    kept is the batch row (model, date, subject count), its audit event `scoring.regrade`, the
+    grades every supervision plan re-reads (their batches are never pruned) and the grade each
+    credit check copied into its snapshot. One transaction with its audit event
+    `scoring.prune_batches`. On PostgreSQL the pruned batches' partitions are dropped; if the
+    table's lock is not granted within `LOCK_TIMEOUT` nothing is pruned this time (logged) and
+    the next run tries again.
     """
     if keep_previous is None:
         keep_previous = int(getattr(settings, "SCORING_KEEP_PREVIOUS_BATCHES", 2))

@@ -19,6 +19,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from common.errors import NotFound
+from common.text import strip_invisible
 from subjects import prepared
 from subjects.identifiers import looks_like_code, normalise
 from subjects.models import Subject, SubjectName
@@ -27,6 +28,10 @@ from subjects.models import Subject, SubjectName
 # beyond this many the total is reported as None ("more than SEARCH_COUNT_CAP").
 SEARCH_COUNT_CAP = 1000
 SEARCH_MAX_LIMIT = 100
+#: The furthest a page may start: past every subject a county registers (the 1,000,000 the
+#: platform is sized for) and far below the 64-bit integer a database takes as OFFSET, so a
+#: typed `offset=10**20` is an empty page, not an integer overflow (a 500).
+SEARCH_MAX_OFFSET = 100_000_000
 # PostgreSQL: a query the planner estimates at more than this many times the cap is taken as
 # broad without counting (the estimate of a common fragment is within a few per cent at 1 M
 # names; a rare one is estimated at a few hundred and takes the general path, counted exactly).
@@ -119,8 +124,7 @@ def _page(
     qs: QuerySet[Subject], limit: int, offset: int
 ) -> tuple[list[Subject], int | None]:
     """One page plus a count capped at SEARCH_COUNT_CAP (None when there are more)."""
-    limit = max(1, min(int(limit), SEARCH_MAX_LIMIT))
-    offset = max(0, int(offset))
+    limit, offset = _bounds(limit, offset)
     page = list(qs[offset : offset + limit])
     if len(page) < limit and (page or offset == 0):
         return page, offset + len(page)  # this page holds the end of the result: no count query
@@ -299,12 +303,15 @@ def _first_page_of_broad(
 
 
 def _term(q: str | None) -> str:
-    """The query as searched: trimmed, inner runs of ASCII and full-width spaces collapsed."""
-    return " ".join(str(q or "").split())
+    """The query as searched: invisible and control characters removed (a NUL ends SQLite's
+    full-text query early and PostgreSQL refuses it in any string), trimmed, inner runs of
+    ASCII and full-width spaces collapsed."""
+    return " ".join(strip_invisible(str(q or "")).split())
 
 
 def _bounds(limit: int, offset: int) -> tuple[int, int]:
-    return max(1, min(int(limit), SEARCH_MAX_LIMIT)), max(0, int(offset))
+    return (max(1, min(int(limit), SEARCH_MAX_LIMIT)),
+            max(0, min(int(offset), SEARCH_MAX_OFFSET)))
 
 
 def _rank_prefix_after(term: str) -> str:

@@ -114,3 +114,22 @@ def test_enterprise_objects_reviewer_answers_and_repair_opens_after_the_minimum(
         raise
     finally:
         context.close()
+
+
+def test_the_log_out_button_on_my_pages_is_visible_on_the_light_page(
+        _audit_flushable: None, live_server, browser, enterprise_user) -> None:
+    """The /my/ sub-navigation's "log out" used the top bar's white button style on the light
+    page (white on near-white); it reads as a link now, in the links' colour."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        enterprise_sign_in(page, live_server.url, enterprise_user.username)
+        colours = page.evaluate("""() => {
+            const button = document.querySelector('[data-testid=logout]');
+            const link = document.querySelector('.subnav a');
+            return [getComputedStyle(button).color, getComputedStyle(link).color];
+        }""")
+        assert colours[0] == colours[1] and colours[0] != "rgb(255, 255, 255)"
+    finally:
+        context.close()

@@ -86,6 +86,37 @@ def test_my_page_shows_the_whole_archive_but_no_internal_note(
     assert client.get(f"/my/objections/new/record/{theirs.pk}/").status_code == 404
 
 
+def test_my_archive_names_each_records_state_in_the_readers_language(enterprise_user, subject,
+                                                                       make_record):
+    """The archive's state column showed the code ("effective", "revoked") on a Chinese page."""
+    effective = make_record(subject, "property_fee_violation")
+    revoked = make_record(subject, "property_fee_violation")
+    CreditRecord.objects.filter(pk=revoked.pk).update(state=RecordState.REVOKED)
+    client = _client(enterprise_user)
+    zh = client.get("/my/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    en = client.get("/my/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert effective.document_number in zh and revoked.document_number in zh
+    assert "<td>已生效</td>" in zh and "<td>已撤销</td>" in zh
+    assert "<td>effective</td>" not in zh and "<td>revoked</td>" not in zh
+    assert "<td>Effective</td>" in en and "<td>Revoked</td>" in en
+
+
+@pytest.mark.parametrize("state", [RecordState.DRAFT, RecordState.SUBMITTED,
+                                   RecordState.REJECTED])
+def test_a_record_not_in_the_archive_has_no_objection_or_repair_page(
+        enterprise_user, subject, make_record, state):
+    """A record still in review (or refused) is staff's work, not the subject's archive: the
+    objection and repair forms answer 404 instead of naming its document number and state."""
+    record = make_record(subject, "property_fee_violation")
+    client = _client(enterprise_user)
+    assert client.get(f"/my/objections/new/record/{record.pk}/").status_code == 200
+    CreditRecord.objects.filter(pk=record.pk).update(state=state)
+    for url in (f"/my/objections/new/record/{record.pk}/", f"/my/repair/new/record/{record.pk}/"):
+        response = client.get(url)
+        assert response.status_code == 404 and record.document_number not in \
+            response.content.decode()
+
+
 def test_record_objection_with_evidence_answered_and_corrected_through_review(
         enterprise_user, subject, make_record, reviewer, second_reviewer):
     with clock.frozen_at(DAY):
@@ -214,3 +245,25 @@ def test_staff_cannot_use_my_pages(reviewer):
     client = Client()
     client.force_login(reviewer)
     assert client.get("/my/").status_code == 403
+
+
+def test_the_reviewer_answers_on_the_page_and_stays_on_the_answered_objection(
+        enterprise_user, subject, make_record, reviewer):
+    """The answer page returned to the queue, where the answered objection is gone, with no
+    word that it was sent; it now shows the recorded answer, its notice and the record."""
+    with clock.frozen_at(DAY):
+        record = make_record(subject, "property_fee_violation")
+        appeal = services.appeal_file(actor=enterprise_user, target=AppealTarget.RECORD,
+                                      record=record, reasons="处罚金额认定有误。")
+    client = _client(reviewer)
+    url = f"/appeals/objections/{appeal.pk}/"
+    with clock.frozen_at(DAY + dt.timedelta(days=2)):
+        assert f'href="/records/{record.pk}/"' in client.get(url).content.decode()
+        response = client.post(url, {"accept": "no", "answer": "经核查，异议不成立。"},
+                               HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    page = response.content.decode()
+    assert "异议已答复" in page and "经核查，异议不成立。" in page
+    assert f'href="/appeals/objections/{appeal.pk}/answer.pdf"' in page
+    appeal.refresh_from_db()
+    assert appeal.state == Appeal.State.REJECTED

@@ -119,6 +119,16 @@ def test_key_supervision_entry(make_subject):
     assert held(subject, MONDAY + DAY) == []
 
 
+def test_key_supervision_reason_reads_as_one_sentence(make_subject):
+    """The entry's reason is a sentence ending in 。; the refusal showed "已生效。。"."""
+    subject = make_subject("重点监管的开发企业")
+    KeySupervisionEntry.objects.create(
+        subject=subject, rule=KeyRule.SEVERE_RECORD, entered_on=MONDAY,
+        reason="严重失信记录武房市罚字〔2026〕第1号（以欺骗手段取得资质）已生效。")
+    [refusal] = refusals(subject_id=subject.pk, as_of=MONDAY)
+    assert refusal.why.endswith("已生效。") and "。。" not in refusal.why
+
+
 def test_black_list_entry_until_it_ends(make_subject, blacklist):
     subject = make_subject("黑名单物业公司")
     entry = blacklist(subject, since=MONDAY)

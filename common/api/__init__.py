@@ -28,9 +28,10 @@ from ninja.openapi.docs import Swagger
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
-from common.api.schemas import ErrorOut
+from common.api.schemas import INPUT_PROBLEM, ErrorOut
 from common.api.tags import TAGS
 from common.errors import ServiceError
+from common.forms import AMOUNT_DIGITS
 
 logger = logging.getLogger(__name__)
 
@@ -188,16 +189,43 @@ def _field_of(loc: tuple | list) -> str | None:
     return ".".join(parts) or None
 
 
+DATE_ERRORS = {"date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact",
+               "date_type"}
+NUMBER_ERRORS = {"decimal_parsing", "decimal_type", "finite_number", "int_parsing", "int_type",
+                 "float_parsing", "float_type"}
+DIGITS_ERRORS = {"decimal_max_digits", "decimal_whole_digits", "decimal_max_places"}
+
+
+def _input_problem(error: dict[str, Any], field: str) -> str:
+    """Say what is wrong with the field, as the web form says it for the same input: "required",
+    "not a date", "too long" were all "missing or malformed", which left a caller guessing."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    values = {"field": field, **{k: v for k, v in ctx.items() if isinstance(v, (int, str))}}
+    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+        return _("The field %(field)s is required.") % values
+    if kind == INPUT_PROBLEM:
+        return _("%(field)s: %(problem)s") % {"field": field, "problem": error.get("msg", "")}
+    if kind in DATE_ERRORS:
+        return _("The field %(field)s is not a date; write it as 2026-12-02.") % values
+    if kind == "string_too_long":
+        return _("The field %(field)s is longer than %(max_length)s characters.") % values
+    if kind in DIGITS_ERRORS:  # the one decimal input is an amount (`schemas.Amount`)
+        return _("%(field)s: %(problem)s") % {"field": field, "problem": AMOUNT_DIGITS}
+    if kind in NUMBER_ERRORS:
+        return _("The field %(field)s is not a number.") % values
+    if kind in ("enum", "literal_error"):
+        return _("The field %(field)s must be one of: %(expected)s.") % values
+    return _("The field %(field)s is missing or malformed.") % values
+
+
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
     field = _field_of(first.get("loc", ()))
     if field is None:
         message = _("The request body must be a JSON object.")
-    elif first.get("type") == "missing":
-        message = _("The field %(field)s is required.") % {"field": field}
     else:
-        message = _("The field %(field)s is missing or malformed.") % {"field": field}
+        message = _input_problem(first, field)
     return error_response(request, status=422, code="invalid_input", message=message,
                           field=field)
 

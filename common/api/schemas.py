@@ -15,6 +15,7 @@ from typing import Annotated
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
 from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from common.limits import COMMENT, EARLIEST_DATE, LATEST_DATE, LONG_TEXT
 from common.text import strip_invisible
@@ -32,10 +33,18 @@ def _clean_text(value: str) -> str:
     return strip_invisible(value)
 
 
+#: The error type of a validator's refusal worded for the caller: the API's error body shows
+#: its message as it is (the web form's wording for the same input), not "malformed".
+INPUT_PROBLEM = "input_problem"
+
+
 def _plausible_date(value: dt.date) -> dt.date:
-    """The web forms' date range (`common.limits`), so `0001-01-01` is refused here too."""
+    """The web forms' date range (`common.limits`), so `0001-01-01` is refused here too, with
+    the form's message (`common.forms.check_date_range`)."""
     if not EARLIEST_DATE <= value <= LATEST_DATE:
-        raise ValueError(f"the date must lie between {EARLIEST_DATE} and {LATEST_DATE}")
+        raise PydanticCustomError(INPUT_PROBLEM, str(
+            _("The date must lie between %(start)s and %(end)s.") % {
+                "start": EARLIEST_DATE.isoformat(), "end": LATEST_DATE.isoformat()}))
     return value
 
 

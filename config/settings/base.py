@@ -102,6 +102,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Widgets rendered through templates, each render kept by its content (common/form_renderer.py).
+FORM_RENDERER = "common.form_renderer.CachingRenderer"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -270,7 +272,7 @@ HC_JOB_STALE_SECONDS = env.int("HC_JOB_STALE_SECONDS", default=300)
 # /healthz answers 503 when the deadline job has not succeeded for this many hours.
 HC_HEALTH_DEADLINE_HOURS = env.int("HC_HEALTH_DEADLINE_HOURS", default=26)
 # Full re-grades: previous complete batches kept per category besides the one in force (older
-# ones give their rows back, scoring.retention; a batch a check or plan names is always kept).
+# ones give their rows back, scoring.retention; a batch an inspection plan names is always kept).
 SCORING_KEEP_PREVIOUS_BATCHES = env.int("SCORING_KEEP_PREVIOUS_BATCHES", default=2)
 # PostgreSQL full re-grades: database connections building the batches' tables side by side
 # (scoring.engine._build_in_parallel); 1 = one connection, one transaction (no gain measured on

@@ -215,3 +215,22 @@ def test_messages_are_chinese_by_default(api, record_body, issue):
     refused = Api(read_only).post("/api/v1/records", record_body)
     assert refused.status_code == 403
     assert refused.json()["error"]["message"] == "该令牌缺少此操作所需的权限范围records:write。"
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"document_number": ""}, "document_number", "缺少必填字段document_number。"),
+    ({"decided_on": "2024-13-45"}, "decided_on", "字段decided_on不是有效日期，请写作2026-12-02。"),
+    ({"occurred_on": "0001-01-01"}, "occurred_on", "occurred_on：日期须在"),
+    ({"level": "x" * 21}, "level", "字段level超过20个字符的上限。"),
+    ({"amount": "1e20"}, "amount", "amount：数字位数过多：整数部分最多12位，小数部分最多2位。"),
+    ({"amount": "0.001"}, "amount", "amount：数字位数过多"),
+    ({"amount": "abc"}, "amount", "字段amount不是数字。"),
+])
+def test_malformed_input_is_said_as_the_form_says_it(api, record_body, change, field, message):
+    """Every malformed value was "字段…缺失或格式不正确", whatever was wrong with it."""
+    response = api.post("/api/v1/records", {**record_body, **change})
+    assert response.status_code == 422, response.content
+    error = response.json()["error"]
+    assert (error["code"], error["field"]) == ("invalid_input", field)
+    assert error["message"].startswith(message)
+    assert not CreditRecord.objects.exists()

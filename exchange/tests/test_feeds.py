@@ -4,6 +4,7 @@ kind, through the command (`--json`) and the service the upload page calls."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 from decimal import Decimal
@@ -12,7 +13,9 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from openpyxl import load_workbook
 
+from common import clock
 from exchange.feed_models import ClassificationRequest, FeedMapping, ImportBatch, ImportedRow
 from exchange.feed_services import feed_account, import_feed
 from exchange.tests import feedfiles as ff
@@ -294,3 +297,107 @@ def test_overlong_cells_are_row_errors_not_crashes(tmp_path, catalogue, source):
                             "--source", source.code)
     assert [(e["row"], e["field"]) for e in result["rejected"]] == [(2, "CF_XDR_MC")]
     assert result["created"] == 1
+
+
+def test_command_without_source_uses_the_platform_department_the_county_already_has(
+        tmp_path, catalogue):
+    """`import_feed FILE` without `--source` in a county that keeps the public credit platform
+    under its own code (as the demo county does, `credit-platform`): the file is imported for
+    that department; before, the command crashed on the unique department name."""
+    from accounts.models import Department
+    from accounts.services import department_create
+
+    platform = department_create(actor=None, code="credit-platform", name="公共信用信息平台",
+                                 kind=Department.Kind.EXTERNAL)
+    result, code = run_command(tmp_path, "cf.csv", ff.csv_file(ff.CF_CURRENT, [ff.penalty(1)],
+                                                                "utf-8"))
+    assert (code, result["created"]) == (0, 1)
+    assert CreditRecord.objects.get().source_department == platform
+    assert Department.objects.filter(name="公共信用信息平台").count() == 1
+
+
+def test_open_ended_validity_written_as_a_word_is_no_end(tmp_path, catalogue, source):
+    """Licences without an end date come as 长期 (or 长期有效, 永久) in XK_YXQZI or the 2016
+    set's XK_JZQ: read as no end, like the empty cell the platform's own export writes, so the
+    same grant sent both ways is one licence; a word that is not a date elsewhere is refused."""
+    rows = [ff.licence(1, XK_YXQZI="长期"), ff.licence(2, XK_YXQZI="长期有效"),
+            ff.licence(3, XK_YXQZI="永久", XK_YXQZ="长期")]
+    result, code = run_command(tmp_path, "xk.csv", ff.csv_file(ff.XK_CURRENT, rows, "gbk"),
+                               "--source", source.code)
+    assert result["created"] == 2
+    assert [(e["row"], e["field"]) for e in result["rejected"]] == [(4, "XK_YXQZ")]
+    assert code == 1
+    facts = ImportedRow.objects.filter(outcome="fact").order_by("row_number")
+    assert [f.payload.get("valid_until") for f in facts] == [None, None]
+    again, _code = run_command(tmp_path, "xk-empty.xlsx", ff.xlsx_file(
+        ff.XK_CURRENT, [ff.licence(1, XK_YXQZI=""), ff.licence(2, XK_YXQZI=None)]),
+        "--source", source.code)
+    assert (again["created"], again["duplicates"], again["corrections"]) == (0, 2, 0)
+    legacy = ff.csv_file(ff.XK_LEGACY, [{
+        "XK_WSH": "县住建许〔2016〕1号", "XK_XMMC": "建筑工程施工许可", "XK_SPLB": "普通",
+        "XK_XDR": "测试建筑公司", "XK_XDR_SHXYM": ff.uscc(5), "XK_JDRQ": "2016-03-04",
+        "XK_JZQ": "长期"}], "gb18030")
+    old, code = run_command(tmp_path, "xk-old.csv", legacy, "--source", source.code)
+    assert (old["created"], old["rejected"], code) == (1, [], 0)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_title_above_the_header_is_skipped_and_rows_keep_their_numbers(tmp_path, catalogue,
+                                                                         source, fmt):
+    """Offices put a title and a note above the column codes; the header is the first row with
+    双公示 columns among the first ten, and errors name the rows the spreadsheet shows."""
+    rows = [ff.penalty(1), ff.penalty(2, CF_JDRQ="2024-02-30")]
+    title = "某县住房和城乡建设局行政处罚信息公示（2024年4月）"
+    if fmt == "csv":
+        body = ff.csv_file(ff.CF_CURRENT, rows, "gbk").decode("gbk")
+        data = f"{title}\r\n\r\n填报单位：某县住建局,,\r\n{body}".encode("gbk")
+        header_row = 4  # the blank line is a row of its own
+    else:
+        book = load_workbook(io.BytesIO(ff.xlsx_file(ff.CF_CURRENT, rows)))
+        book.active.insert_rows(1, 2)
+        book.active.cell(row=1, column=1, value=title)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        data = buffer.getvalue()
+        header_row = 3
+    result, code = run_command(tmp_path, f"titled.{fmt}", data, "--source", source.code)
+    assert (result["rows"], result["created"]) == (2, 1)
+    assert [(e["row"], e["field"]) for e in result["rejected"]] == [(header_row + 2, "CF_JDRQ")]
+
+
+def test_a_decision_in_the_future_is_refused_alike_for_penalties_and_licences(tmp_path,
+                                                                               catalogue, source):
+    """A decision is dated the day it was made. A penalty decided tomorrow was refused with the
+    words of the occurrence date ("发生日期不能晚于今天", a date the feed does not have) and a
+    licence decided tomorrow was kept as a fact; both are refused now, on the decision date's
+    column, with the words the forms use."""
+    with clock.frozen_at(dt.date(2024, 6, 1)):
+        penalties, _code = run_command(tmp_path, "cf.csv", ff.csv_file(
+            ff.CF_CURRENT, [ff.penalty(1, CF_JDRQ="2024-06-02"), ff.penalty(2)], "utf-8"),
+            "--source", source.code)
+        licences, _code = run_command(tmp_path, "xk.xlsx", ff.xlsx_file(
+            ff.XK_CURRENT, [ff.licence(1, XK_JDRQ="2024-06-02"), ff.licence(2)], ["XK_JDRQ"]),
+            "--source", source.code)
+    assert penalties["created"] == 1 and licences["created"] == 1
+    assert penalties["rejected"] == [{"row": 2, "field": "CF_JDRQ",
+                                      "reason": "决定日期不能晚于今天。"}]
+    assert licences["rejected"] == [{"row": 2, "field": "XK_JDRQ",
+                                     "reason": "决定日期不能晚于今天。"}]
+
+
+def test_a_header_naming_a_column_twice_or_a_damaged_workbook_is_refused_in_chinese(
+        tmp_path, catalogue, source):
+    """Two CF_WSH columns: the importer used the last one silently; a damaged XLSX answered
+    with openpyxl's English ("File is not a zip file"). Both are refused in Chinese now."""
+    header = [*ff.CF_CURRENT, "cf_wsh "]
+    row = {**ff.penalty(1), "cf_wsh ": "县住建罚〔2024〕99号"}
+    twice, code = run_command(tmp_path, "twice.csv", ff.csv_file(header, [row], "utf-8"),
+                              "--source", source.code)
+    assert code == 2 and twice["rows"] == 0
+    assert twice["rejected"] == [{"row": 1, "field": "CF_WSH",
+                                  "reason": "表头中CF_WSH列出现了不止一次，请只保留一列。"}]
+    damaged, code = run_command(tmp_path, "damaged.xlsx", b"PK\x03\x04 not really a zip",
+                                "--source", source.code)
+    assert code == 2
+    assert damaged["rejected"][0]["reason"] == "工作簿无法打开：文件已损坏或不是XLSX工作簿。"
+    assert not CreditRecord.objects.exists()

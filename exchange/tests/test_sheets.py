@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -109,6 +110,24 @@ def test_records_with_errors_idempotency_and_correction(catalogue, admin_user, l
     assert CreditRecord.objects.get(version=2).state == RecordState.SUBMITTED
 
 
+def test_an_amount_the_form_refuses_is_refused_in_the_sheet_too(catalogue, admin_user,
+                                                                 lead_clerk, lead_department):
+    """0.001 was rounded to 0.00 and imported (the form and the API refuse a third decimal);
+    a 13th whole digit was "not a number". Float noise from a spreadsheet is still taken."""
+    import_sheet(actor=admin_user, kind=FeedKind.SUBJECTS, source=lead_department,
+                 data=ff.csv_file(SUBJECT_HEADER, subject_rows()[:1], "utf-8"), file_name="s.csv")
+    base = record_rows()[0]
+    rows = [{**base, "金额（元）": "0.001", "文书号": "县罚〔2024〕11号"},
+            {**base, "金额（元）": "1000000000000", "文书号": "县罚〔2024〕12号"},
+            {**base, "金额（元）": "0.30000000000000004", "文书号": "县罚〔2024〕13号"}]
+    batch = import_sheet(actor=lead_clerk, kind=FeedKind.RECORDS, source=lead_department,
+                         data=ff.csv_file(RECORD_HEADER, rows, "utf-8"), file_name="a.csv")
+    digits = "数字位数过多：整数部分最多12位，小数部分最多2位。"
+    assert [(e["row"], e["field"], e["reason"]) for e in batch.summary["rejected"]] == [
+        (2, "金额（元）", digits), (3, "金额（元）", digits)]
+    assert CreditRecord.objects.get().amount == Decimal("0.30")
+
+
 def test_header_must_be_the_template(catalogue, admin_user, lead_department):
     result = import_sheet(actor=admin_user, kind=FeedKind.RECORDS, source=lead_department,
                           data="名称,代码\n甲,乙\n".encode(), file_name="x.csv")
@@ -142,3 +161,19 @@ def test_template_downloads_and_page(catalogue, admin_user, lead_department, set
     assert report.status_code == 200
     listing = client.get("/exchange/feeds/").content.decode()
     assert ImportBatch.objects.get(state="finished").number in listing
+
+
+def test_a_column_twice_in_the_header_is_refused_not_guessed(catalogue, admin_user,
+                                                             lead_department):
+    """Two 文书号 columns (a copied column left in the sheet): the importer took the last one
+    silently; now the file is refused naming the column, before any row is read."""
+    header = [*RECORD_HEADER, "文书号"]
+    data = ("\r\n".join([",".join(header),
+                         ",".join([ff.uscc(1), "penalty_fine", "甲罚〔2024〕1号", "2024-04-01",
+                                   "2024-04-02", "", "", "", "", "乙罚〔2024〕2号"])])
+            ).encode("utf-8")
+    result = import_sheet(actor=admin_user, kind=FeedKind.RECORDS, source=lead_department,
+                          data=data, file_name="twice.csv")
+    assert result.batch is None
+    assert result.summary["rejected"] == [
+        {"row": 1, "field": "文书号", "reason": "表头中文书号列出现了不止一次，请只保留一列。"}]

@@ -203,3 +203,53 @@ def test_record_repair_page_refuses_before_the_minimum_and_grants_on_it(
         assert response.status_code == 302
     assert RepairRequest.objects.get().state == RepairRequest.State.APPROVED
     assert CreditRecord.objects.get(pk=record.pk).state == RecordState.REPAIRED
+
+
+@pytest.mark.parametrize("page, new", [("black_list", "black_new"), ("red_list", "red_new"),
+                                       ("sanction_list", "sanction_new"),
+                                       ("case_list", "case_new")])
+def test_propose_button_only_for_those_the_form_lets_in(as_user, reviewer, clerk, leader,
+                                                        auditor, window_officer, page, new):
+    """Read-only roles and window officers were offered a button that answered 403."""
+    href = f'href="{reverse(f"lists:{new}")}"'
+    for user in (reviewer, clerk):
+        client = as_user(user)
+        assert href in client.get(reverse(f"lists:{page}")).content.decode(), user.role
+        assert client.get(reverse(f"lists:{new}")).status_code == 200, user.role
+    for user in (leader, auditor, window_officer):
+        client = as_user(user)
+        assert href not in client.get(reverse(f"lists:{page}")).content.decode(), user.role
+        assert client.get(reverse(f"lists:{new}")).status_code == 403, user.role
+
+
+@pytest.mark.parametrize("new", ["black_new", "red_new", "sanction_new"])
+def test_propose_page_with_a_malformed_subject_is_not_found(as_user, reviewer, new):
+    """`?subject=abc` (a hand-edited link) was a 500; it is a missing subject."""
+    client = as_user(reviewer)
+    assert client.get(reverse(f"lists:{new}"), {"subject": "abc"}).status_code == 404
+    assert client.get(reverse(f"lists:{new}"), {"subject": "99999"}).status_code == 404
+
+
+def test_record_repair_page_is_the_records_own_audience_and_offers_only_allowed_steps(
+        as_user, catalogue, clerk, lead_clerk, reviewer, leader, subject, make_record):
+    """Another department's clerk could read any record on its repair page (its own page is a
+    404 to them), and leaders were offered the request form, clerks the decision."""
+    with clock.frozen_at(dt.date(2026, 1, 15)):
+        record = make_record(subject, "penalty_fine")
+    assert record.source_department == clerk.department != lead_clerk.department
+    url = reverse("lists:record_repair", args=[record.pk])
+    link = f'href="{url}"'
+    with clock.frozen_at(dt.date(2026, 4, 16)):
+        assert as_user(lead_clerk).get(url).status_code == 404
+        subject_page = reverse("subjects:detail", args=[subject.pk])
+        assert link not in as_user(lead_clerk).get(subject_page).content.decode()
+        assert link in as_user(clerk).get(subject_page).content.decode()
+        page = as_user(leader).get(url).content.decode()
+        assert 'data-testid="repair-request"' not in page
+        assert as_user(leader).post(url, {"step": "request", "request-proof": "x",
+                                          "request-commitment": "y"}).status_code == 404
+        assert 'data-testid="repair-request"' in as_user(clerk).get(url).content.decode()
+        assert as_user(clerk).post(url, {"step": "request", "request-proof": "罚款已缴清",
+                                         "request-commitment": "承诺守法"}).status_code == 302
+        assert 'data-testid="repair-decide"' not in as_user(clerk).get(url).content.decode()
+        assert 'data-testid="repair-decide"' in as_user(reviewer).get(url).content.decode()

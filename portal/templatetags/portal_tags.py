@@ -54,3 +54,12 @@ def issued_documents(subject: Subject, limit: int = 10) -> list[tuple[Any, Any]]
 
     documents = VerifiableDocument.objects.filter(subject=subject).order_by("-issued_at", "-id")
     return [(d, document_status(document=d)) for d in documents[:limit]]
+
+
+@register.simple_tag
+def site_today() -> Any:
+    """Today by the platform's clock, for the footer of a page whose view did not pass `today`
+    (the 429 page, which `common.throttle` renders without the portal's context)."""
+    from common import clock
+
+    return clock.today()

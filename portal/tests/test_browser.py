@@ -59,3 +59,27 @@ def test_anonymous_visitor_searches_and_opens_a_subject_and_its_black_list_entry
             page.screenshot(path=str(RESULTS / "portal-black-list.png"), full_page=True)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("path", ["/public/black/", "/public/sanctions/",
+                                  "/public/inspections/results/"])
+def test_a_list_on_a_phone_stays_inside_the_screen(_audit_flushable: None, live_server,
+                                                   browser, county, path) -> None:
+    """At a phone's width (390 px) the page is no wider than the screen (the table scrolls in
+    its panel) and the subject's name is not squeezed into a column one character wide."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        with clock.frozen_at(TODAY):
+            page.goto(f"{live_server.url}{path}")
+            assert page.locator("[data-testid=list-table]").count() == 1
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            name_width = page.evaluate(
+                "document.querySelector('[data-testid=list-table] tbody td').offsetWidth")
+            assert name_width >= 100
+            RESULTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(RESULTS / f"portal-phone-{path.strip('/').replace('/', '-')}"
+                                              ".png"), full_page=True)
+    finally:
+        context.close()

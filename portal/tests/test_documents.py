@@ -202,37 +202,52 @@ def test_bulk_checks_get_their_documents_named_by_the_one_event(county, window_o
         assert page.status_code == 200 and 'data-status="valid"' in page.content.decode()
 
 
-def test_retention_spares_a_checked_batch_and_an_old_report_says_its_grades_were_pruned(
+def test_retention_prunes_a_checked_batch_the_check_keeps_its_grade_and_reports_say_so(
         county, reviewer, window_officer, settings):
-    """`scoring.retention`: a batch a credit check quotes is never pruned, however old; a
-    report as of a day whose batch was pruned says so instead of quoting another grade."""
+    """`scoring.retention`: a batch a credit check names is pruned like any other once old (the
+    check's snapshot holds the grade it quoted, so daily checks do not keep every batch whole);
+    the check and its verification page still show that grade, and a credit report as of a
+    day whose batch was pruned says so instead of quoting another grade."""
     from portal.reports import credit_report_context, credit_report_pdf
     from scoring.engine import regrade_in_effect
     from scoring.models import BatchStatus, EvaluationBatch
 
     settings.SCORING_KEEP_PREVIOUS_BATCHES = 0
-    checked = county.check.batch
+    check = county.check
+    checked = check.batch
     later = TODAY + dt.timedelta(days=30)
     with clock.frozen_at(later):
         made = [regrade_in_effect(as_of=TODAY + dt.timedelta(days=n),
                                   categories=["property_service"])[0] for n in (1, 2, 3, 4)]
     # the seeded red-list criterion looks back over three batches: the current one and two
-    # before it stay; the checked batch, the oldest, stays because the check names it
+    # before it stay; the two oldest, the checked one included, give their grades back
     assert [EvaluationBatch.objects.get(pk=b.pk).status for b in [checked, *made]] == [
-        BatchStatus.COMPLETE, BatchStatus.PRUNED, BatchStatus.COMPLETE, BatchStatus.COMPLETE,
+        BatchStatus.PRUNED, BatchStatus.PRUNED, BatchStatus.COMPLETE, BatchStatus.COMPLETE,
         BatchStatus.COMPLETE]
-    detail = login(Client(), window_officer).get(f"/approvals/checks/{county.check.number}/")
-    assert detail.status_code == 200 and county.check.grade in detail.content.decode()
+    check.refresh_from_db()
+    assert check.batch_id == checked.pk and check.result["grade"]["grade"] == check.grade
+    detail = login(Client(), window_officer).get(f"/approvals/checks/{check.number}/")
+    grade = check.result["grade"]
+    assert detail.status_code == 200
+    assert (f'<strong>{grade["grade"]}</strong> ({grade["score"]})'
+            in detail.content.decode())
+    document = VerifiableDocument.objects.get(kind=DocumentKind.CREDIT_CHECK, object_id=check.pk)
+    page = Client().get(reverse("portal:verify", args=[document.token])).content.decode()
+    assert re.search(r'data-status="(\w+)"', page).group(1) == "valid", page
     with clock.frozen_at(later):
         pruned_day = services.issue_credit_report(actor=reviewer, subject=county.acme,
                                                   as_of=TODAY + dt.timedelta(days=1))
         checked_day = services.issue_credit_report(actor=reviewer, subject=county.acme,
                                                    as_of=TODAY)
+        kept_day = services.issue_credit_report(actor=reviewer, subject=county.acme,
+                                                as_of=TODAY + dt.timedelta(days=2))
         context = credit_report_context(document=pruned_day)
         assert context["explanation"] is None and context["pruned_batch"].pk == made[0].pk
         pdf = credit_report_pdf(document=pruned_day, verify_url="https://example.test/v/")
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
         assert "清理" in text and "尚未评价" not in text
         context = credit_report_context(document=checked_day)
+        assert context["explanation"] is None and context["pruned_batch"].pk == checked.pk
+        context = credit_report_context(document=kept_day)
         assert context["pruned_batch"] is None
-        assert context["explanation"].batch.pk == checked.pk
+        assert context["explanation"].batch.pk == made[1].pk

@@ -225,3 +225,89 @@ def test_downloads_neutralise_formulas_and_odd_sheet_titles(county):
     assert any(str(c).startswith("'=HYPERLINK") for c in cells)
     assert plan.status_code == 200
     assert load_workbook(io.BytesIO(plan.content)).active.title == "2026 Q1   抽查   "
+
+
+ODD_INPUTS = ["\x00abc", "a\x00", "%", "_", "'", "\\", "🏠", "1e400", "-1",
+              "100000000000000000000", "ＡＢＣ", "9135010000000001\x00X"]
+
+
+@pytest.mark.parametrize("odd", ODD_INPUTS)
+def test_odd_input_in_any_public_address_is_an_answer_not_a_server_error(county, settings, odd):
+    """Whatever a visitor types into a query string or a path (a NUL, an offset past any
+    integer the database takes, a lone wildcard) gets a page or the one 404, never a 500: a NUL
+    ended SQLite's full-text query early and PostgreSQL refuses it in any string; an offset of
+    10**20 overflowed the database's integer."""
+    settings.PORTAL_RATE_LIMIT = "10000/m"
+    client = Client()
+    urls = [reverse("portal:search") + "?" + _query(q=odd),
+            reverse("portal:search") + "?" + _query(q="福州", offset=odd),
+            reverse("portal:search") + "?" + _query(q="福州", category=odd),
+            reverse("portal:subject", args=[odd.replace("/", "") or "x"]),
+            reverse("portal:verify", args=[odd.replace("/", "") or "x"])]
+    for name in LIST_PAGES:
+        urls += [reverse(name) + "?" + _query(q=odd, category=odd, kind=odd, page=odd),
+                 reverse(name) + "?" + _query(q=odd, format="csv")]
+    with clock.frozen_at(TODAY):
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code in (200, 404), (url, response.status_code)
+
+
+def test_search_past_the_last_page_and_with_invisible_characters(county, settings):
+    """An offset far past the results is an empty page; a name typed with a NUL or a
+    zero-width space in it finds what the name without them finds."""
+    settings.PORTAL_RATE_LIMIT = "10000/m"
+    client = Client()
+    with clock.frozen_at(TODAY):
+        plain = client.get(reverse("portal:search") + "?" + _query(q="福州"))
+        dirty = client.get(reverse("portal:search") + "?" + _query(q="福\x00州\u200b"))
+        far = client.get(reverse("portal:search") + "?" + _query(q="福州", offset=10**20))
+    assert county.acme.name in plain.content.decode()
+    assert county.acme.name in dirty.content.decode()
+    assert far.status_code == 200 and county.acme.name not in far.content.decode()
+
+
+def _query(**params: object) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode({k: str(v) for k, v in params.items()})
+
+
+def test_the_footer_dates_every_public_page_and_stays_off_the_enterprises_pages(county,
+                                                                               settings):
+    """The footer's "information as published on <day>" had no day on the 429 page (rendered
+    without the portal's context: "以上为 的公示信息"); the enterprises' pages (/my/, its sign-in)
+    are not publicity and carry no such footer."""
+    settings.PORTAL_RATE_LIMIT = "1/m"
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    with clock.frozen_at(TODAY):
+        client.get(reverse("portal:search") + "?q=福州")
+        refused = client.get(reverse("portal:search") + "?q=福州")
+        sign_in = client.get(reverse("appeals:login"))
+    assert refused.status_code == 429
+    assert f"以上为 {TODAY:%Y-%m-%d} 的公示信息" in refused.content.decode()
+    assert sign_in.status_code == 200 and "公示信息。" not in sign_in.content.decode()
+
+
+def test_titles_plan_names_and_legal_bases_typed_by_staff_are_scrubbed_too(county, settings):
+    """A typical case's title, a plan's name and a black-list entry's legal basis are typed by
+    staff like the bodies and reasons that were already scrubbed; an ID or phone number typed
+    into them reached the home page, the lists, the detail pages and the downloads."""
+    from lists.models import TypicalCase
+    from supervision.models import InspectionPlan
+
+    settings.PORTAL_RATE_LIMIT = "10000/m"
+    TypicalCase.objects.update(title=f"当事人{PERSON_ID}虚假承诺案（举报电话13912345678）")
+    InspectionPlan.objects.filter(pk=county.plan.pk).update(
+        name="2026年抽查（联系人13912345678）")
+    type(county.black).objects.filter(pk=county.black.pk).update(
+        decision_basis=f"《办法》第十四条；经办人{PERSON_ID}")
+    client = Client()
+    with clock.frozen_at(TODAY):
+        urls = [*_urls(county), reverse("portal:home"),
+                reverse("portal:plan_detail", args=[county.plan.pk]) + "?format=xlsx"]
+        shown = {url: _text(client.get(url)) for url in urls}
+    assert any("139****5678" in text for text in shown.values())
+    assert any("1101**********4477" in text and "虚假承诺案" in text for text in shown.values())
+    for url, text in shown.items():
+        assert PERSON_ID not in text and "13912345678" not in text, url

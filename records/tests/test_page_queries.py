@@ -112,3 +112,34 @@ def test_subject_page_counts_every_record_and_draws_the_latest(subject, fine_typ
     newest = CreditRecord.objects.order_by("-decided_on", "-pk")[:5]
     assert {r.pk for r in response.context["timeline"]} == {r.pk for r in newest}
     assert 'data-testid="records-cut"' in body and "最近的 5 条记录" in body
+
+
+def test_filter_dropdowns_show_a_changed_source_on_the_next_request(subject, fine_type, clerk,
+                                                                   reviewer, other_department):
+    """The filter forms' widgets are answered from memory when nothing they show changed
+    (`common.form_renderer`): a renamed record type, a new department and a new submitter
+    show on the very next request of the review queue and the records list."""
+    from accounts.models import Department, Role, User
+
+    client = Client()
+    client.force_login(reviewer)
+    queue, listing = reverse("records:reviews"), reverse("records:list")
+    with clock.frozen_at(TODAY):
+        add_records(2, subject=subject, record_type=fine_type, by=clerk,
+                    state=RecordState.SUBMITTED)
+        for url in (queue, listing, queue, listing):  # rendered, then answered from memory
+            body = client.get(url).content.decode()
+            assert "行政处罚：罚款" in body and "新设执法大队" not in body
+        fine_type.name = "行政处罚：罚款（更名）"
+        fine_type.save()
+        Department.objects.create(code="zz-new", name="新设执法大队", kind="cooperating")
+        newcomer = User.objects.create_user(username="newcomer", password="x",
+                                            role=Role.CLERK, department=other_department)
+        option = f'<option value="{newcomer.pk}">newcomer</option>'
+        assert option not in client.get(queue).content.decode()
+        add_records(1, subject=subject, record_type=fine_type, by=newcomer,
+                    state=RecordState.SUBMITTED)
+        for url in (queue, listing):
+            body = client.get(url).content.decode()
+            assert "行政处罚：罚款（更名）" in body and "新设执法大队" in body, url
+        assert option in client.get(queue).content.decode()  # the submitters' dropdown

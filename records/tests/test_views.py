@@ -142,6 +142,19 @@ def test_future_decision_date_refused_under_field(client: Client, clerk: User, s
     assert not CreditRecord.objects.exists()
 
 
+@pytest.mark.parametrize("amount", ["1e20", "0.001"])
+def test_an_amount_with_too_many_digits_is_said_as_the_api_says_it(
+        client: Client, clerk: User, subject: Subject, fine_type: RecordType, amount: str):
+    """Django's own words were "确认总共不超过 14 个数字." (an English stop, no hint where)."""
+    client.force_login(clerk)
+    response = client.post(create_url(subject), form(fine_type, amount=amount))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert ('data-field-error="amount"><span>数字位数过多：整数部分最多12位，小数部分最多2位。'
+            in page)
+    assert not CreditRecord.objects.exists()
+
+
 @pytest.mark.parametrize(("name", "content", "reason"), [
     ("virus.exe", b"MZ\x90\x00" + b"\x00" * 60,
      "证明材料须为PDF、OFD、PNG或JPEG文件，“virus.exe”不符合要求。"),
@@ -258,6 +271,33 @@ def test_reject_needs_comment(client: Client, clerk: User, reviewer: User, subje
     assert client.post(url, {"comment": "文号有误"}).status_code == 302
     record = CreditRecord.objects.get(pk=record.pk)
     assert record.state == RecordState.REJECTED
+
+
+def test_a_returned_record_offers_a_corrected_entry_prefilled_from_it(
+        client: Client, clerk: User, lead_clerk: User, reviewer: User, subject: Subject,
+        fine_type: RecordType):
+    """A returned record's page said "no action is open to you": the clerk typed the whole
+    record again to fix one field. It now links a new entry filled in from it."""
+    record = services.record_reject(actor=reviewer, record=new_record(clerk, subject, fine_type),
+                                    comment="文书号有误")
+    client.force_login(clerk)
+    page = client.get(reverse("records:detail", kwargs={"pk": record.pk})).content.decode()
+    again = f"{create_url(subject)}&amp;from={record.pk}"
+    assert f'href="{again}"' in page and "修改后重新录入" in page
+    response = client.get(f"{create_url(subject)}&from={record.pk}")
+    form_page = response.content.decode()
+    assert response.context["form"]["document_number"].value() == record.document_number
+    assert response.context["form"]["record_type"].value() == fine_type.pk
+    assert "已按退回的记录" in form_page and "文书号有误" in form_page
+    fixed = form(fine_type, document_number="榕建罚〔2024〕10号", action="submit")
+    assert client.post(f"{create_url(subject)}&from={record.pk}", fixed).status_code == 302
+    assert CreditRecord.objects.get(document_number="榕建罚〔2024〕10号").state == (
+        RecordState.SUBMITTED)
+    assert CreditRecord.objects.get(pk=record.pk).state == RecordState.REJECTED
+    # another department's clerk: no link, and the record is not used to fill anything in
+    client.force_login(lead_clerk)
+    response = client.get(f"{create_url(subject)}&from={record.pk}")
+    assert response.context["form"]["document_number"].value() in (None, "")
 
 
 def test_submit_draft_from_record_page(client: Client, clerk: User, subject: Subject,

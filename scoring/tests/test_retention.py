@@ -1,7 +1,8 @@
 """Batch retention (`scoring.retention`): old batches give their rows back, kept ones stay.
 
-The FK-protected case with a real credit check and the pruned "as of" report are in
-`portal/tests/test_documents.py` (scoring imports no app to its right, tests included); the
+A real credit check's batch (pruned: the check keeps its own copy of the grade) and the pruned
+"as of" report are in `portal/tests/test_documents.py`, a plan's protected batch in
+`supervision/tests/test_services.py` (scoring imports no app to its right, tests included); the
 red-list look-back in `lists/tests/test_red_list.py`.
 """
 

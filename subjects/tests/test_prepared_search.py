@@ -127,6 +127,30 @@ def test_page_fields_are_converted_as_the_orm_converts_them(county):
         assert subject.created_at == orm.created_at and subject.created_at.tzinfo is not None
         assert subject.established_on == orm.established_on
         assert subject._state.adding is False and subject._state.db == "default"
+        mine = {k: v for k, v in vars(subject).items() if k not in ("_state", "search_rank")}
+        assert mine == {k: v for k, v in vars(orm).items() if k != "_state"}
+        assert subject.get_category_display() == orm.get_category_display()
+
+
+def test_instances_through_init_when_someone_listens(county):
+    """With a post_init receiver for Subject the rows go through `Model.from_db` (the receiver
+    sees every instance); the page is the same."""
+    from django.db.models.signals import post_init
+
+    before, _ = search_subjects(q="有限公司", limit=100)
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Subject)
+    try:
+        after, _ = search_subjects(q="有限公司", limit=100)
+    finally:
+        post_init.disconnect(receiver, sender=Subject)
+    assert [vars(s) | {"_state": None} for s in after] == [
+        vars(s) | {"_state": None} for s in before]
+    assert len(seen) >= len(after) > 0
 
 
 def test_compiled_search_is_one_statement_per_page(county, monkeypatch,
