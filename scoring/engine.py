@@ -11,10 +11,7 @@ Full re-grade (DESIGN.md "Storage and scale"; issue 3 "The engine"):
    table, then per batch its subject pass as a parallel `CREATE TABLE … AS` whose constraints
    and index are built after the data, attached as the batch's partition of the evaluation
    table (partitioned by batch, migration 0005), the scratch tables dropped — all in one
-   transaction, so a failure leaves nothing behind. With `SCORING_REGRADE_CONNECTIONS` > 1
-   (outside any caller's transaction) the batches' tables are built on that many connections
-   at once after the record pass commits, and attached in one transaction
-   (`_build_in_parallel`); a failure then drops what was committed;
+   transaction, so a failure leaves nothing behind;
 3. one short transaction marks every batch of the run complete, moves each category's
    `CurrentBatch` pointer (all categories at once, or none), re-grades the few subjects whose
    records changed while the batch was building (so an approval made during the build is not
@@ -38,7 +35,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -63,12 +59,10 @@ from scoring.models import (
 )
 from scoring.retention import prune_old_batches
 from scoring.sqlcompile import (
-    ParallelRegrade,
     Plan,
     TypeInfo,
     load_catalogue,
     partition_name,
-    regrade_parallel_statements,
     regrade_statements,
     scratch_prefix,
     select_sql,
@@ -205,25 +199,12 @@ def fail_unfinished_batches(*, batch_ids: list[int] | None = None,
             error=reason or "interrupted before it was complete")
         Evaluation.objects.filter(batch_id__in=ids).delete()
         if connection.vendor == "postgresql":
-            # the batch's own partition (sqlcompile.regrade_statements), now empty, and the
-            # scratch tables of a run split over several connections, which commit theirs
+            # the batch's own partition (sqlcompile.regrade_statements), now empty
             with connection.cursor() as cursor:
                 for batch_id in ids:
                     cursor.execute(f"DROP TABLE IF EXISTS {partition_name(batch_id)}")
-                for name in _scratch_tables(ids):
-                    cursor.execute(f"DROP TABLE IF EXISTS {name}")
     logger.warning("failed %d unfinished batch(es): %s", n, ids)
     return n
-
-
-def _scratch_tables(batch_ids: list[int]) -> list[str]:
-    """PostgreSQL: the scratch tables left by full re-grades whose first batch is one of
-    `batch_ids` (`sqlcompile.scratch_prefix`)."""
-    patterns = [f"^{scratch_prefix(i)}(_|$)" for i in batch_ids]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT relname FROM pg_class WHERE relkind IN ('r', 'p') "
-                       "AND pg_table_is_visible(oid) AND relname ~ ANY(%s)", [patterns])
-        return [name for (name,) in cursor.fetchall()]
 
 
 def _switch_all(*, batches: list[EvaluationBatch], actor: object, since_seq: int) -> None:
@@ -274,13 +255,8 @@ def regrade_many(*, models: list[ScoringModel], as_of: dt.date | None = None,
         progress(10)
     plans = [Plan(spec=spec_of(m), batch_id=b.pk) for m, b in zip(models, batches, strict=True)]
     try:
-        shared = regrade_connections()
-        if shared > 1:
-            _build_in_parallel(plans=plans, as_of=as_of, scratch=scratch_prefix(batches[0].pk),
-                               connections=shared, progress=progress)
-        else:
-            _build(plans=plans, as_of=as_of, scratch=scratch_prefix(batches[0].pk),
-                   progress=progress)
+        _build(plans=plans, as_of=as_of, scratch=scratch_prefix(batches[0].pk),
+               progress=progress)
         _switch_all(batches=batches, actor=actor, since_seq=since_seq)
     except Exception as exc:
         logger.exception("re-grade failed: %s", ids)
@@ -297,18 +273,6 @@ def regrade_many(*, models: list[ScoringModel], as_of: dt.date | None = None,
     if progress:
         progress(100)
     return batches
-
-
-def regrade_connections() -> int:
-    """How many database connections the next full re-grade shares its work between.
-
-    `SCORING_REGRADE_CONNECTIONS` on PostgreSQL; always 1 (today's one transaction on the
-    caller's connection) on SQLite, or when the caller is inside a transaction — its own
-    uncommitted rows would be invisible to the other connections, and the re-grade could no
-    longer roll back with the caller's transaction (tests run in one)."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return 1
-    return max(1, int(getattr(settings, "SCORING_REGRADE_CONNECTIONS", 1)))
 
 
 RECORD_PASSES = ("leader", "partial")
@@ -328,7 +292,7 @@ def record_pass() -> str:
 
 def _build(*, plans: list[Plan], as_of: dt.date, scratch: str,
            progress: Callable[[int], None] | None) -> None:
-    """The batches' rows on one connection, in one transaction (`regrade_statements`)."""
+    """The batches' rows in one transaction (`regrade_statements`)."""
     statements = regrade_statements(
         plans=plans, catalogue=load_catalogue(), as_of=as_of, vendor=connection.vendor,
         table=Evaluation._meta.db_table, scratch=scratch,
@@ -341,59 +305,6 @@ def _build(*, plans: list[Plan], as_of: dt.date, scratch: str,
             cursor.execute(sql)
             if progress:
                 progress(10 + 70 * n // len(statements))
-
-
-def _on_own_connection(statements: list[str]) -> None:
-    """Run `statements` in one transaction on this thread's own connection, then close it."""
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = %s", [WORK_MEM])
-            for sql in statements:
-                cursor.execute(sql)
-    finally:
-        connection.close()
-
-
-def _build_in_parallel(*, plans: list[Plan], as_of: dt.date, scratch: str, connections: int,
-                       progress: Callable[[int], None] | None) -> None:
-    """The batches' rows with `connections` connections (PostgreSQL, outside any transaction):
-
-    1. on this connection, in one transaction (one snapshot, as in the one-connection path):
-       the record pass (a parallel `CREATE UNLOGGED TABLE … AS`) and the graded subjects'
-       columns into scratch tables, committed so that the other connections see them;
-    2. each batch's table built from those two by its subject pass, the batches shared out
-       between `connections` threads, each with its own connection and transaction;
-    3. one transaction on this connection attaching every batch's table as its partition and
-       dropping the scratch tables.
-
-    Steps 1 and 2 commit, but nothing reads what they build before step 3 (readers follow
-    `CurrentBatch`, which only the switch afterwards moves); if anything fails, the caller's
-    `fail_unfinished_batches` drops every table the run created. Every thread is waited for
-    before a failure is raised, so none is still writing while that clean-up runs.
-    """
-    work: ParallelRegrade = regrade_parallel_statements(
-        plans=plans, catalogue=load_catalogue(), as_of=as_of,
-        table=Evaluation._meta.db_table, scratch=scratch,
-        records_to_leader=record_pass() == "leader")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = %s", [WORK_MEM])
-        for sql in work.first:
-            cursor.execute(sql)
-    if progress:
-        progress(50)
-    with ThreadPoolExecutor(max_workers=connections, thread_name_prefix="regrade") as pool:
-        futures = [pool.submit(_on_own_connection, statements) for statements in work.batches]
-        errors = [f.exception() for f in futures]
-    for error in errors:
-        if error is not None:
-            raise error
-    if progress:
-        progress(75)
-    with transaction.atomic(), connection.cursor() as cursor:
-        for sql in work.finish:
-            cursor.execute(sql)
-    if progress:
-        progress(80)
 
 
 def regrade(*, model: ScoringModel, as_of: dt.date | None = None, actor: object = None

@@ -839,16 +839,6 @@ class Compiler:
         subject_select = self._subject_select(agg_table)
         return agg_select, subject_select, self._plan_selects(subject_table)
 
-    def compile_split(self, *, agg_table: str, subject_table: str) -> tuple[str, str, list[str]]:
-        """(the record pass as one SELECT of per-subject sums, to be stored in `agg_table`; the
-        graded subjects' own columns, to be stored in `subject_table` in the same transaction;
-        per plan, one `WITH … SELECT` of its subject pass joining the two for its category)."""
-        subjects = ("SELECT s.id, s.category, s.status, s.qualification, s.established_on "
-                    f"FROM {Subject._meta.db_table} s WHERE {self._graded_categories('s')}")
-        joined = (f"(SELECT t.*, a.* FROM {subject_table} t "
-                  f"LEFT JOIN {agg_table} a ON a.sid = t.id)")
-        return self._agg_select(), subjects, self._plan_selects(joined)
-
     def compile(self) -> tuple[str, str]:
         """(the WITH clause, the final SELECT: batch_id, sid, score in cents, grade, veto)."""
         ctes = self.record_ctes()
@@ -1019,35 +1009,14 @@ def _attach_statements(*, plans: list[Plan], table: str) -> list[str]:
 
 
 def scratch_prefix(batch_id: int) -> str:
-    """The name (and name prefix, with "_") of a full re-grade's scratch tables on PostgreSQL:
-    derived from its first batch, so that `engine.fail_unfinished_batches` finds those a killed
-    run left behind."""
+    """The name (and name prefix, with "_") of a full re-grade's scratch tables on PostgreSQL,
+    derived from its first batch (created and dropped in the re-grade's one transaction)."""
     return f"scoring_regrade_{int(batch_id)}"
-
-
-@dataclass(frozen=True)
-class ParallelRegrade:
-    """A full re-grade on PostgreSQL shared between connections (`engine.regrade_many`).
-
-    `first`: one transaction (so records and subjects are read in one snapshot): the record
-    pass, a parallel `CREATE UNLOGGED TABLE … AS` of every subject's sums, and the graded
-    subjects' own columns into a second scratch table. `batches`: per plan, the statements
-    building its batch's table from the two (`partition_name`, constraints and index
-    included), the plans shared between the connections. `finish`: in one transaction, attach
-    every batch's table as its partition of the evaluation table and drop the scratch tables.
-    `tables`: every table the run creates (what a failure leaves is dropped by name).
-    """
-
-    first: list[str]
-    batches: list[list[str]]
-    finish: list[str]
-    tables: list[str]
 
 
 def _scratch_statements(*, scratch: str, subjects: str, agg_select: str,
                         subject_select: str, records_to_leader: bool) -> list[str]:
-    """The record pass and the graded subjects' columns into fresh unlogged scratch tables
-    (both re-grade paths start so).
+    """The record pass and the graded subjects' columns into fresh unlogged scratch tables.
 
     With `records_to_leader` the record pass reads the records by a parallel sequential scan
     rather than a bitmap of the publicity-end index: a bitmap is built by one process before
@@ -1061,34 +1030,6 @@ def _scratch_statements(*, scratch: str, subjects: str, agg_select: str,
         record_pass_steps = [record_pass]
     return [f"DROP TABLE IF EXISTS {scratch}", f"DROP TABLE IF EXISTS {subjects}",
             *record_pass_steps, f"CREATE UNLOGGED TABLE {subjects} AS {subject_select}"]
-
-
-def regrade_parallel_statements(*, plans: list[Plan], catalogue: dict[int, TypeInfo],
-                                as_of: dt.date, table: str, scratch: str,
-                                records_to_leader: bool = True) -> ParallelRegrade:
-    """The full re-grade of `regrade_statements` (PostgreSQL), its batches built side by side.
-
-    Same statements as the one-connection path, except that each batch's subject pass joins
-    the subjects with their sums itself (one serial join of every subject fewer) and that the
-    batches are built on several connections at once; the rows are the same
-    (`tests/test_engine_parallel.py`).
-    """
-    dialect = dialect_for("postgresql")
-    subjects = f"{scratch}_subj"
-    agg_select, subject_select, selects = Compiler(
-        plans=plans, catalogue=catalogue, as_of=as_of, dialect=dialect,
-        records_to_leader=records_to_leader,
-    ).compile_split(agg_table=scratch, subject_table=subjects)
-    first = _scratch_statements(scratch=scratch, subjects=subjects, agg_select=agg_select,
-                                subject_select=subject_select,
-                                records_to_leader=records_to_leader)
-    batches = [_batch_table_statements(plan=plan, select=select, dialect=dialect)
-               for plan, select in zip(plans, selects, strict=True)]
-    finish = _attach_statements(plans=plans, table=table) + [
-        f"DROP TABLE {scratch}", f"DROP TABLE {subjects}"]
-    return ParallelRegrade(first=first, batches=batches, finish=finish,
-                           tables=[scratch, subjects] + [partition_name(p.batch_id)
-                                                         for p in plans])
 
 
 def insert_sql(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_of: dt.date,

@@ -274,10 +274,6 @@ HC_HEALTH_DEADLINE_HOURS = env.int("HC_HEALTH_DEADLINE_HOURS", default=26)
 # Full re-grades: previous complete batches kept per category besides the one in force (older
 # ones give their rows back, scoring.retention; a batch an inspection plan names is always kept).
 SCORING_KEEP_PREVIOUS_BATCHES = env.int("SCORING_KEEP_PREVIOUS_BATCHES", default=2)
-# PostgreSQL full re-grades: database connections building the batches' tables side by side
-# (scoring.engine._build_in_parallel); 1 = one connection, one transaction (no gain measured on
-# a 2-vCPU server: README "Performance → Full re-grade").
-SCORING_REGRADE_CONNECTIONS = env.int("SCORING_REGRADE_CONNECTIONS", default=1)
 # PostgreSQL full re-grades: how the record pass sums per subject (scoring.engine.record_pass):
 # "leader" = the parallel workers compute every record's terms and one process sums them;
 # "partial" = the workers sum partially and the leader merges the partial sums (the plan before

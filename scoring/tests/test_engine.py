@@ -258,11 +258,3 @@ def test_each_batch_lives_in_its_own_partition_on_postgresql(graded, shipped):
     assert engine.fail_unfinished_batches(batch_ids=[batch.pk]) == 1
     assert name not in _partitions()
     assert name not in connection.introspection.table_names()
-
-
-def test_the_regrade_is_never_shared_between_connections_inside_a_transaction(db, settings):
-    """SQLite, or the caller's (here the test's) open transaction: one connection, whatever the
-    setting (the shared path is tested with committed data in `test_engine_parallel`)."""
-    settings.SCORING_REGRADE_CONNECTIONS = 4
-    assert connection.in_atomic_block
-    assert engine.regrade_connections() == 1
