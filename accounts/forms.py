@@ -58,6 +58,8 @@ class StaffCreateForm(StaffForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["is_active"]
+        # enterprise accounts come from the enterprise's registration (`user_create` refuses)
+        self.fields["role"].choices = [c for c in Role.choices if c[0] != Role.ENTERPRISE]
 
 
 class TokenForm(forms.Form):

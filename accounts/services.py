@@ -77,6 +77,18 @@ def department_set_credit_code(*, actor: Any, department: Department,
     return department
 
 
+def _enterprise_boundary() -> ValidationFailed:
+    """An enterprise account belongs to one subject and is opened by the enterprise's own
+    registration and the lead department's verification (`appeals.services.account_register`,
+    `account_decide`); made here it had no subject, and a staff account turned into one (or
+    back) kept the other side's links."""
+    return ValidationFailed(
+        "enterprise_role",
+        _("Enterprise accounts are opened by the enterprise's registration and the lead "
+          "department's verification; a staff account cannot be made one, nor one a staff "
+          "account."), field="role")
+
+
 @transaction.atomic
 def user_create(
     *, actor: Any, username: str, role: str, department: Department | None,
@@ -89,6 +101,8 @@ def user_create(
     e.g. a test fixture or the bootstrap) may set a lasting password.
     """
     _require_admin(actor)
+    if role == Role.ENTERPRISE:
+        raise _enterprise_boundary()
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationFailed("duplicate_username", _("This user name is already taken."),
                                field="username")
@@ -160,6 +174,8 @@ def user_update(
     last active administrator stays one.
     """
     _require_admin(actor)
+    if (user.role == Role.ENTERPRISE) != (role == Role.ENTERPRISE):
+        raise _enterprise_boundary()
     if actor is not None and actor.pk == user.pk and (not is_active or role != Role.ADMIN):
         raise ValidationFailed(
             "own_account", _("You cannot disable or demote your own account."), field="role")

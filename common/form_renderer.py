@@ -31,11 +31,14 @@ from django.forms.models import ModelChoiceIteratorValue
 from django.forms.renderers import DjangoTemplates
 from django.utils import timezone, translation
 from django.utils.functional import Promise
-from django.utils.safestring import SafeData
+from django.utils.safestring import SafeString
 
 MAX_ENTRIES = 1000
 
-_SCALARS = (bool, int, float, Decimal, dt.date, dt.time, dt.timedelta, uuid.UUID)
+#: Value types kept as they are (tagged with their type); exact types only: a subclass may carry
+#: attributes a template reads (Django's `ErrorList` is a list with its field's id).
+_SCALARS = frozenset({bool, int, float, Decimal, dt.date, dt.datetime, dt.time, dt.timedelta,
+                      uuid.UUID})
 
 
 class _Uncacheable(Exception):
@@ -45,22 +48,26 @@ class _Uncacheable(Exception):
 def freeze(value: Any) -> Any:
     """A hashable value that is equal for two contexts exactly when a template sees the same
     data in both. Types are tagged where equal values render differently (`True == 1`, a safe
-    string against an escaped one, a list's order against a dict's)."""
+    string against an escaped one, a list's order against a dict's); anything but these plain
+    types raises `_Uncacheable`."""
     if isinstance(value, Promise):  # a lazy translation: its text in the active language
         value = str(value)
-    if isinstance(value, str):
-        return ("safe", str.__str__(value)) if isinstance(value, SafeData) else value
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is SafeString:
+        return ("safe", str.__str__(value))
     if value is None:
         return None
-    if isinstance(value, _SCALARS):  # datetime is a date
-        return (type(value), value)
-    if isinstance(value, dict):
+    if kind in _SCALARS:
+        return (kind, value)
+    if kind is dict:
         return ("dict", tuple((freeze(k), freeze(v)) for k, v in value.items()))
-    if isinstance(value, list | tuple):
-        return (type(value), tuple(freeze(v) for v in value))
-    if isinstance(value, ModelChoiceIteratorValue):  # templates show str(value.value)
+    if kind is list or kind is tuple:
+        return (kind, tuple(freeze(v) for v in value))
+    if kind is ModelChoiceIteratorValue:  # templates show str(value.value)
         return ("choice", freeze(value.value))
-    raise _Uncacheable(type(value).__name__)
+    raise _Uncacheable(kind.__name__)  # an object, or a subclass with attributes of its own
 
 
 class CachingRenderer(DjangoTemplates):

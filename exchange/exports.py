@@ -100,7 +100,11 @@ def pending(*, only: set[int] | None = None) -> list[tuple[CreditRecord, str]]:
     candidates = (
         CreditRecord.objects.filter(own, record_type__polarity=Polarity.BAD)
         .alias(sent=sent, revocation_sent=revocation_sent)
-        .filter(Q(state=RecordState.EFFECTIVE, sent=False)
+        # a record the platform does not disclose (marked not public, or of a type that is
+        # not, such as a verified complaint) does not go to the public credit platform either;
+        # a revocation follows whatever was sent
+        .filter(Q(state=RecordState.EFFECTIVE, sent=False, is_public=True,
+                  record_type__is_public=True)
                 | Q(state=RecordState.REVOKED, sent=True, revocation_sent=False))
         .select_related("record_type", "subject", "source_department", "supersedes")
         .order_by("decided_on", "id"))

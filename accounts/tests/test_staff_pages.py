@@ -170,3 +170,32 @@ def test_platform_reset_for_demo_accounts_is_one_time(clerk):
     password = password_reset(actor=None, user=clerk)
     clerk.refresh_from_db()
     assert clerk.must_change_password and clerk.check_password(password)
+
+
+def test_the_staff_pages_neither_open_nor_convert_enterprise_accounts(client, admin_user,
+                                                                      other_department):
+    """The staff form offered the enterprise role: it made an enterprise login with no
+    subject, and could turn a staff account into one (or an enterprise account into staff)."""
+    _login(client, admin_user)
+    page = client.get(reverse("staff_create")).content.decode()
+    assert f'value="{Role.ENTERPRISE}"' not in page
+    response = client.post(reverse("staff_create"), {
+        "username": "qiye_x", "full_name": "某企业", "department": other_department.pk,
+        "role": Role.ENTERPRISE})
+    assert response.status_code == 400 and not User.objects.filter(username="qiye_x").exists()
+    clerk, _ = user_create(actor=admin_user, username="clerk_x", role=Role.CLERK,
+                           department=other_department)
+    response = client.post(reverse("staff_edit", args=[clerk.pk]), {
+        "full_name": "王五", "department": other_department.pk, "role": Role.ENTERPRISE,
+        "is_active": "on"})
+    assert response.status_code == 422
+    assert "企业账号由企业在线注册" in response.content.decode()
+    clerk.refresh_from_db()
+    assert clerk.role == Role.CLERK
+    enterprise = User.objects.create(username="qiye_y", role=Role.ENTERPRISE)
+    response = client.post(reverse("staff_edit", args=[enterprise.pk]), {
+        "full_name": "某企业", "department": other_department.pk, "role": Role.CLERK,
+        "is_active": "on"})
+    assert response.status_code == 422
+    enterprise.refresh_from_db()
+    assert enterprise.role == Role.ENTERPRISE and enterprise.department is None

@@ -111,3 +111,16 @@ def test_memory_is_bounded(monkeypatch):
     assert len(caching._cache) == 5
     assert 'value="19"' in widget.render("q", "19", renderer=caching)
     assert caching.hits == 1
+
+
+def test_a_list_subclass_is_not_taken_for_its_items():
+    """Django's ErrorList is a list whose template also reads its field's id: two error lists
+    with the same message for two fields must not share their HTML."""
+    from django.forms.utils import ErrorList
+
+    caching = CachingRenderer()
+    first = ErrorList(["必填项。"], field_id="id_a", renderer=caching)
+    second = ErrorList(["必填项。"], field_id="id_b", renderer=caching)
+    assert 'id="id_a_error"' in str(first)
+    assert 'id="id_b_error"' in str(second)
+    assert not caching._cache

@@ -31,7 +31,7 @@ from exchange.exports import (
 )
 from exchange.feed_models import ExportState
 from exchange.tests import feedfiles as ff
-from records.models import RecordType
+from records.models import CreditRecord, RecordType
 from records.services import record_approve, record_correct, record_create, record_revoke
 from subjects.services import subject_create
 
@@ -72,6 +72,19 @@ def decisions(catalogue, admin_user, lead_clerk, reviewer, lead_department):
                          occurred_on=dt.date(2024, 1, 1), decided_on=dt.date(2024, 1, 2),
                          document_number="县表彰〔2024〕1号", submit=True)
     record_approve(actor=reviewer, record=good)
+    # what the platform does not disclose stays in it: a verified complaint (a type that is not
+    # public) and a penalty marked not public (they went out as penalties before)
+    complaint = record_create(actor=lead_clerk, subject=made[0].subject,
+                              record_type=RecordType.objects.get(code="complaint_verified"),
+                              occurred_on=dt.date(2024, 1, 1), decided_on=dt.date(2024, 1, 2),
+                              document_number="县住建诉〔2024〕1号", submit=True)
+    record_approve(actor=reviewer, record=complaint)
+    hidden = record_create(actor=lead_clerk, subject=made[1].subject,
+                           record_type=RecordType.objects.get(code="penalty_fine"),
+                           occurred_on=dt.date(2024, 1, 1), decided_on=dt.date(2024, 1, 3),
+                           document_number="县住建罚〔2024〕内1号", submit=True)
+    record_approve(actor=reviewer, record=hidden)
+    CreditRecord.objects.filter(pk=hidden.pk).update(is_public=False)
     return made
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.template import Context, Template
 from django.urls import reverse
+from django.utils import translation
 from ninja.testing import TestClient
 
 from common import clock
@@ -145,3 +146,17 @@ def test_api_evaluation(graded_subject, admin_user, shipped, make_subject):
     response = client.get(f"/subjects/{ungraded.code}/evaluation",
                           headers={"Authorization": f"Bearer {plaintext}"})
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_graded"
+
+
+def test_a_heading_does_not_repeat_itself_in_chinese(client, record_types, clerk):
+    """"评价模型 评价模型": the Chinese term beside the heading is for the English page only."""
+    client.force_login(clerk)
+    chinese = client.get(reverse("scoring:models"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "<small" not in chinese.content.decode().split("<h1>", 1)[1].split("</h1>")[0]
+    client.cookies["django_language"] = "en"
+    language = translation.get_language()
+    try:  # the locale middleware activates the request's language in this thread too
+        english = client.get(reverse("scoring:models")).content.decode()
+    finally:
+        translation.activate(language)
+    assert '<h1>Scoring models <small lang="zh-Hans">评价模型</small></h1>' in english
