@@ -14,7 +14,7 @@ seconds since its start, one mark per statement; 100 = switched and pruned). Las
 being the best re-grade over the best bare query of the run, and "per_path" each record
 pass's best. (Until 2026-12-03 it also compared `SCORING_REGRADE_CONNECTIONS`, the batches
 built on several connections; that path was removed: no reliable gain in two days of runs.)
-README "Performance → Full re-grade" quotes its runs.
+`docs/performance.md` "Full re-grade" quotes its runs.
 """
 
 from __future__ import annotations

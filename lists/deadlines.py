@@ -44,7 +44,7 @@ def basis_changed_subject_ids(*, since: dt.date, as_of: dt.date) -> set[int]:
     ids: set[int] = set()
     # two queries, not one OR, and no DISTINCT (the set removes repeats): SQLite then reads
     # the publicity-end index and scans once for repairs; the OR with DISTINCT made it walk
-    # every record in subject order (22 s at 2,000,000 records, README "Performance")
+    # every record in subject order (22 s at 2,000,000 records, `docs/performance.md`)
     for condition in (ended, repaired):
         ids.update(CreditRecord.objects.filter(condition).order_by()
                    .values_list("subject_id", flat=True))

@@ -282,7 +282,7 @@ def record_pass() -> str:
     """How the next PostgreSQL full re-grade sums the records per subject
     (`SCORING_RECORD_PASS`): "leader" (default), the parallel workers compute each record's
     terms and one process sums them; "partial", the workers sum partially and the leader merges
-    their sums. Measured against each other in README "Performance → Full re-grade"."""
+    their sums. Measured against each other in `docs/performance.md` "Full re-grade"."""
     mode = getattr(settings, "SCORING_RECORD_PASS", "leader")
     if mode not in RECORD_PASSES:
         raise ImproperlyConfigured(f"SCORING_RECORD_PASS must be one of {RECORD_PASSES}, "

@@ -117,7 +117,7 @@ class Dialect:
     ordered_join = "CROSS JOIN"
     not_materialized = " NOT MATERIALIZED"
     # Per-(category, type) rule constants from a joined VALUES table instead of CASE chains
-    # evaluated per record (`Compiler.weights_cte`). Measured (README "Performance"): on
+    # evaluated per record (`Compiler.weights_cte`). Measured (`docs/performance.md`): on
     # PostgreSQL it is what lets the record pass run in parallel without fences; SQLite keeps
     # the CASE chains, whose fenced plan it already runs within 2× of its bare aggregation.
     weights_join = False
@@ -154,7 +154,7 @@ class PostgresDialect(Dialect):
 
     def cents_to_score(self, expr: str) -> str:
         # an exact product with two decimals; a numeric division (the same value) cost about a
-        # third more per row where a million rows are converted (README "Performance")
+        # third more per row where a million rows are converted (`docs/performance.md`)
         return f"({expr}) * 0.01"
 
     fence = " OFFSET 0"  # PostgreSQL's optimisation fence for a subquery
@@ -574,7 +574,7 @@ class Compiler:
             # subject (one hash table). Partial aggregation in the workers hardly reduces the
             # rows (a subject's few records are spread over the whole table), and merging the
             # partial sums after a Gather Merge cost the leader more than summing the records
-            # (README "Performance → Full re-grade").
+            # (`docs/performance.md` "Full re-grade").
             ctes.append(f"one AS (SELECT sid, {', '.join(f'{t} AS {c}' for c, t in terms)} "
                         f"FROM pts WHERE {counts} OFFSET 0)")
             sums = [self.d.bigint(f"SUM({c})") + f" AS {c}" for c, _t in terms]
@@ -954,7 +954,7 @@ def regrade_statements(*, plans: list[Plan], catalogue: dict[int, TypeInfo], as_
     pass straight into a table of its own (`partition_name`), whose constraints and index are
     built once the data is there, attached as the batch's partition of `table` (partitioned
     by batch, migration scoring/0005; the partition's CHECK spares ATTACH a scan), and the
-    scratch tables dropped. README "Performance → Full re-grade" has the variants measured
+    scratch tables dropped. `docs/performance.md` "Full re-grade" has the variants measured
     and the final plans.
     """
     if vendor != "postgresql":
@@ -1021,7 +1021,7 @@ def _scratch_statements(*, scratch: str, subjects: str, agg_select: str,
     With `records_to_leader` the record pass reads the records by a parallel sequential scan
     rather than a bitmap of the publicity-end index: a bitmap is built by one process before
     the workers start, and some 40 % of the records are in their publicity anyway (measured,
-    README "Performance → Full re-grade"); only for that statement."""
+    `docs/performance.md` "Full re-grade"); only for that statement."""
     record_pass = f"CREATE UNLOGGED TABLE {scratch} AS {agg_select}"
     if records_to_leader:
         record_pass_steps = ["SET LOCAL enable_bitmapscan = off", record_pass,

@@ -277,7 +277,7 @@ SCORING_KEEP_PREVIOUS_BATCHES = env.int("SCORING_KEEP_PREVIOUS_BATCHES", default
 # PostgreSQL full re-grades: how the record pass sums per subject (scoring.engine.record_pass):
 # "leader" = the parallel workers compute every record's terms and one process sums them;
 # "partial" = the workers sum partially and the leader merges the partial sums (the plan before
-# 2026-12-03; README "Performance → Full re-grade" compares the two).
+# 2026-12-03; `docs/performance.md` "Full re-grade" compares the two).
 SCORING_RECORD_PASS = env.str("SCORING_RECORD_PASS", default="leader")
 # /metrics (Prometheus) answers only these client addresses or networks; others get 404.
 HC_METRICS_ALLOWED = env.list("HC_METRICS_ALLOWED", default=[

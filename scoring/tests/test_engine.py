@@ -239,7 +239,7 @@ def _partitions() -> dict[str, int]:
 
 
 def test_each_batch_lives_in_its_own_partition_on_postgresql(graded, shipped):
-    """A full re-grade attaches the batch's rows as its partition (README "Performance");
+    """A full re-grade attaches the batch's rows as its partition (`docs/performance.md`);
     the one-subject re-grade writes into it; a batch failed after its build loses it."""
     if connection.vendor != "postgresql":
         pytest.skip("the evaluation table is partitioned by batch on PostgreSQL only")
