@@ -111,8 +111,10 @@ def record_create(request: HttpRequest) -> HttpResponse:
         return redirect("subjects:list")
     subject = get_object_or_404(Subject, pk=int(subject_pk))
     returned = _returned_record(request, subject)
+    initial = {**RecordForm.initial_from(returned),  # its department too, not the user's
+               "source_department": returned.source_department_id} if returned else None
     form = RecordForm(request.POST or None, request.FILES or None, user=request.user,
-                      initial=RecordForm.initial_from(returned) if returned else None)
+                      initial=initial)
     status = 200
     if request.method == "POST":
         status = 400

@@ -294,6 +294,11 @@ def test_a_returned_record_offers_a_corrected_entry_prefilled_from_it(
     assert CreditRecord.objects.get(document_number="榕建罚〔2024〕10号").state == (
         RecordState.SUBMITTED)
     assert CreditRecord.objects.get(pk=record.pk).state == RecordState.REJECTED
+    # a reviewer (who picks the source department) gets the record's department, not their own
+    client.force_login(reviewer)
+    response = client.get(f"{create_url(subject)}&from={record.pk}")
+    assert response.context["form"]["source_department"].value() == record.source_department_id
+    assert reviewer.department_id != record.source_department_id
     # another department's clerk: no link, and the record is not used to fill anything in
     client.force_login(lead_clerk)
     response = client.get(f"{create_url(subject)}&from={record.pk}")
