@@ -492,20 +492,17 @@ def main(argv: list[str] | None = None) -> None:
     print("home page's due steps, same run, interleaved (median / p95 wall ms, CPU ms):")
     for name, f in home.items():
         print(f"  {name:<8}{f['median_ms']:>9.1f}{f['p95_ms']:>9.1f}{f['cpu_ms']:>9.1f}")
-    if compared:
-        print(f"each page on {args.before_url} (before) and here (now), same run, interleaved "
-              "(median / p95 wall ms, CPU ms):")
-        for label, f in compared.items():
-            b, n = f["before"], f["now"]
-            print(f"  {label:<38}{b['median_ms']:>8.1f}{b['p95_ms']:>8.1f}{b['cpu_ms']:>7.1f}   "
-                  f"{n['median_ms']:>8.1f}{n['p95_ms']:>8.1f}{n['cpu_ms']:>7.1f}")
-    if compared_code:
-        print(f"each page served by the code in {args.before_code} (before) and by this code "
-              "(now), same database, same run, interleaved (median / p95 wall ms, CPU ms):")
-        for label, f in compared_code.items():
-            b, n = f["before"], f["now"]
-            print(f"  {label:<38}{b['median_ms']:>8.1f}{b['p95_ms']:>8.1f}{b['cpu_ms']:>7.1f}   "
-                  f"{n['median_ms']:>8.1f}{n['p95_ms']:>8.1f}{n['cpu_ms']:>7.1f}")
+    for pairs, title in (
+            (compared, f"each page on {args.before_url} (before) and here (now), same run"),
+            (compared_code, f"each page served by the code in {args.before_code} (before) and "
+                            "by this code (now), same database, same run")):
+        if pairs:
+            print(f"{title}, interleaved (median / p95 wall ms, CPU ms):")
+            for label, f in pairs.items():
+                b, n = f["before"], f["now"]
+                print(f"  {label:<38}{b['median_ms']:>8.1f}{b['p95_ms']:>8.1f}"
+                      f"{b['cpu_ms']:>7.1f}   {n['median_ms']:>8.1f}{n['p95_ms']:>8.1f}"
+                      f"{n['cpu_ms']:>7.1f}")
     worst = max(f["p95_ms"] for f in figures.values())
     print("RESULT " + json.dumps({
         "db": connection.vendor, "records": args.records, "waiting": args.waiting,
