@@ -209,6 +209,14 @@ def pages(subject_pk: int) -> list[tuple[str, str]]:
     ]
 
 
+def summary(times: list[float], cpu_ms: float) -> dict[str, float]:
+    """Median and p95 of wall milliseconds, and CPU milliseconds per run, rounded for print."""
+    times = sorted(times)
+    return {"median_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 1),
+            "cpu_ms": round(cpu_ms, 1)}
+
+
 def timed(client: Any, url: str, runs: int) -> dict[str, Any]:
     """Warm-up request, then `runs` timed ones; median, p95 and the last one's query count."""
     from django.db import connection
@@ -226,10 +234,7 @@ def timed(client: Any, url: str, runs: int) -> dict[str, Any]:
     cpu_ms = (time.process_time() - cpu0) * 1000 / runs
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
-    times.sort()
-    return {"median_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 1),
-            "cpu_ms": round(cpu_ms, 1),
+    return {**summary(times, cpu_ms),
             "queries": len(ctx.captured_queries), "bytes": len(response.content)}
 
 
@@ -275,13 +280,8 @@ def compare_databases(before_url: str, subject_code: str, runs: int
                     walls[side].append((time.perf_counter() - start) * 1000)
                     cpus[side] += time.process_time() - cpu0
                     assert response.status_code == 200, (side, label, response.status_code)
-            out[label] = {}
-            for side, times in walls.items():
-                times.sort()
-                out[label][side] = {
-                    "median_ms": round(statistics.median(times), 1),
-                    "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 1),
-                    "cpu_ms": round(cpus[side] * 1000 / runs, 1)}
+            out[label] = {side: summary(times, cpus[side] * 1000 / runs)
+                          for side, times in walls.items()}
     finally:
         connections["default"] = now_conn
         sides["before"].close()
@@ -337,13 +337,8 @@ def compare_code(before_dir: str, database_url: str, subject_code: str, runs: in
                     wall, cpu = fn(url)
                     walls[side].append(wall)
                     cpus[side] += cpu
-            out[label] = {}
-            for side, times in walls.items():
-                times.sort()
-                out[label][side] = {
-                    "median_ms": round(statistics.median(times), 1),
-                    "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 1),
-                    "cpu_ms": round(cpus[side] / runs, 1)}
+            out[label] = {side: summary(times, cpus[side] / runs)
+                          for side, times in walls.items()}
     finally:
         child.stdin.close()
         child.wait(timeout=30)
@@ -363,13 +358,7 @@ def _interleaved(fns: dict[str, Any], runs: int) -> dict[str, dict[str, float]]:
             fn()
             walls[name].append((time.perf_counter() - start) * 1000)
             cpus[name] += time.process_time() - cpu0
-    out = {}
-    for name, times in walls.items():
-        times.sort()
-        out[name] = {"median_ms": round(statistics.median(times), 1),
-                     "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 1),
-                     "cpu_ms": round(cpus[name] * 1000 / runs, 1)}
-    return out
+    return {name: summary(times, cpus[name] * 1000 / runs) for name, times in walls.items()}
 
 
 def workbench_reference(user: Any, runs: int) -> dict[str, dict[str, float]]:
